@@ -1,0 +1,628 @@
+//! User pools, client ids, token use, leeway, and loading from the environment.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::error::{ConfigError, quoted};
+
+/// Which kind of Cognito token a pool accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenUse {
+    /// ID tokens only (`token_use` = `id`, client id in `aud`).
+    Id,
+    /// Access tokens only (`token_use` = `access`, client id in `client_id`).
+    Access,
+    /// Either kind; each is checked by its own rules.
+    Any,
+}
+
+impl TokenUse {
+    /// `"id"`, `"access"` or `"any"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TokenUse::Id => "id",
+            TokenUse::Access => "access",
+            TokenUse::Any => "any",
+        }
+    }
+
+    pub(crate) fn accepts(self, actual: TokenUse) -> bool {
+        self == TokenUse::Any || self == actual
+    }
+}
+
+impl fmt::Display for TokenUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TokenUse {
+    type Err = ConfigError;
+
+    /// Parses `id`, `access` or `any` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "id" => Ok(TokenUse::Id),
+            "access" => Ok(TokenUse::Access),
+            "any" => Ok(TokenUse::Any),
+            _ => Err(ConfigError::invalid(
+                "token_use",
+                format!(
+                    "{} is not a token use; expected id, access or any",
+                    quoted(s)
+                ),
+            )),
+        }
+    }
+}
+
+/// One Cognito user pool the verifier trusts, with the app clients and token
+/// use it accepts.
+///
+/// Client ids and token use have no defaults on purpose: forgetting the
+/// client check is the most common mistake in hand-written verifiers, so
+/// [`CognitoJwtVerifierBuilder::build`](crate::CognitoJwtVerifierBuilder::build)
+/// refuses a pool without them.
+///
+/// ```
+/// use cognito_jwt_core::{TokenUse, UserPool};
+///
+/// let pool = UserPool::new("eu-west-1_AbC123xyz")
+///     .client_id("1example23456789")
+///     .token_use(TokenUse::Access);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserPool {
+    pub(crate) pool_id: String,
+    pub(crate) client_ids: Vec<String>,
+    pub(crate) token_use: Option<TokenUse>,
+    pub(crate) jwks_uri: Option<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) updated_issuer: bool,
+    pub(crate) replica_regions: Vec<String>,
+}
+
+impl UserPool {
+    /// A pool given by its id, `<region>_<id>` (e.g. `us-east-1_AbC123xyz`,
+    /// moto's `us-east-1_<32 hex digits>`, cognito-local's `local_<id>`).
+    /// The id is checked by `build()`.
+    pub fn new(pool_id: impl Into<String>) -> Self {
+        Self {
+            pool_id: pool_id.into(),
+            client_ids: Vec::new(),
+            token_use: None,
+            jwks_uri: None,
+            issuer: None,
+            updated_issuer: false,
+            replica_regions: Vec::new(),
+        }
+    }
+
+    /// Accept tokens issued to this app client id. Call once per client.
+    #[must_use]
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_ids.push(client_id.into());
+        self
+    }
+
+    /// Accept tokens issued to any of these app client ids.
+    #[must_use]
+    pub fn client_ids<I, S>(mut self, client_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.client_ids
+            .extend(client_ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Which tokens to accept: [`TokenUse::Id`], [`TokenUse::Access`], or
+    /// explicitly [`TokenUse::Any`]. Required.
+    #[must_use]
+    pub fn token_use(mut self, token_use: TokenUse) -> Self {
+        self.token_use = Some(token_use);
+        self
+    }
+
+    /// Fetch the key set from this URL instead of
+    /// `<issuer>/.well-known/jwks.json` (for emulators: moto serves
+    /// `http://127.0.0.1:5001/<pool>/.well-known/jwks.json`). Plain `http://`
+    /// is accepted here because setting it is explicit.
+    #[must_use]
+    pub fn jwks_uri(mut self, url: impl Into<String>) -> Self {
+        self.jwks_uri = Some(url.into());
+        self
+    }
+
+    /// Expect exactly this `iss` instead of the AWS issuers (for emulators:
+    /// cognito-local issues `http://127.0.0.1:9229/<pool>`). Unless
+    /// [`jwks_uri`](Self::jwks_uri) is also set, keys are fetched from
+    /// `<issuer>/.well-known/jwks.json`.
+    #[must_use]
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Also accept the updated issuer host
+    /// `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>`.
+    /// Defaults to `false`.
+    #[must_use]
+    pub fn accept_updated_issuer(mut self, accept: bool) -> Self {
+        self.updated_issuer = accept;
+        self
+    }
+
+    /// Also accept tokens whose `iss` names this replica region of a
+    /// multi-region replicated pool (the pool id keeps the primary region).
+    #[must_use]
+    pub fn replica_region(mut self, region: impl Into<String>) -> Self {
+        self.replica_regions.push(region.into());
+        self
+    }
+
+    /// The pool id as given.
+    pub fn pool_id(&self) -> &str {
+        &self.pool_id
+    }
+}
+
+/// A checked pool: everything the verifier needs, derived once at build time.
+#[derive(Debug, Clone)]
+pub(crate) struct ResolvedPool {
+    pub(crate) client_ids: Vec<String>,
+    pub(crate) token_use: TokenUse,
+    pub(crate) issuers: Vec<String>,
+    pub(crate) jwks_uri: String,
+}
+
+pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+/// Validate `<region>_<alphanumerics>`; return the region.
+fn pool_region<'a>(pool_id: &'a str, name: &str) -> Result<&'a str, ConfigError> {
+    let problem = || {
+        ConfigError::invalid(
+            name,
+            format!(
+                "{} is not a user pool id; expected <region>_<id> such as \
+                 eu-west-1_AbC123xyz (find it in the Cognito console under \
+                 User pool overview)",
+                quoted(pool_id)
+            ),
+        )
+    };
+    let (region, id) = pool_id.split_once('_').ok_or_else(problem)?;
+    let region_ok = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    let id_ok = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    if region_ok && id_ok {
+        Ok(region)
+    } else {
+        Err(problem())
+    }
+}
+
+fn check_url(url: &str, name: &str) -> Result<(), ConfigError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    match host {
+        Some(h) if !h.is_empty() && !url.contains(char::is_whitespace) && !h.contains('@') => {
+            Ok(())
+        }
+        _ => Err(ConfigError::invalid(
+            name,
+            format!(
+                "{} is not an http(s) URL with a host; expected e.g. \
+                 https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz",
+                quoted(url)
+            ),
+        )),
+    }
+}
+
+impl UserPool {
+    pub(crate) fn resolve(&self, index: usize) -> Result<ResolvedPool, ConfigError> {
+        let field = |f: &str| format!("user_pool[{index}].{f}");
+        let region = pool_region(&self.pool_id, &field("pool_id"))?;
+        if self.client_ids.is_empty() {
+            return Err(ConfigError::Missing {
+                name: field("client_id"),
+                expected: "at least one app client id (UserPool::client_id), \
+                           so that tokens issued to other apps are refused"
+                    .to_owned(),
+                hint: String::new(),
+            });
+        }
+        for client_id in &self.client_ids {
+            if client_id.is_empty()
+                || client_id.len() > 128
+                || !client_id.bytes().all(|b| b.is_ascii_graphic())
+            {
+                return Err(ConfigError::invalid(
+                    field("client_id"),
+                    format!(
+                        "{} is not an app client id; expected the id shown under \
+                         App integration > App clients",
+                        quoted(client_id)
+                    ),
+                ));
+            }
+        }
+        let token_use = self.token_use.ok_or_else(|| ConfigError::Missing {
+            name: field("token_use"),
+            expected: "TokenUse::Id, TokenUse::Access, or explicitly TokenUse::Any".to_owned(),
+            hint: String::new(),
+        })?;
+        let issuers = if let Some(issuer) = &self.issuer {
+            check_url(issuer, &field("issuer"))?;
+            vec![issuer.clone()]
+        } else {
+            let mut regions = vec![region];
+            for replica in &self.replica_regions {
+                pool_region(&format!("{replica}_x"), &field("replica_region"))?;
+                regions.push(replica);
+            }
+            let mut issuers = Vec::new();
+            for region in regions {
+                issuers.push(format!(
+                    "https://cognito-idp.{region}.amazonaws.com/{}",
+                    self.pool_id
+                ));
+                if self.updated_issuer {
+                    issuers.push(format!(
+                        "https://issuer-cognito-idp.{region}.amazonaws.com/{}",
+                        self.pool_id
+                    ));
+                }
+            }
+            issuers
+        };
+        let jwks_uri = match &self.jwks_uri {
+            Some(uri) => {
+                check_url(uri, &field("jwks_uri"))?;
+                uri.clone()
+            }
+            None => format!("{}/.well-known/jwks.json", issuers[0].trim_end_matches('/')),
+        };
+        Ok(ResolvedPool {
+            client_ids: self.client_ids.clone(),
+            token_use,
+            issuers,
+            jwks_uri,
+        })
+    }
+}
+
+/// The environment variables read by
+/// [`CognitoJwtVerifier::from_env`](crate::CognitoJwtVerifier::from_env).
+pub const ENV_VARS: &[(&str, &str)] = &[
+    (
+        "COGNITO_USER_POOL_ID",
+        "required: <region>_<id>, e.g. eu-west-1_AbC123xyz",
+    ),
+    (
+        "COGNITO_CLIENT_ID",
+        "required: app client id(s), comma-separated",
+    ),
+    ("COGNITO_TOKEN_USE", "optional: id, access (default) or any"),
+    (
+        "COGNITO_JWKS_URI",
+        "optional: key set URL override (emulators)",
+    ),
+    (
+        "COGNITO_ISSUER",
+        "optional: expected iss override (emulators)",
+    ),
+];
+
+/// Reads configuration from any variable source; `std::env::var` in
+/// production, a map in tests.
+pub(crate) fn pool_from_vars(
+    get: &dyn Fn(&str) -> Option<String>,
+    all_names: &[String],
+) -> Result<UserPool, ConfigError> {
+    let required = |name: &str, expected: &str| -> Result<String, ConfigError> {
+        match get(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
+            Some(_) => Err(ConfigError::invalid(
+                name,
+                format!("it is empty; expected {expected}"),
+            )),
+            None => Err(ConfigError::Missing {
+                name: name.to_owned(),
+                expected: expected.to_owned(),
+                hint: did_you_mean(name, all_names)
+                    .map(|n| format!(" (did you mean {n}? it is set)"))
+                    .unwrap_or_default(),
+            }),
+        }
+    };
+    let optional = |name: &str| {
+        get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+
+    let pool_id = required(
+        "COGNITO_USER_POOL_ID",
+        "the user pool id, <region>_<id>, e.g. eu-west-1_AbC123xyz",
+    )?;
+    pool_region(&pool_id, "COGNITO_USER_POOL_ID")?;
+    let clients = required("COGNITO_CLIENT_ID", "the app client id(s), comma-separated")?;
+    let client_ids: Vec<String> = clients
+        .split(',')
+        .map(str::trim)
+        .map(str::to_owned)
+        .collect();
+    if client_ids.iter().any(String::is_empty) {
+        return Err(ConfigError::invalid(
+            "COGNITO_CLIENT_ID",
+            "it has an empty entry; expected comma-separated app client ids",
+        ));
+    }
+    let token_use = match optional("COGNITO_TOKEN_USE") {
+        None => TokenUse::Access,
+        Some(v) => v.parse().map_err(|_| {
+            ConfigError::invalid(
+                "COGNITO_TOKEN_USE",
+                format!(
+                    "{} is not a token use; expected id, access or any",
+                    quoted(&v)
+                ),
+            )
+        })?,
+    };
+    let mut pool = UserPool::new(pool_id)
+        .client_ids(client_ids)
+        .token_use(token_use);
+    if let Some(uri) = optional("COGNITO_JWKS_URI") {
+        check_url(&uri, "COGNITO_JWKS_URI")?;
+        pool = pool.jwks_uri(uri);
+    }
+    if let Some(issuer) = optional("COGNITO_ISSUER") {
+        check_url(&issuer, "COGNITO_ISSUER")?;
+        pool = pool.issuer(issuer);
+    }
+    if let Some(name) = all_names
+        .iter()
+        .find(|n| n.starts_with("COGNITO_") && !ENV_VARS.iter().any(|(known, _)| known == n))
+        .filter(|n| did_you_mean_for_unknown(n).is_some())
+    {
+        tracing::warn!(
+            variable = %name,
+            expected = did_you_mean_for_unknown(name).unwrap_or_default(),
+            "an environment variable looks like a misspelt cognito-jwt setting and is ignored"
+        );
+    }
+    Ok(pool)
+}
+
+fn normalize(name: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    let trimmed = upper
+        .strip_prefix("AWS_")
+        .or_else(|| upper.strip_prefix("AMAZON_"))
+        .unwrap_or(&upper);
+    trimmed
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .replace("USERPOOL", "POOL")
+        .replace("URL", "URI")
+        .replace("CLIENTIDS", "CLIENTID")
+        .replace("APPCLIENT", "CLIENT")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn similar(wanted: &str, candidate: &str) -> bool {
+    let (w, c) = (normalize(wanted), normalize(candidate));
+    w == c || edit_distance(&w, &c) <= 2
+}
+
+/// The set variable most like `wanted`, if any.
+fn did_you_mean<'a>(wanted: &str, all_names: &'a [String]) -> Option<&'a str> {
+    all_names
+        .iter()
+        .filter(|n| n.as_str() != wanted && similar(wanted, n))
+        .min_by_key(|n| edit_distance(&normalize(wanted), &normalize(n)))
+        .map(String::as_str)
+}
+
+fn did_you_mean_for_unknown(name: &str) -> Option<&'static str> {
+    ENV_VARS
+        .iter()
+        .map(|(known, _)| *known)
+        .find(|known| similar(known, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<UserPool, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let names: Vec<String> = map.keys().cloned().collect();
+        pool_from_vars(&|n| map.get(n).cloned(), &names)
+    }
+
+    #[test]
+    fn misspelt_pool_variable_is_named_with_a_hint() {
+        for wrong in [
+            "AWS_COGNITO_USERPOOL_ID",
+            "COGNITO_USERPOOL_ID",
+            "COGNITO_USER_POOLID",
+        ] {
+            let err = load(&[(wrong, "eu-west-1_abc"), ("COGNITO_CLIENT_ID", "c")]).unwrap_err();
+            assert_eq!(err.name(), Some("COGNITO_USER_POOL_ID"));
+            let text = err.to_string();
+            assert!(text.contains(&format!("did you mean {wrong}?")), "{text}");
+        }
+    }
+
+    #[test]
+    fn missing_variable_without_near_miss_has_no_hint() {
+        let err = load(&[("COGNITO_CLIENT_ID", "c"), ("HOME", "/root")]).unwrap_err();
+        assert_eq!(err.name(), Some("COGNITO_USER_POOL_ID"));
+        assert!(!err.to_string().contains("did you mean"));
+    }
+
+    #[test]
+    fn misspelt_client_variable() {
+        let err = load(&[
+            ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+            ("COGNITO_APP_CLIENT_ID", "c"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.name(), Some("COGNITO_CLIENT_ID"));
+        assert!(
+            err.to_string()
+                .contains("did you mean COGNITO_APP_CLIENT_ID?")
+        );
+    }
+
+    #[test]
+    fn env_values_are_parsed() {
+        let pool = load(&[
+            ("COGNITO_USER_POOL_ID", "local_abc12345"),
+            ("COGNITO_CLIENT_ID", "a, b"),
+            ("COGNITO_TOKEN_USE", "ID"),
+            (
+                "COGNITO_JWKS_URI",
+                "http://127.0.0.1:9229/local_abc12345/.well-known/jwks.json",
+            ),
+            ("COGNITO_ISSUER", "http://127.0.0.1:9229/local_abc12345"),
+        ])
+        .unwrap();
+        assert_eq!(pool.client_ids, ["a", "b"]);
+        assert_eq!(pool.token_use, Some(TokenUse::Id));
+        let resolved = pool.resolve(0).unwrap();
+        assert_eq!(resolved.issuers, ["http://127.0.0.1:9229/local_abc12345"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "nounderscore"),
+                    ("COGNITO_CLIENT_ID", "c"),
+                ],
+                "COGNITO_USER_POOL_ID",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "eu-west-1_a"),
+                    ("COGNITO_CLIENT_ID", "a,,b"),
+                ],
+                "COGNITO_CLIENT_ID",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "eu-west-1_a"),
+                    ("COGNITO_CLIENT_ID", "c"),
+                    ("COGNITO_TOKEN_USE", "refresh"),
+                ],
+                "COGNITO_TOKEN_USE",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "eu-west-1_a"),
+                    ("COGNITO_CLIENT_ID", "c"),
+                    ("COGNITO_JWKS_URI", "ftp://x"),
+                ],
+                "COGNITO_JWKS_URI",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "eu-west-1_a"),
+                    ("COGNITO_CLIENT_ID", "c"),
+                    ("COGNITO_ISSUER", "not a url"),
+                ],
+                "COGNITO_ISSUER",
+            ),
+            (
+                &[("COGNITO_USER_POOL_ID", ""), ("COGNITO_CLIENT_ID", "c")],
+                "COGNITO_USER_POOL_ID",
+            ),
+        ];
+        for (vars, name) in cases {
+            let err = load(vars).unwrap_err();
+            assert_eq!(err.name(), Some(*name), "{err}");
+        }
+    }
+
+    #[test]
+    fn pool_ids() {
+        for ok in [
+            "us-east-1_AbC123xyz",
+            "us-gov-west-1_a",
+            "local_abc12345",
+            "us-east-1_0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(pool_region(ok, "x").is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "_abc",
+            "us-east-1_",
+            "us-east-1_ab-c",
+            "US-EAST-1_a",
+            "us-east-1_a/b",
+        ] {
+            assert!(pool_region(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn issuers_are_derived() {
+        let pool = UserPool::new("eu-west-1_abc")
+            .client_id("c")
+            .token_use(TokenUse::Any)
+            .accept_updated_issuer(true)
+            .replica_region("eu-central-1")
+            .resolve(0)
+            .unwrap();
+        assert_eq!(
+            pool.issuers,
+            [
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
+                "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
+                "https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_abc",
+                "https://issuer-cognito-idp.eu-central-1.amazonaws.com/eu-west-1_abc",
+            ]
+        );
+        assert_eq!(
+            pool.jwks_uri,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json"
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! Verification errors, configuration errors, and their single HTTP mapping.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Why a token was refused, or why it could not be checked.
+///
+/// The names returned by [`ErrorKind::as_str`] are stable: match on them in
+/// logs and metrics. New kinds may be added in minor releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The token is not a well-formed compact JWS: wrong size, wrong number of
+    /// segments, bad base64url, invalid JSON, duplicate keys, a required claim
+    /// missing or of the wrong type, or a forbidden header (`crit`, `cty`, a
+    /// `typ` other than `JWT`, a missing or oversized `kid`).
+    Malformed,
+    /// The header's `alg` is not `RS256`, the only algorithm Cognito uses.
+    UnsupportedAlgorithm,
+    /// No usable key in the issuer's key set has the token's `kid`.
+    UnknownKid,
+    /// The signature does not verify with the key named by `kid`.
+    InvalidSignature,
+    /// `exp` is in the past, beyond the configured leeway.
+    Expired,
+    /// `nbf` or `iat` is in the future, beyond the configured leeway.
+    NotYetValid,
+    /// `iss` is not one of the configured issuers.
+    InvalidIssuer,
+    /// An ID token's `aud` or an access token's `client_id` is not an
+    /// accepted client id.
+    InvalidAudience,
+    /// `token_use` is missing or not the configured one.
+    InvalidTokenUse,
+    /// The token is valid but its `cognito:groups` contain none of the
+    /// required groups.
+    MissingGroup,
+    /// The token is valid but its `scope` contains none of the required scopes.
+    MissingScope,
+    /// The custom check installed with
+    /// [`CognitoJwtVerifierBuilder::custom_check`](crate::CognitoJwtVerifierBuilder::custom_check)
+    /// refused the token.
+    CustomCheckFailed,
+    /// The issuer's key set could not be fetched (network error, HTTP error,
+    /// time-out, or a response that is not a usable key set) and no cached
+    /// copy is available.
+    JwksUnavailable,
+    /// [`CognitoJwtVerifier::verify_sync`](crate::CognitoJwtVerifier::verify_sync)
+    /// was called before the issuer's key set was cached.
+    JwksNotCached,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Malformed,
+        ErrorKind::UnsupportedAlgorithm,
+        ErrorKind::UnknownKid,
+        ErrorKind::InvalidSignature,
+        ErrorKind::Expired,
+        ErrorKind::NotYetValid,
+        ErrorKind::InvalidIssuer,
+        ErrorKind::InvalidAudience,
+        ErrorKind::InvalidTokenUse,
+        ErrorKind::MissingGroup,
+        ErrorKind::MissingScope,
+        ErrorKind::CustomCheckFailed,
+        ErrorKind::JwksUnavailable,
+        ErrorKind::JwksNotCached,
+    ];
+
+    /// The stable snake_case name of this kind, e.g. `"invalid_signature"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Malformed => "malformed",
+            ErrorKind::UnsupportedAlgorithm => "unsupported_algorithm",
+            ErrorKind::UnknownKid => "unknown_kid",
+            ErrorKind::InvalidSignature => "invalid_signature",
+            ErrorKind::Expired => "expired",
+            ErrorKind::NotYetValid => "not_yet_valid",
+            ErrorKind::InvalidIssuer => "invalid_issuer",
+            ErrorKind::InvalidAudience => "invalid_audience",
+            ErrorKind::InvalidTokenUse => "invalid_token_use",
+            ErrorKind::MissingGroup => "missing_group",
+            ErrorKind::MissingScope => "missing_scope",
+            ErrorKind::CustomCheckFailed => "custom_check_failed",
+            ErrorKind::JwksUnavailable => "jwks_unavailable",
+            ErrorKind::JwksNotCached => "jwks_not_cached",
+        }
+    }
+
+    /// What this kind means for an HTTP response (RFC 6750).
+    pub const fn http_class(self) -> HttpClass {
+        match self {
+            ErrorKind::MissingGroup | ErrorKind::MissingScope => HttpClass::InsufficientScope,
+            ErrorKind::JwksUnavailable | ErrorKind::JwksNotCached => HttpClass::Unavailable,
+            _ => HttpClass::InvalidToken,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The HTTP meaning of an authentication outcome, shared by every adapter so
+/// that axum and actix-web answer identically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpClass {
+    /// No credentials were sent: 401 with a bare `Bearer` challenge.
+    MissingCredentials,
+    /// The request is malformed (RFC 6750 `invalid_request`): 400.
+    InvalidRequest,
+    /// The token is invalid, expired or not for us (`invalid_token`): 401.
+    InvalidToken,
+    /// The token is valid but lacks a group or scope (`insufficient_scope`): 403.
+    InsufficientScope,
+    /// The key set cannot be had right now: 503 with `Retry-After`.
+    Unavailable,
+}
+
+impl HttpClass {
+    /// The HTTP status code.
+    pub const fn status(self) -> u16 {
+        match self {
+            HttpClass::MissingCredentials | HttpClass::InvalidToken => 401,
+            HttpClass::InvalidRequest => 400,
+            HttpClass::InsufficientScope => 403,
+            HttpClass::Unavailable => 503,
+        }
+    }
+
+    /// The RFC 6750 `error` code, if the challenge carries one.
+    pub const fn bearer_error(self) -> Option<&'static str> {
+        match self {
+            HttpClass::MissingCredentials | HttpClass::Unavailable => None,
+            HttpClass::InvalidRequest => Some("invalid_request"),
+            HttpClass::InvalidToken => Some("invalid_token"),
+            HttpClass::InsufficientScope => Some("insufficient_scope"),
+        }
+    }
+}
+
+/// A token was refused or could not be checked.
+///
+/// Match on [`Error::kind`]. The message says what was expected and what to
+/// do; it never contains the token, and any claim text it quotes is
+/// truncated and escaped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: Box<str>,
+    retry_after: Option<Duration>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<Box<str>>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub(crate) fn with_retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
+    /// For [`ErrorKind::JwksUnavailable`]: how long until the verifier will
+    /// try to fetch the key set again (a `Retry-After` for HTTP 503).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// Why the token was refused.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The human-readable explanation, without the kind prefix.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Quote untrusted text for an error message: at most 64 characters, every
+/// non-printable or non-ASCII character escaped, so that a message can never
+/// carry a token, a newline for log injection, or unbounded input.
+pub(crate) fn quoted(untrusted: &str) -> String {
+    const MAX: usize = 64;
+    let mut out = String::with_capacity(untrusted.len().min(MAX) + 8);
+    out.push('"');
+    for (i, c) in untrusted.chars().enumerate() {
+        if i == MAX {
+            out.push('\u{2026}');
+            break;
+        }
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => out.extend(c.escape_default()),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The verifier's configuration is wrong. Returned by
+/// [`CognitoJwtVerifierBuilder::build`](crate::CognitoJwtVerifierBuilder::build)
+/// and [`CognitoJwtVerifier::from_env`](crate::CognitoJwtVerifier::from_env),
+/// always at start-up, never per request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required setting or environment variable is absent.
+    #[error("{name} is not set: {expected}{hint}")]
+    Missing {
+        /// The setting or environment variable, e.g. `COGNITO_USER_POOL_ID`.
+        name: String,
+        /// What a correct value looks like.
+        expected: String,
+        /// A "did you mean" hint, empty when there is none.
+        hint: String,
+    },
+    /// A setting or environment variable has a value that cannot be used.
+    #[error("{name} is invalid: {problem}")]
+    Invalid {
+        /// The setting or environment variable.
+        name: String,
+        /// What is wrong and what is expected instead.
+        problem: String,
+    },
+    /// The HTTP client for key-set fetching could not be built.
+    #[error("the HTTP client for key-set fetching could not be built: {0}")]
+    HttpClient(String),
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(name: impl Into<String>, problem: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            name: name.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The setting or environment variable the error is about, if any.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            ConfigError::Missing { name, .. } | ConfigError::Invalid { name, .. } => Some(name),
+            ConfigError::HttpClient(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for kind in ErrorKind::ALL {
+            let name = kind.as_str();
+            assert!(seen.insert(name), "duplicate {name}");
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        }
+    }
+
+    #[test]
+    fn quoting_escapes_and_truncates() {
+        assert_eq!(quoted("a\"b\n"), "\"a\\\"b\\n\"");
+        let long = "x".repeat(500);
+        assert!(quoted(&long).chars().count() < 70);
+        assert_eq!(quoted("é"), "\"\\u{e9}\"");
+    }
+
+    #[test]
+    fn http_mapping() {
+        assert_eq!(ErrorKind::Expired.http_class().status(), 401);
+        assert_eq!(ErrorKind::MissingGroup.http_class().status(), 403);
+        assert_eq!(ErrorKind::JwksUnavailable.http_class().status(), 503);
+        assert_eq!(
+            ErrorKind::MissingScope.http_class().bearer_error(),
+            Some("insufficient_scope")
+        );
+    }
+}

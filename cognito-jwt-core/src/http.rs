@@ -1,0 +1,559 @@
+//! Framework-free HTTP rules shared by the adapters: reading the bearer
+//! token from request headers, and turning any outcome into one RFC 6750
+//! answer (status, `WWW-Authenticate`, `Retry-After`, JSON body).
+//!
+//! Only plain bytes, strings and numbers cross this boundary, so adapters on
+//! different `http` crate versions (axum on 1.x, actix-web on 0.2) render
+//! the same answer.
+
+use std::fmt;
+
+use crate::error::{Error, ErrorKind, HttpClass};
+
+/// Where an adapter reads the token from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TokenSource {
+    /// `Authorization: Bearer <token>` (the default).
+    #[default]
+    AuthorizationHeader,
+    /// A cookie with this name (e.g. for browser sessions). The
+    /// `Authorization` header is used instead when present.
+    Cookie(String),
+}
+
+/// Why a request is malformed (HTTP 400 `invalid_request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidRequest {
+    /// More than one `Authorization` header.
+    MultipleAuthorizationHeaders,
+    /// The header has bytes outside visible ASCII.
+    NotVisibleAscii,
+    /// `Bearer` with no token after it.
+    EmptyToken,
+    /// The token has characters a bearer token cannot have.
+    InvalidTokenSyntax,
+}
+
+impl InvalidRequest {
+    /// A fixed description, safe to send to the client.
+    pub const fn description(self) -> &'static str {
+        match self {
+            InvalidRequest::MultipleAuthorizationHeaders => "send exactly one Authorization header",
+            InvalidRequest::NotVisibleAscii => "the Authorization header must be visible ASCII",
+            InvalidRequest::EmptyToken => "the bearer token is empty",
+            InvalidRequest::InvalidTokenSyntax => "the bearer token has invalid characters",
+        }
+    }
+}
+
+/// Why an adapter refused a request: the one value both adapters render.
+///
+/// Build it with [`bearer_token`] or [`AuthRejection::from`] an [`Error`],
+/// then read [`status`](Self::status),
+/// [`www_authenticate`](Self::www_authenticate),
+/// [`retry_after_secs`](Self::retry_after_secs) and
+/// [`body_json`](Self::body_json).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthRejection {
+    /// No credentials were sent (no `Authorization` header, another scheme
+    /// such as `Basic`, or no token cookie).
+    Missing,
+    /// The request itself is malformed.
+    InvalidRequest(InvalidRequest),
+    /// The token was refused or could not be checked.
+    Token(Error),
+}
+
+impl fmt::Debug for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthRejection::Missing => f.write_str("Missing"),
+            AuthRejection::InvalidRequest(r) => f.debug_tuple("InvalidRequest").field(r).finish(),
+            AuthRejection::Token(e) => f.debug_tuple("Token").field(&e.kind()).finish(),
+        }
+    }
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthRejection::Missing => f.write_str("no bearer token in the request"),
+            AuthRejection::InvalidRequest(r) => f.write_str(r.description()),
+            AuthRejection::Token(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl std::error::Error for AuthRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AuthRejection::Token(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<Error> for AuthRejection {
+    fn from(error: Error) -> Self {
+        AuthRejection::Token(error)
+    }
+}
+
+/// The default `realm` of the `WWW-Authenticate` challenge.
+pub const DEFAULT_REALM: &str = "api";
+
+impl AuthRejection {
+    /// Whether no credentials were sent at all (the case an optional
+    /// extractor turns into `None`).
+    pub fn is_missing(&self) -> bool {
+        matches!(self, AuthRejection::Missing)
+    }
+
+    /// The verification error kind, when a token was checked.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            AuthRejection::Token(e) => Some(e.kind()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP meaning.
+    pub fn http_class(&self) -> HttpClass {
+        match self {
+            AuthRejection::Missing => HttpClass::MissingCredentials,
+            AuthRejection::InvalidRequest(_) => HttpClass::InvalidRequest,
+            AuthRejection::Token(e) => e.kind().http_class(),
+        }
+    }
+
+    /// The HTTP status: 400, 401, 403 or 503.
+    pub fn status(&self) -> u16 {
+        self.http_class().status()
+    }
+
+    /// A fixed, non-echoing description for clients.
+    pub fn description(&self) -> &'static str {
+        match self {
+            AuthRejection::Missing => "a bearer token is required",
+            AuthRejection::InvalidRequest(r) => r.description(),
+            AuthRejection::Token(e) => match e.kind() {
+                ErrorKind::Expired => "the token has expired",
+                ErrorKind::NotYetValid => "the token is not valid yet",
+                ErrorKind::MissingGroup => "the user is not in a group allowed here",
+                ErrorKind::MissingScope => "the token lacks a scope required here",
+                ErrorKind::InvalidTokenUse => "the wrong kind of token was sent",
+                ErrorKind::JwksUnavailable | ErrorKind::JwksNotCached => {
+                    "the token cannot be checked right now; retry later"
+                }
+                _ => "the token is invalid",
+            },
+        }
+    }
+
+    /// The `WWW-Authenticate` value, or `None` for 503 answers.
+    ///
+    /// Quotes and backslashes in `realm` are escaped.
+    pub fn www_authenticate(&self, realm: &str) -> Option<String> {
+        let class = self.http_class();
+        if class == HttpClass::Unavailable {
+            return None;
+        }
+        let mut value = format!("Bearer realm=\"{}\"", escape_quoted(realm));
+        if let Some(code) = class.bearer_error() {
+            value.push_str(", error=\"");
+            value.push_str(code);
+            value.push_str("\", error_description=\"");
+            value.push_str(self.description());
+            value.push('"');
+        }
+        Some(value)
+    }
+
+    /// Seconds for `Retry-After` on 503 answers (at least 1).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AuthRejection::Token(e) if e.kind().http_class() == HttpClass::Unavailable => Some(
+                e.retry_after()
+                    .map_or(5, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
+                    .max(1),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The default body: `{"error": …, "error_description": …}` plus
+    /// `"kind"` when a token was checked. Only fixed strings appear in it.
+    pub fn body_json(&self) -> String {
+        let error = match self.http_class() {
+            HttpClass::MissingCredentials => "unauthorized",
+            HttpClass::Unavailable => "temporarily_unavailable",
+            class => class.bearer_error().unwrap_or("unauthorized"),
+        };
+        match self.kind() {
+            Some(kind) => format!(
+                r#"{{"error":"{error}","error_description":"{}","kind":"{kind}"}}"#,
+                self.description()
+            ),
+            None => format!(
+                r#"{{"error":"{error}","error_description":"{}"}}"#,
+                self.description()
+            ),
+        }
+    }
+
+    /// Log this rejection the way the adapters do: the kind at debug, 503s
+    /// at warn with the (token-free) reason. Never logs the token.
+    pub fn log(&self) {
+        match self {
+            AuthRejection::Token(e) if e.kind().http_class() == HttpClass::Unavailable => {
+                tracing::warn!(kind = %e.kind(), reason = %e.message(), "cannot verify bearer token");
+            }
+            AuthRejection::Token(e) => {
+                tracing::debug!(kind = %e.kind(), status = self.status(), "bearer token rejected");
+            }
+            AuthRejection::Missing => tracing::debug!(status = 401, "no bearer token"),
+            AuthRejection::InvalidRequest(r) => {
+                tracing::debug!(reason = ?r, status = 400, "malformed authorization");
+            }
+        }
+    }
+}
+
+fn escape_quoted(text: &str) -> String {
+    text.chars()
+        .filter(|c| (' '..='~').contains(c))
+        .flat_map(|c| match c {
+            '"' | '\\' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect()
+}
+
+fn is_token68(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+}
+
+/// Read the bearer token from the values of every `Authorization` header
+/// of a request (pass them all, in order).
+///
+/// The scheme is case-insensitive. No header, or a scheme other than
+/// `Bearer`, is [`AuthRejection::Missing`]; two headers, non-ASCII bytes or
+/// an empty token are [`AuthRejection::InvalidRequest`].
+///
+/// ```
+/// use cognito_jwt_core::http::{bearer_token, AuthRejection};
+///
+/// assert_eq!(bearer_token([&b"bearer abc.def.ghi"[..]]), Ok("abc.def.ghi"));
+/// assert_eq!(bearer_token(std::iter::empty::<&[u8]>()), Err(AuthRejection::Missing));
+/// assert_eq!(bearer_token([&b"Basic dXNlcjpwYXNz"[..]]), Err(AuthRejection::Missing));
+/// ```
+///
+/// # Errors
+/// As above.
+pub fn bearer_token<'a, I>(authorization: I) -> Result<&'a str, AuthRejection>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    let mut values = authorization.into_iter();
+    let Some(value) = values.next() else {
+        return Err(AuthRejection::Missing);
+    };
+    if values.next().is_some() {
+        return Err(AuthRejection::InvalidRequest(
+            InvalidRequest::MultipleAuthorizationHeaders,
+        ));
+    }
+    let value = std::str::from_utf8(value)
+        .ok()
+        .filter(|v| v.bytes().all(|b| (b' '..=b'~').contains(&b) || b == b'\t'))
+        .ok_or(AuthRejection::InvalidRequest(
+            InvalidRequest::NotVisibleAscii,
+        ))?;
+    let value = value.trim_matches([' ', '\t']);
+    let (scheme, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthRejection::Missing);
+    }
+    token_value(rest.trim_start_matches([' ', '\t']))
+}
+
+fn token_value(token: &str) -> Result<&str, AuthRejection> {
+    if token.is_empty() {
+        return Err(AuthRejection::InvalidRequest(InvalidRequest::EmptyToken));
+    }
+    let body = token.trim_end_matches('=');
+    if body.is_empty() || !body.bytes().all(is_token68) {
+        return Err(AuthRejection::InvalidRequest(
+            InvalidRequest::InvalidTokenSyntax,
+        ));
+    }
+    Ok(token)
+}
+
+/// Read the token from a cookie named `name`, given every `Cookie` header.
+///
+/// # Errors
+/// [`AuthRejection::Missing`] when there is no such cookie;
+/// [`AuthRejection::InvalidRequest`] when its value is empty or not a token.
+pub fn cookie_token<'a, I>(cookies: I, name: &str) -> Result<&'a str, AuthRejection>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    for header in cookies {
+        let Ok(header) = std::str::from_utf8(header) else {
+            continue;
+        };
+        for pair in header.split(';') {
+            if let Some((key, value)) = pair.trim().split_once('=')
+                && key.trim() == name
+            {
+                return token_value(value.trim().trim_matches('"'));
+            }
+        }
+    }
+    Err(AuthRejection::Missing)
+}
+
+impl TokenSource {
+    /// Find the token: the `Authorization` header first; for
+    /// [`TokenSource::Cookie`], the cookie when no `Authorization` header
+    /// is present.
+    ///
+    /// # Errors
+    /// As [`bearer_token`] and [`cookie_token`].
+    pub fn extract<'a, A, C>(&self, authorization: A, cookies: C) -> Result<&'a str, AuthRejection>
+    where
+        A: IntoIterator<Item = &'a [u8]>,
+        C: IntoIterator<Item = &'a [u8]>,
+    {
+        let mut authorization = authorization.into_iter().peekable();
+        match self {
+            TokenSource::Cookie(name) if authorization.peek().is_none() => {
+                cookie_token(cookies, name)
+            }
+            _ => bearer_token(authorization),
+        }
+    }
+}
+
+/// One row of the HTTP behaviour every adapter must share (SECURITY-CASES
+/// section E): request headers in, status and challenge out. Adapters' test
+/// suites run [`cases`] against themselves so both answer identically.
+#[cfg(feature = "testing")]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpCase {
+    /// What the case is about.
+    pub name: &'static str,
+    /// `Authorization` header values to send (each a separate header); may
+    /// contain non-ASCII bytes.
+    pub authorization: Vec<Vec<u8>>,
+    /// Expected status.
+    pub status: u16,
+    /// Expected `error` code in `WWW-Authenticate`, `None` for a bare
+    /// challenge; ignored for 503.
+    pub bearer_error: Option<&'static str>,
+}
+
+/// The tokens a case table needs, minted by the caller's test issuer.
+#[cfg(feature = "testing")]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CaseTokens {
+    /// A valid token without the required group.
+    pub valid: String,
+    /// A valid token in the required group.
+    pub valid_in_group: String,
+    /// An expired token.
+    pub expired: String,
+    /// A token of the wrong token use.
+    pub wrong_use: String,
+    /// A token with a forged signature.
+    pub forged: String,
+}
+
+#[cfg(feature = "testing")]
+impl CaseTokens {
+    /// Tokens for the cases, for an issuer whose verifier accepts access
+    /// tokens for `client_id` and a route that requires `group`.
+    pub fn new(issuer: &crate::testing::TestIssuer, client_id: &str, group: &str) -> Self {
+        let valid = issuer.access_token(client_id).sign();
+        let forged = {
+            let (rest, sig) = valid.rsplit_once('.').unwrap_or((&valid, ""));
+            let flipped = if sig.starts_with('A') { "B" } else { "A" };
+            format!("{rest}.{flipped}{}", sig.get(1..).unwrap_or(""))
+        };
+        Self {
+            valid_in_group: issuer.access_token(client_id).group(group).sign(),
+            expired: issuer.access_token(client_id).expires_in(-3600).sign(),
+            wrong_use: issuer.id_token(client_id).sign(),
+            forged,
+            valid,
+        }
+    }
+}
+
+/// The shared case table for a route that requires a group. Unavailable
+/// key sets (503) are tested separately, since they need a verifier without
+/// keys.
+#[cfg(feature = "testing")]
+pub fn cases(tokens: &CaseTokens) -> Vec<HttpCase> {
+    let bearer = |t: &str| vec![format!("Bearer {t}").into_bytes()];
+    let case = |name, authorization, status, bearer_error| HttpCase {
+        name,
+        authorization,
+        status,
+        bearer_error,
+    };
+    vec![
+        case("no authorization header", vec![], 401, None),
+        case(
+            "basic scheme",
+            vec![b"Basic dXNlcjpwYXNz".to_vec()],
+            401,
+            None,
+        ),
+        case(
+            "empty bearer token",
+            vec![b"Bearer ".to_vec()],
+            400,
+            Some("invalid_request"),
+        ),
+        case(
+            "bearer without token",
+            vec![b"Bearer".to_vec()],
+            400,
+            Some("invalid_request"),
+        ),
+        case(
+            "two authorization headers",
+            vec![
+                format!("Bearer {}", tokens.valid_in_group).into_bytes(),
+                format!("Bearer {}", tokens.valid_in_group).into_bytes(),
+            ],
+            400,
+            Some("invalid_request"),
+        ),
+        case(
+            "non-ascii bytes",
+            vec![b"Bearer \xc3\xa9t\xc3\xa9".to_vec()],
+            400,
+            Some("invalid_request"),
+        ),
+        case(
+            "garbage token",
+            bearer("not-a-jwt"),
+            401,
+            Some("invalid_token"),
+        ),
+        case(
+            "expired token",
+            bearer(&tokens.expired),
+            401,
+            Some("invalid_token"),
+        ),
+        case(
+            "wrong token use",
+            bearer(&tokens.wrong_use),
+            401,
+            Some("invalid_token"),
+        ),
+        case(
+            "forged signature",
+            bearer(&tokens.forged),
+            401,
+            Some("invalid_token"),
+        ),
+        case(
+            "missing group",
+            bearer(&tokens.valid),
+            403,
+            Some("insufficient_scope"),
+        ),
+        case(
+            "lower-case scheme",
+            vec![format!("bearer {}", tokens.valid_in_group).into_bytes()],
+            200,
+            None,
+        ),
+        case(
+            "valid token in group",
+            bearer(&tokens.valid_in_group),
+            200,
+            None,
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_parsing() {
+        let one = |v: &'static [u8]| bearer_token([v]);
+        assert_eq!(one(b"Bearer a.b.c"), Ok("a.b.c"));
+        assert_eq!(one(b"BEARER   a.b.c  "), Ok("a.b.c"));
+        assert_eq!(one(b"Basic abc"), Err(AuthRejection::Missing));
+        assert_eq!(
+            one(b"Bearer "),
+            Err(AuthRejection::InvalidRequest(InvalidRequest::EmptyToken))
+        );
+        assert_eq!(
+            one(b"Bearer a b"),
+            Err(AuthRejection::InvalidRequest(
+                InvalidRequest::InvalidTokenSyntax
+            ))
+        );
+        assert_eq!(
+            one(b"Bearer \xff"),
+            Err(AuthRejection::InvalidRequest(
+                InvalidRequest::NotVisibleAscii
+            ))
+        );
+        assert_eq!(
+            bearer_token([&b"Bearer a"[..], b"Bearer a"]),
+            Err(AuthRejection::InvalidRequest(
+                InvalidRequest::MultipleAuthorizationHeaders
+            ))
+        );
+    }
+
+    #[test]
+    fn cookies() {
+        let source = TokenSource::Cookie("id_token".into());
+        let cookies = [&b"a=1; id_token=x.y.z"[..]];
+        assert_eq!(source.extract(std::iter::empty(), cookies), Ok("x.y.z"));
+        assert_eq!(
+            source.extract(std::iter::empty(), [&b"a=1"[..]]),
+            Err(AuthRejection::Missing)
+        );
+        assert_eq!(source.extract([&b"Bearer q"[..]], cookies), Ok("q"));
+    }
+
+    #[test]
+    fn challenges() {
+        assert_eq!(
+            AuthRejection::Missing
+                .www_authenticate("my \"app\"")
+                .as_deref(),
+            Some("Bearer realm=\"my \\\"app\\\"\"")
+        );
+        let expired = AuthRejection::Token(Error::new(ErrorKind::Expired, "x"));
+        assert_eq!(expired.status(), 401);
+        assert_eq!(
+            expired.www_authenticate("api").as_deref(),
+            Some(
+                "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"the token has expired\""
+            )
+        );
+        let down = AuthRejection::Token(Error::new(ErrorKind::JwksUnavailable, "x"));
+        assert_eq!(down.status(), 503);
+        assert_eq!(down.www_authenticate("api"), None);
+        assert_eq!(down.retry_after_secs(), Some(5));
+        assert!(down.body_json().contains("temporarily_unavailable"));
+    }
+}

@@ -1,0 +1,307 @@
+//! The key-set cache: one entry per key-set URL, shared by every clone of a
+//! verifier, with single-flight fetching, a cool-down for unknown `kid`s,
+//! back-off on failures, periodic refresh, and bounded staleness.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::fetch::JwksFetcher;
+use super::keys::{KeySet, RsaKey, parse_key_set};
+use crate::error::{Error, ErrorKind};
+
+/// Timing settings for the key-set cache; see the builder for defaults.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CacheSettings {
+    pub(crate) cooldown: Duration,
+    pub(crate) refresh_interval: Duration,
+    pub(crate) max_staleness: Duration,
+    pub(crate) fetch_timeout: Duration,
+    pub(crate) min_backoff: Duration,
+    pub(crate) max_backoff: Duration,
+}
+
+/// Per-URL fetch state. Only the fetch path locks; the verification path
+/// reads the moka cache and one atomic.
+struct Source {
+    url: Arc<str>,
+    flight: tokio::sync::Mutex<()>,
+    /// Earliest moment (ms since the cache's epoch) another fetch may start.
+    next_attempt_ms: AtomicU64,
+    failures: AtomicU32,
+    last_error: Mutex<Option<String>>,
+}
+
+pub(crate) struct KeyCache {
+    sets: moka::sync::Cache<Arc<str>, Arc<KeySet>>,
+    sources: Vec<Source>,
+    fetcher: Arc<dyn JwksFetcher>,
+    settings: CacheSettings,
+    epoch: Instant,
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCache")
+            .field(
+                "urls",
+                &self.sources.iter().map(|s| &*s.url).collect::<Vec<_>>(),
+            )
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a lookup found.
+pub(crate) enum Lookup {
+    Found(Arc<RsaKey>),
+    /// The set is cached but has no such kid.
+    UnknownKid,
+    /// Nothing is cached for this URL.
+    NotCached,
+}
+
+impl KeyCache {
+    pub(crate) fn new(
+        urls: Vec<String>,
+        fetcher: Arc<dyn JwksFetcher>,
+        settings: CacheSettings,
+    ) -> Self {
+        let sets = moka::sync::Cache::builder()
+            .max_capacity(urls.len() as u64 + 1)
+            .time_to_live(settings.max_staleness)
+            .build();
+        let sources = urls
+            .into_iter()
+            .map(|url| Source {
+                url: url.into(),
+                flight: tokio::sync::Mutex::new(()),
+                next_attempt_ms: AtomicU64::new(0),
+                failures: AtomicU32::new(0),
+                last_error: Mutex::new(None),
+            })
+            .collect();
+        Self {
+            sets,
+            sources,
+            fetcher,
+            settings,
+            epoch: Instant::now(),
+        }
+    }
+
+    pub(crate) fn url(&self, source: usize) -> &str {
+        &self.sources[source].url
+    }
+
+    pub(crate) fn source_count(&self) -> usize {
+        self.sources.len()
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn may_fetch(&self, source: &Source) -> bool {
+        self.now_ms() >= source.next_attempt_ms.load(Ordering::Acquire)
+    }
+
+    /// Synchronous lookup: never fetches.
+    pub(crate) fn lookup(&self, source: usize, kid: &str) -> Lookup {
+        match self.sets.get(&self.sources[source].url) {
+            None => Lookup::NotCached,
+            Some(set) => match set.get(kid) {
+                Some(key) => Lookup::Found(Arc::clone(key)),
+                None => Lookup::UnknownKid,
+            },
+        }
+    }
+
+    /// Whether `key` is still the key its kid names in the current set.
+    pub(crate) fn still_current(&self, source: usize, key: &Arc<RsaKey>) -> bool {
+        self.sets
+            .get(&self.sources[source].url)
+            .and_then(|set| set.get(&key.kid).map(|k| Arc::ptr_eq(k, key)))
+            .unwrap_or(false)
+    }
+
+    /// Find the key for `kid`, fetching the set when it is missing, when the
+    /// kid is unknown and the cool-down allows, or when it is due for refresh.
+    pub(crate) async fn key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
+        let source = &self.sources[index];
+        if let Some(set) = self.sets.get(&source.url) {
+            if let Some(key) = set.get(kid) {
+                let key = Arc::clone(key);
+                if set.fetched_at.elapsed() >= self.settings.refresh_interval
+                    && self.may_fetch(source)
+                {
+                    // One caller refreshes; the others keep using the current set.
+                    if let Ok(_guard) = source.flight.try_lock()
+                        && self.may_fetch(source)
+                    {
+                        let _ = self.fetch(source, Some(&set), "refresh").await;
+                    }
+                }
+                return Ok(key);
+            }
+            if !self.may_fetch(source) {
+                tracing::debug!(url = %source.url, "unknown kid during the refetch cool-down");
+                return Err(unknown_kid());
+            }
+        } else if !self.may_fetch(source) {
+            return Err(self.unavailable(source));
+        }
+
+        let _guard = source.flight.lock().await;
+        // Whoever held the lock may have fetched what we need.
+        let current = self.sets.get(&source.url);
+        if let Some(key) = current.as_ref().and_then(|set| set.get(kid)) {
+            return Ok(Arc::clone(key));
+        }
+        if !self.may_fetch(source) {
+            return Err(match current {
+                Some(_) => unknown_kid(),
+                None => self.unavailable(source),
+            });
+        }
+        let reason = if current.is_some() {
+            "unknown kid"
+        } else {
+            "cold"
+        };
+        match self.fetch(source, current.as_deref(), reason).await {
+            Ok(set) => set.get(kid).cloned().ok_or_else(unknown_kid),
+            Err(error) => match current {
+                // The refetch failed but the kid was unknown to the cached set anyway.
+                Some(_) => Err(unknown_kid()),
+                None => Err(error),
+            },
+        }
+    }
+
+    /// Fetch every source now (under the single-flight lock), ignoring the
+    /// cool-down. Returns the first error.
+    pub(crate) async fn hydrate(&self) -> Result<(), Error> {
+        let mut first_error = None;
+        for source in &self.sources {
+            let _guard = source.flight.lock().await;
+            let current = self.sets.get(&source.url);
+            if let Err(e) = self.fetch(source, current.as_deref(), "hydrate").await {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Load a key-set document the caller already has.
+    pub(crate) fn insert_document(&self, index: usize, document: &[u8]) -> Result<usize, Error> {
+        let source = &self.sources[index];
+        let previous = self.sets.get(&source.url);
+        let set = parse_key_set(document, previous.as_deref(), &source.url)
+            .map_err(|reason| Error::new(ErrorKind::JwksUnavailable, reason))?;
+        let count = set.len();
+        self.sets.insert(Arc::clone(&source.url), Arc::new(set));
+        source.failures.store(0, Ordering::Release);
+        Ok(count)
+    }
+
+    fn unavailable(&self, source: &Source) -> Error {
+        let last = source
+            .last_error
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default()
+            .unwrap_or_else(|| "no key set has been fetched yet".to_owned());
+        let wait_ms = source
+            .next_attempt_ms
+            .load(Ordering::Acquire)
+            .saturating_sub(self.now_ms());
+        Error::new(
+            ErrorKind::JwksUnavailable,
+            format!(
+                "the key set at {} is unavailable ({last}); retrying in {} s",
+                source.url,
+                wait_ms.div_ceil(1000)
+            ),
+        )
+        .with_retry_after(Duration::from_millis(wait_ms.max(1000)))
+    }
+
+    async fn fetch(
+        &self,
+        source: &Source,
+        previous: Option<&KeySet>,
+        reason: &'static str,
+    ) -> Result<Arc<KeySet>, Error> {
+        let started = Instant::now();
+        let outcome = match tokio::time::timeout(
+            self.settings.fetch_timeout,
+            self.fetcher.fetch(&source.url),
+        )
+        .await
+        {
+            Err(_) => Err(format!(
+                "no complete response within {} ms",
+                self.settings.fetch_timeout.as_millis()
+            )),
+            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Ok(body)) => parse_key_set(&body, previous, &source.url),
+        };
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match outcome {
+            Ok(set) => {
+                tracing::info!(
+                    url = %source.url,
+                    reason,
+                    duration_ms = elapsed_ms,
+                    keys = set.len(),
+                    "fetched key set"
+                );
+                let set = Arc::new(set);
+                self.sets.insert(Arc::clone(&source.url), Arc::clone(&set));
+                source.failures.store(0, Ordering::Release);
+                let next = self.now_ms() + duration_ms(self.settings.cooldown);
+                source.next_attempt_ms.store(next, Ordering::Release);
+                Ok(set)
+            }
+            Err(message) => {
+                let failures = source
+                    .failures
+                    .fetch_add(1, Ordering::AcqRel)
+                    .saturating_add(1);
+                let backoff = self
+                    .settings
+                    .min_backoff
+                    .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+                    .min(self.settings.max_backoff);
+                let next = self.now_ms() + duration_ms(backoff);
+                source.next_attempt_ms.store(next, Ordering::Release);
+                tracing::warn!(
+                    url = %source.url,
+                    reason,
+                    duration_ms = elapsed_ms,
+                    failures,
+                    retry_in_ms = duration_ms(backoff),
+                    error = %message,
+                    "key-set fetch failed"
+                );
+                if let Ok(mut last) = source.last_error.lock() {
+                    *last = Some(message);
+                }
+                Err(self.unavailable(source))
+            }
+        }
+    }
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn unknown_kid() -> Error {
+    Error::new(
+        ErrorKind::UnknownKid,
+        "the token's kid is not in the issuer's key set; the token was signed by another \
+         pool or an unknown key",
+    )
+}

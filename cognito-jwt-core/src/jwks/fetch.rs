@@ -1,0 +1,155 @@
+//! Fetching key-set documents: the [`JwksFetcher`] trait and its default
+//! reqwest implementation.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// The largest key-set response accepted, in bytes. Real Cognito key sets
+/// are under 2 KiB.
+pub const MAX_JWKS_BYTES: usize = 64 * 1024;
+
+/// A boxed future returned by [`JwksFetcher::fetch`].
+pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, FetchError>> + Send + 'a>>;
+
+/// Fetches the raw bytes of a key-set document.
+///
+/// The verifier parses and validates what is returned, applies its own total
+/// time-out around every call, and never calls a fetcher twice at once for
+/// the same URL. Implement this to use your own HTTP client, a proxy, or a
+/// key source that is not HTTP at all.
+///
+/// ```
+/// use cognito_jwt_core::{FetchError, FetchFuture, JwksFetcher};
+///
+/// /// Serves a key set compiled into the binary.
+/// struct Embedded(&'static str);
+///
+/// impl JwksFetcher for Embedded {
+///     fn fetch<'a>(&'a self, _url: &'a str) -> FetchFuture<'a> {
+///         Box::pin(async move { Ok(self.0.as_bytes().to_vec()) })
+///     }
+/// }
+/// ```
+pub trait JwksFetcher: Send + Sync + 'static {
+    /// Fetch the document at `url`. Return at most [`MAX_JWKS_BYTES`].
+    fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a>;
+}
+
+/// Why a key set could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    message: String,
+}
+
+impl FetchError {
+    /// A fetch failure with a message for logs (never include credentials).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// The default fetcher: reqwest with rustls, no redirects, no decompression,
+/// connect and total time-outs, and a [`MAX_JWKS_BYTES`] body cap.
+#[cfg(feature = "reqwest")]
+#[derive(Debug, Clone)]
+pub struct ReqwestFetcher {
+    client: reqwest::Client,
+}
+
+#[cfg(feature = "reqwest")]
+impl ReqwestFetcher {
+    /// A fetcher with the given connect and total time-outs.
+    ///
+    /// # Errors
+    /// When the TLS backend cannot be initialised.
+    pub fn new(connect_timeout: Duration, timeout: Duration) -> Result<Self, FetchError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(connect_timeout)
+            .timeout(timeout)
+            .user_agent(concat!("cognito-jwt/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FetchError::new(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self { client })
+    }
+
+    /// Use an existing reqwest client (its redirect, time-out and proxy
+    /// settings apply; the body cap and status checks still do).
+    pub fn from_client(client: reqwest::Client) -> Self {
+        Self { client }
+    }
+}
+
+#[cfg(feature = "reqwest")]
+impl JwksFetcher for ReqwestFetcher {
+    fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a> {
+        Box::pin(async move {
+            let describe = |e: reqwest::Error| {
+                let what = if e.is_timeout() {
+                    "timed out"
+                } else if e.is_connect() {
+                    "could not connect"
+                } else if e.is_body() || e.is_decode() {
+                    "failed while reading the body"
+                } else {
+                    "request failed"
+                };
+                FetchError::new(format!("{what}: {}", e.without_url()))
+            };
+            let mut response = self
+                .client
+                .get(url)
+                .header("accept", "application/json")
+                .header("accept-encoding", "identity")
+                .send()
+                .await
+                .map_err(describe)?;
+            let status = response.status();
+            if status.is_redirection() {
+                return Err(FetchError::new(format!(
+                    "HTTP {status}: redirects are not followed; configure the final key-set URL"
+                )));
+            }
+            if !status.is_success() {
+                return Err(FetchError::new(format!("HTTP {status}")));
+            }
+            if let Some(encoding) = response.headers().get("content-encoding")
+                && encoding.as_bytes() != b"identity"
+            {
+                return Err(FetchError::new(
+                    "the response is compressed although identity was requested",
+                ));
+            }
+            if response
+                .content_length()
+                .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
+            {
+                return Err(FetchError::new(format!(
+                    "the response is larger than {MAX_JWKS_BYTES} bytes"
+                )));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(describe)? {
+                if body.len() + chunk.len() > MAX_JWKS_BYTES {
+                    return Err(FetchError::new(format!(
+                        "the response is larger than {MAX_JWKS_BYTES} bytes"
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        })
+    }
+}

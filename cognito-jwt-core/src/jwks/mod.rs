@@ -1,0 +1,13 @@
+//! Key sets: parsing, fetching and caching.
+
+mod cache;
+mod fetch;
+mod keys;
+
+pub(crate) use cache::{CacheSettings, KeyCache, Lookup};
+#[cfg(feature = "reqwest")]
+pub use fetch::ReqwestFetcher;
+pub use fetch::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
+#[cfg(test)]
+pub(crate) use keys::rsa_public_key_der;
+pub(crate) use keys::{MAX_KID_LEN, RsaKey};

@@ -1,0 +1,321 @@
+//! Splitting a compact JWS and checking its header, before any key lookup.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{Error, ErrorKind};
+use crate::jwks::MAX_KID_LEN;
+
+/// Longest token accepted, in bytes, checked before any decoding. Cognito
+/// tokens are 1–4 KiB even with many groups and custom claims.
+pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// The largest RSA signature (8192-bit modulus).
+const MAX_SIGNATURE_LEN: usize = 1024;
+
+/// A compact JWS split into its segments.
+pub(crate) struct Parts<'a> {
+    pub(crate) header: &'a str,
+    pub(crate) payload: &'a str,
+    pub(crate) signature: &'a str,
+    /// `header.payload`, the bytes the signature covers.
+    pub(crate) signing_input: &'a [u8],
+}
+
+fn malformed(message: &'static str) -> Error {
+    Error::new(ErrorKind::Malformed, message)
+}
+
+pub(crate) fn split(token: &str) -> Result<Parts<'_>, Error> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(malformed(
+            "the token is longer than 8192 bytes; Cognito tokens are far smaller",
+        ));
+    }
+    if token.is_empty() {
+        return Err(malformed("the token is empty"));
+    }
+    if !token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    {
+        return Err(malformed(
+            "the token has characters outside base64url and '.'; send the JWT exactly as issued",
+        ));
+    }
+    let mut segments = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(malformed(
+            "a JWT has exactly three dot-separated segments (header.payload.signature)",
+        ));
+    };
+    if header.is_empty() || payload.is_empty() {
+        return Err(malformed("the token's header or payload segment is empty"));
+    }
+    Ok(Parts {
+        header,
+        payload,
+        signature,
+        signing_input: &token.as_bytes()[..header.len() + 1 + payload.len()],
+    })
+}
+
+pub(crate) fn decode_segment(segment: &str, what: &'static str) -> Result<Vec<u8>, Error> {
+    URL_SAFE_NO_PAD.decode(segment).map_err(|_| {
+        Error::new(
+            ErrorKind::Malformed,
+            format!("the {what} is not unpadded base64url"),
+        )
+    })
+}
+
+/// Decode the signature into `buf`, returning the used prefix.
+pub(crate) fn decode_signature<'b>(
+    segment: &str,
+    buf: &'b mut [u8; MAX_SIGNATURE_LEN],
+) -> Result<&'b [u8], Error> {
+    if segment.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidSignature,
+            "the token has an empty signature",
+        ));
+    }
+    match URL_SAFE_NO_PAD.decode_slice(segment, buf) {
+        Ok(len) => Ok(&buf[..len]),
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => Err(Error::new(
+            ErrorKind::InvalidSignature,
+            "the signature is longer than any RS256 signature",
+        )),
+        Err(_) => Err(malformed("the signature is not unpadded base64url")),
+    }
+}
+
+/// The header fields that matter. Everything else (including `jku`, `jwk`,
+/// `x5u`, `x5c`) is ignored: keys only ever come from the configured key set.
+#[derive(Default)]
+struct RawHeader<'a> {
+    alg: Option<Cow<'a, str>>,
+    kid: Option<Cow<'a, str>>,
+    typ: Option<Cow<'a, str>>,
+    has_cty: bool,
+    has_crit: bool,
+}
+
+impl<'de> Deserialize<'de> for RawHeader<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+        impl<'de> Visitor<'de> for HeaderVisitor {
+            type Value = RawHeader<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut header = RawHeader::default();
+                let mut seen: Vec<Cow<'de, str>> = Vec::with_capacity(4);
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if seen.contains(&key) {
+                        return Err(de::Error::custom("duplicate header parameter"));
+                    }
+                    match key.as_ref() {
+                        "alg" => header.alg = Some(map.next_value::<StrOrOther<'de>>()?.0),
+                        "kid" => header.kid = Some(map.next_value::<StrOrOther<'de>>()?.0),
+                        "typ" => header.typ = Some(map.next_value::<StrOrOther<'de>>()?.0),
+                        "cty" => {
+                            map.next_value::<IgnoredAny>()?;
+                            header.has_cty = true;
+                        }
+                        "crit" => {
+                            map.next_value::<IgnoredAny>()?;
+                            header.has_crit = true;
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    seen.push(key);
+                }
+                Ok(header)
+            }
+        }
+        deserializer.deserialize_map(HeaderVisitor)
+    }
+}
+
+/// A string value; any other JSON type becomes a marker that fails the
+/// later checks with a precise message instead of a parse error.
+struct StrOrOther<'a>(Cow<'a, str>);
+
+const NOT_A_STRING: &str = "\u{0}not a string";
+
+impl<'de> Deserialize<'de> for StrOrOther<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StrOrOther<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(StrOrOther(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(StrOrOther(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(StrOrOther(Cow::Owned(v)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(StrOrOther(Cow::Borrowed(NOT_A_STRING)))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(StrOrOther(Cow::Borrowed(NOT_A_STRING)))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(StrOrOther(Cow::Borrowed(NOT_A_STRING)))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(StrOrOther(Cow::Borrowed(NOT_A_STRING)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(StrOrOther(Cow::Borrowed(NOT_A_STRING)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(StrOrOther(Cow::Borrowed(NOT_A_STRING)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(StrOrOther(Cow::Borrowed(NOT_A_STRING)))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// Parse and check the decoded header; return the `kid`.
+pub(crate) fn check_header(header_json: &[u8]) -> Result<Cow<'_, str>, Error> {
+    let header: RawHeader<'_> = serde_json::from_slice(header_json).map_err(|e| {
+        Error::new(
+            ErrorKind::Malformed,
+            if e.is_data() && e.to_string().starts_with("duplicate") {
+                "the header repeats a parameter".to_owned()
+            } else {
+                "the header is not a JSON object".to_owned()
+            },
+        )
+    })?;
+    match header.alg.as_deref() {
+        Some("RS256") => {}
+        None => {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                "the header has no alg; Cognito signs with RS256",
+            ));
+        }
+        Some(_) => {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                "the header's alg is not RS256, the only algorithm Cognito uses",
+            ));
+        }
+    }
+    if header.has_crit {
+        return Err(malformed(
+            "the header has a crit parameter; no critical extensions are supported",
+        ));
+    }
+    if header.has_cty {
+        return Err(malformed(
+            "the header has a cty parameter; nested or typed content is not accepted",
+        ));
+    }
+    if header.typ.as_deref().is_some_and(|t| t != "JWT") {
+        return Err(malformed("the header's typ is not JWT"));
+    }
+    match header.kid {
+        None => Err(malformed(
+            "the header has no kid; Cognito tokens always name their key",
+        )),
+        Some(kid) if kid == NOT_A_STRING => Err(malformed("the header's kid is not a string")),
+        Some(kid) if kid.is_empty() || kid.len() > MAX_KID_LEN => Err(malformed(
+            "the header's kid is empty or longer than 256 bytes",
+        )),
+        Some(kid) => Ok(kid),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kid(json: &str) -> Result<String, ErrorKind> {
+        check_header(json.as_bytes())
+            .map(|k| k.into_owned())
+            .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn header_rules() {
+        assert_eq!(kid(r#"{"alg":"RS256","kid":"k"}"#), Ok("k".into()));
+        assert_eq!(
+            kid(r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#),
+            Ok("k".into())
+        );
+        assert_eq!(
+            kid(r#"{"alg":"none","kid":"k"}"#),
+            Err(ErrorKind::UnsupportedAlgorithm)
+        );
+        assert_eq!(
+            kid(r#"{"alg":"rs256","kid":"k"}"#),
+            Err(ErrorKind::UnsupportedAlgorithm)
+        );
+        assert_eq!(
+            kid(r#"{"alg":1,"kid":"k"}"#),
+            Err(ErrorKind::UnsupportedAlgorithm)
+        );
+        assert_eq!(kid(r#"{"kid":"k"}"#), Err(ErrorKind::UnsupportedAlgorithm));
+        assert_eq!(
+            kid(r#"{"alg":"RS256","kid":"k","alg":"RS256"}"#),
+            Err(ErrorKind::Malformed)
+        );
+        assert_eq!(
+            kid(r#"{"alg":"RS256","kid":"k","crit":["b64"]}"#),
+            Err(ErrorKind::Malformed)
+        );
+        assert_eq!(
+            kid(r#"{"alg":"RS256","kid":"k","cty":"JWT"}"#),
+            Err(ErrorKind::Malformed)
+        );
+        assert_eq!(
+            kid(r#"{"alg":"RS256","kid":"k","typ":"at+jwt"}"#),
+            Err(ErrorKind::Malformed)
+        );
+        assert_eq!(kid(r#"{"alg":"RS256","kid":7}"#), Err(ErrorKind::Malformed));
+        assert_eq!(kid(r#"{"alg":"RS256"}"#), Err(ErrorKind::Malformed));
+        assert_eq!(kid(r#"["alg","RS256"]"#), Err(ErrorKind::Malformed));
+        let long = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(257));
+        assert_eq!(kid(&long), Err(ErrorKind::Malformed));
+    }
+
+    #[test]
+    fn splitting() {
+        for bad in [
+            "", "a.b", "a.b.c.d", "a..c", ".b.c", "a.b.c=", "a.b+.c", "a.b .c", "a.b.c\n",
+        ] {
+            assert!(split(bad).is_err(), "{bad:?}");
+        }
+        let parts = split("aa.bb.cc").unwrap();
+        assert_eq!(parts.signing_input, b"aa.bb");
+        assert!(split(&"a.".repeat(100_000)).is_err());
+    }
+}

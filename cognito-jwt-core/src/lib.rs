@@ -1,0 +1,70 @@
+//! Strict, fast verification of Amazon Cognito ID and access tokens.
+//!
+//! `cognito-jwt-core` checks a Cognito JWT the way Cognito's documentation
+//! says to, and refuses everything else with an [`ErrorKind`] you can match
+//! on:
+//!
+//! - structure and header: at most [`MAX_TOKEN_LEN`] bytes, three unpadded
+//!   base64url segments, `alg` = `RS256` only, a bounded `kid`, no `crit` or
+//!   `cty`, `typ` absent or `JWT`; `jku`/`jwk`/`x5u`/`x5c` are never used;
+//! - signature: with the pool's key named by `kid`, parsed once when the
+//!   key set loads (RSA 2048–8192 bits);
+//! - claims: `iss` exactly one of the configured issuers, `token_use`,
+//!   `aud` (ID tokens) or `client_id` (access tokens), `exp`, `nbf`, `iat`,
+//!   duplicate keys refused; then required groups and scopes and your own
+//!   check.
+//!
+//! Key sets are fetched on first use and cached in memory, shared by every
+//! clone of the verifier: concurrent first requests share one fetch, an
+//! unknown `kid` refetches at most once per cool-down, failures back off,
+//! cached keys outlive a failing endpoint for a bounded time, and periodic
+//! refreshes retire removed keys.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, ErrorKind, TokenUse, UserPool};
+//!
+//! # async fn handle(token: &str) -> Result<(), cognito_jwt_core::ConfigError> {
+//! let verifier = CognitoJwtVerifier::builder()
+//!     .user_pool(
+//!         UserPool::new("eu-west-1_AbC123xyz")
+//!             .client_id("1example23456789")
+//!             .token_use(TokenUse::Access),
+//!     )
+//!     .require_any_group("admins")
+//!     .build()?; // or CognitoJwtVerifier::from_env()?
+//!
+//! match verifier.verify::<AccessTokenClaims>(token).await {
+//!     Ok(claims) => println!("{} may proceed", claims.sub),
+//!     Err(e) if e.kind() == ErrorKind::Expired => println!("ask the client to refresh"),
+//!     Err(e) => println!("refused: {e}"),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Web frameworks: see `cognito-jwt-axum` and `cognito-jwt-actix`, which
+//! share the HTTP mapping in [`http`]. For tests without AWS, enable the
+//! `testing` feature and use `testing::TestIssuer`.
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod claims;
+mod config;
+mod error;
+pub mod http;
+mod jwks;
+mod jwt;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod token_cache;
+mod verifier;
+
+pub use claims::{AccessTokenClaims, ClaimsView, IdTokenClaims};
+pub use config::{ENV_VARS, TokenUse, UserPool};
+pub use error::{ConfigError, Error, ErrorKind, HttpClass};
+#[cfg(feature = "reqwest")]
+pub use jwks::ReqwestFetcher;
+pub use jwks::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
+pub use jwt::MAX_TOKEN_LEN;
+pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder, Requirements, TokenClaims};

@@ -1,0 +1,409 @@
+//! Test helpers: a local Cognito-like issuer that generates keys, mints ID
+//! and access tokens (genuine or deliberately broken), and produces its key
+//! set. Enable the `testing` feature in `[dev-dependencies]` only.
+//!
+//! ```
+//! use cognito_jwt_core::testing::TestIssuer;
+//! use cognito_jwt_core::{AccessTokenClaims, TokenUse};
+//!
+//! let issuer = TestIssuer::new("eu-west-1_TestPool1");
+//! let verifier = issuer.verifier("my-client", TokenUse::Access); // keys already cached
+//!
+//! let token = issuer.access_token("my-client").group("admins").sign();
+//! let claims: AccessTokenClaims = verifier.verify_sync(&token).unwrap();
+//! assert!(claims.in_group("admins"));
+//!
+//! let expired = issuer.access_token("my-client").expires_in(-60).sign();
+//! assert!(verifier.verify_sync::<AccessTokenClaims>(&expired).is_err());
+//! ```
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::{self, KeyPair as _, RsaEncoding};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+
+use crate::config::{TokenUse, UserPool};
+use crate::verifier::CognitoJwtVerifier;
+
+/// An RSA signing key with a `kid`.
+pub struct TestKey {
+    kid: String,
+    pair: KeyPair,
+}
+
+impl fmt::Debug for TestKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestKey {
+    /// Generate a 2048-bit key.
+    ///
+    /// # Panics
+    /// If the crypto backend cannot generate keys (test code only).
+    pub fn generate(kid: impl Into<String>) -> Self {
+        Self::generate_with_size(kid, KeySize::Rsa2048)
+    }
+
+    /// Generate a key of the given size.
+    ///
+    /// # Panics
+    /// If the crypto backend cannot generate keys (test code only).
+    #[allow(clippy::expect_used)]
+    pub fn generate_with_size(kid: impl Into<String>, size: KeySize) -> Self {
+        Self {
+            kid: kid.into(),
+            pair: KeyPair::generate(size).expect("RSA key generation"),
+        }
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The modulus `n`, unpadded base64url.
+    pub fn n(&self) -> String {
+        URL_SAFE_NO_PAD.encode(
+            self.pair
+                .public_key()
+                .modulus()
+                .big_endian_without_leading_zero(),
+        )
+    }
+
+    /// The exponent `e`, unpadded base64url (`AQAB`).
+    pub fn e(&self) -> String {
+        URL_SAFE_NO_PAD.encode(
+            self.pair
+                .public_key()
+                .exponent()
+                .big_endian_without_leading_zero(),
+        )
+    }
+
+    /// The public key as a Cognito-style JWK.
+    pub fn jwk(&self) -> Value {
+        json!({"alg": "RS256", "e": self.e(), "kid": self.kid, "kty": "RSA", "n": self.n(), "use": "sig"})
+    }
+
+    /// The public key as PKCS#1 DER (what an attacker might use as an HMAC secret).
+    pub fn public_der(&self) -> Vec<u8> {
+        self.pair.public_key().as_ref().to_vec()
+    }
+
+    /// Sign `input` with RSA using `padding` (e.g. `RSA_PKCS1_SHA256`).
+    ///
+    /// # Panics
+    /// If signing fails (test code only).
+    #[allow(clippy::expect_used)]
+    pub fn sign_with(&self, padding: &'static dyn RsaEncoding, input: &[u8]) -> Vec<u8> {
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(padding, &SystemRandom::new(), input, &mut signature)
+            .expect("RSA signing");
+        signature
+    }
+
+    /// Sign `input` with RS256.
+    pub fn sign_rs256(&self, input: &[u8]) -> Vec<u8> {
+        self.sign_with(&signature::RSA_PKCS1_SHA256, input)
+    }
+}
+
+/// Base64url without padding, as in JWTs.
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Join a header and payload (raw JSON text, so duplicate keys and other
+/// malformations are possible) and sign them with `key` using RS256.
+pub fn sign_parts(key: &TestKey, header_json: &str, payload_json: &str) -> String {
+    let input = format!("{}.{}", b64(header_json), b64(payload_json));
+    let signature = key.sign_rs256(input.as_bytes());
+    format!("{input}.{}", b64(signature))
+}
+
+/// A local stand-in for a Cognito user pool.
+#[derive(Debug)]
+pub struct TestIssuer {
+    pool_id: String,
+    issuer: String,
+    keys: Vec<TestKey>,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn unique_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut random = [0u8; 8];
+    let _ = SystemRandom::new().fill(&mut random);
+    format!(
+        "{:016x}-{:04x}-4000-8000-{:012x}",
+        u64::from_le_bytes(random),
+        COUNTER.fetch_add(1, Ordering::Relaxed) & 0xffff,
+        now()
+    )
+}
+
+impl TestIssuer {
+    /// An issuer for `pool_id` with the AWS issuer URL
+    /// (`https://cognito-idp.<region>.amazonaws.com/<pool_id>`) and one fresh key.
+    pub fn new(pool_id: impl Into<String>) -> Self {
+        let pool_id = pool_id.into();
+        let region = pool_id.split('_').next().unwrap_or("local").to_owned();
+        Self {
+            issuer: format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+            keys: vec![TestKey::generate(format!("{pool_id}-key-1"))],
+            pool_id,
+        }
+    }
+
+    /// Use another `iss` (e.g. an emulator's `http://127.0.0.1:9229/<pool>`).
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// The pool id.
+    pub fn pool_id(&self) -> &str {
+        &self.pool_id
+    }
+
+    /// The `iss` of minted tokens.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The current signing key (the newest).
+    pub fn key(&self) -> &TestKey {
+        &self.keys[self.keys.len() - 1]
+    }
+
+    /// Add a new key, which signs from now on; the old keys stay published.
+    pub fn rotate(&mut self) -> &TestKey {
+        let kid = format!("{}-key-{}", self.pool_id, self.keys.len() + 1);
+        self.keys.push(TestKey::generate(kid));
+        self.key()
+    }
+
+    /// Stop publishing every key but the current one.
+    pub fn retire_old_keys(&mut self) {
+        let newest = self.keys.len() - 1;
+        self.keys.drain(..newest);
+    }
+
+    /// The published key set: `{"keys": [...]}`.
+    pub fn jwks_json(&self) -> String {
+        json!({"keys": self.keys.iter().map(TestKey::jwk).collect::<Vec<_>>()}).to_string()
+    }
+
+    /// A `UserPool` matching this issuer (issuer override set when the
+    /// issuer is not the AWS one).
+    pub fn user_pool(&self, client_id: &str, token_use: TokenUse) -> UserPool {
+        let pool = UserPool::new(&self.pool_id)
+            .client_id(client_id)
+            .token_use(token_use);
+        let aws = self.issuer.starts_with("https://cognito-idp.");
+        if aws { pool } else { pool.issuer(&self.issuer) }
+    }
+
+    /// A verifier for this issuer with its key set already cached, so tests
+    /// need no HTTP server. Use [`verify_sync`](CognitoJwtVerifier::verify_sync)
+    /// or `verify`.
+    ///
+    /// # Panics
+    /// If the configuration is invalid (test code only).
+    #[allow(clippy::expect_used)]
+    pub fn verifier(&self, client_id: &str, token_use: TokenUse) -> CognitoJwtVerifier {
+        let verifier = CognitoJwtVerifier::builder()
+            .user_pool(self.user_pool(client_id, token_use))
+            .build()
+            .expect("test verifier configuration");
+        verifier
+            .cache_jwks(&self.pool_id, &self.jwks_json())
+            .expect("test key set");
+        verifier
+    }
+
+    /// An access token for `client_id`, shaped like Cognito's, valid for an hour.
+    pub fn access_token(&self, client_id: &str) -> TokenBuilder<'_> {
+        let now = now();
+        let sub = unique_id();
+        let claims = json!({
+            "sub": sub,
+            "iss": self.issuer,
+            "client_id": client_id,
+            "origin_jti": unique_id(),
+            "event_id": unique_id(),
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "auth_time": now,
+            "exp": now + 3600,
+            "iat": now,
+            "jti": unique_id(),
+            "username": "test-user",
+        });
+        TokenBuilder::new(self, claims)
+    }
+
+    /// A machine-to-machine access token (client credentials): no username,
+    /// no groups, `sub` = client id.
+    pub fn m2m_access_token(&self, client_id: &str, scope: &str) -> TokenBuilder<'_> {
+        let now = now();
+        let claims = json!({
+            "sub": client_id,
+            "iss": self.issuer,
+            "client_id": client_id,
+            "token_use": "access",
+            "scope": scope,
+            "auth_time": now,
+            "exp": now + 3600,
+            "iat": now,
+            "jti": unique_id(),
+            "version": 2,
+        });
+        TokenBuilder::new(self, claims)
+    }
+
+    /// An ID token for `client_id`, shaped like Cognito's, valid for an hour.
+    pub fn id_token(&self, client_id: &str) -> TokenBuilder<'_> {
+        let now = now();
+        let claims = json!({
+            "sub": unique_id(),
+            "email_verified": true,
+            "iss": self.issuer,
+            "cognito:username": "test-user",
+            "origin_jti": unique_id(),
+            "aud": client_id,
+            "event_id": unique_id(),
+            "token_use": "id",
+            "auth_time": now,
+            "exp": now + 3600,
+            "iat": now,
+            "jti": unique_id(),
+            "email": "test-user@example.com",
+        });
+        TokenBuilder::new(self, claims)
+    }
+}
+
+/// Builds one token; every claim and header parameter can be changed.
+#[derive(Debug)]
+#[must_use]
+pub struct TokenBuilder<'a> {
+    issuer: &'a TestIssuer,
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+}
+
+impl<'a> TokenBuilder<'a> {
+    fn new(issuer: &'a TestIssuer, claims: Value) -> Self {
+        let mut header = Map::new();
+        header.insert("kid".into(), issuer.key().kid.clone().into());
+        header.insert("alg".into(), "RS256".into());
+        let Value::Object(claims) = claims else {
+            unreachable!("claims are built as an object")
+        };
+        Self {
+            issuer,
+            header,
+            claims,
+        }
+    }
+
+    /// Set (or replace) a claim.
+    pub fn claim(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.claims.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Remove a claim.
+    pub fn without(mut self, name: &str) -> Self {
+        self.claims.remove(name);
+        self
+    }
+
+    /// Set (or replace) a header parameter.
+    pub fn header(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.header.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Remove a header parameter.
+    pub fn without_header(mut self, name: &str) -> Self {
+        self.header.remove(name);
+        self
+    }
+
+    /// Add a group to `cognito:groups`.
+    pub fn group(mut self, group: &str) -> Self {
+        let groups = self
+            .claims
+            .entry("cognito:groups")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = groups {
+            list.push(group.into());
+        }
+        self
+    }
+
+    /// Replace `scope`.
+    pub fn scope(self, scope: &str) -> Self {
+        self.claim("scope", scope)
+    }
+
+    /// Set `exp` to now + `seconds` (negative for an expired token).
+    pub fn expires_in(self, seconds: i64) -> Self {
+        self.claim("exp", now() + seconds)
+    }
+
+    /// The header and claims as JSON text, e.g. to edit and pass to [`sign_parts`].
+    pub fn json(&self) -> (String, String) {
+        (
+            Value::Object(self.header.clone()).to_string(),
+            Value::Object(self.claims.clone()).to_string(),
+        )
+    }
+
+    /// Sign with the issuer's current key (RS256).
+    pub fn sign(self) -> String {
+        let key = self.issuer.key();
+        self.sign_with(key)
+    }
+
+    /// Sign with another key (RS256), keeping the header's `kid`.
+    pub fn sign_with(self, key: &TestKey) -> String {
+        let (header, claims) = self.json();
+        sign_parts(key, &header, &claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwk_round_trip_verifies() {
+        let issuer = TestIssuer::new("eu-west-1_abc");
+        let der = crate::jwks::rsa_public_key_der(
+            &URL_SAFE_NO_PAD.decode(issuer.key().n()).unwrap(),
+            &URL_SAFE_NO_PAD.decode(issuer.key().e()).unwrap(),
+        );
+        assert_eq!(der, issuer.key().public_der());
+    }
+}
