@@ -106,7 +106,15 @@ impl JwksFetcher for ReqwestFetcher {
                 } else {
                     "request failed"
                 };
-                FetchError::new(format!("{what}: {}", e.without_url()))
+                let e = e.without_url();
+                let mut message = format!("{what}: {e}");
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    message.push_str(": ");
+                    message.push_str(&cause.to_string());
+                    source = cause.source();
+                }
+                FetchError::new(message)
             };
             let mut response = self
                 .client
