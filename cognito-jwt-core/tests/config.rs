@@ -359,7 +359,7 @@ const CHILD_TEST: &str = "from_env_in_a_child_process";
 /// Runs one scenario of [`from_env_in_a_child_process`] in a fresh process
 /// with exactly the given cognito variables, and returns its output.
 fn run_child(scenario: &str, vars: &[(&str, &str)]) -> String {
-    let mut command = Command::new(std::env::current_exe().unwrap());
+    let mut command = Command::new(std::env::current_exe().expect("the test binary path"));
     command.args([CHILD_TEST, "--exact", "--nocapture", "--test-threads=1"]);
     for (name, _) in std::env::vars_os() {
         if name
@@ -373,7 +373,7 @@ fn run_child(scenario: &str, vars: &[(&str, &str)]) -> String {
     command
         .env(CHILD_SCENARIO, scenario)
         .envs(vars.iter().copied());
-    let output = command.output().unwrap();
+    let output = command.output().expect("the child test process runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -390,8 +390,8 @@ fn run_child(scenario: &str, vars: &[(&str, &str)]) -> String {
 fn child(scenario: &str) {
     match scenario {
         "misspelt" => {
-            let pool_error = UserPool::from_env().unwrap_err();
-            let verifier_error = CognitoJwtVerifier::from_env().unwrap_err();
+            let pool_error = UserPool::from_env().expect_err("no pool id is set");
+            let verifier_error = CognitoJwtVerifier::from_env().expect_err("no pool id is set");
             for error in [pool_error, verifier_error] {
                 assert_eq!(error.name(), Some("COGNITO_USER_POOL_ID"), "{error}");
                 assert!(matches!(error, ConfigError::Missing { .. }), "{error:?}");
@@ -403,16 +403,16 @@ fn child(scenario: &str) {
             }
         }
         "unrelated" => {
-            let error = CognitoJwtVerifier::from_env().unwrap_err();
+            let error = CognitoJwtVerifier::from_env().expect_err("the environment is refused");
             assert_eq!(error.name(), Some("COGNITO_USER_POOL_ID"), "{error}");
             assert!(!error.to_string().contains("did you mean"), "{error}");
         }
         "invalid" => {
-            let error = CognitoJwtVerifier::from_env().unwrap_err();
+            let error = CognitoJwtVerifier::from_env().expect_err("the environment is refused");
             assert_eq!(error.name(), Some("COGNITO_TOKEN_USE"), "{error}");
         }
         "complete" => {
-            let verifier = CognitoJwtVerifier::from_env().unwrap();
+            let verifier = CognitoJwtVerifier::from_env().expect("a complete environment");
             assert_eq!(
                 verifier.jwks_uris().collect::<Vec<_>>(),
                 ["http://127.0.0.1:9/local_5Zx7Wq2R/.well-known/jwks.json"]
@@ -421,16 +421,18 @@ fn child(scenario: &str) {
                 .with_issuer("http://127.0.0.1:9229/local_5Zx7Wq2R");
             verifier
                 .cache_jwks("local_5Zx7Wq2R", &issuer.jwks_json())
-                .unwrap();
+                .expect("the key set loads");
             for client in ["web", "mobile"] {
                 let token = issuer.id_token(client).sign();
-                verifier.verify_sync::<IdTokenClaims>(&token).unwrap();
+                verifier
+                    .verify_sync::<IdTokenClaims>(&token)
+                    .expect("the token verifies");
             }
             let other = issuer.id_token("tv").sign();
             assert_eq!(
                 verifier
                     .verify_sync::<IdTokenClaims>(&other)
-                    .unwrap_err()
+                    .expect_err("another client is refused")
                     .kind(),
                 ErrorKind::InvalidAudience
             );

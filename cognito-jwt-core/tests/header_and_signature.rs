@@ -41,7 +41,8 @@ fn signing_input(header_json: &str, payload_json: &str) -> String {
 
 fn header_with(changes: &[(&str, Value)]) -> String {
     let (header, _) = genuine_parts();
-    let mut header: serde_json::Map<String, Value> = serde_json::from_str(&header).unwrap();
+    let mut header: serde_json::Map<String, Value> =
+        serde_json::from_str(&header).expect("the header is a JSON object");
     for (name, value) in changes {
         if value.is_null() {
             header.remove(*name);
@@ -88,7 +89,7 @@ fn public_key_as_secrets() -> Vec<(&'static str, Vec<u8>)> {
     let key = POOL.key();
     let pkcs1 = key.public_der();
     let spki = spki_der(&pkcs1);
-    let n_bytes = URL_SAFE_NO_PAD.decode(key.n()).unwrap();
+    let n_bytes = URL_SAFE_NO_PAD.decode(key.n()).expect("n is base64url");
     vec![
         ("PKCS#1 PEM", pem("RSA PUBLIC KEY", &pkcs1).into_bytes()),
         ("SPKI PEM", pem("PUBLIC KEY", &spki).into_bytes()),
@@ -107,11 +108,14 @@ fn public_key_as_secrets() -> Vec<(&'static str, Vec<u8>)> {
 
 fn der_length(len: usize) -> Vec<u8> {
     if len < 0x80 {
-        return vec![u8::try_from(len).unwrap()];
+        return vec![u8::try_from(len).expect("short form")];
     }
     let bytes = len.to_be_bytes();
-    let start = bytes.iter().position(|b| *b != 0).unwrap();
-    let mut out = vec![0x80 | u8::try_from(bytes.len() - start).unwrap()];
+    let start = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .expect("a non-zero length");
+    let mut out = vec![0x80 | u8::try_from(bytes.len() - start).expect("a few length bytes")];
     out.extend_from_slice(&bytes[start..]);
     out
 }
@@ -137,7 +141,7 @@ fn pem(label: &str, der: &[u8]) -> String {
     let lines: Vec<&str> = body
         .as_bytes()
         .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
+        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
         .collect();
     format!(
         "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
@@ -626,10 +630,12 @@ async fn broken_encodings_and_shapes_are_malformed_before_any_fetch() {
     }
 }
 
-/// Flip every bit of every decoded byte of one segment, re-encode, verify.
+/// Every token that differs from `token` by one bit of one decoded segment.
 fn flipped_tokens(token: &str, segment: usize) -> Vec<String> {
     let parts: Vec<&str> = token.split('.').collect();
-    let bytes = URL_SAFE_NO_PAD.decode(parts[segment]).unwrap();
+    let bytes = URL_SAFE_NO_PAD
+        .decode(parts[segment])
+        .expect("a base64url segment");
     let mut out = Vec::with_capacity(bytes.len() * 8);
     for i in 0..bytes.len() {
         for bit in 0..8 {

@@ -56,7 +56,7 @@ fn token_near(target: usize, at_most: bool) -> String {
         .sign()
         .rsplit('.')
         .next()
-        .unwrap()
+        .expect("a signature segment")
         .len();
     let length_with = |pad: usize| {
         let (header, payload) = POOL
@@ -107,9 +107,9 @@ fn on_small_stack(check: impl FnOnce() + Send + 'static) {
     std::thread::Builder::new()
         .stack_size(1024 * 1024)
         .spawn(check)
-        .unwrap()
+        .expect("a test thread")
         .join()
-        .unwrap();
+        .expect("the check passes without overflowing the stack");
 }
 
 fn nested(depth: usize, closed: bool) -> String {
