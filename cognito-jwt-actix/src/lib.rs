@@ -1,1 +1,130 @@
-//! placeholder
+//! [actix-web] 4 integration for [`cognito_jwt_core`]: verify Amazon Cognito
+//! ID and access tokens in extractors and middleware.
+//!
+//! - [`CognitoClaims<T>`]: an extractor that requires a valid token and
+//!   gives its claims (`T` is `AccessTokenClaims`, `IdTokenClaims`,
+//!   `serde_json::Value` or your own type).
+//! - [`OptionalCognitoClaims<T>`]: `None` when the request carries no token
+//!   at all; a bad token is still refused. (actix-web's own
+//!   `Option<CognitoClaims<T>>` would turn a forged token into `None`.)
+//! - [`CognitoAuth<T>`]: middleware that verifies every request of an app,
+//!   scope or resource, optionally requiring a group or scope, and leaves
+//!   the claims in the request extensions.
+//! - [`CognitoConfig`]: header or cookie, realm, and your own rendering of
+//!   refusals; [`CognitoError`] is the refusal itself.
+//!
+//! Every decision — how the header is parsed, which status and
+//! `WWW-Authenticate` challenge (RFC 6750) an outcome gets, `Retry-After`
+//! when keys are unavailable, the JSON body, what is logged — comes from
+//! [`cognito_jwt_core::http`], so this crate and `cognito-jwt-axum` answer
+//! identically:
+//!
+//! | Request | Answer |
+//! |---|---|
+//! | no token (or another scheme, e.g. `Basic`) | 401, `WWW-Authenticate: Bearer realm="api"` |
+//! | empty token, two `Authorization` headers, non-ASCII | 400, `error="invalid_request"` |
+//! | bad, expired, forged or wrong-use token | 401, `error="invalid_token"` |
+//! | valid token without a required group or scope | 403, `error="insufficient_scope"` |
+//! | key set unavailable | 503 with `Retry-After`, no challenge |
+//!
+//! Refusals are logged with `tracing` (debug; 503 at warn), by kind only:
+//! no token or claim reaches a log line or a response.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, web};
+//! use cognito_jwt_actix::{CognitoAuth, CognitoClaims, CognitoConfig, OptionalCognitoClaims};
+//! use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
+//!
+//! /// Any signed-in user.
+//! async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
+//!     format!("{} groups", claims.groups.len())
+//! }
+//!
+//! /// Everyone; signed-in users see more. A bad token is still a 401.
+//! async fn home(OptionalCognitoClaims(user): OptionalCognitoClaims<AccessTokenClaims>) -> &'static str {
+//!     if user.is_some() { "your feed" } else { "public feed" }
+//! }
+//!
+//! /// Members of `admins` only: the middleware verified the token already.
+//! async fn admin(_claims: CognitoClaims<AccessTokenClaims>) -> &'static str {
+//!     "admin area"
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     // COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, ... (or CognitoJwtVerifier::builder())
+//!     let verifier = CognitoJwtVerifier::from_env().map_err(std::io::Error::other)?;
+//!     // Optional: fetch the key set now to fail fast.
+//!     verifier.hydrate().await.map_err(std::io::Error::other)?;
+//!
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .app_data(web::Data::new(verifier.clone()))
+//!             .app_data(CognitoConfig::new().realm("my-api"))
+//!             .route("/api/me", web::get().to(me))
+//!             .route("/api/home", web::get().to(home))
+//!             .service(
+//!                 web::scope("/api/admin")
+//!                     .wrap(
+//!                         CognitoAuth::<AccessTokenClaims>::new(verifier.clone())
+//!                             .require_any_group("admins"),
+//!                     )
+//!                     .route("", web::get().to(admin)),
+//!             )
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await
+//! }
+//! ```
+//!
+//! # Testing your handlers
+//!
+//! Enable the core's `testing` feature in `[dev-dependencies]` to mint
+//! tokens locally, with keys already cached in the verifier:
+//!
+//! ```
+//! use actix_web::http::header::AUTHORIZATION;
+//! use actix_web::{App, test, web};
+//! use cognito_jwt_actix::CognitoClaims;
+//! use cognito_jwt_core::testing::TestIssuer;
+//! use cognito_jwt_core::{AccessTokenClaims, TokenUse};
+//!
+//! async fn me(_claims: CognitoClaims<AccessTokenClaims>) -> &'static str {
+//!     "hello"
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! let issuer = TestIssuer::new("eu-west-1_Example");
+//! let verifier = issuer.verifier("my-client", TokenUse::Access);
+//! let app = test::init_service(
+//!     App::new()
+//!         .app_data(web::Data::new(verifier))
+//!         .route("/me", web::get().to(me)),
+//! )
+//! .await;
+//!
+//! let token = issuer.access_token("my-client").sign();
+//! let request = test::TestRequest::get()
+//!     .uri("/me")
+//!     .insert_header((AUTHORIZATION, format!("Bearer {token}")))
+//!     .to_request();
+//! assert_eq!(test::call_service(&app, request).await.status(), 200);
+//! # });
+//! ```
+//!
+//! [actix-web]: https://docs.rs/actix-web/4
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+mod extract;
+mod middleware;
+
+pub use cognito_jwt_core::http::{AuthRejection, TokenSource};
+pub use config::CognitoConfig;
+pub use error::CognitoError;
+pub use extract::{CognitoClaims, OptionalCognitoClaims};
+pub use middleware::{CognitoAuth, CognitoAuthMiddleware};

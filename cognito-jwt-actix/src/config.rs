@@ -1,0 +1,135 @@
+//! Where the token comes from and how rejections look.
+
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+
+use actix_web::{HttpRequest, HttpResponse};
+use cognito_jwt_core::http::{DEFAULT_REALM, TokenSource};
+
+use crate::error::CognitoError;
+
+type ErrorHandler = dyn Fn(&CognitoError) -> HttpResponse + Send + Sync;
+
+#[derive(Clone)]
+struct Settings {
+    token_source: TokenSource,
+    realm: String,
+    error_handler: Option<Arc<ErrorHandler>>,
+}
+
+/// How the extractors and [`CognitoAuth`](crate::CognitoAuth) read tokens
+/// and answer refusals, like actix-web's `JsonConfig`.
+///
+/// Register it with [`App::app_data`](actix_web::App::app_data) (not
+/// wrapped in `web::Data`), or give it to a middleware with
+/// [`CognitoAuth::config`](crate::CognitoAuth::config). Without one, the
+/// defaults apply.
+///
+/// ```
+/// use actix_web::App;
+/// use cognito_jwt_actix::{CognitoConfig, TokenSource};
+///
+/// let app = App::new().app_data(
+///     CognitoConfig::new()
+///         .token_source(TokenSource::Cookie("access_token".into()))
+///         .realm("orders"),
+/// );
+/// ```
+///
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct CognitoConfig {
+    settings: Arc<Settings>,
+}
+
+static DEFAULT: LazyLock<CognitoConfig> = LazyLock::new(|| CognitoConfig {
+    settings: Arc::new(Settings {
+        token_source: TokenSource::AuthorizationHeader,
+        realm: DEFAULT_REALM.to_owned(),
+        error_handler: None,
+    }),
+});
+
+impl Default for CognitoConfig {
+    fn default() -> Self {
+        DEFAULT.clone()
+    }
+}
+
+impl fmt::Debug for CognitoConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoConfig")
+            .field("token_source", &self.settings.token_source)
+            .field("realm", &self.settings.realm)
+            .field("error_handler", &self.settings.error_handler.is_some())
+            .finish()
+    }
+}
+
+impl CognitoConfig {
+    /// The defaults: the token from `Authorization: Bearer`, realm
+    /// [`DEFAULT_REALM`], the standard JSON error body.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where to read the token. Defaults to
+    /// [`TokenSource::AuthorizationHeader`]; with [`TokenSource::Cookie`], a
+    /// request that has an `Authorization` header is still judged by that
+    /// header.
+    #[must_use]
+    pub fn token_source(mut self, source: TokenSource) -> Self {
+        Arc::make_mut(&mut self.settings).token_source = source;
+        self
+    }
+
+    /// The `realm` of the `WWW-Authenticate` challenge. Defaults to
+    /// [`DEFAULT_REALM`] (`"api"`).
+    #[must_use]
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        Arc::make_mut(&mut self.settings).realm = realm.into();
+        self
+    }
+
+    /// Build refusal responses with `handler` instead of the standard JSON
+    /// body. Start from [`CognitoError::response_builder`] to keep the
+    /// status, `WWW-Authenticate` and `Retry-After` headers, or from
+    /// [`CognitoError::default_response`] to change only some answers.
+    ///
+    /// ```
+    /// use actix_web::HttpResponse;
+    /// use cognito_jwt_actix::CognitoConfig;
+    ///
+    /// let config = CognitoConfig::new().error_handler(|error| {
+    ///     error.response_builder().body(format!("sign in again ({})", error.rejection().status()))
+    /// });
+    /// ```
+    #[must_use]
+    pub fn error_handler<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(&CognitoError) -> HttpResponse + Send + Sync + 'static,
+    {
+        Arc::make_mut(&mut self.settings).error_handler = Some(Arc::new(handler));
+        self
+    }
+
+    pub(crate) fn source(&self) -> &TokenSource {
+        &self.settings.token_source
+    }
+
+    pub(crate) fn realm_name(&self) -> &str {
+        &self.settings.realm
+    }
+
+    pub(crate) fn render(&self, error: &CognitoError) -> HttpResponse {
+        match &self.settings.error_handler {
+            Some(handler) => handler(error),
+            None => error.default_response(),
+        }
+    }
+
+    /// The configuration registered on the app (or the defaults).
+    pub(crate) fn from_app(req: &HttpRequest) -> Self {
+        req.app_data::<Self>().cloned().unwrap_or_default()
+    }
+}

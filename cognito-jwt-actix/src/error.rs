@@ -1,0 +1,97 @@
+//! The refusal: an [`AuthRejection`] rendered as an actix-web response.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ContentType, RETRY_AFTER, WWW_AUTHENTICATE};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use cognito_jwt_core::http::AuthRejection;
+
+use crate::config::CognitoConfig;
+
+/// A request was refused: no usable token, a bad token, a missing group or
+/// scope, or keys that cannot be had right now.
+///
+/// Its response follows RFC 6750 through the core's single mapping
+/// ([`AuthRejection`]): 400 `invalid_request`, 401 (a bare challenge when no
+/// token was sent, otherwise `invalid_token`), 403 `insufficient_scope`, or
+/// 503 with `Retry-After` and no challenge; the body is a small JSON object
+/// unless [`CognitoConfig::error_handler`] says otherwise. Neither the
+/// response nor `Display`/`Debug` ever contain the token.
+#[derive(Clone)]
+pub struct CognitoError {
+    rejection: AuthRejection,
+    config: CognitoConfig,
+}
+
+impl CognitoError {
+    /// A refusal rendered with `config`, e.g. from a guard of your own.
+    pub fn new(rejection: AuthRejection, config: &CognitoConfig) -> Self {
+        Self {
+            rejection,
+            config: config.clone(),
+        }
+    }
+
+    /// Why the request was refused.
+    pub fn rejection(&self) -> &AuthRejection {
+        &self.rejection
+    }
+
+    /// The `realm` of the challenge.
+    pub fn realm(&self) -> &str {
+        self.config.realm_name()
+    }
+
+    /// A response with the status, `WWW-Authenticate` and `Retry-After` of
+    /// this refusal, and no body yet: the start of a custom rendering.
+    pub fn response_builder(&self) -> HttpResponseBuilder {
+        let mut builder = HttpResponse::build(self.status_code());
+        if let Some(challenge) = self.rejection.www_authenticate(self.realm()) {
+            builder.insert_header((WWW_AUTHENTICATE, challenge));
+        }
+        if let Some(seconds) = self.rejection.retry_after_secs() {
+            builder.insert_header((RETRY_AFTER, seconds));
+        }
+        builder
+    }
+
+    /// The standard response: [`response_builder`](Self::response_builder)
+    /// with the JSON body of [`AuthRejection::body_json`].
+    pub fn default_response(&self) -> HttpResponse {
+        self.response_builder()
+            .content_type(ContentType::json())
+            .body(self.rejection.body_json())
+    }
+}
+
+impl fmt::Debug for CognitoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoError")
+            .field("rejection", &self.rejection)
+            .field("realm", &self.realm())
+            .finish()
+    }
+}
+
+impl fmt::Display for CognitoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.rejection, f)
+    }
+}
+
+impl std::error::Error for CognitoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.rejection)
+    }
+}
+
+impl ResponseError for CognitoError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.config.render(self)
+    }
+}

@@ -1,0 +1,217 @@
+//! The middleware that guards a whole app, scope or resource.
+
+use std::fmt;
+use std::future::{Future, Ready, ready};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_web::HttpMessage;
+use actix_web::body::EitherBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use cognito_jwt_core::http::AuthRejection;
+use cognito_jwt_core::{CognitoJwtVerifier, Requirements, TokenClaims};
+
+use crate::config::CognitoConfig;
+use crate::error::CognitoError;
+use crate::extract::{CognitoClaims, Installed, find_token};
+
+/// Middleware that verifies every request it wraps and refuses the ones
+/// without a valid token (see [`CognitoError`] for the answers).
+///
+/// The claims go into the request extensions as [`CognitoClaims<T>`], where
+/// the [`CognitoClaims<T>`] and [`OptionalCognitoClaims<T>`] extractors (or
+/// `web::ReqData<CognitoClaims<T>>`) find them without verifying again.
+/// Extractors of another claims type behind this middleware use its
+/// verifier and configuration.
+///
+/// ```
+/// use actix_web::{web, App};
+/// use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
+/// use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
+///
+/// async fn dashboard(_admin: CognitoClaims<AccessTokenClaims>) -> &'static str {
+///     "admin dashboard"
+/// }
+///
+/// fn app(verifier: CognitoJwtVerifier) {
+///     App::new().service(
+///         web::scope("/admin")
+///             .wrap(CognitoAuth::<AccessTokenClaims>::new(verifier).require_any_group("admins"))
+///             .route("/dashboard", web::get().to(dashboard)),
+///     );
+/// }
+/// ```
+///
+/// [`OptionalCognitoClaims<T>`]: crate::OptionalCognitoClaims
+#[must_use]
+pub struct CognitoAuth<T> {
+    verifier: CognitoJwtVerifier,
+    requirements: Requirements,
+    config: Option<CognitoConfig>,
+    optional: bool,
+    claims: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for CognitoAuth<T> {
+    fn clone(&self) -> Self {
+        Self {
+            verifier: self.verifier.clone(),
+            requirements: self.requirements.clone(),
+            config: self.config.clone(),
+            optional: self.optional,
+            claims: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for CognitoAuth<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoAuth")
+            .field("verifier", &self.verifier)
+            .field("requirements", &self.requirements)
+            .field("config", &self.config)
+            .field("optional", &self.optional)
+            .finish()
+    }
+}
+
+impl<T: TokenClaims> CognitoAuth<T> {
+    /// Verify every request with `verifier` (and the requirements set on it).
+    pub fn new(verifier: CognitoJwtVerifier) -> Self {
+        Self {
+            verifier,
+            requirements: Requirements::new(),
+            config: None,
+            optional: false,
+            claims: PhantomData,
+        }
+    }
+
+    /// Also require a group (`cognito:groups`); several calls mean any of
+    /// them. A valid token outside every group gets 403
+    /// `insufficient_scope`.
+    pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
+        self.requirements = self.requirements.any_group(group);
+        self
+    }
+
+    /// Also require a scope; several calls mean any of them. A valid token
+    /// without one gets 403 `insufficient_scope`.
+    pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
+        self.requirements = self.requirements.any_scope(scope);
+        self
+    }
+
+    /// Replace the group and scope requirements with `requirements`.
+    pub fn requirements(mut self, requirements: Requirements) -> Self {
+        self.requirements = requirements;
+        self
+    }
+
+    /// Let requests without credentials through, without claims; a request
+    /// with a bad token is still refused. Handlers then decide with
+    /// [`CognitoClaims<T>`] (refuses anonymous requests) or
+    /// [`OptionalCognitoClaims<T>`](crate::OptionalCognitoClaims). Off by
+    /// default.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Read tokens and render refusals with `config`. Defaults to the
+    /// [`CognitoConfig`] registered on the `App`, or the defaults.
+    pub fn config(mut self, config: CognitoConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+}
+
+impl<S, B, T> Transform<S, ServiceRequest> for CognitoAuth<T>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
+    T: TokenClaims,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = CognitoAuthMiddleware<S, T>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(CognitoAuthMiddleware {
+            service: Rc::new(service),
+            auth: Rc::new(self.clone()),
+        }))
+    }
+}
+
+/// The service made by [`CognitoAuth`].
+pub struct CognitoAuthMiddleware<S, T> {
+    service: Rc<S>,
+    auth: Rc<CognitoAuth<T>>,
+}
+
+impl<S, T> fmt::Debug for CognitoAuthMiddleware<S, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoAuthMiddleware")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, B, T> Service<ServiceRequest> for CognitoAuthMiddleware<S, T>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
+    T: TokenClaims,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let service = Rc::clone(&self.service);
+        let auth = Rc::clone(&self.auth);
+        Box::pin(async move {
+            let config = match &auth.config {
+                Some(config) => config.clone(),
+                None => CognitoConfig::from_app(req.request()),
+            };
+            let outcome = match find_token(req.headers(), &config) {
+                Ok(token) => auth
+                    .verifier
+                    .verify_with::<T>(token, &auth.requirements)
+                    .await
+                    .map_err(AuthRejection::from),
+                Err(rejection) => Err(rejection),
+            };
+            let claims = match outcome {
+                Ok(claims) => Some(claims),
+                Err(rejection) if auth.optional && rejection.is_missing() => None,
+                Err(rejection) => {
+                    rejection.log();
+                    let error = CognitoError::new(rejection, &config);
+                    return Ok(req.error_response(error).map_into_right_body());
+                }
+            };
+            {
+                let mut extensions = req.extensions_mut();
+                if let Some(claims) = claims {
+                    extensions.insert(CognitoClaims(claims));
+                }
+                extensions.insert(Installed {
+                    verifier: auth.verifier.clone(),
+                    config,
+                });
+            }
+            service
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body)
+        })
+    }
+}

@@ -1,0 +1,116 @@
+//! What the adapter logs. A binary of its own: it installs the global
+//! tracing subscriber (a thread-local one races with other tests over
+//! tracing's per-callsite interest cache).
+
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::header::{AUTHORIZATION, HeaderValue};
+use actix_web::test::{self, TestRequest};
+use actix_web::{App, web};
+use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
+use cognito_jwt_core::http::{CaseTokens, cases};
+use cognito_jwt_core::testing::TestIssuer;
+use cognito_jwt_core::{
+    AccessTokenClaims, CognitoJwtVerifier, FetchError, FetchFuture, JwksFetcher, TokenUse,
+};
+
+const CLIENT: &str = "actix-client";
+
+/// Collects formatted log lines.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+struct Unreachable;
+
+impl JwksFetcher for Unreachable {
+    fn fetch<'a>(&'a self, _url: &'a str) -> FetchFuture<'a> {
+        Box::pin(async { Err(FetchError::new("connection refused")) })
+    }
+}
+
+async fn signed_in(_claims: CognitoClaims<AccessTokenClaims>) -> &'static str {
+    "ok"
+}
+
+#[actix_web::test]
+async fn logs_never_contain_the_token() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish(),
+    )
+    .unwrap();
+
+    let issuer = TestIssuer::new("eu-west-1_ActixLogs");
+    let tokens = CaseTokens::new(&issuer, CLIENT, "admins");
+    let verifier = issuer.verifier(CLIENT, TokenUse::Access);
+    let unavailable = CognitoJwtVerifier::builder()
+        .user_pool(issuer.user_pool(CLIENT, TokenUse::Access))
+        .fetcher(Unreachable)
+        .build()
+        .unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(verifier.clone()))
+            .route("/me", web::get().to(signed_in))
+            .service(
+                web::scope("/admin")
+                    .wrap(
+                        CognitoAuth::<AccessTokenClaims>::new(verifier).require_any_group("admins"),
+                    )
+                    .route("", web::get().to(signed_in)),
+            )
+            .service(
+                web::scope("/down")
+                    .wrap(CognitoAuth::<AccessTokenClaims>::new(unavailable))
+                    .route("", web::get().to(signed_in)),
+            ),
+    )
+    .await;
+    for case in cases(&tokens) {
+        for uri in ["/me", "/admin", "/down"] {
+            let request =
+                case.authorization
+                    .iter()
+                    .fold(TestRequest::get().uri(uri), |request, value| {
+                        request
+                            .append_header((AUTHORIZATION, HeaderValue::from_bytes(value).unwrap()))
+                    });
+            test::call_service(&app, request.to_request()).await;
+        }
+    }
+
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("bearer token rejected"), "{logs}");
+    assert!(logs.contains("malformed authorization"), "{logs}");
+    assert!(logs.contains("cannot verify bearer token"), "{logs}");
+    let all = [
+        &tokens.valid,
+        &tokens.valid_in_group,
+        &tokens.expired,
+        &tokens.wrong_use,
+        &tokens.forged,
+    ];
+    for token in all {
+        for secret in
+            std::iter::once(token.as_str()).chain(token.split('.').filter(|s| s.len() > 8))
+        {
+            assert!(!logs.contains(secret), "a log line reveals a token");
+        }
+    }
+}
