@@ -1,0 +1,290 @@
+//! The tower layer.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use cognito_jwt_core::http::TokenSource;
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, Requirements, TokenClaims};
+use http::{Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::rejection::{CognitoRejection, DefaultOnRejection, OnRejection};
+use crate::settings::{Settings, Verified};
+
+/// A [`Layer`] that verifies the bearer token of every request, puts the
+/// claims `T` into the request extensions and refuses the request
+/// otherwise.
+///
+/// It works on any tower service over `http` requests (axum routers and
+/// method routers, hyper services, tonic servers), whatever the body types.
+/// Behind it, read the claims with the [`CognitoClaims`](crate::CognitoClaims)
+/// extractor (which reuses them rather than verifying again), axum's
+/// `Extension<T>`, or `request.extensions().get::<T>()`. Each layer
+/// verifies on its own, so a route guard under a router-wide layer checks
+/// the token twice; the verifier's `token_cache` makes the second check
+/// cheap.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use cognito_jwt_axum::CognitoLayer;
+/// use cognito_jwt_core::http::TokenSource;
+/// use cognito_jwt_core::{CognitoJwtVerifier, IdTokenClaims};
+///
+/// fn routes(verifier: CognitoJwtVerifier) -> Router {
+///     let auth = CognitoLayer::new(verifier);
+///     Router::new()
+///         .route("/reports", get(|| async { "reports" }))
+///         .route(
+///             "/admin",
+///             get(|| async { "admin" }).layer(auth.clone().require_any_group("admins")),
+///         )
+///         .layer(auth)
+/// }
+///
+/// // ID tokens from a browser cookie, with our own realm.
+/// fn browser(verifier: CognitoJwtVerifier) -> CognitoLayer<IdTokenClaims> {
+///     CognitoLayer::new(verifier)
+///         .claims::<IdTokenClaims>()
+///         .token_source(TokenSource::Cookie("id_token".to_owned()))
+///         .realm("example.com")
+/// }
+/// ```
+#[must_use]
+pub struct CognitoLayer<T = AccessTokenClaims, R = DefaultOnRejection> {
+    settings: Arc<Settings>,
+    requirements: Arc<Requirements>,
+    optional: bool,
+    on_rejection: R,
+    claims: PhantomData<fn() -> T>,
+}
+
+impl CognitoLayer {
+    /// A layer that requires a valid access token, read from the
+    /// `Authorization` header, checked by `verifier`, and answers refusals
+    /// with [`DefaultOnRejection`]. Change any of these with the methods
+    /// below.
+    pub fn new(verifier: CognitoJwtVerifier) -> Self {
+        Self {
+            settings: Arc::new(Settings::new(verifier)),
+            requirements: Arc::new(Requirements::new()),
+            optional: false,
+            on_rejection: DefaultOnRejection,
+            claims: PhantomData,
+        }
+    }
+}
+
+impl<T, R> CognitoLayer<T, R> {
+    /// Deserialize the claims into `U` instead (e.g. `IdTokenClaims`, or
+    /// your own type). Defaults to `AccessTokenClaims`.
+    pub fn claims<U: TokenClaims>(self) -> CognitoLayer<U, R> {
+        CognitoLayer {
+            settings: self.settings,
+            requirements: self.requirements,
+            optional: self.optional,
+            on_rejection: self.on_rejection,
+            claims: PhantomData,
+        }
+    }
+
+    /// Require membership of `group` (`cognito:groups`); several calls
+    /// mean any of them. Refused requests get 403 `insufficient_scope`.
+    pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
+        let requirements = Arc::make_mut(&mut self.requirements);
+        *requirements = std::mem::take(requirements).any_group(group);
+        self
+    }
+
+    /// Require `scope`; several calls mean any of them. Refused requests
+    /// get 403 `insufficient_scope`.
+    pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
+        let requirements = Arc::make_mut(&mut self.requirements);
+        *requirements = std::mem::take(requirements).any_scope(scope);
+        self
+    }
+
+    /// Replace the group and scope requirements with `requirements`.
+    pub fn requirements(mut self, requirements: Requirements) -> Self {
+        self.requirements = Arc::new(requirements);
+        self
+    }
+
+    /// Where to read the token. Defaults to the `Authorization` header.
+    pub fn token_source(mut self, source: TokenSource) -> Self {
+        Arc::make_mut(&mut self.settings).token_source = source;
+        self
+    }
+
+    /// The `realm` of the `WWW-Authenticate` challenge. Defaults to
+    /// [`DEFAULT_REALM`](cognito_jwt_core::http::DEFAULT_REALM).
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        Arc::make_mut(&mut self.settings).realm = Arc::from(realm.into());
+        self
+    }
+
+    /// Let requests without credentials through, without claims; a request
+    /// with a bad token is still refused. Handlers decide with
+    /// `CognitoClaims<T>` (refuses anonymous requests) or
+    /// `Option<CognitoClaims<T>>`, which then use this layer's verifier,
+    /// token source and realm. Off by default.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Answer refusals with `on_rejection` instead of
+    /// [`DefaultOnRejection`], e.g. a closure
+    /// `Fn(CognitoRejection) -> http::Response<B>`. It is also how to use
+    /// the layer with a response body that cannot be made from a `String`.
+    pub fn on_rejection<F>(self, on_rejection: F) -> CognitoLayer<T, F> {
+        CognitoLayer {
+            settings: self.settings,
+            requirements: self.requirements,
+            optional: self.optional,
+            on_rejection,
+            claims: PhantomData,
+        }
+    }
+}
+
+impl<T: TokenClaims, R> CognitoLayer<T, R> {
+    /// Verify the request's token and put the claims into its extensions.
+    async fn authenticate<B>(&self, request: &mut Request<B>) -> Result<(), CognitoRejection> {
+        let verified = self
+            .settings
+            .authenticate::<T>(request.headers(), &self.requirements)
+            .await;
+        let extensions = request.extensions_mut();
+        extensions.insert(Arc::clone(&self.settings));
+        match verified {
+            Ok(claims) => {
+                extensions.insert(Verified(claims.clone()));
+                extensions.insert(claims);
+                Ok(())
+            }
+            Err(rejection) if self.optional && rejection.is_missing() => Ok(()),
+            Err(rejection) => Err(rejection),
+        }
+    }
+}
+
+impl<T, R: Clone> Clone for CognitoLayer<T, R> {
+    fn clone(&self) -> Self {
+        Self {
+            settings: Arc::clone(&self.settings),
+            requirements: Arc::clone(&self.requirements),
+            optional: self.optional,
+            on_rejection: self.on_rejection.clone(),
+            claims: PhantomData,
+        }
+    }
+}
+
+impl<T, R> fmt::Debug for CognitoLayer<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoLayer")
+            .field("claims", &std::any::type_name::<T>())
+            .field("verifier", &self.settings.verifier)
+            .field("token_source", &self.settings.token_source)
+            .field("realm", &self.settings.realm)
+            .field("requirements", &self.requirements)
+            .field("optional", &self.optional)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, T, R: Clone> Layer<S> for CognitoLayer<T, R> {
+    type Service = CognitoService<S, T, R>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CognitoService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service made by [`CognitoLayer`].
+pub struct CognitoService<S, T = AccessTokenClaims, R = DefaultOnRejection> {
+    inner: S,
+    layer: CognitoLayer<T, R>,
+}
+
+impl<S: Clone, T, R: Clone> Clone for CognitoService<S, T, R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            layer: self.layer.clone(),
+        }
+    }
+}
+
+impl<S: fmt::Debug, T, R> fmt::Debug for CognitoService<S, T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoService")
+            .field("inner", &self.inner)
+            .field("layer", &self.layer)
+            .finish()
+    }
+}
+
+impl<S, T, R, ReqBody, ResBody> Service<Request<ReqBody>> for CognitoService<S, T, R>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    T: TokenClaims,
+    R: OnRejection<ResBody> + Clone + Send + Sync + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<Response<ResBody>, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        // The clone may not be ready; the instance `poll_ready` prepared is
+        // the one to call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        ResponseFuture {
+            inner: Box::pin(async move {
+                match layer.authenticate(&mut request).await {
+                    Ok(()) => inner.call(request).await,
+                    Err(rejection) => {
+                        rejection.reason().log();
+                        Ok(layer.on_rejection.on_rejection(rejection))
+                    }
+                }
+            }),
+        }
+    }
+}
+
+/// The response future of [`CognitoService`].
+pub struct ResponseFuture<Res, E> {
+    inner: Pin<Box<dyn Future<Output = Result<Res, E>> + Send>>,
+}
+
+impl<Res, E> Future for ResponseFuture<Res, E> {
+    type Output = Result<Res, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+impl<Res, E> fmt::Debug for ResponseFuture<Res, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
