@@ -1,0 +1,214 @@
+//! The criterion suite. Everything runs in one process, floor first, so the
+//! ratios between `floor/`, `peers/` and `verify/` come from one run of one
+//! machine state; absolute numbers drift between runs on shared machines.
+//!
+//! ```text
+//! cargo bench -p cognito-jwt-benches --bench verify -- --measurement-time 5
+//! cargo bench -p cognito-jwt-benches --bench verify -- 'floor/|verify/cached_key$'
+//! ```
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cognito_jwt_benches::{Fixture, KeySetServer, POOL_ID};
+use cognito_jwt_core::{AccessTokenClaims, IdTokenClaims};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn suite(c: &mut Criterion) {
+    let f = Fixture::new();
+    floor_and_peers(c, &f);
+    verify(c, &f);
+    parts(c, &f);
+    cold(c, &f);
+}
+
+fn floor_and_peers(c: &mut Criterion, f: &Fixture) {
+    let mut floor = c.benchmark_group("floor");
+    floor.bench_function("aws_lc_rs_parsed_key", |b| b.iter(|| black_box(f).floor()));
+    floor.finish();
+
+    let mut peers = c.benchmark_group("peers");
+    peers.bench_function("jsonwebtoken_decode", |b| {
+        b.iter(|| f.jsonwebtoken_decode(black_box(f.access_token())))
+    });
+    peers.bench_function("aws_lc_rs_key_per_call", |b| {
+        b.iter(|| black_box(f).key_per_call())
+    });
+    peers.finish();
+}
+
+fn verify(c: &mut Criterion, f: &Fixture) {
+    let mut verify = c.benchmark_group("verify");
+    verify.bench_function("cached_key", |b| {
+        b.iter(|| {
+            f.access_verifier()
+                .verify_sync::<AccessTokenClaims>(black_box(f.access_token()))
+        })
+    });
+    verify.bench_function("cached_key_id_token", |b| {
+        b.iter(|| {
+            f.id_verifier()
+                .verify_sync::<IdTokenClaims>(black_box(f.id_token()))
+        })
+    });
+    verify.bench_function("result_cache_hit", |b| {
+        b.iter(|| {
+            f.caching_verifier()
+                .verify_sync::<AccessTokenClaims>(black_box(f.access_token()))
+        })
+    });
+    verify.bench_function("reject_bad_signature", |b| {
+        b.iter(|| {
+            f.access_verifier()
+                .verify_sync::<AccessTokenClaims>(black_box(f.bad_signature_token()))
+        })
+    });
+    verify.bench_function("reject_expired", |b| {
+        b.iter(|| {
+            f.access_verifier()
+                .verify_sync::<AccessTokenClaims>(black_box(f.expired_token()))
+        })
+    });
+    verify.finish();
+}
+
+/// Bytes allowed in a compact JWS: base64url and `.`.
+const TOKEN_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
+        byte += 1;
+    }
+    table
+};
+
+/// Pieces of the verification path, to tell where time goes beyond the floor.
+fn parts(c: &mut Criterion, f: &Fixture) {
+    let token = f.access_token();
+    let mut segments = token.split('.');
+    let (header, payload, signature) = (
+        segments.next().unwrap_or_default(),
+        segments.next().unwrap_or_default(),
+        segments.next().unwrap_or_default(),
+    );
+    let claims: AccessTokenClaims =
+        serde_json::from_slice(f.payload()).expect("the payload fits AccessTokenClaims");
+
+    let mut parts = c.benchmark_group("parts");
+    parts.bench_function("base64_decode_segments", |b| {
+        b.iter(|| {
+            let mut buf = [0u8; 1024];
+            (
+                URL_SAFE_NO_PAD.decode(black_box(header)),
+                URL_SAFE_NO_PAD.decode(black_box(payload)),
+                URL_SAFE_NO_PAD
+                    .decode_slice(black_box(signature), &mut buf)
+                    .map(|len| buf[len.saturating_sub(1)]),
+            )
+        })
+    });
+    // Ways to check that a token only holds base64url characters and dots:
+    // a per-byte predicate with early exit (what the verifier does now), the
+    // same comparisons without short-circuits (vectorizable), and a table.
+    parts.bench_function("charset_scan_predicate", |b| {
+        b.iter(|| {
+            black_box(token)
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        })
+    });
+    parts.bench_function("charset_scan_ranges", |b| {
+        b.iter(|| {
+            black_box(token).bytes().fold(true, |ok, b| {
+                ok & (b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_') | (b == b'.'))
+            })
+        })
+    });
+    parts.bench_function("charset_scan_table", |b| {
+        b.iter(|| {
+            black_box(token)
+                .bytes()
+                .fold(true, |ok, b| ok & TOKEN_CHARS[usize::from(b)])
+        })
+    });
+    // The real code path up to the key lookup: split, decode, header and
+    // registered-claims parse, issuer match, key lookup; then the refusal.
+    parts.bench_function("pre_signature_unknown_kid", |b| {
+        b.iter(|| {
+            f.access_verifier()
+                .verify_sync::<AccessTokenClaims>(black_box(f.unknown_kid_token()))
+        })
+    });
+    parts.bench_function("deserialize_access_claims", |b| {
+        b.iter(|| serde_json::from_slice::<AccessTokenClaims>(black_box(f.payload())))
+    });
+    parts.bench_function("deserialize_json_value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(f.payload())))
+    });
+    parts.bench_function("clone_access_claims", |b| {
+        b.iter(|| black_box(&claims).clone())
+    });
+    parts.bench_function("verify_into_json_value", |b| {
+        b.iter(|| {
+            f.access_verifier()
+                .verify_sync::<serde_json::Value>(black_box(f.access_token()))
+        })
+    });
+    parts.finish();
+}
+
+/// A fresh verifier per iteration (built outside the timing), against a key
+/// set served over HTTP from 127.0.0.1: the time from calling `verify` on an
+/// empty cache to holding the verified claims.
+fn cold(c: &mut Criterion, f: &Fixture) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let server = runtime
+        .block_on(KeySetServer::start(POOL_ID, f.issuer().jwks_json()))
+        .expect("key-set server");
+
+    let probe = f
+        .fresh_verifier(server.url())
+        .expect("verifier configuration");
+    runtime
+        .block_on(probe.verify::<AccessTokenClaims>(f.access_token()))
+        .expect("a cold verification succeeds");
+    assert_eq!(
+        server.requests(),
+        1,
+        "a cold verification fetches the key set once"
+    );
+
+    let mut cold = c.benchmark_group("cold");
+    cold.sample_size(20);
+    cold.bench_function("first_verify", |b| {
+        b.iter_custom(|iterations| {
+            runtime.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let verifier = f
+                        .fresh_verifier(server.url())
+                        .expect("verifier configuration");
+                    let started = Instant::now();
+                    let verified = verifier
+                        .verify::<AccessTokenClaims>(black_box(f.access_token()))
+                        .await;
+                    total += started.elapsed();
+                    assert!(verified.is_ok(), "cold verification failed");
+                }
+                total
+            })
+        })
+    });
+    cold.finish();
+}
+
+criterion_group!(benches, suite);
+criterion_main!(benches);

@@ -1,0 +1,231 @@
+//! Throughput with 1 and 2 threads, and a cold start under load.
+//!
+//! Throughput: each case runs for `--seconds` with one thread, then with
+//! two, for `--rounds` alternating rounds; the best round of each is
+//! reported with the 2-thread/1-thread ratio. The floor (bare RSA
+//! verification) is measured the same way: its ratio is what the machine
+//! itself allows, so compare ours against it.
+//!
+//! Cold start: `--concurrency` tasks verify the same token at once on a
+//! fresh verifier whose key set is served from 127.0.0.1; the key-set
+//! server counts the fetches (exactly one expected) and the time to the
+//! first and the last verified token is reported. Repeated `--cold-rounds`
+//! times with a new verifier each time. Exits non-zero when a round does
+//! not fetch exactly once or a verification fails.
+//!
+//! ```text
+//! cargo run --release -p cognito-jwt-benches --bin scaling -- --seconds 2 --rounds 3
+//! ```
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use cognito_jwt_benches::{Fixture, KeySetServer, POOL_ID};
+use cognito_jwt_core::AccessTokenClaims;
+
+struct Options {
+    seconds: f64,
+    rounds: usize,
+    concurrency: usize,
+    cold_rounds: usize,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options = Options {
+        seconds: 2.0,
+        rounds: 3,
+        concurrency: 1000,
+        cold_rounds: 5,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--seconds" => options.seconds = number(&flag, &value)?,
+            "--rounds" => options.rounds = number(&flag, &value)?,
+            "--concurrency" => options.concurrency = number(&flag, &value)?,
+            "--cold-rounds" => options.cold_rounds = number(&flag, &value)?,
+            _ => {
+                return Err(format!(
+                    "unknown flag {flag}; expected --seconds, --rounds, --concurrency, --cold-rounds"
+                ));
+            }
+        }
+    }
+    if !(options.seconds > 0.0 && options.rounds > 0 && options.concurrency > 0) {
+        return Err("--seconds, --rounds and --concurrency must be positive".to_owned());
+    }
+    Ok(options)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: {value:?} is not a valid number"))
+}
+
+/// Operations per second of `op` run by `threads` threads for `duration`.
+fn throughput(threads: usize, duration: Duration, op: &(dyn Fn() -> bool + Sync)) -> f64 {
+    let stop = AtomicBool::new(false);
+    let started = Instant::now();
+    let total: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        for _ in 0..16 {
+                            assert!(black_box(op()), "a verification failed");
+                        }
+                        done += 16;
+                    }
+                    done
+                })
+            })
+            .collect();
+        std::thread::sleep(duration);
+        stop.store(true, Ordering::Relaxed);
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+fn scaling(f: &Fixture, options: &Options) {
+    let duration = Duration::from_secs_f64(options.seconds);
+    let cases: [(&str, &(dyn Fn() -> bool + Sync)); 3] = [
+        ("floor/aws_lc_rs_parsed_key", &|| f.floor()),
+        ("verify/cached_key", &|| {
+            f.access_verifier()
+                .verify_sync::<AccessTokenClaims>(f.access_token())
+                .is_ok()
+        }),
+        ("verify/result_cache_hit", &|| {
+            f.caching_verifier()
+                .verify_sync::<AccessTokenClaims>(f.access_token())
+                .is_ok()
+        }),
+    ];
+    let mut best = [(0.0f64, 0.0f64); 3];
+    for round in 1..=options.rounds {
+        for (index, (name, op)) in cases.iter().enumerate() {
+            let one = throughput(1, duration, *op);
+            let two = throughput(2, duration, *op);
+            println!(
+                "round {round}  {name:<28} 1 thread {one:>12.0} ops/s   2 threads {two:>12.0} ops/s   ratio {:.2}",
+                two / one
+            );
+            best[index].0 = best[index].0.max(one);
+            best[index].1 = best[index].1.max(two);
+        }
+    }
+    println!("\nbest of {} rounds", options.rounds);
+    println!("| case | 1 thread ops/s | 2 threads ops/s | ratio |");
+    println!("|---|---:|---:|---:|");
+    for ((name, _), (one, two)) in cases.iter().zip(best) {
+        println!("| `{name}` | {one:.0} | {two:.0} | {:.2} |", two / one);
+    }
+}
+
+struct ColdRound {
+    fetches: usize,
+    verified: usize,
+    first: Duration,
+    last: Duration,
+}
+
+async fn cold_round(
+    f: &Fixture,
+    server: &KeySetServer,
+    concurrency: usize,
+) -> Result<ColdRound, String> {
+    let verifier = f
+        .fresh_verifier(server.url())
+        .map_err(|e| format!("verifier configuration: {e}"))?;
+    let token: Arc<str> = f.access_token().into();
+    let before = server.requests();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let verifier = verifier.clone();
+        let token = Arc::clone(&token);
+        tasks.spawn(async move {
+            let verified = verifier.verify::<AccessTokenClaims>(&token).await.is_ok();
+            (verified, started.elapsed())
+        });
+    }
+    let mut round = ColdRound {
+        fetches: 0,
+        verified: 0,
+        first: Duration::MAX,
+        last: Duration::ZERO,
+    };
+    while let Some(joined) = tasks.join_next().await {
+        let (verified, at) = joined.map_err(|e| format!("a verification task failed: {e}"))?;
+        if verified {
+            round.verified += 1;
+            round.first = round.first.min(at);
+            round.last = round.last.max(at);
+        }
+    }
+    round.fetches = server.requests() - before;
+    Ok(round)
+}
+
+fn cold_start(f: &Fixture, options: &Options) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    runtime.block_on(async {
+        let server = KeySetServer::start(POOL_ID, f.issuer().jwks_json())
+            .await
+            .map_err(|e| format!("key-set server: {e}"))?;
+        println!(
+            "\ncold start: {} concurrent verify() calls on a fresh verifier, key set from 127.0.0.1",
+            options.concurrency
+        );
+        println!("| round | key-set fetches | verified | first verified token | all verified |");
+        println!("|---:|---:|---:|---:|---:|");
+        let mut failed = false;
+        for index in 1..=options.cold_rounds {
+            let round = cold_round(f, &server, options.concurrency).await?;
+            println!(
+                "| {index} | {} | {}/{} | {:.2} ms | {:.2} ms |",
+                round.fetches,
+                round.verified,
+                options.concurrency,
+                round.first.as_secs_f64() * 1e3,
+                round.last.as_secs_f64() * 1e3,
+            );
+            failed |= round.fetches != 1 || round.verified != options.concurrency;
+        }
+        if failed {
+            Err("a cold round did not fetch exactly once or did not verify every token".to_owned())
+        } else {
+            Ok(())
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    let options = match options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let fixture = Fixture::new();
+    scaling(&fixture, &options);
+    match cold_start(&fixture, &options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The tokens, keys and verifiers every benchmark shares.
+
+use std::fmt;
+
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cognito_jwt_core::testing::TestIssuer;
+use cognito_jwt_core::{
+    AccessTokenClaims, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims, TokenUse,
+    UserPool,
+};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+
+/// The user pool the benchmark tokens come from.
+pub const POOL_ID: &str = "eu-west-1_Bench1234";
+/// The app client the benchmark tokens are issued to (26 characters, like Cognito's).
+pub const CLIENT_ID: &str = "4b1jcf0c7ebqa9hp3e5kd2mv8n";
+
+/// A Cognito access token's claims as a jsonwebtoken user would declare them.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct PeerAccessClaims {
+    pub sub: String,
+    pub iss: String,
+    pub client_id: String,
+    pub token_use: String,
+    pub exp: u64,
+    pub iat: u64,
+    pub auth_time: u64,
+    pub username: Option<String>,
+    pub jti: Option<String>,
+    pub origin_jti: Option<String>,
+    pub event_id: Option<String>,
+    #[serde(rename = "cognito:groups", default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub scope: String,
+}
+
+/// Why the jsonwebtoken peer refused a token.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PeerRejection {
+    /// jsonwebtoken's own checks (signature, `exp`, `iss`, …).
+    Jwt(jsonwebtoken::errors::Error),
+    /// `client_id` is not [`CLIENT_ID`].
+    ClientId,
+    /// `token_use` is not `access`.
+    TokenUse,
+}
+
+/// One issuer with one RSA-2048 key, Cognito-sized tokens signed by it, and
+/// every verifier the benchmarks compare. Building one generates a key
+/// (~0.1 s) and checks that each case takes the path its benchmark claims
+/// to measure.
+pub struct Fixture {
+    issuer: TestIssuer,
+    access_token: String,
+    id_token: String,
+    bad_signature_token: String,
+    expired_token: String,
+    unknown_kid_token: String,
+    access_verifier: CognitoJwtVerifier,
+    id_verifier: CognitoJwtVerifier,
+    caching_verifier: CognitoJwtVerifier,
+    /// The access token's signature, decoded.
+    signature: Vec<u8>,
+    /// The access token's payload, decoded.
+    payload: Vec<u8>,
+    parsed_key: ParsedPublicKey,
+    modulus: Vec<u8>,
+    exponent: Vec<u8>,
+    peer_key: DecodingKey,
+    peer_validation: Validation,
+}
+
+impl fmt::Debug for Fixture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fixture")
+            .field("issuer", &self.issuer)
+            .field("access_token_len", &self.access_token.len())
+            .field("id_token_len", &self.id_token.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Fixture {
+    /// Generate the key, mint the tokens, build the verifiers, and check
+    /// every case once.
+    ///
+    /// # Panics
+    /// When a case does not behave as its benchmark assumes (for example a
+    /// valid token is refused): timing the wrong path would be worse than
+    /// no figure.
+    #[allow(clippy::expect_used)]
+    pub fn new() -> Self {
+        let issuer = TestIssuer::new(POOL_ID);
+        let access = || {
+            issuer
+                .access_token(CLIENT_ID)
+                .group("admins")
+                .group("billing-readers")
+                .group(&format!("{POOL_ID}_Google"))
+                .scope("aws.cognito.signin.user.admin phone openid profile email")
+                .claim("username", "google_104729384756102938475")
+        };
+        let access_token = access().sign();
+        let expired_token = access().expires_in(-120).sign();
+        let unknown_kid_token = access().header("kid", "not-in-the-key-set").sign();
+        let bad_signature_token = corrupt_signature(&access_token);
+        let id_token = issuer
+            .id_token(CLIENT_ID)
+            .group("admins")
+            .group("billing-readers")
+            .claim("cognito:username", "google_104729384756102938475")
+            .claim("custom:tenant", "acme-industries")
+            .claim("at_hash", "Qm9vdHN0cmFwcGVkQXRIYXNo")
+            .sign();
+
+        let access_verifier = issuer.verifier(CLIENT_ID, TokenUse::Access);
+        let id_verifier = issuer.verifier(CLIENT_ID, TokenUse::Id);
+        let caching_verifier = CognitoJwtVerifier::builder()
+            .user_pool(issuer.user_pool(CLIENT_ID, TokenUse::Access))
+            .token_cache(1024)
+            .build()
+            .expect("caching verifier configuration");
+        caching_verifier
+            .cache_jwks(POOL_ID, &issuer.jwks_json())
+            .expect("key set");
+
+        let (signing_input, signature) = access_token
+            .rsplit_once('.')
+            .expect("a compact JWS has a signature segment");
+        let signature = URL_SAFE_NO_PAD.decode(signature).expect("signature base64");
+        let payload_segment = signing_input
+            .split_once('.')
+            .map(|(_, payload)| payload)
+            .expect("a compact JWS has a payload segment");
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload_segment)
+            .expect("payload base64");
+        let parsed_key =
+            ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, issuer.key().public_der())
+                .expect("the test key parses");
+        let modulus = URL_SAFE_NO_PAD.decode(issuer.key().n()).expect("n base64");
+        let exponent = URL_SAFE_NO_PAD.decode(issuer.key().e()).expect("e base64");
+        let peer_key = DecodingKey::from_rsa_components(&issuer.key().n(), &issuer.key().e())
+            .expect("jsonwebtoken accepts the key");
+        let mut peer_validation = Validation::new(Algorithm::RS256);
+        peer_validation.set_issuer(&[issuer.issuer()]);
+        peer_validation.set_required_spec_claims(&["exp", "iss"]);
+        // Access tokens carry client_id, not aud; it is checked after decoding.
+        peer_validation.validate_aud = false;
+        // Same as the verifier's default.
+        peer_validation.leeway = 0;
+
+        let fixture = Self {
+            issuer,
+            access_token,
+            id_token,
+            bad_signature_token,
+            expired_token,
+            unknown_kid_token,
+            access_verifier,
+            id_verifier,
+            caching_verifier,
+            signature,
+            payload,
+            parsed_key,
+            modulus,
+            exponent,
+            peer_key,
+            peer_validation,
+        };
+        fixture.check();
+        fixture
+    }
+
+    fn check(&self) {
+        let refusal = |token: &str| {
+            self.access_verifier
+                .verify_sync::<AccessTokenClaims>(token)
+                .err()
+                .map(|e| e.kind())
+        };
+        assert!(self.floor(), "floor: the signature must verify");
+        assert!(
+            self.key_per_call(),
+            "key per call: the signature must verify"
+        );
+        assert_eq!(refusal(&self.access_token), None, "valid access token");
+        assert_eq!(
+            refusal(&self.bad_signature_token),
+            Some(ErrorKind::InvalidSignature)
+        );
+        assert_eq!(refusal(&self.expired_token), Some(ErrorKind::Expired));
+        assert_eq!(
+            refusal(&self.unknown_kid_token),
+            Some(ErrorKind::UnknownKid)
+        );
+        if let Err(e) = self
+            .id_verifier
+            .verify_sync::<IdTokenClaims>(&self.id_token)
+        {
+            panic!("valid ID token refused: {:?}", e.kind());
+        }
+        for _ in 0..2 {
+            if let Err(e) = self
+                .caching_verifier
+                .verify_sync::<AccessTokenClaims>(&self.access_token)
+            {
+                panic!("caching verifier refused the token: {:?}", e.kind());
+            }
+        }
+        if let Err(e) = self.jsonwebtoken_decode(&self.access_token) {
+            panic!("jsonwebtoken refused the valid token: {e:?}");
+        }
+        assert!(self.jsonwebtoken_decode(&self.bad_signature_token).is_err());
+        assert!(self.jsonwebtoken_decode(&self.expired_token).is_err());
+    }
+
+    /// The issuer (its key set, pool id and issuer URL).
+    pub fn issuer(&self) -> &TestIssuer {
+        &self.issuer
+    }
+
+    /// A valid access token, about 1 KiB like a real one with groups.
+    pub fn access_token(&self) -> &str {
+        &self.access_token
+    }
+
+    /// A valid ID token for the same user.
+    pub fn id_token(&self) -> &str {
+        &self.id_token
+    }
+
+    /// The access token with one signature character changed (still base64url).
+    pub fn bad_signature_token(&self) -> &str {
+        &self.bad_signature_token
+    }
+
+    /// A correctly signed access token that expired two minutes ago.
+    pub fn expired_token(&self) -> &str {
+        &self.expired_token
+    }
+
+    /// A correctly signed access token naming a `kid` the key set lacks:
+    /// refused after every step that precedes the signature check.
+    pub fn unknown_kid_token(&self) -> &str {
+        &self.unknown_kid_token
+    }
+
+    /// The access token's decoded payload (JSON).
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Access tokens only, keys cached, no verified-token cache.
+    pub fn access_verifier(&self) -> &CognitoJwtVerifier {
+        &self.access_verifier
+    }
+
+    /// ID tokens only, keys cached, no verified-token cache.
+    pub fn id_verifier(&self) -> &CognitoJwtVerifier {
+        &self.id_verifier
+    }
+
+    /// Access tokens, keys cached, verified-token cache of 1,024 entries
+    /// already holding [`access_token`](Self::access_token).
+    pub fn caching_verifier(&self) -> &CognitoJwtVerifier {
+        &self.caching_verifier
+    }
+
+    /// A new verifier for access tokens that fetches its key set from
+    /// `jwks_uri` (nothing cached yet).
+    ///
+    /// # Errors
+    /// When the configuration is refused.
+    pub fn fresh_verifier(&self, jwks_uri: &str) -> Result<CognitoJwtVerifier, ConfigError> {
+        CognitoJwtVerifier::builder()
+            .user_pool(
+                UserPool::new(POOL_ID)
+                    .client_id(CLIENT_ID)
+                    .token_use(TokenUse::Access)
+                    .jwks_uri(jwks_uri),
+            )
+            .build()
+    }
+
+    /// The floor: RSA PKCS#1 SHA-256 verification of the access token's
+    /// signing input and decoded signature with a key parsed beforehand.
+    pub fn floor(&self) -> bool {
+        self.parsed_key
+            .verify_sig(self.signing_input(), &self.signature)
+            .is_ok()
+    }
+
+    /// The same check with the key built from `n` and `e` on every call, as
+    /// jsonwebtoken does.
+    pub fn key_per_call(&self) -> bool {
+        RsaPublicKeyComponents {
+            n: &self.modulus,
+            e: &self.exponent,
+        }
+        .verify(
+            &RSA_PKCS1_2048_8192_SHA256,
+            self.signing_input(),
+            &self.signature,
+        )
+        .is_ok()
+    }
+
+    fn signing_input(&self) -> &[u8] {
+        let end = self.access_token.rfind('.').unwrap_or(0);
+        &self.access_token.as_bytes()[..end]
+    }
+
+    /// jsonwebtoken 11 (aws-lc-rs backend) `decode` into typed claims with
+    /// RS256 only, the issuer, `exp` and no leeway, then the `client_id` and
+    /// `token_use` checks the verifier also makes.
+    ///
+    /// # Errors
+    /// Why the token was refused.
+    pub fn jsonwebtoken_decode(&self, token: &str) -> Result<PeerAccessClaims, PeerRejection> {
+        let claims =
+            jsonwebtoken::decode::<PeerAccessClaims>(token, &self.peer_key, &self.peer_validation)
+                .map_err(PeerRejection::Jwt)?
+                .claims;
+        if claims.client_id != CLIENT_ID {
+            return Err(PeerRejection::ClientId);
+        }
+        if claims.token_use != "access" {
+            return Err(PeerRejection::TokenUse);
+        }
+        Ok(claims)
+    }
+}
+
+/// Change one character in the middle of the signature segment, keeping the
+/// token well-formed.
+fn corrupt_signature(token: &str) -> String {
+    let position = token.len() - 100;
+    let mut bytes = token.as_bytes().to_vec();
+    bytes[position] = if bytes[position] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap_or_default()
+}
