@@ -142,6 +142,9 @@ impl<'de> Deserialize<'de> for Registered<'de> {
                 let mut r = Registered::default();
                 let mut groups: Option<TextList<'de>> = None;
                 let mut text: Option<Text<'de>>;
+                // Unregistered keys seen so far: a repeat is refused too, so
+                // that no claim is ever last-wins for any claims type.
+                let mut others: Vec<Cow<'de, str>> = Vec::new();
                 while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
                     let slot = match key.as_ref() {
                         "iss" => &mut r.iss,
@@ -170,7 +173,11 @@ impl<'de> Deserialize<'de> for Registered<'de> {
                             continue;
                         }
                         _ => {
+                            if others.contains(&key) {
+                                return Err(de::Error::custom("duplicate claim"));
+                            }
                             map.next_value::<IgnoredAny>()?;
+                            others.push(key);
                             continue;
                         }
                     };
@@ -180,9 +187,9 @@ impl<'de> Deserialize<'de> for Registered<'de> {
                             key_name(&key)
                         )));
                     }
-                    text = Some(map.next_value().map_err(|e: A::Error| {
+                    text = Some(map.next_value().map_err(|_: A::Error| {
                         de::Error::custom(format_args!(
-                            "claim `{}` must be a string ({e})",
+                            "claim `{}` must be a string",
                             key_name(&key)
                         ))
                     })?);
@@ -252,14 +259,6 @@ impl Registered<'_> {
             username: own(self.username),
         }
     }
-
-    pub(crate) fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scope
-            .as_deref()
-            .unwrap_or("")
-            .split(' ')
-            .filter(|s| !s.is_empty())
-    }
 }
 
 /// Describe a serde_json error without quoting the input: serde_json's
@@ -276,7 +275,7 @@ pub(crate) fn json_problem(e: &serde_json::Error) -> String {
             let text = e.to_string();
             // Keep messages produced by our own visitors and by serde derive
             // for missing/duplicate fields; drop anything that might quote input.
-            if text.contains('"') || text.contains('\'') {
+            if text.contains(['"', '\'', '`']) {
                 "a claim has the wrong type or value".to_owned()
             } else {
                 text
@@ -328,12 +327,13 @@ impl<'a> ClaimsView<'a> {
     pub fn subject(&self) -> Option<&str> {
         self.registered.sub.as_deref()
     }
-    /// `aud` (ID tokens) or `client_id` (access tokens).
+    /// The verified app client: `aud` of an ID token, `client_id` of an
+    /// access token.
     pub fn client_id(&self) -> Option<&str> {
-        self.registered
-            .client_id
-            .as_deref()
-            .or(self.registered.aud.as_deref())
+        match self.token_use {
+            TokenUse::Id => self.registered.aud.as_deref(),
+            _ => self.registered.client_id.as_deref(),
+        }
     }
     /// `username` of an access token, if present.
     pub fn username(&self) -> Option<&str> {
@@ -356,9 +356,14 @@ impl<'a> ClaimsView<'a> {
     pub fn groups(&self) -> impl Iterator<Item = &str> {
         self.registered.groups.iter().map(|g| g.as_ref())
     }
-    /// The space-separated `scope` claim, split (empty for ID tokens).
+    /// The space-separated `scope` claim of an access token, split. Always
+    /// empty for ID tokens: Cognito grants scopes to access tokens only.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.registered.scopes()
+        let scope = match self.token_use {
+            TokenUse::Id => None,
+            _ => self.registered.scope.as_deref(),
+        };
+        scope.unwrap_or("").split(' ').filter(|s| !s.is_empty())
     }
     /// Deserialize the whole payload into any type, e.g. to read a custom claim.
     ///

@@ -175,6 +175,7 @@ impl UserPool {
 /// A checked pool: everything the verifier needs, derived once at build time.
 #[derive(Debug, Clone)]
 pub(crate) struct ResolvedPool {
+    pub(crate) pool_id: String,
     pub(crate) client_ids: Vec<String>,
     pub(crate) token_use: TokenUse,
     pub(crate) issuers: Vec<String>,
@@ -297,6 +298,7 @@ impl UserPool {
             None => format!("{}/.well-known/jwks.json", issuers[0].trim_end_matches('/')),
         };
         Ok(ResolvedPool {
+            pool_id: self.pool_id.clone(),
             client_ids: self.client_ids.clone(),
             token_use,
             issuers,

@@ -613,13 +613,7 @@ impl CognitoJwtVerifier {
             .inner
             .pools
             .iter()
-            .position(|p| {
-                p.resolved
-                    .issuers
-                    .iter()
-                    .any(|i| i.rsplit('/').next() == Some(user_pool_id))
-                    || p.resolved.jwks_uri.contains(&format!("/{user_pool_id}/"))
-            })
+            .position(|p| p.resolved.pool_id == user_pool_id)
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::InvalidIssuer,
@@ -736,7 +730,12 @@ impl CognitoJwtVerifier {
             cache.remove(token);
             return None;
         }
-        if T::TOKEN_USE.is_some_and(|wanted| wanted != entry.token_use) {
+        // A set due for refresh sends the token through the full path, which
+        // refreshes it, so that repeated tokens alone cannot keep a removed
+        // key alive.
+        if T::TOKEN_USE.is_some_and(|wanted| wanted != entry.token_use)
+            || self.inner.keys.refresh_due(entry.source)
+        {
             return None;
         }
         let view = ClaimsView::new(&entry.registered, &entry.payload, entry.token_use);

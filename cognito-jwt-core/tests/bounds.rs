@@ -174,9 +174,6 @@ async fn cached_token_is_not_served_once_its_key_leaves_the_set() {
 }
 
 #[tokio::test]
-#[ignore = "core bug: a token-cache hit never reaches the key-set refresh, so under repeated \
-            tokens alone a key removed upstream keeps verifying until jwks_max_staleness \
-            (24 h by default) or the token's expiry, not for one refresh interval"]
 async fn repeated_cached_token_alone_stops_verifying_after_its_key_is_removed() {
     let server = MockServer::start().await;
     let verifier = builder(&server.uri())

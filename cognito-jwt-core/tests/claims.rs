@@ -793,7 +793,7 @@ fn the_token_cache_still_runs_requirements_and_the_custom_check_on_every_hit() {
 }
 
 #[test]
-#[ignore = "core bug: ClaimsView::client_id prefers a client_id claim over an ID token's verified aud"]
+
 fn the_custom_check_sees_the_verified_client_of_an_id_token() {
     let seen: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
     let record = seen.clone();
@@ -816,7 +816,7 @@ fn the_custom_check_sees_the_verified_client_of_an_id_token() {
 }
 
 #[test]
-#[ignore = "core bug: a scope claim in an ID token satisfies scope requirements (ClaimsView::scopes is documented as empty for ID tokens)"]
+
 fn id_tokens_never_satisfy_scope_requirements() {
     let verifier = custom(TokenUse::Any, |b| b.require_any_scope("orders/admin"));
     // An ID token with a claim named scope, e.g. added by a trigger.

@@ -331,7 +331,7 @@ fn cache_jwks_needs_a_configured_pool_id() {
 }
 
 #[test]
-#[ignore = "core bug: cache_jwks finds pools by issuer/URL text, not by the id given to UserPool::new"]
+
 fn cache_jwks_finds_a_pool_whose_overrides_do_not_contain_its_id() {
     let issuer = TestIssuer::new("eu-west-1_Custom01").with_issuer("https://auth.example.com");
     let verifier = CognitoJwtVerifier::builder()

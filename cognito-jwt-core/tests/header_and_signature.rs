@@ -540,7 +540,7 @@ fn duplicate_typed_claims_are_malformed() {
 }
 
 #[test]
-#[ignore = "core bug: duplicate unregistered claims are last-wins for serde_json::Value and user types with maps"]
+
 fn duplicate_custom_claims_are_malformed_for_untyped_claims() {
     let id = verifier(TokenUse::Id);
     let (header, payload) = POOL.id_token(CLIENT).claim("custom:role", "reader").json();

@@ -131,22 +131,20 @@ impl KeyCache {
         let source = &self.sources[index];
         if let Some(set) = self.sets.get(&source.url) {
             if let Some(key) = set.get(kid) {
-                let key = Arc::clone(key);
-                if set.fetched_at.elapsed() >= self.settings.refresh_interval
+                // One caller refreshes a due set; the others keep using it.
+                if self.is_due(&set)
                     && self.may_fetch(source)
+                    && let Ok(_guard) = source.flight.try_lock()
+                    && self.may_fetch(source)
+                    && let Ok(fresh) = self.fetch(source, Some(&set), "refresh").await
                 {
-                    // One caller refreshes; the others keep using the current set.
-                    if let Ok(_guard) = source.flight.try_lock()
-                        && self.may_fetch(source)
-                    {
-                        let _ = self.fetch(source, Some(&set), "refresh").await;
-                    }
+                    // A key removed upstream stops verifying right away.
+                    return fresh.get(kid).cloned().ok_or_else(unknown_kid);
                 }
-                return Ok(key);
+                return Ok(Arc::clone(key));
             }
             if !self.may_fetch(source) {
-                tracing::debug!(url = %source.url, "unknown kid during the refetch cool-down");
-                return Err(unknown_kid());
+                return Err(self.unknown_kid_while_waiting(source));
             }
         } else if !self.may_fetch(source) {
             return Err(self.unavailable(source));
@@ -160,7 +158,7 @@ impl KeyCache {
         }
         if !self.may_fetch(source) {
             return Err(match current {
-                Some(_) => unknown_kid(),
+                Some(_) => self.unknown_kid_while_waiting(source),
                 None => self.unavailable(source),
             });
         }
@@ -169,14 +167,35 @@ impl KeyCache {
         } else {
             "cold"
         };
-        match self.fetch(source, current.as_deref(), reason).await {
-            Ok(set) => set.get(kid).cloned().ok_or_else(unknown_kid),
-            Err(error) => match current {
-                // The refetch failed but the kid was unknown to the cached set anyway.
-                Some(_) => Err(unknown_kid()),
-                None => Err(error),
-            },
+        // A failed refetch is an outage: the kid may belong to a rotated key
+        // that the endpoint would have served, so answer "unavailable" (503),
+        // not "invalid token".
+        self.fetch(source, current.as_deref(), reason)
+            .await
+            .and_then(|set| set.get(kid).cloned().ok_or_else(unknown_kid))
+    }
+
+    /// An unknown kid while no fetch may start: during the cool-down after a
+    /// good fetch the set is fresh, so the kid is unknown; during the
+    /// back-off after a failed fetch the set may be stale, so it is an outage.
+    fn unknown_kid_while_waiting(&self, source: &Source) -> Error {
+        if source.failures.load(Ordering::Acquire) > 0 {
+            self.unavailable(source)
+        } else {
+            tracing::debug!(url = %source.url, "unknown kid during the refetch cool-down");
+            unknown_kid()
         }
+    }
+
+    fn is_due(&self, set: &KeySet) -> bool {
+        set.fetched_at.elapsed() >= self.settings.refresh_interval
+    }
+
+    /// Whether the cached set for `source` is absent or due for a refresh.
+    pub(crate) fn refresh_due(&self, index: usize) -> bool {
+        self.sets
+            .get(&self.sources[index].url)
+            .is_none_or(|set| self.is_due(&set))
     }
 
     /// Fetch every source now (under the single-flight lock), ignoring the

@@ -99,7 +99,10 @@ fn rsa_public_key(n: &str, e: &str) -> Result<ParsedPublicKey, &'static str> {
         .map_err(|_| "e is not base64url")?;
     let n = strip_leading_zeros(&n);
     let e = strip_leading_zeros(&e);
-    let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+    let Some(first) = n.first() else {
+        return Err("modulus is zero");
+    };
+    let bits = n.len() * 8 - first.leading_zeros() as usize;
     if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&bits) {
         return Err("modulus size outside 2048..=8192 bits");
     }
@@ -146,8 +149,9 @@ pub(crate) fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
 }
 
 /// Parse a JWKS document. Unusable entries are skipped with a debug log; a
-/// `kid` that appears on more than one usable entry is ambiguous and all of
-/// its entries are dropped. Keys identical to ones in `previous` are reused
+/// `kid` shared by two or more usable RS256 keys is ambiguous and none of
+/// them is used (whatever their order; unusable entries sharing a kid with a
+/// usable key do not count). Keys identical to ones in `previous` are reused
 /// instead of parsed again. Fails when the document is not a key set or has
 /// no usable key, so that the caller keeps its last good set.
 pub(crate) fn parse_key_set(
@@ -180,10 +184,6 @@ pub(crate) fn parse_key_set(
                 continue;
             }
         };
-        if keys.iter().any(|k| &*k.kid == kid) {
-            ambiguous.push(kid.into());
-            continue;
-        }
         let reused = previous
             .and_then(|p| p.get(kid))
             .filter(|k| &*k.components.0 == n && &*k.components.1 == e)
@@ -202,6 +202,9 @@ pub(crate) fn parse_key_set(
                 }
             },
         };
+        if keys.iter().any(|k| k.kid == key.kid) {
+            ambiguous.push(key.kid.clone());
+        }
         keys.push(key);
     }
     if !ambiguous.is_empty() {
