@@ -12,7 +12,7 @@ use crate::config::TokenUse;
 use crate::error::{Error, ErrorKind};
 
 /// A string that borrows from the JSON input when it has no escapes.
-struct Text<'a>(Cow<'a, str>);
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

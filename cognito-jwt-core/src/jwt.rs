@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::claims::Text;
 use crate::error::{Error, ErrorKind};
 use crate::jwks::MAX_KID_LEN;
 
@@ -121,11 +122,27 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut header = RawHeader::default();
-                let mut seen: Vec<Cow<'de, str>> = Vec::with_capacity(4);
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    if seen.contains(&key) {
+                // Known parameters are tracked by bit, others by name (rare).
+                let mut seen_known = 0u8;
+                let mut seen_other: Vec<Cow<'de, str>> = Vec::new();
+                while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                    let bit = match key.as_ref() {
+                        "alg" => 1,
+                        "kid" => 2,
+                        "typ" => 4,
+                        "cty" => 8,
+                        "crit" => 16,
+                        _ => 0,
+                    };
+                    let duplicate = if bit == 0 {
+                        seen_other.contains(&key)
+                    } else {
+                        seen_known & bit != 0
+                    };
+                    if duplicate {
                         return Err(de::Error::custom("duplicate header parameter"));
                     }
+                    seen_known |= bit;
                     match key.as_ref() {
                         "alg" => header.alg = Some(map.next_value::<StrOrOther<'de>>()?.0),
                         "kid" => header.kid = Some(map.next_value::<StrOrOther<'de>>()?.0),
@@ -140,9 +157,9 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
                         }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
+                            seen_other.push(key);
                         }
                     }
-                    seen.push(key);
                 }
                 Ok(header)
             }
