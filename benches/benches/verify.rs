@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cognito_jwt_benches::{Fixture, KeySetServer, POOL_ID};
+use cognito_jwt_benches::{Fixture, KeySetServer, POOL_ID, PeerAccessClaims};
 use cognito_jwt_core::{AccessTokenClaims, IdTokenClaims};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -145,6 +145,9 @@ fn parts(c: &mut Criterion, f: &Fixture) {
     });
     parts.bench_function("deserialize_access_claims", |b| {
         b.iter(|| serde_json::from_slice::<AccessTokenClaims>(black_box(f.payload())))
+    });
+    parts.bench_function("deserialize_peer_claims", |b| {
+        b.iter(|| serde_json::from_slice::<PeerAccessClaims>(black_box(f.payload())))
     });
     parts.bench_function("deserialize_json_value", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(f.payload())))

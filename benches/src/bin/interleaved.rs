@@ -1,6 +1,6 @@
-//! The headline cases sampled round-robin: each sample runs every case for
-//! about a millisecond, so a machine drifting between fast and slow states
-//! slows all cases alike. Reports the 10th percentile and the median of the
+//! The headline cases and the main `parts/` sampled round-robin: each
+//! sample runs every case for about a millisecond, so a machine drifting
+//! between fast and slow states slows all cases alike. Reports the 10th percentile and the median of the
 //! per-sample ns/op, and the ratio of each percentile to the floor's.
 //!
 //! ```text
@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use cognito_jwt_benches::Fixture;
+use cognito_jwt_benches::{Fixture, PeerAccessClaims};
 use cognito_jwt_core::{AccessTokenClaims, IdTokenClaims};
 
 type Case<'a> = (&'static str, Box<dyn Fn() -> bool + 'a>);
@@ -66,6 +66,30 @@ fn cases(f: &Fixture) -> Vec<Case<'_>> {
                     .verify_sync::<AccessTokenClaims>(f.expired_token())
                     .is_err()
             }),
+        ),
+        (
+            "parts/pre_signature_unknown_kid",
+            Box::new(|| {
+                f.access_verifier()
+                    .verify_sync::<AccessTokenClaims>(f.unknown_kid_token())
+                    .is_err()
+            }),
+        ),
+        (
+            "parts/charset_scan_predicate",
+            Box::new(|| {
+                f.access_token()
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+            }),
+        ),
+        (
+            "parts/deserialize_access_claims",
+            Box::new(|| serde_json::from_slice::<AccessTokenClaims>(f.payload()).is_ok()),
+        ),
+        (
+            "parts/deserialize_peer_claims",
+            Box::new(|| serde_json::from_slice::<PeerAccessClaims>(f.payload()).is_ok()),
         ),
     ]
 }
