@@ -1,1 +1,105 @@
-//! placeholder
+//! Runnable examples of `cognito-jwt`, and the library they share.
+//!
+//! | binary | what it does |
+//! |---|---|
+//! | `demo` | no configuration: a local issuer, its key set and the axum server on 127.0.0.1, genuine and bad tokens sent to every route, a table of what each got and why |
+//! | `axum-server` | the example backend on axum ([`axum_server`]) |
+//! | `actix-server` | the same backend on actix-web ([`actix_server`]) |
+//! | `local-issuer` | a local user pool: serves its key set, prints the variables for the servers and the CLI, and tokens to send |
+//! | `cognito-jwt` | the CLI: `verify` says why a token is refused, `inspect` shows it unverified |
+//!
+//! Both servers read [`ServerConfig`] from the environment and answer the
+//! same routes the same way:
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /health` | 200 `{"status":"ok"}`, no token needed |
+//! | `GET /api/activities/home` | 200 [`HomeFeed`]: the public activities without a token, one more naming the user with a valid one; 401 for a bad token (never silently anonymous) |
+//! | `GET /api/me` | 200 [`Me`] (`sub`, `username`, `groups`, `scopes`); 401 without a valid token |
+//! | `GET /api/admin` | 200 [`AdminArea`] for members of `ADMIN_GROUP`; 403 `insufficient_scope` for other users |
+//!
+//! Refusals follow RFC 6750 (`WWW-Authenticate`, a JSON body with `error`
+//! and `kind`); a key set that cannot be fetched gives 503 with
+//! `Retry-After`. Requests are logged with `tracing` (method, path, status,
+//! latency), never with their token.
+
+mod config;
+mod feed;
+mod jwks_server;
+
+pub mod actix_server;
+pub mod axum_server;
+pub mod demo;
+
+use std::time::Duration;
+
+use cognito_jwt_core::CognitoJwtVerifier;
+
+pub use config::{DEFAULT_ADMIN_GROUP, DEFAULT_BIND_ADDR, ServerConfig};
+pub use feed::{
+    Activity, AdminArea, HEALTHY, Health, HomeFeed, Me, display_name, home_feed, public_activities,
+};
+pub use jwks_server::{JwksServer, local_fetcher, serve_jwks};
+
+/// Log to stderr with `tracing`, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// How long start-up waits for the key set before it gives up (and keeps
+/// serving: requests get 503 until the keys arrive).
+pub const HYDRATE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Fetch the key set once and log the outcome. Never fails: a server must
+/// start during a key-set outage and answer 503 until it ends.
+pub async fn hydrate_and_log(verifier: CognitoJwtVerifier) {
+    let uris: Vec<String> = verifier.jwks_uris().map(str::to_owned).collect();
+    match tokio::time::timeout(HYDRATE_TIMEOUT, verifier.hydrate()).await {
+        Ok(Ok(())) => tracing::info!(jwks_uri = ?uris, "key set loaded"),
+        Ok(Err(error)) => tracing::warn!(
+            jwks_uri = ?uris,
+            reason = %error.message(),
+            "key set unavailable at start-up; requests get 503 until it can be fetched"
+        ),
+        Err(_) => tracing::warn!(
+            jwks_uri = ?uris,
+            timeout_s = HYDRATE_TIMEOUT.as_secs(),
+            "key set not loaded in time; requests get 503 until it can be fetched"
+        ),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, for graceful shutdown.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

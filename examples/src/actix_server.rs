@@ -1,0 +1,130 @@
+//! The example backend on actix-web: the same routes and answers as
+//! [`axum_server`](crate::axum_server).
+//!
+//! [`app`] is the whole app (routes, verifier, request logging); [`routes`]
+//! only registers the routes, for an `App` of your own. The `actix-server`
+//! binary adds configuration from the environment and the server:
+//!
+//! ```no_run
+//! use actix_web::HttpServer;
+//! use cognito_jwt_examples::{ServerConfig, actix_server};
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let config = ServerConfig::from_env()?;
+//!     let (verifier, group) = (config.verifier, config.admin_group);
+//!     HttpServer::new(move || actix_server::app(verifier.clone(), &group))
+//!         .bind(config.bind_addr)?
+//!         .run()
+//!         .await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! How each route is protected:
+//! - `/api/activities/home` takes [`OptionalCognitoClaims`]: `None` only
+//!   when the request has no credentials; a bad token is refused with 401.
+//!   (actix-web's own `Option<CognitoClaims<_>>` would turn a forged token
+//!   into an anonymous visitor.)
+//! - `/api/me` takes [`CognitoClaims`]: no valid token, no handler.
+//! - `/api/admin` is wrapped in [`CognitoAuth`] requiring the admin group
+//!   (403 `insufficient_scope` otherwise); its handler reuses the claims
+//!   the middleware verified.
+
+use std::future::Future;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, web};
+use cognito_jwt_actix::{CognitoAuth, CognitoClaims, OptionalCognitoClaims};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
+
+use crate::feed::{AdminArea, HEALTHY, Me, home_feed};
+
+/// The app: every route of the example backend, the verifier as app data,
+/// and request logging. `admin_group` is the Cognito group allowed on
+/// `/api/admin`.
+pub fn app(
+    verifier: CognitoJwtVerifier,
+    admin_group: &str,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    App::new()
+        .app_data(web::Data::new(verifier.clone()))
+        .configure(|config| routes(config, &verifier, admin_group))
+        .wrap_fn(log_request)
+}
+
+/// Register the routes. The extractors on `/api/activities/home` and
+/// `/api/me` need the verifier as `web::Data<CognitoJwtVerifier>` app data,
+/// which [`app`] registers.
+pub fn routes(config: &mut web::ServiceConfig, verifier: &CognitoJwtVerifier, admin_group: &str) {
+    config
+        .route("/health", web::get().to(health))
+        .route("/api/activities/home", web::get().to(home))
+        .route("/api/me", web::get().to(me))
+        .service(
+            web::resource("/api/admin")
+                .wrap(
+                    CognitoAuth::<AccessTokenClaims>::new(verifier.clone())
+                        .require_any_group(admin_group),
+                )
+                .route(web::get().to(admin)),
+        );
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(HEALTHY)
+}
+
+async fn home(
+    OptionalCognitoClaims(user): OptionalCognitoClaims<AccessTokenClaims>,
+) -> HttpResponse {
+    HttpResponse::Ok().json(home_feed(user.as_ref()))
+}
+
+async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpResponse {
+    HttpResponse::Ok().json(Me::from(&claims))
+}
+
+async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpResponse {
+    HttpResponse::Ok().json(AdminArea::from(&claims))
+}
+
+/// Log each request's method, path (without the query string), status and
+/// latency, for `App::wrap_fn`. Headers, and so tokens, are never logged.
+pub fn log_request<S, B>(
+    request: ServiceRequest,
+    service: &S,
+) -> impl Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    let method = request.method().clone();
+    let path = request.path().to_owned();
+    let started = Instant::now();
+    let response = service.call(request);
+    async move {
+        let response = response.await;
+        let status = match &response {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        tracing::info!(
+            %method,
+            %path,
+            status = status.as_u16(),
+            latency_us = started.elapsed().as_micros(),
+            "request"
+        );
+        response
+    }
+}

@@ -1,0 +1,85 @@
+//! The example backend on axum.
+//!
+//! [`router`] is the whole app; the `axum-server` binary adds
+//! configuration from the environment, a listener and graceful shutdown:
+//!
+//! ```no_run
+//! use cognito_jwt_examples::{ServerConfig, axum_server};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let config = ServerConfig::from_env()?;
+//!     let app = axum_server::router(config.verifier, &config.admin_group);
+//!     let listener = tokio::net::TcpListener::bind(config.bind_addr).await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! How each route is protected:
+//! - `/api/activities/home` takes `Option<CognitoClaims<_>>`: `None` only
+//!   when the request has no credentials; a bad token is refused with 401
+//!   by the extractor before the handler runs.
+//! - `/api/me` takes `CognitoClaims<_>`: no valid token, no handler.
+//! - `/api/admin` sits behind a [`CognitoLayer`] that requires the admin
+//!   group (403 `insufficient_scope` otherwise); its handler reuses the
+//!   claims the layer verified.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
+
+use crate::feed::{AdminArea, HEALTHY, Health, HomeFeed, Me, home_feed};
+
+/// The app: every route of the example backend, with request logging.
+/// `admin_group` is the Cognito group allowed on `/api/admin`.
+pub fn router(verifier: CognitoJwtVerifier, admin_group: &str) -> Router {
+    let admins_only = CognitoLayer::new(verifier.clone()).require_any_group(admin_group);
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/activities/home", get(home))
+        .route("/api/me", get(me))
+        .route("/api/admin", get(admin).layer(admins_only))
+        .layer(middleware::from_fn(log_request))
+        .with_state(verifier)
+}
+
+async fn health() -> Json<Health> {
+    Json(HEALTHY)
+}
+
+async fn home(user: Option<CognitoClaims<AccessTokenClaims>>) -> Json<HomeFeed> {
+    Json(home_feed(user.as_deref()))
+}
+
+async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> Json<Me> {
+    Json(Me::from(&claims))
+}
+
+async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> Json<AdminArea> {
+    Json(AdminArea::from(&claims))
+}
+
+/// Log each request's method, path (without the query string), status and
+/// latency. Headers, and so tokens, are never logged.
+pub async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        latency_us = started.elapsed().as_micros(),
+        "request"
+    );
+    response
+}

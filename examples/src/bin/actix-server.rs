@@ -1,0 +1,57 @@
+//! `actix-server`: the example backend on actix-web, answering exactly as
+//! `axum-server` does.
+//!
+//! Configuration comes from the environment (see
+//! `cognito_jwt_examples::ServerConfig`); a bad configuration exits with
+//! status 2 and a message naming the variable. The bound address is
+//! printed on stdout as `listening on http://<address>`. Ctrl-C or SIGTERM
+//! stop the server after the requests in flight (actix-web handles both).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use cognito_jwt_examples::{ServerConfig, actix_server, hydrate_and_log, init_tracing};
+
+/// How long requests in flight may take to finish after a stop signal.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let config = match ServerConfig::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let verifier = config.verifier.clone();
+    let admin_group = config.admin_group.clone();
+    let server = HttpServer::new(move || actix_server::app(verifier.clone(), &admin_group))
+        .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
+        .bind(config.bind_addr);
+    let server = match server {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!(
+                "error: cannot listen on BIND_ADDR {}: {error}",
+                config.bind_addr
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    for address in server.addrs() {
+        println!("listening on http://{address}");
+        tracing::info!(%address, admin_group = %config.admin_group, "actix-web example server started");
+    }
+
+    actix_web::rt::spawn(hydrate_and_log(config.verifier));
+    match server.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: the server failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

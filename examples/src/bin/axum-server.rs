@@ -1,0 +1,51 @@
+//! `axum-server`: the example backend on axum.
+//!
+//! Configuration comes from the environment (see
+//! `cognito_jwt_examples::ServerConfig`); a bad configuration exits with
+//! status 2 and a message naming the variable. The bound address is
+//! printed on stdout as `listening on http://<address>`. Ctrl-C or SIGTERM
+//! stop the server after the requests in flight.
+
+use std::process::ExitCode;
+
+use cognito_jwt_examples::{
+    ServerConfig, axum_server, hydrate_and_log, init_tracing, shutdown_signal,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let config = match ServerConfig::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(config.bind_addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "error: cannot listen on BIND_ADDR {}: {error}",
+                config.bind_addr
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = listener.local_addr().unwrap_or(config.bind_addr);
+    println!("listening on http://{address}");
+    tracing::info!(%address, admin_group = %config.admin_group, "axum example server started");
+
+    tokio::spawn(hydrate_and_log(config.verifier.clone()));
+    let app = axum_server::router(config.verifier, &config.admin_group);
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: the server failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

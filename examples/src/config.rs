@@ -1,0 +1,91 @@
+//! Server configuration from the environment.
+
+use std::net::SocketAddr;
+
+use cognito_jwt_core::{CognitoJwtVerifier, ConfigError, UserPool};
+
+/// `BIND_ADDR` when it is not set.
+pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
+
+/// `ADMIN_GROUP` when it is not set.
+pub const DEFAULT_ADMIN_GROUP: &str = "admins";
+
+/// What the example servers read from the environment.
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose access tokens are accepted |
+/// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
+/// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` |
+/// | `TOKEN_CACHE_CAPACITY` | unset (off) | remember this many verified tokens ([`token_cache`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache)) |
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The verifier for the configured user pool; no key set fetched yet.
+    pub verifier: CognitoJwtVerifier,
+    /// Where to listen.
+    pub bind_addr: SocketAddr,
+    /// The group allowed on `/api/admin`.
+    pub admin_group: String,
+}
+
+impl ServerConfig {
+    /// Read the configuration from the process environment. Does no I/O
+    /// beyond reading variables.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that is missing or wrong;
+    /// for the `COGNITO_*` variables it is the core's, with "did you mean"
+    /// when a similarly named variable is set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let pool = UserPool::from_env()?;
+        let bind_addr = match variable("BIND_ADDR")? {
+            None => DEFAULT_BIND_ADDR
+                .parse()
+                .map_err(|_| invalid("BIND_ADDR", "the built-in default does not parse"))?,
+            Some(value) => value.parse().map_err(|_| {
+                invalid(
+                    "BIND_ADDR",
+                    format!(
+                        "{value:?} is not an address; expected <ip>:<port>, e.g. \
+                         127.0.0.1:8080, 0.0.0.0:8080 or 127.0.0.1:0 for any free port"
+                    ),
+                )
+            })?,
+        };
+        let admin_group =
+            variable("ADMIN_GROUP")?.unwrap_or_else(|| DEFAULT_ADMIN_GROUP.to_owned());
+        let mut builder = CognitoJwtVerifier::builder().user_pool(pool);
+        if let Some(value) = variable("TOKEN_CACHE_CAPACITY")? {
+            let capacity = value.parse::<u64>().map_err(|_| {
+                invalid(
+                    "TOKEN_CACHE_CAPACITY",
+                    format!("{value:?} is not a number; expected a capacity such as 10000"),
+                )
+            })?;
+            builder = builder.token_cache(capacity);
+        }
+        Ok(Self {
+            verifier: builder.build()?,
+            bind_addr,
+            admin_group,
+        })
+    }
+}
+
+/// An optional variable, trimmed; empty counts as unset.
+fn variable(name: &str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if value.trim().is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value.trim().to_owned())),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(invalid(name, "it is not valid UTF-8")),
+    }
+}
+
+fn invalid(name: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name: name.to_owned(),
+        problem: problem.into(),
+    }
+}
