@@ -1,5 +1,10 @@
 //! Refusals are logged at debug, unavailable key sets at warn, and the
-//! token never. A separate binary, as it installs a subscriber.
+//! token never: every event at TRACE level, over the whole case table and
+//! requests carrying attacker-chosen text, through the extractor, route and
+//! router layers, keys fetched from a local server, and keys unavailable.
+//!
+//! A binary of its own with a single test: it installs the global tracing
+//! subscriber.
 
 mod common;
 
@@ -10,8 +15,8 @@ use axum::Router;
 use axum::routing::get;
 use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
 use cognito_jwt_core::AccessTokenClaims;
+use cognito_jwt_core::http::cases;
 use common::*;
-use tracing_subscriber::util::SubscriberInitExt;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -38,23 +43,60 @@ async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
     claims.sub.clone()
 }
 
-/// The runtime is single-threaded, so the thread-local subscriber sees
-/// every event of the request.
+async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> &'static str {
+    assert!(claims.in_group(GROUP));
+    "welcome"
+}
+
+/// Every token, token segment and planted text sent in `requests`.
+fn sent_secrets(requests: &[Vec<Vec<u8>>]) -> Vec<String> {
+    let mut out = secrets();
+    out.extend(PLANTED.iter().map(|p| (*p).to_owned()));
+    for value in requests.iter().flatten() {
+        let text = String::from_utf8_lossy(value);
+        let token = text.split_once(' ').map_or(&*text, |(_, token)| token);
+        if token.len() >= 16 {
+            out.push(token.to_owned());
+        }
+        out.extend(
+            token
+                .split('.')
+                .filter(|s| s.len() >= 16)
+                .map(str::to_owned),
+        );
+    }
+    out
+}
+
+#[track_caller]
+fn assert_reveals_nothing(logs: &str, secrets: &[String]) {
+    for secret in secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a log line reveals a token or planted text ({} bytes)",
+            secret.len()
+        );
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn rejections_are_logged_without_the_token() {
     let captured = Captured::default();
     let writer = captured.clone();
-    let _guard = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish()
-        .set_default();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish(),
+    )
+    .expect("the only subscriber of this binary");
 
     let extractor = Router::new().route("/me", get(me)).with_state(verifier());
     let layer = Router::new()
         .route("/me", get(|| async { "ok" }))
         .layer(CognitoLayer::new(verifier()));
+    let mut everything = Vec::new();
     for app in [&extractor, &layer] {
         let reply = send(app, request("/me", &bearer(&TOKENS.expired))).await;
         assert_eq!(reply.status, 401);
@@ -62,9 +104,8 @@ async fn rejections_are_logged_without_the_token() {
         assert!(logs.contains("DEBUG"), "{logs}");
         assert!(logs.contains("bearer token rejected"), "{logs}");
         assert!(logs.contains("kind=expired"), "{logs}");
-        for secret in secrets() {
-            assert!(!logs.contains(&secret), "the token was logged: {logs}");
-        }
+        assert_reveals_nothing(&logs, &secrets());
+        everything.push(logs);
     }
 
     let down = Router::new()
@@ -74,15 +115,85 @@ async fn rejections_are_logged_without_the_token() {
     assert_eq!(reply.status, 503);
     let logs = captured.take();
     assert!(logs.contains("WARN"), "{logs}");
-    for secret in secrets() {
-        assert!(!logs.contains(&secret), "the token was logged: {logs}");
-    }
+    assert_reveals_nothing(&logs, &secrets());
+    everything.push(logs);
 
     let token = ISSUER.access_token(CLIENT).sign();
     let reply = send(&extractor, request("/me", &bearer(&token))).await;
     assert_eq!(reply.status, 200);
+    let logs = captured.take();
     assert!(
-        !captured.take().contains("rejected"),
+        !logs.contains("rejected"),
         "accepted requests log no refusal"
     );
+    assert_reveals_nothing(&logs, &[token]);
+
+    // The whole case table and the attacker's requests, everywhere.
+    let jwks = ISSUER.jwks_json();
+    let key_server = Router::new().route(
+        "/{pool}/.well-known/jwks.json",
+        get(move || async move { jwks }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let key_server = tokio::spawn(async move { axum::serve(listener, key_server).await.unwrap() });
+    let remote = remote_verifier(&format!(
+        "http://{address}/{}/.well-known/jwks.json",
+        ISSUER.pool_id()
+    ));
+    let apps = [
+        Router::new()
+            .route("/api/admin", get(admin))
+            .with_state(group_verifier()),
+        Router::new()
+            .route(
+                "/api/admin",
+                get(admin).layer(CognitoLayer::new(verifier()).require_any_group(GROUP)),
+            )
+            .with_state(verifier()),
+        Router::new()
+            .route("/api/admin", get(|| async { "welcome" }))
+            .layer(
+                CognitoLayer::new(remote.clone())
+                    .require_any_group(GROUP)
+                    .realm("admins"),
+            ),
+        Router::new()
+            .route("/api/admin", get(admin))
+            .with_state(serving_verifier()),
+        Router::new()
+            .route("/api/admin", get(admin))
+            .with_state(unavailable_verifier()),
+    ];
+    let mut requests: Vec<Vec<Vec<u8>>> = cases(&TOKENS)
+        .into_iter()
+        .map(|case| case.authorization)
+        .collect();
+    requests.extend(attacker_requests().into_iter().map(|(_, values)| values));
+    for app in &apps {
+        for authorization in &requests {
+            send(app, request("/api/admin", authorization)).await;
+        }
+    }
+    key_server.abort();
+
+    let logs = captured.take();
+    for expected in [
+        "no bearer token",
+        "malformed authorization",
+        "bearer token rejected",
+        "kind=missing_group",
+        "kind=unknown_kid",
+        "cannot verify bearer token",
+        "fetched key set",
+        // The HTTP client's connection events: proof that TRACE is captured.
+        " TRACE ",
+    ] {
+        assert!(
+            logs.contains(expected),
+            "no {expected:?} in the logs:\n{logs}"
+        );
+    }
+    everything.push(logs);
+    assert_reveals_nothing(&everything.concat(), &sent_secrets(&requests));
 }
