@@ -17,7 +17,7 @@ pub const DEFAULT_ADMIN_GROUP: &str = "admins";
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose access tokens are accepted |
 /// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
 /// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` |
-/// | `TOKEN_CACHE_CAPACITY` | unset (off) | remember this many verified tokens ([`token_cache`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache)) |
+/// | `TOKEN_CACHE_CAPACITY` | unset or `0`: off | remember this many verified tokens ([`token_cache`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache)) |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
@@ -63,7 +63,9 @@ impl ServerConfig {
                     format!("{value:?} is not a number; expected a capacity such as 10000"),
                 )
             })?;
-            builder = builder.token_cache(capacity);
+            if capacity > 0 {
+                builder = builder.token_cache(capacity);
+            }
         }
         Ok(Self {
             verifier: builder.build()?,
