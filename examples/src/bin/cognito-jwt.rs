@@ -119,11 +119,7 @@ fn read_token(arg: Option<String>) -> Result<String, (u8, String)> {
         }
         Some(token) => token.to_owned(),
     };
-    let trimmed = raw.trim();
-    let token = match trimmed.get(..7) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => trimmed[7..].trim_start(),
-        _ => trimmed,
-    };
+    let token = without_bearer(raw.trim());
     if token.is_empty() {
         return Err((
             EXIT_USAGE,
@@ -131,6 +127,22 @@ fn read_token(arg: Option<String>) -> Result<String, (u8, String)> {
         ));
     }
     Ok(token.to_owned())
+}
+
+/// `text` without a leading `Bearer` scheme (any case) and the whitespace
+/// after it; a lone `Bearer` leaves nothing.
+fn without_bearer(text: &str) -> &str {
+    match text.get(..6) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("bearer") => {
+            let rest = &text[6..];
+            if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+                rest.trim_start()
+            } else {
+                text
+            }
+        }
+        _ => text,
+    }
 }
 
 /// The CLI option (and variable) that a core configuration error is about.
