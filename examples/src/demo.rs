@@ -125,7 +125,6 @@ impl DemoTokens {
 
 /// A request and the outcome it must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Step {
     /// The path requested with `GET`.
     pub path: &'static str,
@@ -205,7 +204,6 @@ pub fn steps() -> Vec<Step> {
 
 /// What one request got.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Outcome {
     /// The request.
     pub step: Step,

@@ -1,0 +1,389 @@
+//! The `cognito-jwt` CLI, run as a built binary with a cleared environment,
+//! against a local key-set server: every exit code and its message.
+
+mod common;
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use cognito_jwt_examples::demo::CLIENT_ID;
+use cognito_jwt_examples::serve_jwks;
+use common::*;
+use serde_json::Value;
+
+/// One run of the CLI.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run the CLI with only `env` set and `stdin` (nothing when `None`).
+fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-jwt"));
+    command
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the CLI starts");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    let output = child.wait_with_output().expect("the CLI finishes");
+    Run {
+        code: output.status.code().expect("an exit code"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// [`cli`] off the async runtime, so that the key-set server keeps serving.
+async fn cli_async(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let stdin = stdin.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        cli(&args, &env, stdin.as_deref())
+    })
+    .await
+    .expect("the CLI thread")
+}
+
+/// `verify` with the pool and client on the command line.
+fn verify_args<'a>(jwks_uri: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "verify",
+        "--user-pool-id",
+        POOL_ID,
+        "--client-id",
+        CLIENT_ID,
+        "--jwks-uri",
+        jwks_uri,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn assert_no_token(run: &Run, token: &str) {
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!run.stderr.contains(signature), "stderr echoes the token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_0_prints_the_verified_claims_as_one_json_object() {
+    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+    let run = cli_async(&verify_args(jwks.url(), &[&TOKENS.admin]), &[], None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let claims: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
+    assert_eq!(claims["username"], "ada");
+    assert_eq!(claims["client_id"], CLIENT_ID);
+    assert_eq!(claims["cognito:groups"][0], "admins");
+    assert_eq!(run.stdout.trim().lines().count(), 1);
+
+    let in_group = cli_async(
+        &verify_args(
+            jwks.url(),
+            &["--group", "admins", "--token-use", "access", &TOKENS.admin],
+        ),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(in_group.code, 0, "{in_group:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_0_with_configuration_from_the_environment() {
+    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+    let clients = format!("some-other-client, {CLIENT_ID}");
+    let env = [
+        ("COGNITO_USER_POOL_ID", POOL_ID),
+        ("COGNITO_CLIENT_ID", clients.as_str()),
+        ("COGNITO_JWKS_URI", jwks.url()),
+        ("COGNITO_TOKEN_USE", "access"),
+    ];
+    let run = cli_async(&["verify", &TOKENS.user], &env, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let claims: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(claims["username"], "alice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_from_stdin_with_a_bearer_prefix() {
+    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+    let input = format!("  Bearer {}\n", TOKENS.user);
+    for args in [
+        verify_args(jwks.url(), &[]),
+        verify_args(jwks.url(), &["-"]),
+    ] {
+        let run = cli_async(&args, &[], Some(&input)).await;
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+        let claims: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+        assert_eq!(claims["username"], "alice");
+    }
+    let lower_case = format!("bearer {}", TOKENS.user);
+    let run = cli_async(&verify_args(jwks.url(), &[]), &[], Some(&lower_case)).await;
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_1_names_the_kind_of_every_rejection() {
+    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+    let cases: [(&str, Vec<&str>, &str); 6] = [
+        ("expired", vec![&TOKENS.expired], "rejected: expired: "),
+        (
+            "forged",
+            vec![&TOKENS.forged],
+            "rejected: invalid_signature: ",
+        ),
+        (
+            "other client",
+            vec![&TOKENS.other_client],
+            "rejected: invalid_audience: ",
+        ),
+        (
+            "ID token, access required",
+            vec!["--token-use", "access", &TOKENS.id_token],
+            "rejected: invalid_token_use: ",
+        ),
+        (
+            "not in the group",
+            vec!["--group", "admins", &TOKENS.user],
+            "rejected: missing_group: ",
+        ),
+        (
+            "no such scope",
+            vec!["--scope", "feed/write", &TOKENS.user],
+            "rejected: missing_scope: ",
+        ),
+    ];
+    for (name, extra, expected) in cases {
+        let run = cli_async(&verify_args(jwks.url(), &extra), &[], None).await;
+        assert_eq!(run.code, 1, "{name}: {run:?}");
+        assert!(
+            run.stderr.lines().any(|line| line.starts_with(expected)),
+            "{name}: {run:?}"
+        );
+        assert!(run.stdout.is_empty(), "{name}: no claims on stdout");
+        assert_no_token(&run, extra.last().unwrap());
+    }
+    let garbage = cli_async(&verify_args(jwks.url(), &["not.a.jwt"]), &[], None).await;
+    assert_eq!(garbage.code, 1, "{garbage:?}");
+    assert!(
+        garbage.stderr.starts_with("rejected: malformed: "),
+        "{garbage:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_tokens_verify_with_token_use_id_or_any() {
+    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+    for token_use in [&["--token-use", "id"][..], &[]] {
+        let mut extra = token_use.to_vec();
+        extra.push(&TOKENS.id_token);
+        let run = cli_async(&verify_args(jwks.url(), &extra), &[], None).await;
+        assert_eq!(run.code, 0, "{token_use:?}: {run:?}");
+    }
+}
+
+#[test]
+fn exit_2_for_usage_and_configuration_errors() {
+    let token = TOKENS.user.as_str();
+    let cases: [(&str, Vec<&str>, Vec<(&str, &str)>, &str); 6] = [
+        (
+            "no pool id",
+            vec!["verify", "--client-id", "c", token],
+            vec![],
+            "--user-pool-id / COGNITO_USER_POOL_ID is required",
+        ),
+        (
+            "no client id",
+            vec!["verify", "--user-pool-id", POOL_ID, token],
+            vec![],
+            "--client-id / COGNITO_CLIENT_ID is required",
+        ),
+        (
+            "malformed pool id",
+            vec![
+                "verify",
+                "--user-pool-id",
+                "not-a-pool",
+                "--client-id",
+                "c",
+                token,
+            ],
+            vec![],
+            "--user-pool-id / COGNITO_USER_POOL_ID",
+        ),
+        (
+            "unknown token use",
+            vec![
+                "verify",
+                "--user-pool-id",
+                POOL_ID,
+                "--client-id",
+                "c",
+                "--token-use",
+                "refresh",
+                token,
+            ],
+            vec![],
+            "--token-use / COGNITO_TOKEN_USE",
+        ),
+        (
+            "leeway over 300 s",
+            vec![
+                "verify",
+                "--user-pool-id",
+                POOL_ID,
+                "--client-id",
+                "c",
+                "--leeway",
+                "3600",
+                token,
+            ],
+            vec![],
+            "--leeway",
+        ),
+        (
+            "malformed key-set URL",
+            vec![
+                "verify",
+                "--user-pool-id",
+                POOL_ID,
+                "--client-id",
+                "c",
+                "--jwks-uri",
+                "ftp://x",
+                token,
+            ],
+            vec![],
+            "--jwks-uri / COGNITO_JWKS_URI",
+        ),
+    ];
+    for (name, args, env, expected) in cases {
+        let run = cli(&args, &env, None);
+        assert_eq!(run.code, 2, "{name}: {run:?}");
+        assert!(run.stderr.contains(expected), "{name}: {run:?}");
+        assert!(run.stdout.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn exit_2_with_did_you_mean_for_a_misspelt_variable() {
+    let env = [
+        ("COGNITO_USERPOOL_ID", POOL_ID),
+        ("COGNITO_CLIENT_ID", CLIENT_ID),
+    ];
+    let run = cli(&["verify", &TOKENS.user], &env, None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("COGNITO_USER_POOL_ID"), "{run:?}");
+    assert!(
+        run.stderr.contains("did you mean COGNITO_USERPOOL_ID?"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn exit_2_without_a_token_or_with_bad_usage() {
+    let config = [
+        "verify",
+        "--user-pool-id",
+        POOL_ID,
+        "--client-id",
+        CLIENT_ID,
+    ];
+    let empty = cli(&config, &[], None);
+    assert_eq!(empty.code, 2, "{empty:?}");
+    assert!(empty.stderr.contains("no token given"), "{empty:?}");
+
+    let blank = cli(&config, &[], Some("Bearer   \n"));
+    assert_eq!(blank.code, 2, "{blank:?}");
+
+    for args in [&["frobnicate"][..], &["verify", "--no-such-option"], &[]] {
+        let run = cli(args, &[], None);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+    }
+}
+
+#[test]
+fn exit_3_when_the_key_set_is_unavailable() {
+    let down = closed_port_url();
+    let run = cli(&verify_args(&down, &[&TOKENS.user]), &[], None);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .lines()
+            .any(|line| line.starts_with("unavailable: ")),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains(&down),
+        "the message names the URL: {run:?}"
+    );
+    assert_no_token(&run, &TOKENS.user);
+}
+
+#[test]
+fn inspect_labels_the_output_unverified_and_words_the_expiry() {
+    let run = cli(&["inspect", &TOKENS.admin], &[], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let first = run.stdout.lines().next().unwrap();
+    assert!(first.starts_with("UNVERIFIED"), "{run:?}");
+    assert!(run.stdout.contains("\"kid\""), "the header: {run:?}");
+    assert!(
+        run.stdout.contains("\"username\": \"ada\""),
+        "the claims: {run:?}"
+    );
+    assert!(
+        run.stdout.contains("expiry: expires in 59 min")
+            || run.stdout.contains("expiry: expires in 60 min"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("token_use: access"), "{run:?}");
+    assert!(run.stdout.contains(&format!("issuer: {}", ISSUER.issuer())));
+
+    let long_expired = ISSUER
+        .access_token(CLIENT_ID)
+        .expires_in(-3 * 86_400 - 60)
+        .sign();
+    let run = cli(&["inspect"], &[], Some(&format!("Bearer {long_expired}\n")));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("expiry: EXPIRED 3 days ago"), "{run:?}");
+
+    let no_exp = ISSUER.access_token(CLIENT_ID).without("exp").sign();
+    let run = cli(&["inspect", &no_exp], &[], None);
+    assert!(run.stdout.contains("no numeric exp claim"), "{run:?}");
+}
+
+#[test]
+fn inspect_refuses_what_is_not_a_jwt() {
+    for (token, expected) in [
+        ("abc.def", "3 dot-separated segments"),
+        ("!!!.e30.sig", "the header is not base64url"),
+        ("e30.bm90IGpzb24.sig", "the payload is not JSON"),
+    ] {
+        let run = cli(&["inspect", token], &[], None);
+        assert_eq!(run.code, 1, "{token}: {run:?}");
+        assert!(run.stderr.starts_with("rejected: malformed: "), "{run:?}");
+        assert!(run.stderr.contains(expected), "{token}: {run:?}");
+    }
+}
