@@ -1,6 +1,10 @@
-//! What the adapter logs. A binary of its own: it installs the global
-//! tracing subscriber (a thread-local one races with other tests over
+//! What the adapter logs, at TRACE level, over the whole case table and
+//! requests carrying attacker-chosen text: never a token, a token segment, a
+//! claim value or the planted text. A binary of its own: it installs the
+//! global tracing subscriber (a thread-local one races with other tests over
 //! tracing's per-callsite interest cache).
+
+mod attacker;
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -8,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
+use attacker::{attacker_requests, secrets_of, serving_verifier};
 use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
 use cognito_jwt_core::http::{CaseTokens, cases};
 use cognito_jwt_core::testing::TestIssuer;
@@ -51,6 +56,7 @@ async fn logs_never_contain_the_token() {
     tracing::subscriber::set_global_default(
         tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish(),
     )
@@ -79,26 +85,58 @@ async fn logs_never_contain_the_token() {
                 web::scope("/down")
                     .wrap(CognitoAuth::<AccessTokenClaims>::new(unavailable))
                     .route("", web::get().to(signed_in)),
+            )
+            .service(
+                web::scope("/serving")
+                    .wrap(CognitoAuth::<AccessTokenClaims>::new(serving_verifier(
+                        &issuer, CLIENT, "admins",
+                    )))
+                    .route("", web::get().to(signed_in)),
             ),
     )
     .await;
-    for case in cases(&tokens) {
-        for uri in ["/me", "/admin", "/down"] {
-            let request =
-                case.authorization
-                    .iter()
-                    .fold(TestRequest::get().uri(uri), |request, value| {
-                        request
-                            .append_header((AUTHORIZATION, HeaderValue::from_bytes(value).unwrap()))
-                    });
-            test::call_service(&app, request.to_request()).await;
-        }
+    // Verifiers with cached keys but a real key-set URL see only the case
+    // table, whose tokens all name a known kid: nothing leaves the process.
+    let table: Vec<Vec<Vec<u8>>> = cases(&tokens)
+        .into_iter()
+        .map(|case| case.authorization)
+        .collect();
+    let attacks: Vec<Vec<Vec<u8>>> = attacker_requests(&issuer, CLIENT, "admins")
+        .into_iter()
+        .map(|(_, values)| values)
+        .collect();
+    let runs = table
+        .iter()
+        .flat_map(|a| ["/me", "/admin", "/down", "/serving"].map(|uri| (uri, a)))
+        .chain(
+            attacks
+                .iter()
+                .flat_map(|a| ["/down", "/serving"].map(|uri| (uri, a))),
+        );
+    for (uri, authorization) in runs {
+        let request = authorization
+            .iter()
+            .fold(TestRequest::get().uri(uri), |request, value| {
+                request.append_header((AUTHORIZATION, HeaderValue::from_bytes(value).unwrap()))
+            });
+        test::call_service(&app, request.to_request()).await;
     }
 
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("bearer token rejected"), "{logs}");
     assert!(logs.contains("malformed authorization"), "{logs}");
     assert!(logs.contains("cannot verify bearer token"), "{logs}");
+    assert!(logs.contains("no bearer token"), "{logs}");
+    assert!(logs.contains("kind=unknown_kid"), "{logs}");
+    assert!(logs.contains("kind=missing_group"), "{logs}");
+    let secrets = secrets_of(&[table, attacks].concat());
+    assert!(secrets.len() > 20, "{}", secrets.len());
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a log line reveals a token or planted text"
+        );
+    }
     let all = [
         &tokens.valid,
         &tokens.valid_in_group,
