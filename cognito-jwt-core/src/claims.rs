@@ -124,7 +124,7 @@ pub(crate) struct Registered<'a> {
     pub(crate) nbf: Option<NumericDate>,
     pub(crate) iat: Option<NumericDate>,
     pub(crate) groups: Vec<Cow<'a, str>>,
-    pub(crate) scope: Option<Cow<'a, str>>,
+    pub(crate) scope: Option<Scopes<'a>>,
     pub(crate) jti: Option<Cow<'a, str>>,
     pub(crate) origin_jti: Option<Cow<'a, str>>,
     pub(crate) username: Option<Cow<'a, str>>,
@@ -152,7 +152,17 @@ impl<'de> Deserialize<'de> for Registered<'de> {
                         "token_use" => &mut r.token_use,
                         "aud" => &mut r.aud,
                         "client_id" => &mut r.client_id,
-                        "scope" => &mut r.scope,
+                        "scope" => {
+                            let mut raw: Option<Text<'de>> = None;
+                            take(&mut raw, "scope", &mut map).map_err(|_: A::Error| {
+                                de::Error::custom("claim `scope` must be a string, once")
+                            })?;
+                            if r.scope.is_some() {
+                                return Err(de::Error::custom("duplicate claim `scope`"));
+                            }
+                            r.scope = raw.map(|Text(t)| Scopes::Raw(t));
+                            continue;
+                        }
                         "jti" => &mut r.jti,
                         "origin_jti" => &mut r.origin_jti,
                         "username" => &mut r.username,
@@ -253,11 +263,124 @@ impl Registered<'_> {
                 .into_iter()
                 .map(|g| Cow::Owned(g.into_owned()))
                 .collect(),
-            scope: own(self.scope),
+            scope: self.scope.map(Scopes::into_owned),
             jti: own(self.jti),
             origin_jti: own(self.origin_jti),
             username: own(self.username),
         }
+    }
+}
+
+/// The `scope` claim: the raw space-separated string, or the set a typed
+/// claims struct already split.
+#[derive(Debug, Clone)]
+pub(crate) enum Scopes<'a> {
+    Raw(Cow<'a, str>),
+    Set(&'a BTreeSet<String>),
+}
+
+impl Scopes<'_> {
+    fn into_owned(self) -> Scopes<'static> {
+        match self {
+            Scopes::Raw(raw) => Scopes::Raw(Cow::Owned(raw.into_owned())),
+            Scopes::Set(set) => Scopes::Raw(Cow::Owned(
+                set.iter().map(String::as_str).collect::<Vec<_>>().join(" "),
+            )),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let (raw, set) = match self {
+            Scopes::Raw(raw) => (Some(raw.split(' ').filter(|s| !s.is_empty())), None),
+            Scopes::Set(set) => (None, Some(set.iter().map(String::as_str))),
+        };
+        raw.into_iter().flatten().chain(set.into_iter().flatten())
+    }
+}
+
+fn borrowed(text: &str) -> Option<Cow<'_, str>> {
+    Some(Cow::Borrowed(text))
+}
+
+fn extra_date(extra: &Map<String, Value>, name: &str) -> Result<Option<NumericDate>, ()> {
+    match extra.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .as_u64()
+            .filter(|v| *v <= MAX_NUMERIC_DATE)
+            .map(|v| Some(NumericDate(v)))
+            .ok_or(()),
+    }
+}
+
+/// Claims types whose fields already hold everything the verifier checks,
+/// so the payload is parsed once. `None` when a claim the verifier checks
+/// sits in `extra` with a type the single pass cannot vouch for; the caller
+/// then uses the generic two-pass path, which reports it precisely.
+pub(crate) trait SinglePass {
+    fn registered(&self) -> Option<Registered<'_>>;
+}
+
+impl SinglePass for AccessTokenClaims {
+    fn registered(&self) -> Option<Registered<'_>> {
+        if self.extra.contains_key("aud") {
+            return None;
+        }
+        Some(Registered {
+            iss: borrowed(&self.iss),
+            sub: borrowed(&self.sub),
+            token_use: borrowed(&self.token_use),
+            aud: None,
+            client_id: borrowed(&self.client_id),
+            exp: Some((self.exp <= MAX_NUMERIC_DATE).then_some(NumericDate(self.exp))?),
+            nbf: extra_date(&self.extra, "nbf").ok()?,
+            iat: match self.iat {
+                Some(iat) if iat > MAX_NUMERIC_DATE => return None,
+                iat => iat.map(NumericDate),
+            },
+            groups: self
+                .groups
+                .iter()
+                .map(|g| Cow::Borrowed(g.as_str()))
+                .collect(),
+            scope: Some(Scopes::Set(&self.scopes)),
+            jti: self.jti.as_deref().map(Cow::Borrowed),
+            origin_jti: self.origin_jti.as_deref().map(Cow::Borrowed),
+            username: self.username.as_deref().map(Cow::Borrowed),
+        })
+    }
+}
+
+impl SinglePass for IdTokenClaims {
+    fn registered(&self) -> Option<Registered<'_>> {
+        if ["client_id", "scope", "username"]
+            .iter()
+            .any(|k| self.extra.contains_key(*k))
+        {
+            return None;
+        }
+        Some(Registered {
+            iss: borrowed(&self.iss),
+            sub: borrowed(&self.sub),
+            token_use: borrowed(&self.token_use),
+            aud: borrowed(&self.aud),
+            client_id: None,
+            exp: Some((self.exp <= MAX_NUMERIC_DATE).then_some(NumericDate(self.exp))?),
+            nbf: extra_date(&self.extra, "nbf").ok()?,
+            iat: match self.iat {
+                Some(iat) if iat > MAX_NUMERIC_DATE => return None,
+                iat => iat.map(NumericDate),
+            },
+            groups: self
+                .groups
+                .iter()
+                .map(|g| Cow::Borrowed(g.as_str()))
+                .collect(),
+            scope: None,
+            jti: self.jti.as_deref().map(Cow::Borrowed),
+            origin_jti: self.origin_jti.as_deref().map(Cow::Borrowed),
+            username: None,
+        })
     }
 }
 
@@ -361,9 +484,9 @@ impl<'a> ClaimsView<'a> {
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
         let scope = match self.token_use {
             TokenUse::Id => None,
-            _ => self.registered.scope.as_deref(),
+            _ => self.registered.scope.as_ref(),
         };
-        scope.unwrap_or("").split(' ').filter(|s| !s.is_empty())
+        scope.into_iter().flat_map(Scopes::iter)
     }
     /// Deserialize the whole payload into any type, e.g. to read a custom claim.
     ///

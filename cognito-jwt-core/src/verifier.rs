@@ -1,12 +1,15 @@
 //! The verifier and its builder.
 
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 
-use crate::claims::{AccessTokenClaims, ClaimsView, IdTokenClaims, Registered, json_problem};
+use crate::claims::{
+    AccessTokenClaims, ClaimsView, IdTokenClaims, Registered, SinglePass, json_problem,
+};
 use crate::config::{MAX_LEEWAY, ResolvedPool, TokenUse, UserPool};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, Lookup, RsaKey};
@@ -475,6 +478,38 @@ fn default_fetcher(_: Duration, _: Duration) -> Result<Arc<dyn JwksFetcher>, Con
     })
 }
 
+/// Parse what the verifier checks. The built-in claims types are parsed
+/// once, into `typed`, and checked from their fields; any other type (or a
+/// built-in one the single pass cannot vouch for) gets a borrowing pass
+/// over the registered claims now and its own parse after the checks.
+fn parse_claims<'p, T: TokenClaims>(
+    payload: &'p [u8],
+    typed: &'p mut Option<T>,
+) -> Result<Registered<'p>, Error> {
+    fn single_pass<'p, C: SinglePass + TokenClaims>(
+        payload: &[u8],
+        slot: &'p mut Option<C>,
+    ) -> Option<Registered<'p>> {
+        *slot = serde_json::from_slice(payload).ok();
+        let slot: &'p Option<C> = slot;
+        slot.as_ref()?.registered()
+    }
+    let wanted = TypeId::of::<T>();
+    if wanted == TypeId::of::<AccessTokenClaims>() {
+        if let Some(slot) = (typed as &mut dyn Any).downcast_mut::<Option<AccessTokenClaims>>()
+            && let Some(registered) = single_pass(payload, slot)
+        {
+            return Ok(registered);
+        }
+    } else if wanted == TypeId::of::<IdTokenClaims>()
+        && let Some(slot) = (typed as &mut dyn Any).downcast_mut::<Option<IdTokenClaims>>()
+        && let Some(registered) = single_pass(payload, slot)
+    {
+        return Ok(registered);
+    }
+    Registered::parse(payload)
+}
+
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -532,14 +567,17 @@ impl CognitoJwtVerifier {
         }
         let prepared = Self::prepare(token)?;
         let kid = jwt::check_header(&prepared.header_json)?;
-        let registered = Registered::parse(&prepared.payload)?;
+        let mut typed = None;
+        let registered = parse_claims::<T>(&prepared.payload, &mut typed)?;
         let pool = self.pool_for(&registered)?;
         let key = self
             .inner
             .keys
             .key(self.inner.pools[pool].source, &kid)
             .await?;
-        self.finish(token, &prepared, registered, pool, key, requirements)
+        let token_use = self.check::<T>(&prepared, &registered, pool, &key, requirements)?;
+        let remembered = self.remember(registered);
+        self.finish(token, &prepared, remembered, typed, pool, key, token_use)
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -566,7 +604,8 @@ impl CognitoJwtVerifier {
         }
         let prepared = Self::prepare(token)?;
         let kid = jwt::check_header(&prepared.header_json)?;
-        let registered = Registered::parse(&prepared.payload)?;
+        let mut typed = None;
+        let registered = parse_claims::<T>(&prepared.payload, &mut typed)?;
         let pool = self.pool_for(&registered)?;
         let source = self.inner.pools[pool].source;
         let key = match self.inner.keys.lookup(source, &kid) {
@@ -589,7 +628,9 @@ impl CognitoJwtVerifier {
                 ));
             }
         };
-        self.finish(token, &prepared, registered, pool, key, requirements)
+        let token_use = self.check::<T>(&prepared, &registered, pool, &key, requirements)?;
+        let remembered = self.remember(registered);
+        self.finish(token, &prepared, remembered, typed, pool, key, token_use)
     }
 
     /// Fetch every configured key set now, e.g. at start-up to fail fast or
@@ -668,15 +709,15 @@ impl CognitoJwtVerifier {
             })
     }
 
-    fn finish<T: TokenClaims>(
+    /// Signature, claims, requirements and the custom check.
+    fn check<T: TokenClaims>(
         &self,
-        token: &str,
         prepared: &Prepared<'_>,
-        registered: Registered<'_>,
+        registered: &Registered<'_>,
         pool: usize,
-        key: Arc<RsaKey>,
+        key: &RsaKey,
         requirements: &Requirements,
-    ) -> Result<T, Error> {
+    ) -> Result<TokenUse, Error> {
         let mut signature = [0u8; 1024];
         let signature = jwt::decode_signature(prepared.parts.signature, &mut signature)?;
         if !key.verify(prepared.parts.signing_input, signature) {
@@ -686,29 +727,61 @@ impl CognitoJwtVerifier {
                  or forged",
             ));
         }
-        let token_use = self.check_claims(&registered, pool, T::TOKEN_USE)?;
-        let view = ClaimsView::new(&registered, &prepared.payload, token_use);
+        let token_use = self.check_claims(registered, pool, T::TOKEN_USE)?;
+        let view = ClaimsView::new(registered, &prepared.payload, token_use);
         self.check_requirements(&view, requirements)?;
-        let claims: T = serde_json::from_slice(&prepared.payload).map_err(|e| {
-            Error::new(
-                ErrorKind::Malformed,
-                format!(
-                    "the claims do not fit the requested type: {}",
-                    json_problem(&e)
-                ),
-            )
-        })?;
-        if let Some(cache) = &self.inner.token_cache {
-            let exp = registered.exp.map_or(0, |d| d.0);
+        Ok(token_use)
+    }
+
+    /// What the token cache keeps of a verified token's registered claims
+    /// (owned, so the borrow of the payload or typed claims ends here), and
+    /// until when (`exp + leeway`) a hit may be served.
+    fn remember(&self, registered: Registered<'_>) -> Option<(Registered<'static>, u64)> {
+        self.inner.token_cache.as_ref()?;
+        let valid_until = registered
+            .exp
+            .map_or(0, |d| d.0)
+            .saturating_add(self.inner.leeway);
+        Some((registered.into_owned(), valid_until))
+    }
+
+    /// Produce the typed claims (parsed already, or now) and remember the
+    /// verified token when the token cache is on.
+    #[allow(clippy::too_many_arguments)]
+    fn finish<T: TokenClaims>(
+        &self,
+        token: &str,
+        prepared: &Prepared<'_>,
+        remembered: Option<(Registered<'static>, u64)>,
+        typed: Option<T>,
+        pool: usize,
+        key: Arc<RsaKey>,
+        token_use: TokenUse,
+    ) -> Result<T, Error> {
+        let claims: T = match typed {
+            Some(claims) => claims,
+            None => serde_json::from_slice(&prepared.payload).map_err(|e| {
+                Error::new(
+                    ErrorKind::Malformed,
+                    format!(
+                        "the claims do not fit the requested type: {}",
+                        json_problem(&e)
+                    ),
+                )
+            })?,
+        };
+        if let (Some(cache), Some((registered, valid_until))) =
+            (&self.inner.token_cache, remembered)
+        {
             cache.insert(
                 token,
                 CachedToken::new(
-                    registered.into_owned(),
+                    registered,
                     prepared.payload.clone().into_boxed_slice(),
                     token_use,
                     self.inner.pools[pool].source,
                     key,
-                    exp.saturating_add(self.inner.leeway),
+                    valid_until,
                     claims.clone(),
                 ),
             );
@@ -724,17 +797,15 @@ impl CognitoJwtVerifier {
     ) -> Option<Result<T, Error>> {
         let cache = self.inner.token_cache.as_ref()?;
         let entry = cache.get(token)?;
-        if now_secs() >= entry.valid_until
-            || !self.inner.keys.still_current(entry.source, &entry.key)
-        {
+        if now_secs() >= entry.valid_until {
             cache.remove(token);
             return None;
         }
-        // A set due for refresh sends the token through the full path, which
-        // refreshes it, so that repeated tokens alone cannot keep a removed
-        // key alive.
+        // A removed key, or a key set due for refresh, sends the token
+        // through the full path (which refreshes the set), so that repeated
+        // tokens alone cannot keep a removed key alive.
         if T::TOKEN_USE.is_some_and(|wanted| wanted != entry.token_use)
-            || self.inner.keys.refresh_due(entry.source)
+            || !self.inner.keys.still_current(entry.source, &entry.key)
         {
             return None;
         }

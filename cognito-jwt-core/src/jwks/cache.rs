@@ -118,9 +118,13 @@ impl KeyCache {
     }
 
     /// Whether `key` is still the key its kid names in the current set.
+    /// Whether `key` is still the key its kid names in the current set, and
+    /// that set is not due for a refresh (a due set must go through
+    /// [`key`](Self::key), which refreshes it).
     pub(crate) fn still_current(&self, source: usize, key: &Arc<RsaKey>) -> bool {
         self.sets
             .get(&self.sources[source].url)
+            .filter(|set| !self.is_due(set))
             .and_then(|set| set.get(&key.kid).map(|k| Arc::ptr_eq(k, key)))
             .unwrap_or(false)
     }
@@ -189,13 +193,6 @@ impl KeyCache {
 
     fn is_due(&self, set: &KeySet) -> bool {
         set.fetched_at.elapsed() >= self.settings.refresh_interval
-    }
-
-    /// Whether the cached set for `source` is absent or due for a refresh.
-    pub(crate) fn refresh_due(&self, index: usize) -> bool {
-        self.sets
-            .get(&self.sources[index].url)
-            .is_none_or(|set| self.is_due(&set))
     }
 
     /// Fetch every source now (under the single-flight lock), ignoring the
