@@ -18,7 +18,7 @@ static VERIFIER: LazyLock<CognitoJwtVerifier> =
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
+        .expect("the clock is after 1970")
         .as_secs()
 }
 
