@@ -41,13 +41,16 @@ pub use feed::{
 };
 pub use jwks_server::{JwksServer, local_fetcher, serve_jwks};
 
-/// Log to stderr with `tracing`, filtered by `RUST_LOG` (default `info`).
+/// Log to stderr with `tracing`, filtered by `RUST_LOG` (default `info`),
+/// in colour only on a terminal.
 pub fn init_tracing() {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
