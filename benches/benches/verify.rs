@@ -1,6 +1,8 @@
-//! The criterion suite. Everything runs in one process, floor first, so the
-//! ratios between `floor/`, `peers/` and `verify/` come from one run of one
-//! machine state; absolute numbers drift between runs on shared machines.
+//! The criterion suite. Everything runs in one process, the floor first and
+//! `verify/cached_key` right after it, so the ratios between `floor/`,
+//! `verify/` and `peers/` come from one run; absolute numbers drift between
+//! runs on shared machines (see the `interleaved` binary for ratios that
+//! resist drift).
 //!
 //! ```text
 //! cargo bench -p cognito-jwt-benches --bench verify -- --measurement-time 5
@@ -18,17 +20,20 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn suite(c: &mut Criterion) {
     let f = Fixture::new();
-    floor_and_peers(c, &f);
+    floor(c, &f);
     verify(c, &f);
+    peers(c, &f);
     parts(c, &f);
     cold(c, &f);
 }
 
-fn floor_and_peers(c: &mut Criterion, f: &Fixture) {
+fn floor(c: &mut Criterion, f: &Fixture) {
     let mut floor = c.benchmark_group("floor");
     floor.bench_function("aws_lc_rs_parsed_key", |b| b.iter(|| black_box(f).floor()));
     floor.finish();
+}
 
+fn peers(c: &mut Criterion, f: &Fixture) {
     let mut peers = c.benchmark_group("peers");
     peers.bench_function("jsonwebtoken_decode", |b| {
         b.iter(|| f.jsonwebtoken_decode(black_box(f.access_token())))
