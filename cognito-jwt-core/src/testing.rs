@@ -29,6 +29,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use crate::config::{TokenUse, UserPool};
+use crate::jwks::{FetchFuture, JwksFetcher};
 use crate::verifier::CognitoJwtVerifier;
 
 /// An RSA signing key with a `kid`.
@@ -133,6 +134,16 @@ pub fn sign_parts(key: &TestKey, header_json: &str, payload_json: &str) -> Strin
     format!("{input}.{}", b64(signature))
 }
 
+/// A key-set "fetcher" that serves a fixed document without any I/O.
+#[derive(Debug, Clone)]
+pub struct StaticJwks(pub String);
+
+impl JwksFetcher for StaticJwks {
+    fn fetch<'a>(&'a self, _url: &'a str) -> FetchFuture<'a> {
+        Box::pin(async move { Ok(self.0.as_bytes().to_vec()) })
+    }
+}
+
 /// A local stand-in for a Cognito user pool.
 #[derive(Debug)]
 pub struct TestIssuer {
@@ -207,6 +218,12 @@ impl TestIssuer {
         self.keys.drain(..newest);
     }
 
+    /// A [`JwksFetcher`] that answers every fetch, in-process, with this
+    /// issuer's key set as it is now (a snapshot).
+    pub fn fetcher(&self) -> StaticJwks {
+        StaticJwks(self.jwks_json())
+    }
+
     /// The published key set: `{"keys": [...]}`.
     pub fn jwks_json(&self) -> String {
         json!({"keys": self.keys.iter().map(TestKey::jwk).collect::<Vec<_>>()}).to_string()
@@ -224,7 +241,8 @@ impl TestIssuer {
 
     /// A verifier for this issuer with its key set already cached, so tests
     /// need no HTTP server. Use [`verify_sync`](CognitoJwtVerifier::verify_sync)
-    /// or `verify`.
+    /// or `verify`. It never touches the network: a refetch (for an unknown
+    /// `kid`) is answered in-process with the key set as it is now.
     ///
     /// # Panics
     /// If the configuration is invalid (test code only).
@@ -232,6 +250,7 @@ impl TestIssuer {
     pub fn verifier(&self, client_id: &str, token_use: TokenUse) -> CognitoJwtVerifier {
         let verifier = CognitoJwtVerifier::builder()
             .user_pool(self.user_pool(client_id, token_use))
+            .fetcher(self.fetcher())
             .build()
             .expect("test verifier configuration");
         verifier
