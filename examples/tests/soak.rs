@@ -249,7 +249,7 @@ async fn soak(token_cache: Option<u64>) {
     let jwks = Arc::new(
         serve_jwks(POOL_ID, fixture.generations[0].document.clone())
             .await
-            .unwrap(),
+            .expect("a key-set server"),
     );
     let mut builder = CognitoJwtVerifier::builder()
         .user_pool(
@@ -258,12 +258,12 @@ async fn soak(token_cache: Option<u64>) {
                 .token_use(TokenUse::Access)
                 .jwks_uri(jwks.url()),
         )
-        .fetcher(local_fetcher().unwrap())
+        .fetcher(local_fetcher().expect("HTTP client"))
         .jwks_cooldown(COOLDOWN);
     if let Some(capacity) = token_cache {
         builder = builder.token_cache(capacity);
     }
-    let server = start_axum(builder.build().unwrap()).await;
+    let server = start_axum(builder.build().expect("verifier configuration")).await;
     let load = Arc::new(Load {
         fixture,
         published: AtomicUsize::new(0),

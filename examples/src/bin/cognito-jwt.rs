@@ -31,7 +31,7 @@ struct Cli {
 enum Command {
     /// Verify a token against a user pool and print its claims as JSON.
     ///
-    /// Exit codes: 0 verified; 1 rejected ("rejected: <kind>: <message>" on
+    /// Exit codes: 0 verified; 1 rejected ("rejected: KIND: MESSAGE" on
     /// stderr); 2 usage or configuration error; 3 key set unavailable.
     Verify(VerifyArgs),
     /// Print a token's header and claims WITHOUT verifying anything.
@@ -43,7 +43,7 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct VerifyArgs {
-    /// User pool id, <region>_<id>.
+    /// User pool id, REGION_ID (e.g. eu-west-1_AbC123xyz).
     #[arg(long, env = "COGNITO_USER_POOL_ID", value_name = "ID")]
     user_pool_id: Option<String>,
     /// Accepted app client id; repeatable, comma-separated in the environment.
