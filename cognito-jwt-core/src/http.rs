@@ -401,7 +401,6 @@ impl CaseTokens {
 /// keys.
 #[cfg(feature = "testing")]
 pub fn cases(tokens: &CaseTokens) -> Vec<HttpCase> {
-    let bearer = |t: &str| vec![format!("Bearer {t}").into_bytes()];
     let case = |name, authorization, status, bearer_error| HttpCase {
         name,
         authorization,
@@ -488,6 +487,170 @@ pub fn cases(tokens: &CaseTokens) -> Vec<HttpCase> {
     ]
 }
 
+/// One `Authorization` header carrying `token` with the `Bearer` scheme.
+#[cfg(feature = "testing")]
+fn bearer(token: &str) -> Vec<Vec<u8>> {
+    vec![format!("Bearer {token}").into_bytes()]
+}
+
+/// Text an attacker controls, planted in the `Authorization` headers and in
+/// the token headers and claims of [`attacker_cases`]: none of it may come
+/// back in an answer or a log line.
+#[cfg(feature = "testing")]
+pub const PLANTED: &[&str] = &[
+    "planted-attacker-01",
+    "Planted-Scheme-02",
+    "planted-basic-03",
+    "kid-planted-04",
+    "typ-planted-05",
+    "iss-planted-06",
+    "group-planted-07",
+    "sub-planted-08",
+    "planted-09",
+    "planted-10",
+    "planted-11",
+    "user-planted-12",
+];
+
+/// The key of the "unknown kid" case, which no issuer publishes. Key
+/// generation is slow: one per process.
+#[cfg(feature = "testing")]
+static STRANGER: std::sync::LazyLock<crate::testing::TestKey> =
+    std::sync::LazyLock::new(|| crate::testing::TestKey::generate("kid-planted-04"));
+
+/// One request carrying [`PLANTED`] text (SECURITY-CASES 38), and what a
+/// route requiring a group answers to it. Adapters' test suites send each
+/// of [`attacker_cases`] and search every answer and log line for
+/// [`secrets_of`] the requests.
+#[cfg(feature = "testing")]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AttackerCase {
+    /// What the case is about.
+    pub name: &'static str,
+    /// `Authorization` header values to send (each a separate header).
+    pub authorization: Vec<Vec<u8>>,
+    /// Expected status when the verifier can load the issuer's key set
+    /// (e.g. through [`TestIssuer::fetcher`](crate::testing::TestIssuer::fetcher),
+    /// so the unknown `kid` refetches without leaving the process).
+    pub status: u16,
+    /// Expected status when the key set cannot be fetched: whatever can be
+    /// refused without it is refused alike, the rest is 503.
+    pub status_without_keys: u16,
+}
+
+/// Requests carrying [`PLANTED`] text in the `Authorization` header and in
+/// token headers and claims, for a verifier of `issuer` that accepts access
+/// tokens for `client_id` and a route that requires `group`.
+#[cfg(feature = "testing")]
+pub fn attacker_cases(
+    issuer: &crate::testing::TestIssuer,
+    client_id: &str,
+    group: &str,
+) -> Vec<AttackerCase> {
+    let planted_claims = || {
+        issuer
+            .access_token(client_id)
+            .claim("sub", "sub-planted-08")
+            .claim("username", "user-planted-12")
+    };
+    let case = |name, authorization, status, status_without_keys| AttackerCase {
+        name,
+        authorization,
+        status,
+        status_without_keys,
+    };
+    vec![
+        case("garbage token", bearer("planted-attacker-01"), 401, 401),
+        case(
+            "unknown scheme",
+            vec![b"Planted-Scheme-02 abc".to_vec()],
+            401,
+            401,
+        ),
+        case("basic", vec![b"Basic planted-basic-03".to_vec()], 401, 401),
+        case(
+            "unknown kid",
+            bearer(
+                &planted_claims()
+                    .header("kid", "kid-planted-04")
+                    .sign_with(&STRANGER),
+            ),
+            401,
+            503,
+        ),
+        case(
+            "odd typ",
+            bearer(&planted_claims().header("typ", "typ-planted-05").sign()),
+            401,
+            401,
+        ),
+        case(
+            "other issuer",
+            bearer(
+                &planted_claims()
+                    .claim("iss", "https://iss-planted-06.example/pool")
+                    .sign(),
+            ),
+            401,
+            401,
+        ),
+        case(
+            "other group",
+            bearer(&planted_claims().group("group-planted-07").sign()),
+            403,
+            503,
+        ),
+        case(
+            "valid",
+            bearer(&planted_claims().group(group).sign()),
+            200,
+            503,
+        ),
+        case(
+            "tab in token",
+            vec![b"Bearer planted-09\tx".to_vec()],
+            400,
+            400,
+        ),
+        case(
+            "space in token",
+            vec![b"Bearer planted-10 x".to_vec()],
+            400,
+            400,
+        ),
+        case(
+            "two headers",
+            vec![b"Bearer planted-11".to_vec(), b"Bearer planted-11".to_vec()],
+            400,
+            400,
+        ),
+    ]
+}
+
+/// What must never come back in an answer or a log line after sending
+/// these `Authorization` header values: every [`PLANTED`] text, and each
+/// value's token and token segments of 16 characters or more (shorter
+/// ones may occur by chance).
+#[cfg(feature = "testing")]
+pub fn secrets_of<'a>(authorization_values: impl IntoIterator<Item = &'a [u8]>) -> Vec<String> {
+    let mut out: Vec<String> = PLANTED.iter().map(|p| (*p).to_owned()).collect();
+    for value in authorization_values {
+        let text = String::from_utf8_lossy(value);
+        let token = text.split_once(' ').map_or(&*text, |(_, token)| token);
+        if token.len() >= 16 {
+            out.push(token.to_owned());
+        }
+        out.extend(
+            token
+                .split('.')
+                .filter(|s| s.len() >= 16)
+                .map(str::to_owned),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,6 +683,60 @@ mod tests {
                 InvalidRequest::MultipleAuthorizationHeaders
             ))
         );
+    }
+
+    /// The statuses of [`attacker_cases`] are the core's own mapping, with
+    /// and without the key set; [`secrets_of`] covers each token.
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn attacker_cases_get_their_statuses() {
+        use crate::testing::{TestIssuer, UnreachableJwks};
+        use crate::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
+
+        async fn status(verifier: &CognitoJwtVerifier, authorization: &[Vec<u8>]) -> u16 {
+            let token = match bearer_token(authorization.iter().map(Vec::as_slice)) {
+                Ok(token) => token,
+                Err(rejection) => return rejection.status(),
+            };
+            match verifier.verify::<AccessTokenClaims>(token).await {
+                Ok(_) => 200,
+                Err(error) => AuthRejection::from(error).status(),
+            }
+        }
+
+        let issuer = TestIssuer::new("eu-west-1_HttpAttack");
+        let builder = || {
+            CognitoJwtVerifier::builder()
+                .user_pool(issuer.user_pool("client", TokenUse::Access))
+                .require_any_group("admins")
+        };
+        let serving = builder().fetcher(issuer.fetcher()).build().unwrap();
+        let down = builder().fetcher(UnreachableJwks).build().unwrap();
+        let mut signed = 0;
+        for case in attacker_cases(&issuer, "client", "admins") {
+            let name = case.name;
+            assert_eq!(
+                status(&serving, &case.authorization).await,
+                case.status,
+                "{name}"
+            );
+            assert_eq!(
+                status(&down, &case.authorization).await,
+                case.status_without_keys,
+                "{name}"
+            );
+            let secrets = secrets_of(case.authorization.iter().map(Vec::as_slice));
+            if let Some(token) = case.authorization[0].strip_prefix(b"Bearer ")
+                && token.len() > 100
+            {
+                signed += 1;
+                let token = String::from_utf8_lossy(token);
+                for part in std::iter::once(&*token).chain(token.split('.')) {
+                    assert!(secrets.iter().any(|s| s == part), "{name}");
+                }
+            }
+        }
+        assert_eq!(signed, 5);
     }
 
     #[test]
