@@ -8,12 +8,10 @@
 //! subscriber, which would capture other tests' events too.
 #![cfg(feature = "testing")]
 
-use std::io;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cognito_jwt_core::http::{AuthRejection, CaseTokens, TokenSource, cases};
-use cognito_jwt_core::testing::{TestIssuer, TestKey, b64, sign_parts};
+use cognito_jwt_core::testing::{LogCapture, TestIssuer, TestKey, b64, sign_parts};
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, Error, ErrorKind, IdTokenClaims, Requirements, TokenUse,
     UserPool,
@@ -45,27 +43,6 @@ const PLANTED: &[&str] = &[
 /// Text in a key-set response; the reason a fetch failed is logged, the
 /// body is not.
 const PLANTED_BODY: &str = "body-planted-3e9d";
-
-/// Collects every formatted log line.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().expect("log buffer").clone()).expect("UTF-8 logs")
-    }
-}
 
 /// A token whose claims carry planted values.
 fn planted_access(issuer: &TestIssuer) -> cognito_jwt_core::testing::TokenBuilder<'_> {
@@ -146,7 +123,7 @@ fn remote(server: &MockServer, route: &str, token_cache: bool) -> CognitoJwtVeri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_signature_or_claim_value_is_ever_logged() {
-    let logs = LogBuffer::default();
+    let logs = LogCapture::default();
     let writer = logs.clone();
     tracing::subscriber::set_global_default(
         tracing_subscriber::fmt()
