@@ -8,36 +8,13 @@
 
 mod common;
 
-use std::io;
-use std::sync::{Arc, Mutex};
-
 use axum::Router;
 use axum::routing::get;
 use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
-use cognito_jwt_core::AccessTokenClaims;
-use cognito_jwt_core::http::cases;
+use cognito_jwt_core::http::{attacker_cases, cases, secrets_of};
+use cognito_jwt_core::testing::LogCapture;
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
 use common::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn take(&self) -> String {
-        let bytes = std::mem::take(&mut *self.0.lock().expect("log buffer"));
-        String::from_utf8(bytes).expect("UTF-8 logs")
-    }
-}
 
 async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
     claims.sub.clone()
@@ -46,26 +23,6 @@ async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
 async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> &'static str {
     assert!(claims.in_group(GROUP));
     "welcome"
-}
-
-/// Every token, token segment and planted text sent in `requests`.
-fn sent_secrets(requests: &[Vec<Vec<u8>>]) -> Vec<String> {
-    let mut out = secrets();
-    out.extend(PLANTED.iter().map(|p| (*p).to_owned()));
-    for value in requests.iter().flatten() {
-        let text = String::from_utf8_lossy(value);
-        let token = text.split_once(' ').map_or(&*text, |(_, token)| token);
-        if token.len() >= 16 {
-            out.push(token.to_owned());
-        }
-        out.extend(
-            token
-                .split('.')
-                .filter(|s| s.len() >= 16)
-                .map(str::to_owned),
-        );
-    }
-    out
 }
 
 #[track_caller]
@@ -81,7 +38,7 @@ fn assert_reveals_nothing(logs: &str, secrets: &[String]) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn rejections_are_logged_without_the_token() {
-    let captured = Captured::default();
+    let captured = LogCapture::default();
     let writer = captured.clone();
     tracing::subscriber::set_global_default(
         tracing_subscriber::fmt()
@@ -162,9 +119,14 @@ async fn rejections_are_logged_without_the_token() {
                     .require_any_group(GROUP)
                     .realm("admins"),
             ),
-        Router::new()
-            .route("/api/admin", get(admin))
-            .with_state(serving_verifier()),
+        Router::new().route("/api/admin", get(admin)).with_state(
+            CognitoJwtVerifier::builder()
+                .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
+                .require_any_group(GROUP)
+                .fetcher(ISSUER.fetcher())
+                .build()
+                .expect("verifier configuration"),
+        ),
         Router::new()
             .route("/api/admin", get(admin))
             .with_state(unavailable_verifier()),
@@ -173,9 +135,9 @@ async fn rejections_are_logged_without_the_token() {
         .into_iter()
         .map(|case| case.authorization)
         .collect();
-    let attacks: Vec<Vec<Vec<u8>>> = attacker_requests()
+    let attacks: Vec<Vec<Vec<u8>>> = attacker_cases(&ISSUER, CLIENT, GROUP)
         .into_iter()
-        .map(|(_, values)| values)
+        .map(|case| case.authorization)
         .collect();
     for app in &cached {
         for authorization in &table {
@@ -207,8 +169,9 @@ async fn rejections_are_logged_without_the_token() {
         );
     }
     everything.push(logs);
-    assert_reveals_nothing(
-        &everything.concat(),
-        &sent_secrets(&[table, attacks].concat()),
-    );
+    let mut sent = secrets();
+    sent.extend(secrets_of(
+        table.iter().chain(&attacks).flatten().map(Vec::as_slice),
+    ));
+    assert_reveals_nothing(&everything.concat(), &sent);
 }

@@ -8,10 +8,8 @@ use std::sync::LazyLock;
 use axum::Router;
 use axum::body::Body;
 use cognito_jwt_core::http::{CaseTokens, HttpCase};
-use cognito_jwt_core::testing::{TestIssuer, TestKey};
-use cognito_jwt_core::{
-    CognitoJwtVerifier, FetchError, FetchFuture, JwksFetcher, TokenUse, UserPool,
-};
+use cognito_jwt_core::testing::{TestIssuer, UnreachableJwks};
+use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -43,21 +41,11 @@ pub fn group_verifier() -> CognitoJwtVerifier {
     verifier
 }
 
-/// A key-set source that is always down.
-#[derive(Debug)]
-pub struct DownFetcher;
-
-impl JwksFetcher for DownFetcher {
-    fn fetch<'a>(&'a self, _url: &'a str) -> FetchFuture<'a> {
-        Box::pin(async { Err(FetchError::new("connection refused")) })
-    }
-}
-
 /// A verifier for `ISSUER` whose key set cannot be fetched.
 pub fn unavailable_verifier() -> CognitoJwtVerifier {
     CognitoJwtVerifier::builder()
         .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .fetcher(DownFetcher)
+        .fetcher(UnreachableJwks)
         .build()
         .expect("verifier configuration")
 }
@@ -231,91 +219,4 @@ pub fn assert_unavailable(reply: &Reply, what: &str) {
         reply.body
     );
     assert_eq!(reply.json()["error"], "temporarily_unavailable", "{what}");
-}
-
-/// Text an attacker controls, planted in `Authorization` headers and in
-/// token headers and claims: none of it may come back in an answer or a log.
-pub const PLANTED: &[&str] = &[
-    "planted-attacker-01",
-    "Planted-Scheme-02",
-    "planted-basic-03",
-    "kid-planted-04",
-    "typ-planted-05",
-    "iss-planted-06",
-    "group-planted-07",
-    "sub-planted-08",
-    "planted-09",
-    "planted-10",
-    "planted-11",
-    "user-planted-12",
-];
-
-/// A key nobody trusts.
-pub static STRANGER: LazyLock<TestKey> = LazyLock::new(|| TestKey::generate("kid-planted-04"));
-
-/// A key-set source that serves `ISSUER`'s keys without any network.
-#[derive(Debug)]
-pub struct ServeKeys;
-
-impl JwksFetcher for ServeKeys {
-    fn fetch<'a>(&'a self, _url: &'a str) -> FetchFuture<'a> {
-        Box::pin(async { Ok(ISSUER.jwks_json().into_bytes()) })
-    }
-}
-
-/// A verifier requiring `GROUP` that loads its keys from [`ServeKeys`], so
-/// an unknown `kid` refetches without leaving the process.
-pub fn serving_verifier() -> CognitoJwtVerifier {
-    CognitoJwtVerifier::builder()
-        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .require_any_group(GROUP)
-        .fetcher(ServeKeys)
-        .build()
-        .expect("verifier configuration")
-}
-
-/// `Authorization` headers carrying [`PLANTED`] text, by name.
-pub fn attacker_requests() -> Vec<(&'static str, Vec<Vec<u8>>)> {
-    let planted_claims = || {
-        ISSUER
-            .access_token(CLIENT)
-            .claim("sub", "sub-planted-08")
-            .claim("username", "user-planted-12")
-    };
-    vec![
-        ("garbage token", bearer("planted-attacker-01")),
-        ("unknown scheme", vec![b"Planted-Scheme-02 abc".to_vec()]),
-        ("basic", vec![b"Basic planted-basic-03".to_vec()]),
-        (
-            "unknown kid",
-            bearer(
-                &planted_claims()
-                    .header("kid", "kid-planted-04")
-                    .sign_with(&STRANGER),
-            ),
-        ),
-        (
-            "odd typ",
-            bearer(&planted_claims().header("typ", "typ-planted-05").sign()),
-        ),
-        (
-            "other issuer",
-            bearer(
-                &planted_claims()
-                    .claim("iss", "https://iss-planted-06.example/pool")
-                    .sign(),
-            ),
-        ),
-        (
-            "other group",
-            bearer(&planted_claims().group("group-planted-07").sign()),
-        ),
-        ("valid", bearer(&planted_claims().group(GROUP).sign())),
-        ("tab in token", vec![b"Bearer planted-09\tx".to_vec()]),
-        ("space in token", vec![b"Bearer planted-10 x".to_vec()]),
-        (
-            "two headers",
-            vec![b"Bearer planted-11".to_vec(), b"Bearer planted-11".to_vec()],
-        ),
-    ]
 }
