@@ -14,10 +14,8 @@ use cognito_jwt_actix::{
     TokenSource,
 };
 use cognito_jwt_core::http::{CaseTokens, cases};
-use cognito_jwt_core::testing::TestIssuer;
-use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, FetchError, FetchFuture, JwksFetcher, TokenUse, UserPool,
-};
+use cognito_jwt_core::testing::{TestIssuer, UnreachableJwks};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
 
 const CLIENT: &str = "actix-client";
 const GROUP: &str = "admins";
@@ -41,19 +39,10 @@ fn verifier_requiring_group() -> CognitoJwtVerifier {
     verifier
 }
 
-/// A fetcher for a key-set endpoint that is down.
-struct Unreachable;
-
-impl JwksFetcher for Unreachable {
-    fn fetch<'a>(&'a self, _url: &'a str) -> FetchFuture<'a> {
-        Box::pin(async { Err(FetchError::new("connection refused")) })
-    }
-}
-
 fn verifier_without_keys() -> CognitoJwtVerifier {
     CognitoJwtVerifier::builder()
         .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .fetcher(Unreachable)
+        .fetcher(UnreachableJwks)
         .build()
         .expect("verifier configuration")
 }

@@ -4,46 +4,15 @@
 //! global tracing subscriber (a thread-local one races with other tests over
 //! tracing's per-callsite interest cache).
 
-mod attacker;
-
-use std::io;
-use std::sync::{Arc, Mutex};
-
 use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
-use attacker::{attacker_requests, secrets_of, serving_verifier};
 use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
-use cognito_jwt_core::http::{CaseTokens, cases};
-use cognito_jwt_core::testing::TestIssuer;
-use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, FetchError, FetchFuture, JwksFetcher, TokenUse,
-};
+use cognito_jwt_core::http::{CaseTokens, attacker_cases, cases, secrets_of};
+use cognito_jwt_core::testing::{LogCapture, TestIssuer, UnreachableJwks};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
 
 const CLIENT: &str = "actix-client";
-
-/// Collects formatted log lines.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-struct Unreachable;
-
-impl JwksFetcher for Unreachable {
-    fn fetch<'a>(&'a self, _url: &'a str) -> FetchFuture<'a> {
-        Box::pin(async { Err(FetchError::new("connection refused")) })
-    }
-}
 
 async fn signed_in(_claims: CognitoClaims<AccessTokenClaims>) -> &'static str {
     "ok"
@@ -51,7 +20,7 @@ async fn signed_in(_claims: CognitoClaims<AccessTokenClaims>) -> &'static str {
 
 #[actix_web::test]
 async fn logs_never_contain_the_token() {
-    let logs = LogBuffer::default();
+    let logs = LogCapture::default();
     let writer = logs.clone();
     tracing::subscriber::set_global_default(
         tracing_subscriber::fmt()
@@ -67,7 +36,13 @@ async fn logs_never_contain_the_token() {
     let verifier = issuer.verifier(CLIENT, TokenUse::Access);
     let unavailable = CognitoJwtVerifier::builder()
         .user_pool(issuer.user_pool(CLIENT, TokenUse::Access))
-        .fetcher(Unreachable)
+        .fetcher(UnreachableJwks)
+        .build()
+        .unwrap();
+    let serving = CognitoJwtVerifier::builder()
+        .user_pool(issuer.user_pool(CLIENT, TokenUse::Access))
+        .require_any_group("admins")
+        .fetcher(issuer.fetcher())
         .build()
         .unwrap();
     let app = test::init_service(
@@ -88,9 +63,7 @@ async fn logs_never_contain_the_token() {
             )
             .service(
                 web::scope("/serving")
-                    .wrap(CognitoAuth::<AccessTokenClaims>::new(serving_verifier(
-                        &issuer, CLIENT, "admins",
-                    )))
+                    .wrap(CognitoAuth::<AccessTokenClaims>::new(serving))
                     .route("", web::get().to(signed_in)),
             ),
     )
@@ -101,9 +74,9 @@ async fn logs_never_contain_the_token() {
         .into_iter()
         .map(|case| case.authorization)
         .collect();
-    let attacks: Vec<Vec<Vec<u8>>> = attacker_requests(&issuer, CLIENT, "admins")
+    let attacks: Vec<Vec<Vec<u8>>> = attacker_cases(&issuer, CLIENT, "admins")
         .into_iter()
-        .map(|(_, values)| values)
+        .map(|case| case.authorization)
         .collect();
     let runs = table
         .iter()
@@ -122,14 +95,14 @@ async fn logs_never_contain_the_token() {
         test::call_service(&app, request.to_request()).await;
     }
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(logs.contains("bearer token rejected"), "{logs}");
     assert!(logs.contains("malformed authorization"), "{logs}");
     assert!(logs.contains("cannot verify bearer token"), "{logs}");
     assert!(logs.contains("no bearer token"), "{logs}");
     assert!(logs.contains("kind=unknown_kid"), "{logs}");
     assert!(logs.contains("kind=missing_group"), "{logs}");
-    let secrets = secrets_of(&[table, attacks].concat());
+    let secrets = secrets_of(table.iter().chain(&attacks).flatten().map(Vec::as_slice));
     assert!(secrets.len() > 20, "{}", secrets.len());
     for secret in &secrets {
         assert!(

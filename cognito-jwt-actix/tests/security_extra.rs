@@ -2,38 +2,37 @@
 //! case, and attacker-chosen text in the `Authorization` header or in a
 //! token's header and claims never comes back in an answer.
 
-mod attacker;
-
 use std::sync::LazyLock;
 
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
-use attacker::{PLANTED, attacker_requests, expected_status, secrets_of, serving_verifier};
 use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
-use cognito_jwt_core::testing::TestIssuer;
-use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, FetchError, FetchFuture, JwksFetcher, TokenUse,
-};
+use cognito_jwt_core::http::{PLANTED, attacker_cases, secrets_of};
+use cognito_jwt_core::testing::{TestIssuer, UnreachableJwks};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
 
 const CLIENT: &str = "actix-extra-client";
 const GROUP: &str = "admins";
 
 static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| TestIssuer::new("eu-west-1_ActixExtra"));
 
-struct Unreachable;
-
-impl JwksFetcher for Unreachable {
-    fn fetch<'a>(&'a self, _url: &'a str) -> FetchFuture<'a> {
-        Box::pin(async { Err(FetchError::new("connection refused")) })
-    }
+/// A verifier requiring `GROUP` that loads `ISSUER`'s keys in-process, so
+/// an unknown `kid` refetches without leaving the process.
+fn serving_verifier() -> CognitoJwtVerifier {
+    CognitoJwtVerifier::builder()
+        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
+        .require_any_group(GROUP)
+        .fetcher(ISSUER.fetcher())
+        .build()
+        .expect("verifier configuration")
 }
 
 fn unavailable_verifier() -> CognitoJwtVerifier {
     CognitoJwtVerifier::builder()
         .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
         .require_any_group(GROUP)
-        .fetcher(Unreachable)
+        .fetcher(UnreachableJwks)
         .build()
         .expect("verifier configuration")
 }
@@ -60,7 +59,7 @@ fn request(uri: &str, authorization: &[Vec<u8>]) -> TestRequest {
 
 #[actix_web::test]
 async fn attacker_text_is_never_echoed_in_answers() {
-    let serving = serving_verifier(&ISSUER, CLIENT, GROUP);
+    let serving = serving_verifier();
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(serving.clone()))
@@ -77,23 +76,25 @@ async fn attacker_text_is_never_echoed_in_answers() {
             ),
     )
     .await;
-    let requests = attacker_requests(&ISSUER, CLIENT, GROUP);
+    let cases = attacker_cases(&ISSUER, CLIENT, GROUP);
     let secrets = secrets_of(
-        &requests
+        cases
             .iter()
-            .map(|(_, values)| values.clone())
-            .collect::<Vec<_>>(),
+            .flat_map(|case| &case.authorization)
+            .map(Vec::as_slice),
     );
     assert!(secrets.len() > PLANTED.len());
     for uri in ["/extractor", "/middleware", "/down"] {
-        for (name, authorization) in &requests {
-            let response = test::call_service(&app, request(uri, authorization).to_request()).await;
-            let what = format!("{uri}, {name}");
-            assert_eq!(
-                response.status().as_u16(),
-                expected_status(name, uri == "/down"),
-                "{what}"
-            );
+        for case in &cases {
+            let response =
+                test::call_service(&app, request(uri, &case.authorization).to_request()).await;
+            let what = format!("{uri}, {}", case.name);
+            let expected = if uri == "/down" {
+                case.status_without_keys
+            } else {
+                case.status
+            };
+            assert_eq!(response.status().as_u16(), expected, "{what}");
             let headers: Vec<String> = response
                 .headers()
                 .iter()
@@ -113,7 +114,7 @@ async fn attacker_text_is_never_echoed_in_answers() {
 
 #[actix_web::test]
 async fn the_scheme_word_is_case_insensitive() {
-    let verifier = serving_verifier(&ISSUER, CLIENT, GROUP);
+    let verifier = serving_verifier();
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(verifier.clone()))
