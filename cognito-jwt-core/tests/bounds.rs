@@ -11,6 +11,7 @@
 //!   What a user can observe is checked instead: every token verifies
 //!   correctly whether it is served from the cache or evicted, and a cached
 //!   token is not served once it has expired or its key has left the set.
+#![cfg(feature = "testing")]
 
 mod common_jwks;
 

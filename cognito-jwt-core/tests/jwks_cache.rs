@@ -2,6 +2,7 @@
 //! and 24–29): single flight, rotation, cool-down, refresh, stale keys while
 //! the endpoint fails, bad documents and bad entries, and the start-up and
 //! offline entry points.
+#![cfg(feature = "testing")]
 
 mod common_jwks;
 

@@ -3,6 +3,7 @@
 //! redirects, oversized and compressed bodies, trickling and silent servers,
 //! and a server alternating failure and success. wiremock plays the
 //! well-behaved failures; a raw TCP server in `common_jwks` plays the rest.
+#![cfg(feature = "testing")]
 
 mod common_jwks;
 

@@ -4,6 +4,7 @@
 //!
 //! A binary of its own with a single test: the allocator counts every
 //! allocation of the process, so nothing else may run beside it.
+#![cfg(feature = "testing")]
 
 mod common_jwks;
 

@@ -1,6 +1,7 @@
 //! Property tests (SECURITY-CASES A10, A11, D30–31; issue 7 item 5): whatever
 //! bytes arrive, verification returns an error with a kind and never panics;
 //! no mutation of a valid token verifies; header parsing never panics.
+#![cfg(feature = "testing")]
 
 use std::sync::LazyLock;
 

@@ -8,6 +8,6 @@ pub(crate) use cache::{CacheSettings, KeyCache, Lookup};
 #[cfg(feature = "reqwest")]
 pub use fetch::ReqwestFetcher;
 pub use fetch::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
-#[cfg(test)]
+#[cfg(all(test, feature = "testing"))]
 pub(crate) use keys::rsa_public_key_der;
 pub(crate) use keys::{MAX_KID_LEN, RsaKey};
