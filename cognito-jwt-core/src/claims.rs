@@ -321,32 +321,45 @@ pub(crate) trait SinglePass {
     fn registered(&self) -> Option<Registered<'_>>;
 }
 
+/// The registered view of the fields both built-in types share (same names
+/// in both); evaluates to `None` when a time claim is out of range.
+macro_rules! shared_registered {
+    ($claims:expr) => {{
+        let claims = $claims;
+        (|| {
+            Some(Registered {
+                iss: borrowed(&claims.iss),
+                sub: borrowed(&claims.sub),
+                token_use: borrowed(&claims.token_use),
+                exp: Some((claims.exp <= MAX_NUMERIC_DATE).then_some(NumericDate(claims.exp))?),
+                nbf: extra_date(&claims.extra, "nbf").ok()?,
+                iat: match claims.iat {
+                    Some(iat) if iat > MAX_NUMERIC_DATE => return None,
+                    iat => iat.map(NumericDate),
+                },
+                groups: claims
+                    .groups
+                    .iter()
+                    .map(|g| Cow::Borrowed(g.as_str()))
+                    .collect(),
+                jti: claims.jti.as_deref().map(Cow::Borrowed),
+                origin_jti: claims.origin_jti.as_deref().map(Cow::Borrowed),
+                ..Registered::default()
+            })
+        })()
+    }};
+}
+
 impl SinglePass for AccessTokenClaims {
     fn registered(&self) -> Option<Registered<'_>> {
         if self.extra.contains_key("aud") {
             return None;
         }
         Some(Registered {
-            iss: borrowed(&self.iss),
-            sub: borrowed(&self.sub),
-            token_use: borrowed(&self.token_use),
-            aud: None,
             client_id: borrowed(&self.client_id),
-            exp: Some((self.exp <= MAX_NUMERIC_DATE).then_some(NumericDate(self.exp))?),
-            nbf: extra_date(&self.extra, "nbf").ok()?,
-            iat: match self.iat {
-                Some(iat) if iat > MAX_NUMERIC_DATE => return None,
-                iat => iat.map(NumericDate),
-            },
-            groups: self
-                .groups
-                .iter()
-                .map(|g| Cow::Borrowed(g.as_str()))
-                .collect(),
             scope: Some(Scopes::Set(&self.scopes)),
-            jti: self.jti.as_deref().map(Cow::Borrowed),
-            origin_jti: self.origin_jti.as_deref().map(Cow::Borrowed),
             username: self.username.as_deref().map(Cow::Borrowed),
+            ..shared_registered!(self)?
         })
     }
 }
@@ -360,26 +373,8 @@ impl SinglePass for IdTokenClaims {
             return None;
         }
         Some(Registered {
-            iss: borrowed(&self.iss),
-            sub: borrowed(&self.sub),
-            token_use: borrowed(&self.token_use),
             aud: borrowed(&self.aud),
-            client_id: None,
-            exp: Some((self.exp <= MAX_NUMERIC_DATE).then_some(NumericDate(self.exp))?),
-            nbf: extra_date(&self.extra, "nbf").ok()?,
-            iat: match self.iat {
-                Some(iat) if iat > MAX_NUMERIC_DATE => return None,
-                iat => iat.map(NumericDate),
-            },
-            groups: self
-                .groups
-                .iter()
-                .map(|g| Cow::Borrowed(g.as_str()))
-                .collect(),
-            scope: None,
-            jti: self.jti.as_deref().map(Cow::Borrowed),
-            origin_jti: self.origin_jti.as_deref().map(Cow::Borrowed),
-            username: None,
+            ..shared_registered!(self)?
         })
     }
 }
