@@ -28,15 +28,11 @@ fn verifier() -> CognitoJwtVerifier {
 }
 
 fn verifier_requiring_group() -> CognitoJwtVerifier {
-    let verifier = CognitoJwtVerifier::builder()
-        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .require_any_group(GROUP)
-        .build()
-        .expect("verifier configuration");
-    verifier
-        .cache_jwks(ISSUER.pool_id(), &ISSUER.jwks_json())
-        .expect("test key set");
-    verifier
+    ISSUER.verifier_from(
+        ISSUER
+            .verifier_builder(CLIENT, TokenUse::Access)
+            .require_any_group(GROUP),
+    )
 }
 
 fn verifier_without_keys() -> CognitoJwtVerifier {

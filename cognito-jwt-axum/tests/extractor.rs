@@ -99,18 +99,15 @@ async fn extractor_reuses_what_the_layer_verified() {
     let verifications = Arc::new(AtomicUsize::new(0));
     let counting = {
         let verifications = Arc::clone(&verifications);
-        CognitoJwtVerifier::builder()
-            .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-            .custom_check(move |_| {
-                verifications.fetch_add(1, Ordering::SeqCst);
-                Ok(())
-            })
-            .build()
-            .unwrap()
+        ISSUER.verifier_from(
+            ISSUER
+                .verifier_builder(CLIENT, TokenUse::Access)
+                .custom_check(move |_| {
+                    verifications.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                }),
+        )
     };
-    counting
-        .cache_jwks(ISSUER.pool_id(), &ISSUER.jwks_json())
-        .unwrap();
     let app = Router::new()
         .route("/me", get(me))
         .route("/raw", get(raw))

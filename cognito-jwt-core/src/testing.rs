@@ -31,7 +31,7 @@ use serde_json::{Map, Value, json};
 
 use crate::config::{TokenUse, UserPool};
 use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
-use crate::verifier::CognitoJwtVerifier;
+use crate::verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};
 
 /// An RSA signing key with a `kid`.
 pub struct TestKey {
@@ -303,24 +303,53 @@ impl TestIssuer {
         if aws { pool } else { pool.issuer(&self.issuer) }
     }
 
+    /// A builder for a verifier of this issuer: its pool, and a fetcher
+    /// that answers in-process (see [`fetcher`](Self::fetcher)), so that no
+    /// test ever reaches the network. Add settings, then pass it to
+    /// [`verifier_from`](Self::verifier_from).
+    pub fn verifier_builder(
+        &self,
+        client_id: &str,
+        token_use: TokenUse,
+    ) -> CognitoJwtVerifierBuilder {
+        CognitoJwtVerifier::builder()
+            .user_pool(self.user_pool(client_id, token_use))
+            .fetcher(self.fetcher())
+    }
+
+    /// Build `builder` and cache this issuer's key set in the verifier.
+    ///
+    /// # Panics
+    /// If the configuration is invalid (test code only).
+    #[allow(clippy::expect_used)]
+    pub fn verifier_from(&self, builder: CognitoJwtVerifierBuilder) -> CognitoJwtVerifier {
+        let verifier = builder.build().expect("test verifier configuration");
+        verifier
+            .cache_jwks(&self.pool_id, &self.jwks_json())
+            .expect("test key set");
+        verifier
+    }
+
     /// A verifier for this issuer with its key set already cached, so tests
     /// need no HTTP server. Use [`verify_sync`](CognitoJwtVerifier::verify_sync)
     /// or `verify`. It never touches the network: a refetch (for an unknown
     /// `kid`) is answered in-process with the key set as it is now.
     ///
-    /// # Panics
-    /// If the configuration is invalid (test code only).
-    #[allow(clippy::expect_used)]
+    /// ```
+    /// use cognito_jwt_core::TokenUse;
+    /// use cognito_jwt_core::testing::TestIssuer;
+    ///
+    /// let issuer = TestIssuer::new("eu-west-1_TestPool1");
+    /// let admins_only = issuer.verifier_from(
+    ///     issuer
+    ///         .verifier_builder("my-client", TokenUse::Access)
+    ///         .require_any_group("admins"),
+    /// );
+    /// let token = issuer.access_token("my-client").sign();
+    /// assert!(admins_only.verify_sync::<serde_json::Value>(&token).is_err());
+    /// ```
     pub fn verifier(&self, client_id: &str, token_use: TokenUse) -> CognitoJwtVerifier {
-        let verifier = CognitoJwtVerifier::builder()
-            .user_pool(self.user_pool(client_id, token_use))
-            .fetcher(self.fetcher())
-            .build()
-            .expect("test verifier configuration");
-        verifier
-            .cache_jwks(&self.pool_id, &self.jwks_json())
-            .expect("test key set");
-        verifier
+        self.verifier_from(self.verifier_builder(client_id, token_use))
     }
 
     /// An access token for `client_id`, shaped like Cognito's, valid for an hour.

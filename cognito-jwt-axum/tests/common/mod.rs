@@ -30,15 +30,11 @@ pub fn verifier() -> CognitoJwtVerifier {
 
 /// A verifier that also requires `GROUP` of every token, keys cached.
 pub fn group_verifier() -> CognitoJwtVerifier {
-    let verifier = CognitoJwtVerifier::builder()
-        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .require_any_group(GROUP)
-        .build()
-        .expect("verifier configuration");
-    verifier
-        .cache_jwks(ISSUER.pool_id(), &ISSUER.jwks_json())
-        .expect("test key set");
-    verifier
+    ISSUER.verifier_from(
+        ISSUER
+            .verifier_builder(CLIENT, TokenUse::Access)
+            .require_any_group(GROUP),
+    )
 }
 
 /// A verifier for `ISSUER` whose key set cannot be fetched.
