@@ -303,6 +303,11 @@ impl Fixture {
             .is_ok()
     }
 
+    /// The floor's check on any signing input and signature.
+    pub fn parsed_key_verify(&self, signing_input: &[u8], signature: &[u8]) -> bool {
+        self.parsed_key.verify_sig(signing_input, signature).is_ok()
+    }
+
     /// The same check with the key built from `n` and `e` on every call, as
     /// jsonwebtoken does.
     pub fn key_per_call(&self) -> bool {

@@ -1,6 +1,7 @@
 //! The verifier and its builder.
 
 use std::any::{Any, TypeId};
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -13,7 +14,7 @@ use crate::claims::{
 use crate::config::{MAX_LEEWAY, ResolvedPool, TokenUse, UserPool};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, Lookup, RsaKey};
-use crate::jwt;
+use crate::jwt::{self, SignatureProblem};
 use crate::token_cache::{CachedToken, TokenCache};
 
 /// A type the verifier can deserialize verified claims into.
@@ -518,10 +519,26 @@ fn now_secs() -> u64 {
 
 /// A token whose structure, header and issuer have been checked, ready for
 /// the key lookup.
-struct Prepared<'t> {
+struct Prepared<'t, 'b> {
     parts: jwt::Parts<'t>,
-    header_json: Vec<u8>,
-    payload: Vec<u8>,
+    header_json: Cow<'b, [u8]>,
+    payload: String,
+    signature: Result<&'b [u8], SignatureProblem>,
+}
+
+/// Stack space for a token's decoded header and signature.
+struct Buffers {
+    header: [u8; jwt::HEADER_BUF_LEN],
+    signature: [u8; jwt::MAX_SIGNATURE_LEN],
+}
+
+impl Buffers {
+    fn new() -> Self {
+        Self {
+            header: [0; jwt::HEADER_BUF_LEN],
+            signature: [0; jwt::MAX_SIGNATURE_LEN],
+        }
+    }
 }
 
 impl CognitoJwtVerifier {
@@ -565,10 +582,11 @@ impl CognitoJwtVerifier {
         if let Some(hit) = self.cached(token, requirements) {
             return hit;
         }
-        let prepared = Self::prepare(token)?;
+        let mut buffers = Buffers::new();
+        let prepared = Self::prepare(token, &mut buffers)?;
         let kid = jwt::check_header(&prepared.header_json)?;
         let mut typed = None;
-        let registered = parse_claims::<T>(&prepared.payload, &mut typed)?;
+        let registered = parse_claims::<T>(prepared.payload.as_bytes(), &mut typed)?;
         let pool = self.pool_for(&registered)?;
         let key = self
             .inner
@@ -602,10 +620,11 @@ impl CognitoJwtVerifier {
         if let Some(hit) = self.cached(token, requirements) {
             return hit;
         }
-        let prepared = Self::prepare(token)?;
+        let mut buffers = Buffers::new();
+        let prepared = Self::prepare(token, &mut buffers)?;
         let kid = jwt::check_header(&prepared.header_json)?;
         let mut typed = None;
-        let registered = parse_claims::<T>(&prepared.payload, &mut typed)?;
+        let registered = parse_claims::<T>(prepared.payload.as_bytes(), &mut typed)?;
         let pool = self.pool_for(&registered)?;
         let source = self.inner.pools[pool].source;
         let key = match self.inner.keys.lookup(source, &kid) {
@@ -671,14 +690,19 @@ impl CognitoJwtVerifier {
         (0..self.inner.keys.source_count()).map(|i| self.inner.keys.url(i))
     }
 
-    fn prepare(token: &str) -> Result<Prepared<'_>, Error> {
+    fn prepare<'t, 'b>(
+        token: &'t str,
+        buffers: &'b mut Buffers,
+    ) -> Result<Prepared<'t, 'b>, Error> {
         let parts = jwt::split(token)?;
-        let header_json = jwt::decode_segment(parts.header, "header")?;
-        let payload = jwt::decode_segment(parts.payload, "payload")?;
+        let header_json = jwt::decode_header(parts.header, &mut buffers.header)?;
+        let payload = jwt::decode_payload(parts.payload)?;
+        let signature = jwt::decode_signature(parts.signature, &mut buffers.signature)?;
         Ok(Prepared {
             parts,
             header_json,
             payload,
+            signature,
         })
     }
 
@@ -712,14 +736,13 @@ impl CognitoJwtVerifier {
     /// Signature, claims, requirements and the custom check.
     fn check<T: TokenClaims>(
         &self,
-        prepared: &Prepared<'_>,
+        prepared: &Prepared<'_, '_>,
         registered: &Registered<'_>,
         pool: usize,
         key: &RsaKey,
         requirements: &Requirements,
     ) -> Result<TokenUse, Error> {
-        let mut signature = [0u8; 1024];
-        let signature = jwt::decode_signature(prepared.parts.signature, &mut signature)?;
+        let signature = prepared.signature.map_err(SignatureProblem::error)?;
         if !key.verify(prepared.parts.signing_input, signature) {
             return Err(Error::new(
                 ErrorKind::InvalidSignature,
@@ -728,7 +751,7 @@ impl CognitoJwtVerifier {
             ));
         }
         let token_use = self.check_claims(registered, pool, T::TOKEN_USE)?;
-        let view = ClaimsView::new(registered, &prepared.payload, token_use);
+        let view = ClaimsView::new(registered, prepared.payload.as_bytes(), token_use);
         self.check_requirements(&view, requirements)?;
         Ok(token_use)
     }
@@ -751,7 +774,7 @@ impl CognitoJwtVerifier {
     fn finish<T: TokenClaims>(
         &self,
         token: &str,
-        prepared: &Prepared<'_>,
+        prepared: &Prepared<'_, '_>,
         remembered: Option<(Registered<'static>, u64)>,
         typed: Option<T>,
         pool: usize,
@@ -760,7 +783,7 @@ impl CognitoJwtVerifier {
     ) -> Result<T, Error> {
         let claims: T = match typed {
             Some(claims) => claims,
-            None => serde_json::from_slice(&prepared.payload).map_err(|e| {
+            None => serde_json::from_str(&prepared.payload).map_err(|e| {
                 Error::new(
                     ErrorKind::Malformed,
                     format!(
@@ -777,7 +800,7 @@ impl CognitoJwtVerifier {
                 token,
                 CachedToken::new(
                     registered,
-                    prepared.payload.clone().into_boxed_slice(),
+                    prepared.payload.clone().into_bytes().into_boxed_slice(),
                     token_use,
                     self.inner.pools[pool].source,
                     key,
