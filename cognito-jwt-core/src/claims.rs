@@ -1,10 +1,10 @@
 //! Typed Cognito claims, and the registered claims the verifier checks.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
-use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -123,8 +123,8 @@ pub(crate) struct Registered<'a> {
     pub(crate) exp: Option<NumericDate>,
     pub(crate) nbf: Option<NumericDate>,
     pub(crate) iat: Option<NumericDate>,
-    pub(crate) groups: Vec<Cow<'a, str>>,
-    pub(crate) scope: Option<Scopes<'a>>,
+    pub(crate) groups: Groups<'a>,
+    pub(crate) scope: Option<Cow<'a, str>>,
     pub(crate) jti: Option<Cow<'a, str>>,
     pub(crate) origin_jti: Option<Cow<'a, str>>,
     pub(crate) username: Option<Cow<'a, str>>,
@@ -160,7 +160,7 @@ impl<'de> Deserialize<'de> for Registered<'de> {
                             if r.scope.is_some() {
                                 return Err(de::Error::custom("duplicate claim `scope`"));
                             }
-                            r.scope = raw.map(|Text(t)| Scopes::Raw(t));
+                            r.scope = raw.map(|Text(t)| t);
                             continue;
                         }
                         "jti" => &mut r.jti,
@@ -205,7 +205,7 @@ impl<'de> Deserialize<'de> for Registered<'de> {
                     })?);
                     *slot = text.take().map(|Text(t)| t);
                 }
-                r.groups = groups.map(|TextList(g)| g).unwrap_or_default();
+                r.groups = Groups::List(groups.map(|TextList(g)| g).unwrap_or_default());
                 Ok(r)
             }
         }
@@ -258,12 +258,13 @@ impl Registered<'_> {
             exp: self.exp,
             nbf: self.nbf,
             iat: self.iat,
-            groups: self
-                .groups
-                .into_iter()
-                .map(|g| Cow::Owned(g.into_owned()))
-                .collect(),
-            scope: self.scope.map(Scopes::into_owned),
+            groups: Groups::List(
+                self.groups
+                    .iter()
+                    .map(|g| Cow::Owned(g.to_owned()))
+                    .collect(),
+            ),
+            scope: own(self.scope),
             jti: own(self.jti),
             origin_jti: own(self.origin_jti),
             username: own(self.username),
@@ -271,112 +272,49 @@ impl Registered<'_> {
     }
 }
 
-/// The `scope` claim: the raw space-separated string, or the set a typed
-/// claims struct already split.
+/// `cognito:groups`: parsed by the registered pass, or spans of a built-in
+/// claims type's payload.
 #[derive(Debug, Clone)]
-pub(crate) enum Scopes<'a> {
-    Raw(Cow<'a, str>),
-    Set(&'a BTreeSet<String>),
+pub(crate) enum Groups<'a> {
+    List(Vec<Cow<'a, str>>),
+    Spans(&'a [Span], &'a Source),
 }
 
-impl Scopes<'_> {
-    fn into_owned(self) -> Scopes<'static> {
-        match self {
-            Scopes::Raw(raw) => Scopes::Raw(Cow::Owned(raw.into_owned())),
-            Scopes::Set(set) => Scopes::Raw(Cow::Owned(
-                set.iter().map(String::as_str).collect::<Vec<_>>().join(" "),
-            )),
-        }
+impl Default for Groups<'_> {
+    fn default() -> Self {
+        Groups::List(Vec::new())
     }
+}
 
-    fn iter(&self) -> impl Iterator<Item = &str> {
-        let (raw, set) = match self {
-            Scopes::Raw(raw) => (Some(raw.split(' ').filter(|s| !s.is_empty())), None),
-            Scopes::Set(set) => (None, Some(set.iter().map(String::as_str))),
+impl Groups<'_> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        let (list, spans) = match self {
+            Groups::List(list) => (Some(list.iter().map(|g| g.as_ref())), None),
+            Groups::Spans(spans, source) => (None, Some(spans.iter().map(|s| source.get(*s)))),
         };
-        raw.into_iter().flatten().chain(set.into_iter().flatten())
+        list.into_iter()
+            .flatten()
+            .chain(spans.into_iter().flatten())
     }
 }
 
-fn borrowed(text: &str) -> Option<Cow<'_, str>> {
-    Some(Cow::Borrowed(text))
-}
-
-fn extra_date(extra: &Map<String, Value>, name: &str) -> Result<Option<NumericDate>, ()> {
-    match extra.get(name) {
-        None => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .filter(|v| *v <= MAX_NUMERIC_DATE)
-            .map(|v| Some(NumericDate(v)))
-            .ok_or(()),
-    }
+/// The space-separated `scope` claim, split.
+fn split_scope(scope: &str) -> impl Iterator<Item = &str> {
+    scope.split(' ').filter(|s| !s.is_empty())
 }
 
 /// Claims types whose fields already hold everything the verifier checks,
-/// so the payload is parsed once. `None` when a claim the verifier checks
-/// sits in `extra` with a type the single pass cannot vouch for; the caller
-/// then uses the generic two-pass path, which reports it precisely.
+/// so the payload is parsed once. `None` when the token has a claim the
+/// verifier reads that the type does not keep (for instance `aud` in an
+/// access token); the caller then uses the generic two-pass path.
 pub(crate) trait SinglePass {
+    /// Parse a decoded payload; on failure, the payload is handed back.
+    fn parse(json: String) -> Result<Self, String>
+    where
+        Self: Sized;
     fn registered(&self) -> Option<Registered<'_>>;
-}
-
-/// The registered view of the fields both built-in types share (same names
-/// in both); evaluates to `None` when a time claim is out of range.
-macro_rules! shared_registered {
-    ($claims:expr) => {{
-        let claims = $claims;
-        (|| {
-            Some(Registered {
-                iss: borrowed(&claims.iss),
-                sub: borrowed(&claims.sub),
-                token_use: borrowed(&claims.token_use),
-                exp: Some((claims.exp <= MAX_NUMERIC_DATE).then_some(NumericDate(claims.exp))?),
-                nbf: extra_date(&claims.extra, "nbf").ok()?,
-                iat: match claims.iat {
-                    Some(iat) if iat > MAX_NUMERIC_DATE => return None,
-                    iat => iat.map(NumericDate),
-                },
-                groups: claims
-                    .groups
-                    .iter()
-                    .map(|g| Cow::Borrowed(g.as_str()))
-                    .collect(),
-                jti: claims.jti.as_deref().map(Cow::Borrowed),
-                origin_jti: claims.origin_jti.as_deref().map(Cow::Borrowed),
-                ..Registered::default()
-            })
-        })()
-    }};
-}
-
-impl SinglePass for AccessTokenClaims {
-    fn registered(&self) -> Option<Registered<'_>> {
-        if self.extra.contains_key("aud") {
-            return None;
-        }
-        Some(Registered {
-            client_id: borrowed(&self.client_id),
-            scope: Some(Scopes::Set(&self.scopes)),
-            username: self.username.as_deref().map(Cow::Borrowed),
-            ..shared_registered!(self)?
-        })
-    }
-}
-
-impl SinglePass for IdTokenClaims {
-    fn registered(&self) -> Option<Registered<'_>> {
-        if ["client_id", "scope", "username"]
-            .iter()
-            .any(|k| self.extra.contains_key(*k))
-        {
-            return None;
-        }
-        Some(Registered {
-            aud: borrowed(&self.aud),
-            ..shared_registered!(self)?
-        })
-    }
+    /// The payload JSON the claims were parsed from.
+    fn json(&self) -> &str;
 }
 
 /// Describe a serde_json error without quoting the input: serde_json's
@@ -472,7 +410,7 @@ impl<'a> ClaimsView<'a> {
     }
     /// `cognito:groups` (empty when the user is in no group).
     pub fn groups(&self) -> impl Iterator<Item = &str> {
-        self.registered.groups.iter().map(|g| g.as_ref())
+        self.registered.groups.iter()
     }
     /// The space-separated `scope` claim of an access token, split. Always
     /// empty for ID tokens: Cognito grants scopes to access tokens only.
@@ -481,7 +419,7 @@ impl<'a> ClaimsView<'a> {
             TokenUse::Id => None,
             _ => self.registered.scope.as_ref(),
         };
-        scope.into_iter().flat_map(Scopes::iter)
+        scope.into_iter().flat_map(|s| split_scope(s))
     }
     /// Deserialize the whole payload into any type, e.g. to read a custom claim.
     ///
@@ -518,179 +456,513 @@ fn flexible_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::
 #[serde(transparent)]
 struct FlexibleBool(#[serde(deserialize_with = "flexible_bool")] bool);
 
-fn join_scopes<S: Serializer>(scopes: &BTreeSet<String>, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&format_args!(
-        "{}",
-        scopes
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
-    ))
+/// Where a claim's text is: a byte range of the payload JSON, or, for a
+/// string written with JSON escapes, of the unescaped text kept beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+    unescaped: bool,
 }
 
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct ScopeSet(#[serde(deserialize_with = "split_scopes")] BTreeSet<String>);
-
-fn split_scopes<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeSet<String>, D::Error> {
-    let Text(raw) = Text::deserialize(d)?;
-    Ok(raw
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect())
+/// The payload JSON of a built-in claims type and the unescaped copies of
+/// its escaped strings (usually none). Every text field points into it, so
+/// parsing allocates once per token instead of once per claim.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Source {
+    json: String,
+    unescaped: String,
 }
 
-/// Generates a claims struct with a hand-written, single-pass `Deserialize`
-/// that refuses duplicate keys (including unknown ones) and keeps every claim
-/// it does not name in `extra`.
+impl Source {
+    pub(crate) fn get(&self, span: Span) -> &str {
+        let text = if span.unescaped {
+            &self.unescaped
+        } else {
+            &self.json
+        };
+        text.get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// Skips any JSON value through `deserialize_any`, so that the
+/// deserializer's nesting limit applies (`IgnoredAny` skips without one):
+/// a built-in claims type refuses the deeply nested claims a `Value` would.
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SkipVisitor;
+        impl<'de> Visitor<'de> for SkipVisitor {
+            type Value = Skip;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+                while seq.next_element::<Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+                while map.next_entry::<IgnoredAny, Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+        }
+        deserializer.deserialize_any(SkipVisitor)
+    }
+}
+
+/// Records where the strings of one payload are while it is parsed.
+struct Spans<'a> {
+    base: &'a str,
+    unescaped: String,
+}
+
+impl Spans<'_> {
+    fn span(&mut self, text: &str) -> Span {
+        // A string without escapes is a slice of `base` (the deserializer
+        // reads from it); its offset is found from the addresses, without
+        // unsafe. An unescaped copy lies elsewhere and is kept aside.
+        let offset = (text.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+        if offset <= self.base.len()
+            && text.len() <= self.base.len() - offset
+            && let (Ok(start), Ok(end)) =
+                (u32::try_from(offset), u32::try_from(offset + text.len()))
+        {
+            return Span {
+                start,
+                end,
+                unescaped: false,
+            };
+        }
+        let start = self.unescaped.len();
+        self.unescaped.push_str(text);
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(self.unescaped.len()).unwrap_or(u32::MAX),
+            unescaped: true,
+        }
+    }
+}
+
+/// One claim's value while a built-in claims type is parsed.
+trait Field<'de>: Sized {
+    fn read<A: MapAccess<'de>>(map: &mut A, spans: &mut Spans<'de>) -> Result<Self, A::Error>;
+}
+
+impl<'de> Field<'de> for Span {
+    fn read<A: MapAccess<'de>>(map: &mut A, spans: &mut Spans<'de>) -> Result<Self, A::Error> {
+        let Text(text) = map.next_value()?;
+        Ok(spans.span(&text))
+    }
+}
+
+impl<'de> Field<'de> for Vec<Span> {
+    fn read<A: MapAccess<'de>>(map: &mut A, spans: &mut Spans<'de>) -> Result<Self, A::Error> {
+        struct List<'s, 'de>(&'s mut Spans<'de>);
+        impl<'de> DeserializeSeed<'de> for List<'_, 'de> {
+            type Value = Vec<Span>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Span>, D::Error> {
+                d.deserialize_seq(self)
+            }
+        }
+        impl<'de> Visitor<'de> for List<'_, 'de> {
+            type Value = Vec<Span>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of strings")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Span>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
+                while let Some(Text(item)) = seq.next_element()? {
+                    items.push(self.0.span(&item));
+                }
+                Ok(items)
+            }
+        }
+        map.next_value_seed(List(spans))
+    }
+}
+
+impl<'de> Field<'de> for u64 {
+    fn read<A: MapAccess<'de>>(map: &mut A, _: &mut Spans<'de>) -> Result<Self, A::Error> {
+        map.next_value()
+    }
+}
+
+impl<'de> Field<'de> for bool {
+    fn read<A: MapAccess<'de>>(map: &mut A, _: &mut Spans<'de>) -> Result<Self, A::Error> {
+        map.next_value::<FlexibleBool>().map(|b| b.0)
+    }
+}
+
+fn read_once<'de, A, V>(
+    slot: &mut Option<V>,
+    name: &'static str,
+    map: &mut A,
+    spans: &mut Spans<'de>,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    V: Field<'de>,
+{
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(V::read(map, spans)?);
+    Ok(())
+}
+
+/// Deserialize any claims object into JSON text, refusing duplicate keys:
+/// the path for built-in claims types read from something other than a
+/// token payload (the verifier itself never takes it).
+fn object_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    struct ObjectVisitor;
+    impl<'de> Visitor<'de> for ObjectVisitor {
+        type Value = Map<String, Value>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object of claims")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut object = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value: Value = map.next_value()?;
+                if object.insert(key, value).is_some() {
+                    return Err(de::Error::custom("duplicate claim"));
+                }
+            }
+            Ok(object)
+        }
+    }
+    let object = deserializer.deserialize_map(ObjectVisitor)?;
+    serde_json::to_string(&object).map_err(de::Error::custom)
+}
+
+/// Read one claim of a payload (already parsed once, so well-formed and
+/// free of duplicates) into `T`.
+fn claim_of<'a, T: Deserialize<'a>>(
+    json: &'a str,
+    name: &str,
+) -> Result<Option<T>, serde_json::Error> {
+    struct Find<'n, T>(&'n str, std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Find<'_, T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object of claims")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                if found.is_none() && key == self.0 {
+                    found = Some(map.next_value::<T>()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    deserializer.deserialize_map(Find(name, std::marker::PhantomData))
+}
+
+/// Serialize a payload as the JSON object it is.
+fn serialize_json<S: Serializer>(json: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    let object: Map<String, Value> =
+        serde_json::from_str(json).map_err(serde::ser::Error::custom)?;
+    object.serialize(serializer)
+}
+
+/// Generates a built-in claims type: a cheap-to-clone handle on the payload
+/// JSON, parsed in one pass that refuses duplicate keys (unknown ones too)
+/// and records where each known claim's text is, with one accessor per
+/// claim. Other claims are read on demand with `claim`.
 macro_rules! claims_struct {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident {
-            required { $( $(#[$rdoc:meta])* $rkey:literal => $rfield:ident : $rty:ty, )* }
-            optional { $( $(#[$odoc:meta])* $okey:literal => $ofield:ident : $oty:ty, )* }
+        pub struct $name:ident / $inner:ident {
+            text { $( $(#[$tdoc:meta])* $tkey:literal => $tfield:ident, )* }
+            date { $(#[$ddoc:meta])* $dkey:literal => $dfield:ident, }
+            optional_text { $( $(#[$otdoc:meta])* $otkey:literal => $otfield:ident, )* }
+            optional_number { $( $(#[$ondoc:meta])* $onkey:literal => $onfield:ident, )* }
+            optional_bool { $( $(#[$obdoc:meta])* $obkey:literal => $obfield:ident, )* }
             lists { $( $(#[$ldoc:meta])* $lkey:literal => $lfield:ident, )* }
-            $( scope { $(#[$sdoc:meta])* $skey:literal => $sfield:ident, } )?
+            scope { $( $skey:literal => $sfield:ident, )? }
+            two_pass_when_present [ $( $gkey:literal ),* ]
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, PartialEq, Serialize)]
-        #[non_exhaustive]
-        pub struct $name {
-            $( $(#[$rdoc])* #[serde(rename = $rkey)] pub $rfield: $rty, )*
-            $( $(#[$odoc])* #[serde(rename = $okey, skip_serializing_if = "Option::is_none")] pub $ofield: Option<$oty>, )*
-            $( $(#[$ldoc])* #[serde(rename = $lkey, skip_serializing_if = "Vec::is_empty")] pub $lfield: Vec<String>, )*
-            $( $(#[$sdoc])* #[serde(rename = $skey, serialize_with = "join_scopes", skip_serializing_if = "BTreeSet::is_empty")] pub $sfield: BTreeSet<String>, )?
-            /// Every other claim (custom attributes `custom:*`, `identities`,
-            /// claims added by a pre-token-generation trigger, …).
-            #[serde(flatten)]
-            pub extra: Map<String, Value>,
+        #[derive(Clone)]
+        pub struct $name(Arc<$inner>);
+
+        #[derive(Debug)]
+        struct $inner {
+            source: Source,
+            $( $tfield: Span, )*
+            $dfield: u64,
+            $( $otfield: Option<Span>, )*
+            $( $onfield: Option<u64>, )*
+            $( $obfield: Option<bool>, )*
+            $( $lfield: Vec<Span>, )*
+            $( $sfield: Option<Span>, )?
+            /// The token has a claim the verifier reads but this type does
+            /// not keep; see [`SinglePass`].
+            two_pass: bool,
+        }
+
+        impl $name {
+            $( $(#[$tdoc])* pub fn $tfield(&self) -> &str { self.0.source.get(self.0.$tfield) } )*
+            $(#[$ddoc])* pub fn $dfield(&self) -> u64 { self.0.$dfield }
+            $( $(#[$otdoc])* pub fn $otfield(&self) -> Option<&str> {
+                self.0.$otfield.map(|s| self.0.source.get(s))
+            } )*
+            $( $(#[$ondoc])* pub fn $onfield(&self) -> Option<u64> { self.0.$onfield } )*
+            $( $(#[$obdoc])* pub fn $obfield(&self) -> Option<bool> { self.0.$obfield } )*
+            $( $(#[$ldoc])* pub fn $lfield(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+                self.0.$lfield.iter().map(|s| self.0.source.get(*s))
+            } )*
+
+            /// Any claim, deserialized on demand into `T` (which may borrow,
+            /// e.g. `&str` or `Cow<str>`); `Ok(None)` when the token does not
+            /// have it.
+            ///
+            /// # Errors
+            /// When the claim's value does not fit `T`.
+            pub fn claim<'a, T: Deserialize<'a>>(&'a self, name: &str) -> Result<Option<T>, serde_json::Error> {
+                claim_of(&self.0.source.json, name)
+            }
+
+            /// The token's payload: the JSON object of all its claims.
+            pub fn json(&self) -> &str {
+                &self.0.source.json
+            }
+        }
+
+        impl SinglePass for $name {
+            fn parse(json: String) -> Result<Self, String> {
+                match Self::parse_json(json) {
+                    Ok(claims) => Ok(claims),
+                    Err((_, json)) => Err(json),
+                }
+            }
+
+            fn registered(&self) -> Option<Registered<'_>> {
+                self.registered_view()
+            }
+
+            fn json(&self) -> &str {
+                &self.0.source.json
+            }
+        }
+
+        impl $name {
+            fn parse_json(json: String) -> Result<Self, (serde_json::Error, String)> {
+                struct Seed<'s, 'de>(&'s mut Spans<'de>);
+                impl<'de> DeserializeSeed<'de> for Seed<'_, 'de> {
+                    type Value = $inner;
+                    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<$inner, D::Error> {
+                        deserializer.deserialize_map(self)
+                    }
+                }
+                impl<'de> Visitor<'de> for Seed<'_, 'de> {
+                    type Value = $inner;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(concat!("a JSON object of ", stringify!($name)))
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$inner, A::Error> {
+                        let spans = self.0;
+                        $( let mut $tfield: Option<Span> = None; )*
+                        let mut $dfield: Option<u64> = None;
+                        $( let mut $otfield: Option<Span> = None; )*
+                        $( let mut $onfield: Option<u64> = None; )*
+                        $( let mut $obfield: Option<bool> = None; )*
+                        $( let mut $lfield: Option<Vec<Span>> = None; )*
+                        $( let mut $sfield: Option<Span> = None; )?
+                        let mut two_pass = false;
+                        let mut others: Vec<Cow<'de, str>> = Vec::new();
+                        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                            match key.as_ref() {
+                                $( $tkey => read_once(&mut $tfield, $tkey, &mut map, spans)?, )*
+                                $dkey => read_once(&mut $dfield, $dkey, &mut map, spans)?,
+                                $( $otkey => read_once(&mut $otfield, $otkey, &mut map, spans)?, )*
+                                $( $onkey => read_once(&mut $onfield, $onkey, &mut map, spans)?, )*
+                                $( $obkey => read_once(&mut $obfield, $obkey, &mut map, spans)?, )*
+                                $( $lkey => read_once(&mut $lfield, $lkey, &mut map, spans)?, )*
+                                $( $skey => read_once(&mut $sfield, $skey, &mut map, spans)?, )?
+                                _ => {
+                                    if others.contains(&key) {
+                                        return Err(de::Error::custom("duplicate claim"));
+                                    }
+                                    two_pass |= [$( $gkey ),*].contains(&key.as_ref());
+                                    map.next_value::<Skip>()?;
+                                    others.push(key);
+                                }
+                            }
+                        }
+                        Ok($inner {
+                            source: Source::default(),
+                            $( $tfield: $tfield.ok_or_else(|| de::Error::missing_field($tkey))?, )*
+                            $dfield: $dfield.ok_or_else(|| de::Error::missing_field($dkey))?,
+                            $( $otfield, )*
+                            $( $onfield, )*
+                            $( $obfield, )*
+                            $( $lfield: $lfield.unwrap_or_default(), )*
+                            $( $sfield, )?
+                            two_pass,
+                        })
+                    }
+                }
+                let mut spans = Spans { base: &json, unescaped: String::new() };
+                let mut deserializer = serde_json::Deserializer::from_str(&json);
+                let parsed = Seed(&mut spans)
+                    .deserialize(&mut deserializer)
+                    .and_then(|inner| deserializer.end().map(|()| inner));
+                let unescaped = spans.unescaped;
+                match parsed {
+                    Ok(mut inner) => {
+                        inner.source = Source { json, unescaped };
+                        Ok($name(Arc::new(inner)))
+                    }
+                    Err(e) => Err((e, json)),
+                }
+            }
+
+            fn registered_view(&self) -> Option<Registered<'_>> {
+                let c = &*self.0;
+                if c.two_pass || c.$dfield > MAX_NUMERIC_DATE {
+                    return None;
+                }
+                let date = |d: Option<u64>| match d {
+                    Some(d) if d > MAX_NUMERIC_DATE => Err(()),
+                    d => Ok(d.map(NumericDate)),
+                };
+                Some(Registered {
+                    iss: Some(Cow::Borrowed(self.iss())),
+                    sub: Some(Cow::Borrowed(self.sub())),
+                    token_use: Some(Cow::Borrowed(self.token_use())),
+                    exp: Some(NumericDate(c.$dfield)),
+                    nbf: date(self.nbf()).ok()?,
+                    iat: date(self.iat()).ok()?,
+                    groups: Groups::Spans(&c.groups, &c.source),
+                    jti: self.jti().map(Cow::Borrowed),
+                    origin_jti: self.origin_jti().map(Cow::Borrowed),
+                    ..self.registered_own()
+                })
+            }
         }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct ClaimsVisitor;
-                impl<'de> Visitor<'de> for ClaimsVisitor {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str(concat!("a JSON object of ", stringify!($name)))
-                    }
-                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
-                        $( let mut $rfield: Option<$rty> = None; )*
-                        $( let mut $ofield: Option<Wrap<$oty>> = None; )*
-                        $( let mut $lfield: Option<Vec<String>> = None; )*
-                        $( let mut $sfield: Option<ScopeSet> = None; )?
-                        let mut extra = Map::new();
-                        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-                            match key.as_ref() {
-                                $( $rkey => take(&mut $rfield, $rkey, &mut map)?, )*
-                                $( $okey => take(&mut $ofield, $okey, &mut map)?, )*
-                                $( $lkey => take(&mut $lfield, $lkey, &mut map)?, )*
-                                $( $skey => take(&mut $sfield, $skey, &mut map)?, )?
-                                _ => {
-                                    let value: Value = map.next_value()?;
-                                    if extra.insert(key.into_owned(), value).is_some() {
-                                        return Err(de::Error::custom("duplicate claim"));
-                                    }
-                                }
-                            }
-                        }
-                        Ok($name {
-                            $( $rfield: $rfield.ok_or_else(|| de::Error::missing_field($rkey))?, )*
-                            $( $ofield: $ofield.map(Wrap::into_inner), )*
-                            $( $lfield: $lfield.unwrap_or_default(), )*
-                            $( $sfield: $sfield.map(|ScopeSet(s)| s).unwrap_or_default(), )?
-                            extra,
-                        })
-                    }
-                }
-                deserializer.deserialize_map(ClaimsVisitor)
+                let json = object_json(deserializer)?;
+                $name::parse_json(json).map_err(|(e, _)| de::Error::custom(json_problem(&e)))
             }
         }
-    };
-}
 
-/// Lets the macro treat every optional field alike while `bool` fields use
-/// the lenient parser.
-trait OptionalClaim: Sized {
-    type Raw: DeserializeOwned;
-    fn from_raw(raw: Self::Raw) -> Self;
-}
-macro_rules! plain_claim {
-    ($($ty:ty),*) => {$(
-        impl OptionalClaim for $ty {
-            type Raw = $ty;
-            fn from_raw(raw: $ty) -> $ty { raw }
+        /// Serializes as the token's JSON object of claims.
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serialize_json(&self.0.source.json, serializer)
+            }
         }
-    )*};
-}
-plain_claim!(String, u64);
-impl OptionalClaim for bool {
-    type Raw = FlexibleBool;
-    fn from_raw(raw: FlexibleBool) -> bool {
-        raw.0
-    }
-}
 
-struct Wrap<T>(T);
-impl<T: OptionalClaim> Wrap<T> {
-    fn into_inner(self) -> T {
-        self.0
-    }
-}
-impl<'de, T: OptionalClaim> Deserialize<'de> for Wrap<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::Raw::deserialize(deserializer).map(|raw| Wrap(T::from_raw(raw)))
-    }
+        /// Equal when the payloads are.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.0.source.json == other.0.source.json
+            }
+        }
+        impl Eq for $name {}
+    };
 }
 
 claims_struct! {
     /// The claims of a Cognito ID token (`token_use` = `id`).
     ///
-    /// Deserialization refuses duplicate keys and accepts both the boolean and
-    /// the string form of `email_verified` (moto sends `"true"`).
-    pub struct IdTokenClaims {
-        required {
+    /// A cheap-to-clone handle on the verified payload (one allocation per
+    /// token, whatever the number of claims), with an accessor per claim
+    /// Cognito issues and [`claim`](Self::claim) for any other. Parsing
+    /// refuses duplicate keys and accepts both the boolean and the string
+    /// form of `email_verified` (moto sends `"true"`).
+    ///
+    /// ```
+    /// use cognito_jwt_core::IdTokenClaims;
+    ///
+    /// let claims: IdTokenClaims = serde_json::from_str(r#"{
+    ///     "sub": "a1b2", "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+    ///     "aud": "1example23456789", "token_use": "id", "exp": 1700000000,
+    ///     "email": "jo@example.com", "email_verified": "true", "custom:tenant": "acme",
+    ///     "cognito:groups": ["admins"]
+    /// }"#).unwrap();
+    /// assert_eq!(claims.email(), Some("jo@example.com"));
+    /// assert_eq!(claims.email_verified(), Some(true));
+    /// assert_eq!(claims.custom_attribute("tenant").as_deref(), Some("acme"));
+    /// assert!(claims.in_group("admins"));
+    /// ```
+    pub struct IdTokenClaims / IdInner {
+        text {
             /// `sub`: the user's stable, unique id.
-            "sub" => sub: String,
+            "sub" => sub,
             /// `iss`: the user pool's issuer URL.
-            "iss" => iss: String,
+            "iss" => iss,
             /// `aud`: the app client id the token was issued to.
-            "aud" => aud: String,
+            "aud" => aud,
             /// `token_use`: always `id`.
-            "token_use" => token_use: String,
-            /// `exp`: expiry, seconds since the epoch.
-            "exp" => exp: u64,
+            "token_use" => token_use,
         }
-        optional {
-            /// `iat`: issue time, seconds since the epoch.
-            "iat" => iat: u64,
-            /// `auth_time`: when the user signed in.
-            "auth_time" => auth_time: u64,
+        date {
+            /// `exp`: expiry, seconds since the epoch.
+            "exp" => exp,
+        }
+        optional_text {
             /// `cognito:username`.
-            "cognito:username" => username: String,
+            "cognito:username" => username,
             /// `cognito:preferred_role`.
-            "cognito:preferred_role" => preferred_role: String,
+            "cognito:preferred_role" => preferred_role,
             /// `email`.
-            "email" => email: String,
-            /// `email_verified`.
-            "email_verified" => email_verified: bool,
+            "email" => email,
             /// `phone_number`.
-            "phone_number" => phone_number: String,
-            /// `phone_number_verified`.
-            "phone_number_verified" => phone_number_verified: bool,
+            "phone_number" => phone_number,
             /// `jti`: this token's id.
-            "jti" => jti: String,
+            "jti" => jti,
             /// `origin_jti`: the id shared by every token of one sign-in.
-            "origin_jti" => origin_jti: String,
+            "origin_jti" => origin_jti,
             /// `event_id`.
-            "event_id" => event_id: String,
+            "event_id" => event_id,
             /// `nonce` (hosted UI / OAuth flows).
-            "nonce" => nonce: String,
+            "nonce" => nonce,
             /// `at_hash` (hosted UI / OAuth flows).
-            "at_hash" => at_hash: String,
+            "at_hash" => at_hash,
+        }
+        optional_number {
+            /// `iat`: issue time, seconds since the epoch.
+            "iat" => iat,
+            /// `nbf`: not before, seconds since the epoch (Cognito omits it).
+            "nbf" => nbf,
+            /// `auth_time`: when the user signed in.
+            "auth_time" => auth_time,
+        }
+        optional_bool {
+            /// `email_verified`.
+            "email_verified" => email_verified,
+            /// `phone_number_verified`.
+            "phone_number_verified" => phone_number_verified,
         }
         lists {
             /// `cognito:groups` (empty when the user is in no group).
@@ -698,86 +970,129 @@ claims_struct! {
             /// `cognito:roles`.
             "cognito:roles" => roles,
         }
+        scope {}
+        two_pass_when_present ["client_id", "scope", "username"]
     }
 }
 
 claims_struct! {
     /// The claims of a Cognito access token (`token_use` = `access`).
     ///
+    /// A cheap-to-clone handle on the verified payload (one allocation per
+    /// token, whatever the number of claims), with an accessor per claim
+    /// Cognito issues and [`claim`](Self::claim) for any other (for
+    /// instance those a pre-token-generation trigger adds).
     /// Machine-to-machine tokens (client credentials) have no `username` and
     /// no groups; their `sub` is the client id.
-    pub struct AccessTokenClaims {
-        required {
+    ///
+    /// ```
+    /// use cognito_jwt_core::AccessTokenClaims;
+    ///
+    /// let claims: AccessTokenClaims = serde_json::from_str(r#"{
+    ///     "sub": "a1b2", "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+    ///     "client_id": "1example23456789", "token_use": "access", "exp": 1700000000,
+    ///     "scope": "openid orders/read", "username": "jo", "tenant": "acme"
+    /// }"#).unwrap();
+    /// assert!(claims.has_scope("orders/read"));
+    /// assert_eq!(claims.scopes().collect::<Vec<_>>(), ["openid", "orders/read"]);
+    /// assert_eq!(claims.claim::<&str>("tenant").unwrap(), Some("acme"));
+    /// assert!(!claims.is_machine_to_machine());
+    /// ```
+    pub struct AccessTokenClaims / AccessInner {
+        text {
             /// `sub`: the user's id, or the client id for machine-to-machine tokens.
-            "sub" => sub: String,
+            "sub" => sub,
             /// `iss`: the user pool's issuer URL.
-            "iss" => iss: String,
+            "iss" => iss,
             /// `client_id`: the app client the token was issued to.
-            "client_id" => client_id: String,
+            "client_id" => client_id,
             /// `token_use`: always `access`.
-            "token_use" => token_use: String,
+            "token_use" => token_use,
+        }
+        date {
             /// `exp`: expiry, seconds since the epoch.
-            "exp" => exp: u64,
+            "exp" => exp,
         }
-        optional {
-            /// `iat`: issue time, seconds since the epoch.
-            "iat" => iat: u64,
-            /// `auth_time`: when the user signed in.
-            "auth_time" => auth_time: u64,
+        optional_text {
             /// `username` (absent for machine-to-machine tokens).
-            "username" => username: String,
+            "username" => username,
             /// `jti`: this token's id.
-            "jti" => jti: String,
+            "jti" => jti,
             /// `origin_jti`: the id shared by every token of one sign-in.
-            "origin_jti" => origin_jti: String,
+            "origin_jti" => origin_jti,
             /// `event_id`.
-            "event_id" => event_id: String,
-            /// `version`: 2 for tokens customized by a V2 pre-token-generation trigger.
-            "version" => version: u64,
+            "event_id" => event_id,
         }
+        optional_number {
+            /// `iat`: issue time, seconds since the epoch.
+            "iat" => iat,
+            /// `nbf`: not before, seconds since the epoch (Cognito omits it).
+            "nbf" => nbf,
+            /// `auth_time`: when the user signed in.
+            "auth_time" => auth_time,
+            /// `version`: 2 for tokens customized by a V2 pre-token-generation trigger.
+            "version" => version,
+        }
+        optional_bool {}
         lists {
             /// `cognito:groups` (empty when the user is in no group).
             "cognito:groups" => groups,
         }
         scope {
-            /// `scope`, split on spaces (empty when absent).
-            "scope" => scopes,
+            "scope" => scope,
         }
+        two_pass_when_present ["aud"]
     }
 }
 
 impl IdTokenClaims {
-    /// A custom attribute: `custom_attribute("tenant")` reads `custom:tenant`.
-    pub fn custom_attribute(&self, name: &str) -> Option<&str> {
-        custom_attribute(&self.extra, name)
+    /// A custom attribute: `custom_attribute("tenant")` reads `custom:tenant`
+    /// when it is a string.
+    pub fn custom_attribute(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.claim::<Text<'_>>(&format!("custom:{name}"))
+            .ok()
+            .flatten()
+            .map(|Text(t)| t)
     }
     /// Whether the user is in `group`.
     pub fn in_group(&self, group: &str) -> bool {
-        self.groups.iter().any(|g| g == group)
+        self.groups().any(|g| g == group)
+    }
+    fn registered_own(&self) -> Registered<'_> {
+        Registered {
+            aud: Some(Cow::Borrowed(self.aud())),
+            ..Registered::default()
+        }
     }
 }
 
 impl AccessTokenClaims {
+    /// The granted scopes, in token order: the space-separated `scope`
+    /// claim, split (empty when absent).
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        split_scope(self.0.scope.map_or("", |s| self.0.source.get(s)))
+    }
     /// Whether the token carries `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.contains(scope)
+        self.scopes().any(|s| s == scope)
     }
     /// Whether the user is in `group`.
     pub fn in_group(&self, group: &str) -> bool {
-        self.groups.iter().any(|g| g == group)
+        self.groups().any(|g| g == group)
     }
     /// Whether this is a machine-to-machine (client credentials) token: it
     /// has no `username`.
     pub fn is_machine_to_machine(&self) -> bool {
-        self.username.is_none()
+        self.username().is_none()
     }
-}
-
-fn custom_attribute<'a>(extra: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    extra
-        .iter()
-        .find(|(k, _)| k.strip_prefix("custom:") == Some(name))
-        .and_then(|(_, v)| v.as_str())
+    fn registered_own(&self) -> Registered<'_> {
+        Registered {
+            client_id: Some(Cow::Borrowed(self.client_id())),
+            scope: self.0.scope.map(|s| Cow::Borrowed(self.0.source.get(s))),
+            username: self.username().map(Cow::Borrowed),
+            ..Registered::default()
+        }
+    }
 }
 
 macro_rules! redacted_debug {
@@ -787,10 +1102,118 @@ macro_rules! redacted_debug {
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name))
-                    .field("exp", &self.exp)
+                    .field("exp", &self.0.exp)
                     .finish_non_exhaustive()
             }
         }
     )*};
 }
 redacted_debug!(IdTokenClaims, AccessTokenClaims);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACCESS: &str = r#"{"sub":"u-1","iss":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A","client_id":"c1","token_use":"access","exp":1700000000,"scope":"openid  orders/read","cognito:groups":["admins","ops"],"username":"jo","tenant":{"plan":"gold"}}"#;
+
+    fn access(json: &str) -> AccessTokenClaims {
+        AccessTokenClaims::parse(json.to_owned()).expect("parses")
+    }
+
+    #[test]
+    fn fields_point_into_the_payload() {
+        let claims = access(ACCESS);
+        assert_eq!(claims.sub(), "u-1");
+        assert_eq!(claims.client_id(), "c1");
+        assert_eq!(claims.exp(), 1_700_000_000);
+        assert_eq!(claims.iat(), None);
+        assert_eq!(claims.username(), Some("jo"));
+        assert_eq!(claims.groups().collect::<Vec<_>>(), ["admins", "ops"]);
+        assert_eq!(claims.groups().len(), 2);
+        assert_eq!(
+            claims.scopes().collect::<Vec<_>>(),
+            ["openid", "orders/read"]
+        );
+        assert!(claims.has_scope("orders/read") && !claims.has_scope("orders"));
+        assert_eq!(claims.json(), ACCESS);
+        assert!(claims.0.source.unescaped.is_empty());
+        // Clones share the parsed payload.
+        let copy = claims.clone();
+        assert!(Arc::ptr_eq(&claims.0, &copy.0));
+        assert_eq!(claims, copy);
+    }
+
+    #[test]
+    fn escaped_strings_are_unescaped_beside_the_payload() {
+        let json = ACCESS
+            .replace(r#""sub":"u-1""#, r#""sub":"u\u002d1\"x""#)
+            .replace(r#""ops""#, r#""o\/ps""#);
+        let claims = access(&json);
+        assert_eq!(claims.sub(), "u-1\"x");
+        assert_eq!(claims.groups().collect::<Vec<_>>(), ["admins", "o/ps"]);
+        assert_eq!(claims.0.source.unescaped, "u-1\"xo/ps");
+        let registered = claims.registered().expect("single pass");
+        assert_eq!(registered.sub.as_deref(), Some("u-1\"x"));
+        assert_eq!(
+            registered.groups.iter().collect::<Vec<_>>(),
+            ["admins", "o/ps"]
+        );
+    }
+
+    #[test]
+    fn other_claims_are_read_on_demand() {
+        let claims = access(ACCESS);
+        let tenant: Value = claims.claim("tenant").unwrap().unwrap();
+        assert_eq!(tenant["plan"], "gold");
+        assert_eq!(claims.claim::<&str>("username").unwrap(), Some("jo"));
+        assert_eq!(claims.claim::<u64>("missing").unwrap(), None);
+        assert!(claims.claim::<u64>("tenant").is_err());
+    }
+
+    #[test]
+    fn duplicates_missing_and_mistyped_claims_are_refused() {
+        for bad in [
+            ACCESS.replace(r#""username":"jo""#, r#""username":"jo","username":"jo""#),
+            ACCESS.replace(r#""tenant""#, r#""t":1,"t""#),
+            ACCESS.replace(r#""sub":"u-1","#, ""),
+            ACCESS.replace(r#""exp":1700000000"#, r#""exp":"1700000000""#),
+            ACCESS.replace(r#""exp":1700000000"#, r#""exp":1.7e9"#),
+            ACCESS.replace(r#"["admins","ops"]"#, r#""admins""#),
+            format!("{ACCESS} {{}}"),
+        ] {
+            assert!(AccessTokenClaims::parse(bad.clone()).is_err(), "{bad}");
+            assert!(
+                serde_json::from_str::<AccessTokenClaims>(&bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_claim_the_type_does_not_keep_sends_the_checks_through_the_generic_pass() {
+        let with_aud = ACCESS.replace(r#""username""#, r#""aud":"x","username""#);
+        assert!(access(&with_aud).registered().is_none());
+        assert!(access(ACCESS).registered().is_some());
+        let huge_exp = ACCESS.replace("1700000000", "253402300800");
+        assert!(access(&huge_exp).registered().is_none());
+    }
+
+    #[test]
+    fn serde_round_trip_and_generic_deserialization() {
+        let claims = access(ACCESS);
+        let value = serde_json::to_value(&claims).unwrap();
+        assert_eq!(value["cognito:groups"][1], "ops");
+        assert_eq!(value["tenant"]["plan"], "gold");
+        let again: AccessTokenClaims = serde_json::from_value(value).unwrap();
+        assert_eq!(again.sub(), "u-1");
+        assert_eq!(again.scopes().count(), 2);
+        let id: IdTokenClaims = serde_json::from_str(
+            r#"{"sub":"s","iss":"i","aud":"a","token_use":"id","exp":1,"email_verified":"false","custom:n":"v\u00e9"}"#,
+        )
+        .unwrap();
+        assert_eq!(id.email_verified(), Some(false));
+        assert_eq!(id.custom_attribute("n").as_deref(), Some("vé"));
+        assert_eq!(id.custom_attribute("missing"), None);
+        assert!(id.roles().next().is_none());
+    }
+}

@@ -49,17 +49,16 @@ pub(crate) fn split(token: &str) -> Result<Parts<'_>, Error> {
     if token.is_empty() {
         return Err(malformed("the token is empty"));
     }
-    let bytes = token.as_bytes();
-    let dot = |from: usize| {
-        bytes[from..]
-            .iter()
-            .position(|&b| b == b'.')
-            .map(|i| from + i)
-    };
-    let (Some(first), Some(second)) = (dot(0), dot(0).and_then(|d| dot(d + 1))) else {
+    // `find` uses the standard library's word-at-a-time search.
+    let (Some(first), Some(second)) = (
+        token.find('.'),
+        token
+            .find('.')
+            .and_then(|d| token[d + 1..].find('.').map(|i| d + 1 + i)),
+    ) else {
         return Err(three_segments());
     };
-    if dot(second + 1).is_some() {
+    if token[second + 1..].contains('.') {
         return Err(three_segments());
     }
     if first == 0 || second == first + 1 {
@@ -69,7 +68,7 @@ pub(crate) fn split(token: &str) -> Result<Parts<'_>, Error> {
         header: &token[..first],
         payload: &token[first + 1..second],
         signature: &token[second + 1..],
-        signing_input: &bytes[..second],
+        signing_input: &token.as_bytes()[..second],
     })
 }
 

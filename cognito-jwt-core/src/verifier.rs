@@ -1,6 +1,6 @@
 //! The verifier and its builder.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
@@ -165,7 +165,7 @@ struct Inner {
 ///     .build()?;
 ///
 /// let claims: AccessTokenClaims = verifier.verify(token).await?;
-/// println!("hello {}", claims.sub);
+/// println!("hello {}", claims.sub());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -479,36 +479,80 @@ fn default_fetcher(_: Duration, _: Duration) -> Result<Arc<dyn JwksFetcher>, Con
     })
 }
 
-/// Parse what the verifier checks. The built-in claims types are parsed
-/// once, into `typed`, and checked from their fields; any other type (or a
-/// built-in one the single pass cannot vouch for) gets a borrowing pass
-/// over the registered claims now and its own parse after the checks.
-fn parse_claims<'p, T: TokenClaims>(
-    payload: &'p [u8],
-    typed: &'p mut Option<T>,
-) -> Result<Registered<'p>, Error> {
-    fn single_pass<'p, C: SinglePass + TokenClaims>(
-        payload: &[u8],
-        slot: &'p mut Option<C>,
-    ) -> Option<Registered<'p>> {
-        *slot = serde_json::from_slice(payload).ok();
-        let slot: &'p Option<C> = slot;
-        slot.as_ref()?.registered()
-    }
-    let wanted = TypeId::of::<T>();
-    if wanted == TypeId::of::<AccessTokenClaims>() {
-        if let Some(slot) = (typed as &mut dyn Any).downcast_mut::<Option<AccessTokenClaims>>()
-            && let Some(registered) = single_pass(payload, slot)
-        {
-            return Ok(registered);
+/// A payload parsed for verification: into a built-in claims type, which
+/// keeps the JSON and serves the checks from its fields (one pass), or kept
+/// as text for any other type (a borrowing pass for the checks, the type's
+/// own parse after them).
+enum Parsed<T> {
+    Typed(T),
+    Text(String),
+}
+
+impl<T: TokenClaims> Parsed<T> {
+    fn new(payload: String) -> Self {
+        fn fill<C: SinglePass>(slot: &mut Option<C>, payload: String) -> Option<String> {
+            match C::parse(payload) {
+                Ok(claims) => {
+                    *slot = Some(claims);
+                    None
+                }
+                Err(payload) => Some(payload),
+            }
         }
-    } else if wanted == TypeId::of::<IdTokenClaims>()
-        && let Some(slot) = (typed as &mut dyn Any).downcast_mut::<Option<IdTokenClaims>>()
-        && let Some(registered) = single_pass(payload, slot)
-    {
-        return Ok(registered);
+        let mut slot: Option<T> = None;
+        let any = &mut slot as &mut dyn Any;
+        let rest = if let Some(slot) = any.downcast_mut::<Option<AccessTokenClaims>>() {
+            fill(slot, payload)
+        } else if let Some(slot) = any.downcast_mut::<Option<IdTokenClaims>>() {
+            fill(slot, payload)
+        } else {
+            Some(payload)
+        };
+        match (slot, rest) {
+            (Some(claims), _) => Parsed::Typed(claims),
+            (None, rest) => Parsed::Text(rest.unwrap_or_default()),
+        }
     }
-    Registered::parse(payload)
+
+    /// The registered claims the verifier checks, and the payload JSON.
+    fn view(&self) -> Result<(Registered<'_>, &str), Error> {
+        let json = match self {
+            Parsed::Text(json) => json.as_str(),
+            Parsed::Typed(claims) => {
+                let single = single_pass(claims);
+                if let Some(registered) = single.and_then(SinglePass::registered) {
+                    return Ok((registered, single.map_or("", SinglePass::json)));
+                }
+                single.map_or("", SinglePass::json)
+            }
+        };
+        Ok((Registered::parse(json.as_bytes())?, json))
+    }
+
+    /// The claims as `T`, parsed now for types other than the built-in ones.
+    fn into_claims(self) -> Result<T, Error> {
+        match self {
+            Parsed::Typed(claims) => Ok(claims),
+            Parsed::Text(json) => serde_json::from_str(&json).map_err(|e| {
+                Error::new(
+                    ErrorKind::Malformed,
+                    format!(
+                        "the claims do not fit the requested type: {}",
+                        json_problem(&e)
+                    ),
+                )
+            }),
+        }
+    }
+}
+
+fn single_pass<T: Any>(claims: &T) -> Option<&dyn SinglePass> {
+    let any = claims as &dyn Any;
+    if let Some(claims) = any.downcast_ref::<AccessTokenClaims>() {
+        return Some(claims);
+    }
+    any.downcast_ref::<IdTokenClaims>()
+        .map(|c| c as &dyn SinglePass)
 }
 
 fn now_secs() -> u64 {
@@ -522,8 +566,17 @@ fn now_secs() -> u64 {
 struct Prepared<'t, 'b> {
     parts: jwt::Parts<'t>,
     header_json: Cow<'b, [u8]>,
-    payload: String,
     signature: Result<&'b [u8], SignatureProblem>,
+}
+
+/// What the token cache keeps of a verified token (owned, so the borrow of
+/// the payload ends), and until when (`exp + leeway`) a hit may be served.
+struct Remembered {
+    registered: Registered<'static>,
+    payload: Box<[u8]>,
+    token_use: TokenUse,
+    source: usize,
+    valid_until: u64,
 }
 
 /// Stack space for a token's decoded header and signature.
@@ -583,19 +636,17 @@ impl CognitoJwtVerifier {
             return hit;
         }
         let mut buffers = Buffers::new();
-        let prepared = Self::prepare(token, &mut buffers)?;
+        let (prepared, parsed) = Self::prepare::<T>(token, &mut buffers)?;
         let kid = jwt::check_header(&prepared.header_json)?;
-        let mut typed = None;
-        let registered = parse_claims::<T>(prepared.payload.as_bytes(), &mut typed)?;
+        let (registered, json) = parsed.view()?;
         let pool = self.pool_for(&registered)?;
         let key = self
             .inner
             .keys
             .key(self.inner.pools[pool].source, &kid)
             .await?;
-        let token_use = self.check::<T>(&prepared, &registered, pool, &key, requirements)?;
-        let remembered = self.remember(registered);
-        self.finish(token, &prepared, remembered, typed, pool, key, token_use)
+        let remembered = self.check::<T>(&prepared, registered, json, pool, &key, requirements)?;
+        self.finish(token, remembered, parsed, key)
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -621,10 +672,9 @@ impl CognitoJwtVerifier {
             return hit;
         }
         let mut buffers = Buffers::new();
-        let prepared = Self::prepare(token, &mut buffers)?;
+        let (prepared, parsed) = Self::prepare::<T>(token, &mut buffers)?;
         let kid = jwt::check_header(&prepared.header_json)?;
-        let mut typed = None;
-        let registered = parse_claims::<T>(prepared.payload.as_bytes(), &mut typed)?;
+        let (registered, json) = parsed.view()?;
         let pool = self.pool_for(&registered)?;
         let source = self.inner.pools[pool].source;
         let key = match self.inner.keys.lookup(source, &kid) {
@@ -647,9 +697,8 @@ impl CognitoJwtVerifier {
                 ));
             }
         };
-        let token_use = self.check::<T>(&prepared, &registered, pool, &key, requirements)?;
-        let remembered = self.remember(registered);
-        self.finish(token, &prepared, remembered, typed, pool, key, token_use)
+        let remembered = self.check::<T>(&prepared, registered, json, pool, &key, requirements)?;
+        self.finish(token, remembered, parsed, key)
     }
 
     /// Fetch every configured key set now, e.g. at start-up to fail fast or
@@ -690,20 +739,23 @@ impl CognitoJwtVerifier {
         (0..self.inner.keys.source_count()).map(|i| self.inner.keys.url(i))
     }
 
-    fn prepare<'t, 'b>(
+    /// Split and decode the token and parse its payload.
+    fn prepare<'t, 'b, T: TokenClaims>(
         token: &'t str,
         buffers: &'b mut Buffers,
-    ) -> Result<Prepared<'t, 'b>, Error> {
+    ) -> Result<(Prepared<'t, 'b>, Parsed<T>), Error> {
         let parts = jwt::split(token)?;
         let header_json = jwt::decode_header(parts.header, &mut buffers.header)?;
         let payload = jwt::decode_payload(parts.payload)?;
         let signature = jwt::decode_signature(parts.signature, &mut buffers.signature)?;
-        Ok(Prepared {
-            parts,
-            header_json,
-            payload,
-            signature,
-        })
+        Ok((
+            Prepared {
+                parts,
+                header_json,
+                signature,
+            },
+            Parsed::new(payload),
+        ))
     }
 
     fn pool_for(&self, registered: &Registered<'_>) -> Result<usize, Error> {
@@ -733,15 +785,17 @@ impl CognitoJwtVerifier {
             })
     }
 
-    /// Signature, claims, requirements and the custom check.
+    /// Signature, claims, requirements and the custom check. Returns what
+    /// the token cache keeps of the registered claims when it is on.
     fn check<T: TokenClaims>(
         &self,
         prepared: &Prepared<'_, '_>,
-        registered: &Registered<'_>,
+        registered: Registered<'_>,
+        json: &str,
         pool: usize,
         key: &RsaKey,
         requirements: &Requirements,
-    ) -> Result<TokenUse, Error> {
+    ) -> Result<Option<Remembered>, Error> {
         let signature = prepared.signature.map_err(SignatureProblem::error)?;
         if !key.verify(prepared.parts.signing_input, signature) {
             return Err(Error::new(
@@ -750,61 +804,41 @@ impl CognitoJwtVerifier {
                  or forged",
             ));
         }
-        let token_use = self.check_claims(registered, pool, T::TOKEN_USE)?;
-        let view = ClaimsView::new(registered, prepared.payload.as_bytes(), token_use);
+        let token_use = self.check_claims(&registered, pool, T::TOKEN_USE)?;
+        let view = ClaimsView::new(&registered, json.as_bytes(), token_use);
         self.check_requirements(&view, requirements)?;
-        Ok(token_use)
+        Ok(self.inner.token_cache.as_ref().map(|_| Remembered {
+            valid_until: registered
+                .exp
+                .map_or(0, |d| d.0)
+                .saturating_add(self.inner.leeway),
+            registered: registered.into_owned(),
+            payload: json.as_bytes().into(),
+            token_use,
+            source: self.inner.pools[pool].source,
+        }))
     }
 
-    /// What the token cache keeps of a verified token's registered claims
-    /// (owned, so the borrow of the payload or typed claims ends here), and
-    /// until when (`exp + leeway`) a hit may be served.
-    fn remember(&self, registered: Registered<'_>) -> Option<(Registered<'static>, u64)> {
-        self.inner.token_cache.as_ref()?;
-        let valid_until = registered
-            .exp
-            .map_or(0, |d| d.0)
-            .saturating_add(self.inner.leeway);
-        Some((registered.into_owned(), valid_until))
-    }
-
-    /// Produce the typed claims (parsed already, or now) and remember the
-    /// verified token when the token cache is on.
-    #[allow(clippy::too_many_arguments)]
+    /// Produce the claims and remember the verified token when the token
+    /// cache is on.
     fn finish<T: TokenClaims>(
         &self,
         token: &str,
-        prepared: &Prepared<'_, '_>,
-        remembered: Option<(Registered<'static>, u64)>,
-        typed: Option<T>,
-        pool: usize,
+        remembered: Option<Remembered>,
+        parsed: Parsed<T>,
         key: Arc<RsaKey>,
-        token_use: TokenUse,
     ) -> Result<T, Error> {
-        let claims: T = match typed {
-            Some(claims) => claims,
-            None => serde_json::from_str(&prepared.payload).map_err(|e| {
-                Error::new(
-                    ErrorKind::Malformed,
-                    format!(
-                        "the claims do not fit the requested type: {}",
-                        json_problem(&e)
-                    ),
-                )
-            })?,
-        };
-        if let (Some(cache), Some((registered, valid_until))) =
-            (&self.inner.token_cache, remembered)
-        {
+        let claims = parsed.into_claims()?;
+        if let (Some(cache), Some(r)) = (&self.inner.token_cache, remembered) {
             cache.insert(
                 token,
                 CachedToken::new(
-                    registered,
-                    prepared.payload.clone().into_bytes().into_boxed_slice(),
-                    token_use,
-                    self.inner.pools[pool].source,
+                    r.registered,
+                    r.payload,
+                    r.token_use,
+                    r.source,
                     key,
-                    valid_until,
+                    r.valid_until,
                     claims.clone(),
                 ),
             );
