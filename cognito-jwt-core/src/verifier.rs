@@ -565,8 +565,25 @@ fn now_secs() -> u64 {
 /// the key lookup.
 struct Prepared<'t, 'b> {
     parts: jwt::Parts<'t>,
-    header_json: Cow<'b, [u8]>,
+    header: Header<'b>,
     signature: Result<&'b [u8], SignatureProblem>,
+}
+
+/// A token's header: one of a cached key's usual header segments (so valid,
+/// naming that key), or decoded JSON still to be checked.
+enum Header<'b> {
+    Known(Arc<RsaKey>),
+    Decoded(Cow<'b, [u8]>),
+}
+
+impl Header<'_> {
+    /// Check the header and return its `kid`.
+    fn kid(&self) -> Result<Cow<'_, str>, Error> {
+        match self {
+            Header::Known(key) => Ok(Cow::Borrowed(&key.kid)),
+            Header::Decoded(json) => jwt::check_header(json),
+        }
+    }
 }
 
 /// What the token cache keeps of a verified token (owned, so the borrow of
@@ -636,8 +653,8 @@ impl CognitoJwtVerifier {
             return hit;
         }
         let mut buffers = Buffers::new();
-        let (prepared, parsed) = Self::prepare::<T>(token, &mut buffers)?;
-        let kid = jwt::check_header(&prepared.header_json)?;
+        let (prepared, parsed) = self.prepare::<T>(token, &mut buffers)?;
+        let kid = prepared.header.kid()?;
         let (registered, json) = parsed.view()?;
         let pool = self.pool_for(&registered)?;
         let key = self
@@ -672,8 +689,8 @@ impl CognitoJwtVerifier {
             return hit;
         }
         let mut buffers = Buffers::new();
-        let (prepared, parsed) = Self::prepare::<T>(token, &mut buffers)?;
-        let kid = jwt::check_header(&prepared.header_json)?;
+        let (prepared, parsed) = self.prepare::<T>(token, &mut buffers)?;
+        let kid = prepared.header.kid()?;
         let (registered, json) = parsed.view()?;
         let pool = self.pool_for(&registered)?;
         let source = self.inner.pools[pool].source;
@@ -741,17 +758,21 @@ impl CognitoJwtVerifier {
 
     /// Split and decode the token and parse its payload.
     fn prepare<'t, 'b, T: TokenClaims>(
+        &self,
         token: &'t str,
         buffers: &'b mut Buffers,
     ) -> Result<(Prepared<'t, 'b>, Parsed<T>), Error> {
         let parts = jwt::split(token)?;
-        let header_json = jwt::decode_header(parts.header, &mut buffers.header)?;
+        let header = match self.inner.keys.known_header(parts.header) {
+            Some(key) => Header::Known(key),
+            None => Header::Decoded(jwt::decode_header(parts.header, &mut buffers.header)?),
+        };
         let payload = jwt::decode_payload(parts.payload)?;
         let signature = jwt::decode_signature(parts.signature, &mut buffers.signature)?;
         Ok((
             Prepared {
                 parts,
-                header_json,
+                header,
                 signature,
             },
             Parsed::new(payload),

@@ -24,6 +24,9 @@ pub(crate) struct CacheSettings {
 /// Per-URL fetch state. Only the fetch path locks; the verification path
 /// reads the moka cache and one atomic.
 struct Source {
+    /// This source's position, which keys its set in the cache (cheaper to
+    /// hash on every verification than the URL).
+    index: usize,
     url: Arc<str>,
     flight: tokio::sync::Mutex<()>,
     /// Earliest moment (ms since the cache's epoch) another fetch may start.
@@ -33,7 +36,7 @@ struct Source {
 }
 
 pub(crate) struct KeyCache {
-    sets: moka::sync::Cache<Arc<str>, Arc<KeySet>>,
+    sets: moka::sync::Cache<usize, Arc<KeySet>>,
     sources: Vec<Source>,
     fetcher: Arc<dyn JwksFetcher>,
     settings: CacheSettings,
@@ -73,7 +76,9 @@ impl KeyCache {
             .build();
         let sources = urls
             .into_iter()
-            .map(|url| Source {
+            .enumerate()
+            .map(|(index, url)| Source {
+                index,
                 url: url.into(),
                 flight: tokio::sync::Mutex::new(()),
                 next_attempt_ms: AtomicU64::new(0),
@@ -108,7 +113,7 @@ impl KeyCache {
 
     /// Synchronous lookup: never fetches.
     pub(crate) fn lookup(&self, source: usize, kid: &str) -> Lookup {
-        match self.sets.get(&self.sources[source].url) {
+        match self.sets.get(&source) {
             None => Lookup::NotCached,
             Some(set) => match set.get(kid) {
                 Some(key) => Lookup::Found(Arc::clone(key)),
@@ -117,13 +122,21 @@ impl KeyCache {
         }
     }
 
-    /// Whether `key` is still the key its kid names in the current set.
+    /// The cached key whose usual header segment `segment` is, in any set:
+    /// the header is then known to be valid without decoding it.
+    pub(crate) fn known_header(&self, segment: &str) -> Option<Arc<RsaKey>> {
+        (0..self.sources.len()).find_map(|source| {
+            let set = self.sets.get(&source)?;
+            set.by_header(segment).map(Arc::clone)
+        })
+    }
+
     /// Whether `key` is still the key its kid names in the current set, and
     /// that set is not due for a refresh (a due set must go through
     /// [`key`](Self::key), which refreshes it).
     pub(crate) fn still_current(&self, source: usize, key: &Arc<RsaKey>) -> bool {
         self.sets
-            .get(&self.sources[source].url)
+            .get(&source)
             .filter(|set| !self.is_due(set))
             .and_then(|set| set.get(&key.kid).map(|k| Arc::ptr_eq(k, key)))
             .unwrap_or(false)
@@ -133,7 +146,7 @@ impl KeyCache {
     /// kid is unknown and the cool-down allows, or when it is due for refresh.
     pub(crate) async fn key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
         let source = &self.sources[index];
-        if let Some(set) = self.sets.get(&source.url) {
+        if let Some(set) = self.sets.get(&source.index) {
             if let Some(key) = set.get(kid) {
                 // One caller refreshes a due set; the others keep using it.
                 if self.is_due(&set)
@@ -156,7 +169,7 @@ impl KeyCache {
 
         let _guard = source.flight.lock().await;
         // Whoever held the lock may have fetched what we need.
-        let current = self.sets.get(&source.url);
+        let current = self.sets.get(&source.index);
         if let Some(key) = current.as_ref().and_then(|set| set.get(kid)) {
             return Ok(Arc::clone(key));
         }
@@ -201,7 +214,7 @@ impl KeyCache {
         let mut first_error = None;
         for source in &self.sources {
             let _guard = source.flight.lock().await;
-            let current = self.sets.get(&source.url);
+            let current = self.sets.get(&source.index);
             if let Err(e) = self.fetch(source, current.as_deref(), "hydrate").await {
                 first_error.get_or_insert(e);
             }
@@ -212,11 +225,11 @@ impl KeyCache {
     /// Load a key-set document the caller already has.
     pub(crate) fn insert_document(&self, index: usize, document: &[u8]) -> Result<usize, Error> {
         let source = &self.sources[index];
-        let previous = self.sets.get(&source.url);
+        let previous = self.sets.get(&source.index);
         let set = parse_key_set(document, previous.as_deref(), &source.url)
             .map_err(|reason| Error::new(ErrorKind::JwksUnavailable, reason))?;
         let count = set.len();
-        self.sets.insert(Arc::clone(&source.url), Arc::new(set));
+        self.sets.insert(source.index, Arc::new(set));
         source.failures.store(0, Ordering::Release);
         Ok(count)
     }
@@ -274,7 +287,7 @@ impl KeyCache {
                     "fetched key set"
                 );
                 let set = Arc::new(set);
-                self.sets.insert(Arc::clone(&source.url), Arc::clone(&set));
+                self.sets.insert(source.index, Arc::clone(&set));
                 source.failures.store(0, Ordering::Release);
                 let next = self.now_ms() + duration_ms(self.settings.cooldown);
                 source.next_attempt_ms.store(next, Ordering::Release);
