@@ -58,6 +58,7 @@ pub enum PeerRejection {
 pub struct Fixture {
     issuer: TestIssuer,
     access_token: String,
+    other_access_token: String,
     id_token: String,
     bad_signature_token: String,
     expired_token: String,
@@ -113,6 +114,9 @@ impl Fixture {
                 .claim("username", "google_104729384756102938475")
         };
         let access_token = access().sign();
+        let other_access_token = access()
+            .claim("username", "google_204729384756102938476")
+            .sign();
         let expired_token = access().expires_in(-120).sign();
         let unknown_kid_token = access().header("kid", "not-in-the-key-set").sign();
         let bad_signature_token = corrupt_signature(&access_token);
@@ -165,6 +169,7 @@ impl Fixture {
         let fixture = Self {
             issuer,
             access_token,
+            other_access_token,
             id_token,
             bad_signature_token,
             expired_token,
@@ -212,12 +217,14 @@ impl Fixture {
         {
             panic!("valid ID token refused: {:?}", e.kind());
         }
-        for _ in 0..2 {
-            if let Err(e) = self
-                .caching_verifier
-                .verify_sync::<AccessTokenClaims>(&self.access_token)
-            {
-                panic!("caching verifier refused the token: {:?}", e.kind());
+        for token in [&self.access_token, &self.other_access_token] {
+            for _ in 0..2 {
+                if let Err(e) = self
+                    .caching_verifier
+                    .verify_sync::<AccessTokenClaims>(token)
+                {
+                    panic!("caching verifier refused the token: {:?}", e.kind());
+                }
             }
         }
         if let Err(e) = self.jsonwebtoken_decode(&self.access_token) {
@@ -235,6 +242,12 @@ impl Fixture {
     /// A valid access token, about 1 KiB like a real one with groups.
     pub fn access_token(&self) -> &str {
         &self.access_token
+    }
+
+    /// Another user's valid access token of the same shape, also held by
+    /// the caching verifier's cache.
+    pub fn other_access_token(&self) -> &str {
+        &self.other_access_token
     }
 
     /// A valid ID token for the same user.

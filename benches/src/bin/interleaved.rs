@@ -76,18 +76,6 @@ fn cases(f: &Fixture) -> Vec<Case<'_>> {
             }),
         ),
         (
-            "parts/charset_scan_predicate",
-            Box::new(|| {
-                f.access_token()
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-            }),
-        ),
-        (
-            "parts/deserialize_access_claims",
-            Box::new(|| serde_json::from_slice::<AccessTokenClaims>(f.payload()).is_ok()),
-        ),
-        (
             "parts/deserialize_peer_claims",
             Box::new(|| serde_json::from_slice::<PeerAccessClaims>(f.payload()).is_ok()),
         ),
