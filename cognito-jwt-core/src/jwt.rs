@@ -34,10 +34,6 @@ fn malformed(message: &'static str) -> Error {
 /// the CPU has it. Every byte of every token goes through it.
 const BASE64URL: base64_simd::Base64 = base64_simd::URL_SAFE_NO_PAD;
 
-/// Headers up to this many decoded bytes are decoded on the stack (Cognito's
-/// are about 50); longer ones go to the heap.
-pub(crate) const HEADER_BUF_LEN: usize = 512;
-
 /// Split a compact JWS into its three segments. The characters are checked
 /// by the decoding that follows.
 pub(crate) fn split(token: &str) -> Result<Parts<'_>, Error> {
@@ -49,18 +45,11 @@ pub(crate) fn split(token: &str) -> Result<Parts<'_>, Error> {
     if token.is_empty() {
         return Err(malformed("the token is empty"));
     }
-    // `find` uses the standard library's word-at-a-time search.
-    let (Some(first), Some(second)) = (
-        token.find('.'),
-        token
-            .find('.')
-            .and_then(|d| token[d + 1..].find('.').map(|i| d + 1 + i)),
-    ) else {
+    let bytes = token.as_bytes();
+    let mut dots = memchr::memchr_iter(b'.', bytes);
+    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
         return Err(three_segments());
     };
-    if token[second + 1..].contains('.') {
-        return Err(three_segments());
-    }
     if first == 0 || second == first + 1 {
         return Err(malformed("the token's header or payload segment is empty"));
     }
@@ -68,7 +57,7 @@ pub(crate) fn split(token: &str) -> Result<Parts<'_>, Error> {
         header: &token[..first],
         payload: &token[first + 1..second],
         signature: &token[second + 1..],
-        signing_input: &token.as_bytes()[..second],
+        signing_input: &bytes[..second],
     })
 }
 
@@ -83,20 +72,12 @@ fn not_base64url(what: &str) -> Error {
     )
 }
 
-/// Decode the header, on the stack when it fits `buf`.
-pub(crate) fn decode_header<'b>(
-    segment: &str,
-    buf: &'b mut [u8; HEADER_BUF_LEN],
-) -> Result<Cow<'b, [u8]>, Error> {
-    let segment = segment.as_bytes();
-    let decoded = if BASE64URL.estimated_decoded_length(segment.len()) <= HEADER_BUF_LEN {
-        BASE64URL
-            .decode(segment, base64_simd::Out::from_slice(buf.as_mut_slice()))
-            .map(|h| Cow::Borrowed(&*h))
-    } else {
-        BASE64URL.decode_to_vec(segment).map(Cow::Owned)
-    };
-    decoded.map_err(|_| not_base64url("header"))
+/// Decode the header (only for tokens whose header segment is not one a
+/// cached key already names, see `KeySet::by_header`).
+pub(crate) fn decode_header(segment: &str) -> Result<Vec<u8>, Error> {
+    BASE64URL
+        .decode_to_vec(segment)
+        .map_err(|_| not_base64url("header"))
 }
 
 /// Decode the payload into the UTF-8 text of its JSON.
@@ -402,8 +383,7 @@ mod tests {
             "eyJ9\u{e9}",
             "eyK",
         ] {
-            let mut buf = [0u8; HEADER_BUF_LEN];
-            assert!(decode_header(bad, &mut buf).is_err(), "{bad:?}");
+            assert!(decode_header(bad).is_err(), "{bad:?}");
             assert!(decode_payload(bad).is_err(), "{bad:?}");
         }
         // Non-zero trailing bits: "eQ" is canonical for "y", "eR" is not.
@@ -427,12 +407,6 @@ mod tests {
             decode_signature("AQID", &mut sig).unwrap(),
             Ok(&[1u8, 2, 3][..])
         );
-        // A header longer than the stack buffer is decoded on the heap.
-        let big = "A".repeat(4 * HEADER_BUF_LEN);
-        let mut buf = [0u8; HEADER_BUF_LEN];
-        assert_eq!(
-            decode_header(&big, &mut buf).unwrap().len(),
-            3 * HEADER_BUF_LEN
-        );
+        assert_eq!(decode_header("eyJ9").unwrap(), b"{\"}");
     }
 }

@@ -565,22 +565,22 @@ fn now_secs() -> u64 {
 /// the key lookup.
 struct Prepared<'t, 'b> {
     parts: jwt::Parts<'t>,
-    header: Header<'b>,
+    header: Header,
     signature: Result<&'b [u8], SignatureProblem>,
 }
 
 /// A token's header: one of a cached key's usual header segments (so valid,
 /// naming that key), or decoded JSON still to be checked.
-enum Header<'b> {
-    Known(Arc<RsaKey>),
-    Decoded(Cow<'b, [u8]>),
+enum Header {
+    Known { source: usize, key: Arc<RsaKey> },
+    Decoded(Vec<u8>),
 }
 
-impl Header<'_> {
+impl Header {
     /// Check the header and return its `kid`.
     fn kid(&self) -> Result<Cow<'_, str>, Error> {
         match self {
-            Header::Known(key) => Ok(Cow::Borrowed(&key.kid)),
+            Header::Known { key, .. } => Ok(Cow::Borrowed(&key.kid)),
             Header::Decoded(json) => jwt::check_header(json),
         }
     }
@@ -596,16 +596,14 @@ struct Remembered {
     valid_until: u64,
 }
 
-/// Stack space for a token's decoded header and signature.
+/// Stack space for a token's decoded signature.
 struct Buffers {
-    header: [u8; jwt::HEADER_BUF_LEN],
     signature: [u8; jwt::MAX_SIGNATURE_LEN],
 }
 
 impl Buffers {
     fn new() -> Self {
         Self {
-            header: [0; jwt::HEADER_BUF_LEN],
             signature: [0; jwt::MAX_SIGNATURE_LEN],
         }
     }
@@ -694,7 +692,12 @@ impl CognitoJwtVerifier {
         let (registered, json) = parsed.view()?;
         let pool = self.pool_for(&registered)?;
         let source = self.inner.pools[pool].source;
-        let key = match self.inner.keys.lookup(source, &kid) {
+        let lookup = match &prepared.header {
+            // The header named this key of this very source's set.
+            Header::Known { source: s, key } if *s == source => Lookup::Found(Arc::clone(key)),
+            _ => self.inner.keys.lookup(source, &kid),
+        };
+        let key = match lookup {
             Lookup::Found(key) => key,
             Lookup::UnknownKid => {
                 return Err(Error::new(
@@ -764,8 +767,8 @@ impl CognitoJwtVerifier {
     ) -> Result<(Prepared<'t, 'b>, Parsed<T>), Error> {
         let parts = jwt::split(token)?;
         let header = match self.inner.keys.known_header(parts.header) {
-            Some(key) => Header::Known(key),
-            None => Header::Decoded(jwt::decode_header(parts.header, &mut buffers.header)?),
+            Some((source, key)) => Header::Known { source, key },
+            None => Header::Decoded(jwt::decode_header(parts.header)?),
         };
         let payload = jwt::decode_payload(parts.payload)?;
         let signature = jwt::decode_signature(parts.signature, &mut buffers.signature)?;

@@ -124,10 +124,10 @@ impl KeyCache {
 
     /// The cached key whose usual header segment `segment` is, in any set:
     /// the header is then known to be valid without decoding it.
-    pub(crate) fn known_header(&self, segment: &str) -> Option<Arc<RsaKey>> {
+    pub(crate) fn known_header(&self, segment: &str) -> Option<(usize, Arc<RsaKey>)> {
         (0..self.sources.len()).find_map(|source| {
             let set = self.sets.get(&source)?;
-            set.by_header(segment).map(Arc::clone)
+            set.by_header(segment).map(|key| (source, Arc::clone(key)))
         })
     }
 
