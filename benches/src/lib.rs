@@ -17,6 +17,7 @@
 //! See `benches/README.md` for the figures.
 
 mod fixture;
+pub mod interleaved;
 mod key_set_server;
 
 pub use fixture::{CLIENT_ID, Fixture, POOL_ID, PeerAccessClaims, PeerRejection};
