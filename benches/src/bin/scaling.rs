@@ -160,6 +160,8 @@ fn scaling(f: &Fixture, options: &Options) {
 struct ColdRound {
     fetches: usize,
     verified: usize,
+    /// The first refusal, if any (its kind and message).
+    refusals: Option<String>,
     first: Duration,
     last: Duration,
 }
@@ -180,22 +182,32 @@ async fn cold_round(
         let verifier = verifier.clone();
         let token = Arc::clone(&token);
         tasks.spawn(async move {
-            let verified = verifier.verify::<AccessTokenClaims>(&token).await.is_ok();
+            let verified = verifier
+                .verify::<AccessTokenClaims>(&token)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("{:?}: {e}", e.kind()));
             (verified, started.elapsed())
         });
     }
     let mut round = ColdRound {
         fetches: 0,
         verified: 0,
+        refusals: None,
         first: Duration::MAX,
         last: Duration::ZERO,
     };
     while let Some(joined) = tasks.join_next().await {
         let (verified, at) = joined.map_err(|e| format!("a verification task failed: {e}"))?;
-        if verified {
-            round.verified += 1;
-            round.first = round.first.min(at);
-            round.last = round.last.max(at);
+        match verified {
+            Ok(()) => {
+                round.verified += 1;
+                round.first = round.first.min(at);
+                round.last = round.last.max(at);
+            }
+            Err(refusal) => {
+                round.refusals.get_or_insert(refusal);
+            }
         }
     }
     round.fetches = server.requests() - before;
@@ -229,6 +241,9 @@ fn cold_start(f: &Fixture, options: &Options) -> Result<(), String> {
                 round.first.as_secs_f64() * 1e3,
                 round.last.as_secs_f64() * 1e3,
             );
+            if let Some(refusal) = &round.refusals {
+                println!("  round {index}, first refusal: {refusal}");
+            }
             failed |= round.fetches != 1 || round.verified != options.concurrency;
         }
         if failed {

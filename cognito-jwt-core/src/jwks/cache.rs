@@ -161,10 +161,14 @@ impl KeyCache {
                 return Ok(Arc::clone(key));
             }
             if !self.may_fetch(source) {
-                return Err(self.unknown_kid_while_waiting(source));
+                return self
+                    .just_fetched(index, kid)
+                    .ok_or_else(|| self.unknown_kid_while_waiting(source));
             }
         } else if !self.may_fetch(source) {
-            return Err(self.unavailable(source));
+            return self
+                .just_fetched(index, kid)
+                .ok_or_else(|| self.unavailable(source));
         }
 
         let _guard = source.flight.lock().await;
@@ -190,6 +194,15 @@ impl KeyCache {
         self.fetch(source, current.as_deref(), reason)
             .await
             .and_then(|set| set.get(kid).cloned().ok_or_else(unknown_kid))
+    }
+
+    /// The key, if a fetch that finished since this caller last looked has
+    /// it. A successful fetch stores the set before it starts the cool-down,
+    /// so a caller that finds no fetch allowed looks once more before
+    /// answering: without this, a caller arriving as a cold fetch completes
+    /// would be refused (503) with the keys already in place.
+    fn just_fetched(&self, source: usize, kid: &str) -> Option<Arc<RsaKey>> {
+        self.sets.get(&source)?.get(kid).cloned()
     }
 
     /// An unknown kid while no fetch may start: during the cool-down after a
