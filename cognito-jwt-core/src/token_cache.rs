@@ -9,7 +9,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::claims::Registered;
 use crate::config::TokenUse;
 use crate::error::{Error, ErrorKind};
-use crate::jwks::RsaKey;
 use crate::verifier::TokenClaims;
 
 /// What a verified token left behind.
@@ -18,7 +17,8 @@ pub(crate) struct CachedToken {
     pub(crate) payload: Box<[u8]>,
     pub(crate) token_use: TokenUse,
     pub(crate) source: usize,
-    pub(crate) key: Arc<RsaKey>,
+    /// The key-set generation read before the token's key was looked up.
+    pub(crate) generation: u64,
     /// Seconds since the epoch until which a hit may be served (`exp + leeway`).
     pub(crate) valid_until: u64,
     typed: Box<dyn Any + Send + Sync>,
@@ -30,7 +30,7 @@ impl CachedToken {
         payload: Box<[u8]>,
         token_use: TokenUse,
         source: usize,
-        key: Arc<RsaKey>,
+        generation: u64,
         valid_until: u64,
         claims: T,
     ) -> Self {
@@ -39,7 +39,7 @@ impl CachedToken {
             payload,
             token_use,
             source,
-            key,
+            generation,
             valid_until,
             typed: Box::new(claims),
         }

@@ -650,6 +650,8 @@ impl CognitoJwtVerifier {
         if let Some(hit) = self.cached(token, requirements) {
             return hit;
         }
+        // Read before any key is looked up (see `KeyCache::generation`).
+        let generation = self.inner.keys.generation();
         let mut buffers = Buffers::new();
         let (prepared, parsed) = self.prepare::<T>(token, &mut buffers)?;
         let kid = prepared.header.kid()?;
@@ -661,7 +663,7 @@ impl CognitoJwtVerifier {
             .key(self.inner.pools[pool].source, &kid)
             .await?;
         let remembered = self.check::<T>(&prepared, registered, json, pool, &key, requirements)?;
-        self.finish(token, remembered, parsed, key)
+        self.finish(token, remembered, parsed, generation)
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -686,6 +688,8 @@ impl CognitoJwtVerifier {
         if let Some(hit) = self.cached(token, requirements) {
             return hit;
         }
+        // Read before any key is looked up (see `KeyCache::generation`).
+        let generation = self.inner.keys.generation();
         let mut buffers = Buffers::new();
         let (prepared, parsed) = self.prepare::<T>(token, &mut buffers)?;
         let kid = prepared.header.kid()?;
@@ -718,7 +722,7 @@ impl CognitoJwtVerifier {
             }
         };
         let remembered = self.check::<T>(&prepared, registered, json, pool, &key, requirements)?;
-        self.finish(token, remembered, parsed, key)
+        self.finish(token, remembered, parsed, generation)
     }
 
     /// Fetch every configured key set now, e.g. at start-up to fail fast or
@@ -850,7 +854,7 @@ impl CognitoJwtVerifier {
         token: &str,
         remembered: Option<Remembered>,
         parsed: Parsed<T>,
-        key: Arc<RsaKey>,
+        generation: u64,
     ) -> Result<T, Error> {
         let claims = parsed.into_claims()?;
         if let (Some(cache), Some(r)) = (&self.inner.token_cache, remembered) {
@@ -861,7 +865,7 @@ impl CognitoJwtVerifier {
                     r.payload,
                     r.token_use,
                     r.source,
-                    key,
+                    generation,
                     r.valid_until,
                     claims.clone(),
                 ),
@@ -886,7 +890,10 @@ impl CognitoJwtVerifier {
         // through the full path (which refreshes the set), so that repeated
         // tokens alone cannot keep a removed key alive.
         if T::TOKEN_USE.is_some_and(|wanted| wanted != entry.token_use)
-            || !self.inner.keys.still_current(entry.source, &entry.key)
+            || !self
+                .inner
+                .keys
+                .still_current(entry.source, entry.generation)
         {
             return None;
         }

@@ -24,6 +24,9 @@ pub(crate) struct CacheSettings {
 /// Per-URL fetch state. Only the fetch path locks; the verification path
 /// reads the moka cache and one atomic.
 struct Source {
+    /// When (ms since the cache's epoch) the current set is due for a
+    /// refresh; 0 while there is none.
+    due_at_ms: AtomicU64,
     /// This source's position, which keys its set in the cache (cheaper to
     /// hash on every verification than the URL).
     index: usize,
@@ -37,6 +40,10 @@ struct Source {
 
 pub(crate) struct KeyCache {
     sets: moka::sync::Cache<usize, Arc<KeySet>>,
+    /// Bumped whenever a set is stored that drops or replaces a key of the
+    /// set before it (or has no set before it): a verified token remembered
+    /// under an older generation may have lost its key.
+    generation: AtomicU64,
     sources: Vec<Source>,
     fetcher: Arc<dyn JwksFetcher>,
     settings: CacheSettings,
@@ -78,6 +85,7 @@ impl KeyCache {
             .into_iter()
             .enumerate()
             .map(|(index, url)| Source {
+                due_at_ms: AtomicU64::new(0),
                 index,
                 url: url.into(),
                 flight: tokio::sync::Mutex::new(()),
@@ -88,6 +96,7 @@ impl KeyCache {
             .collect();
         Self {
             sets,
+            generation: AtomicU64::new(0),
             sources,
             fetcher,
             settings,
@@ -131,15 +140,32 @@ impl KeyCache {
         })
     }
 
-    /// Whether `key` is still the key its kid names in the current set, and
-    /// that set is not due for a refresh (a due set must go through
-    /// [`key`](Self::key), which refreshes it).
-    pub(crate) fn still_current(&self, source: usize, key: &Arc<RsaKey>) -> bool {
-        self.sets
-            .get(&source)
-            .filter(|set| !self.is_due(set))
-            .and_then(|set| set.get(&key.kid).map(|k| Arc::ptr_eq(k, key)))
-            .unwrap_or(false)
+    /// The key-set generation; read it before looking up a key, and a
+    /// token verified with that key may be served again while
+    /// [`still_current`](Self::still_current) says so.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether no key has left any set since `generation` was read, and
+    /// `source`'s set is not due for a refresh (a due set must go through
+    /// [`key`](Self::key), which refreshes it). Two atomic loads and a
+    /// clock read: no lookup, no shared reference count.
+    pub(crate) fn still_current(&self, source: usize, generation: u64) -> bool {
+        self.generation.load(Ordering::Acquire) == generation
+            && self.now_ms() < self.sources[source].due_at_ms.load(Ordering::Acquire)
+    }
+
+    /// Store a newly parsed set for `source`.
+    fn store(&self, source: &Source, set: Arc<KeySet>, previous: Option<&KeySet>) {
+        self.sets.insert(source.index, Arc::clone(&set));
+        if !previous.is_some_and(|p| p.all_kept_in(&set)) {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        let due = self
+            .now_ms()
+            .saturating_add(duration_ms(self.settings.refresh_interval));
+        source.due_at_ms.store(due, Ordering::Release);
     }
 
     /// Find the key for `kid`, fetching the set when it is missing, when the
@@ -242,7 +268,7 @@ impl KeyCache {
         let set = parse_key_set(document, previous.as_deref(), &source.url)
             .map_err(|reason| Error::new(ErrorKind::JwksUnavailable, reason))?;
         let count = set.len();
-        self.sets.insert(source.index, Arc::new(set));
+        self.store(source, Arc::new(set), previous.as_deref());
         source.failures.store(0, Ordering::Release);
         Ok(count)
     }
@@ -300,7 +326,7 @@ impl KeyCache {
                     "fetched key set"
                 );
                 let set = Arc::new(set);
-                self.sets.insert(source.index, Arc::clone(&set));
+                self.store(source, Arc::clone(&set), previous);
                 source.failures.store(0, Ordering::Release);
                 let next = self.now_ms() + duration_ms(self.settings.cooldown);
                 source.next_attempt_ms.store(next, Ordering::Release);
@@ -346,4 +372,76 @@ fn unknown_kid() -> Error {
         "the token's kid is not in the issuer's key set; the token was signed by another \
          pool or an unknown key",
     )
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::testing::{TestKey, UnreachableJwks};
+
+    fn cache(refresh: Duration) -> KeyCache {
+        KeyCache::new(
+            vec!["https://a.example/jwks.json".to_owned()],
+            Arc::new(UnreachableJwks),
+            CacheSettings {
+                cooldown: Duration::from_secs(10),
+                refresh_interval: refresh,
+                max_staleness: Duration::from_secs(3600),
+                fetch_timeout: Duration::from_secs(5),
+                min_backoff: Duration::from_secs(1),
+                max_backoff: Duration::from_secs(60),
+            },
+        )
+    }
+
+    fn document(keys: &[&TestKey]) -> String {
+        serde_json::json!({ "keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>() }).to_string()
+    }
+
+    #[test]
+    fn the_generation_moves_only_when_a_key_leaves_or_changes() {
+        let (a, b) = (TestKey::generate("a"), TestKey::generate("b"));
+        let keys = cache(Duration::from_secs(60));
+        let before = keys.generation();
+        assert!(!keys.still_current(0, before), "nothing cached yet");
+
+        keys.insert_document(0, document(&[&a]).as_bytes()).unwrap();
+        let first = keys.generation();
+        assert_ne!(
+            first, before,
+            "a first set replaces nothing it can vouch for"
+        );
+        assert!(keys.still_current(0, first));
+
+        // The same keys again, or one more: tokens verified before stay good.
+        keys.insert_document(0, document(&[&a]).as_bytes()).unwrap();
+        keys.insert_document(0, document(&[&a, &b]).as_bytes())
+            .unwrap();
+        assert_eq!(keys.generation(), first);
+        assert!(keys.still_current(0, first));
+
+        // A key leaves: everything remembered before is checked again.
+        keys.insert_document(0, document(&[&b]).as_bytes()).unwrap();
+        assert_ne!(keys.generation(), first);
+        assert!(!keys.still_current(0, first));
+        assert!(keys.still_current(0, keys.generation()));
+
+        // The same kid with another key counts as leaving.
+        let current = keys.generation();
+        let b2 = TestKey::generate("b");
+        keys.insert_document(0, document(&[&b2]).as_bytes())
+            .unwrap();
+        assert!(!keys.still_current(0, current));
+    }
+
+    #[test]
+    fn a_set_due_for_refresh_is_not_current() {
+        let a = TestKey::generate("a");
+        let keys = cache(Duration::from_millis(30));
+        keys.insert_document(0, document(&[&a]).as_bytes()).unwrap();
+        let generation = keys.generation();
+        assert!(keys.still_current(0, generation));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(!keys.still_current(0, generation));
+    }
 }

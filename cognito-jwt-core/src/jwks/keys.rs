@@ -73,6 +73,14 @@ impl KeySet {
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
+
+    /// Whether every key of this set is still in `next`, as the same parsed
+    /// key (the parser reuses a key whose `kid`, `n` and `e` are unchanged).
+    pub(crate) fn all_kept_in(&self, next: &KeySet) -> bool {
+        self.keys
+            .iter()
+            .all(|key| next.keys.iter().any(|k| Arc::ptr_eq(k, key)))
+    }
 }
 
 #[derive(Deserialize)]
