@@ -657,11 +657,17 @@ impl CognitoJwtVerifier {
         let kid = prepared.header.kid()?;
         let (registered, json) = parsed.view()?;
         let pool = self.pool_for(&registered)?;
-        let key = self
-            .inner
-            .keys
-            .key(self.inner.pools[pool].source, &kid)
-            .await?;
+        let source = self.inner.pools[pool].source;
+        let key = match &prepared.header {
+            // The header named this key of this very source's set, which is
+            // not due for a refresh: `key` would find the same key.
+            Header::Known { source: s, key }
+                if *s == source && self.inner.keys.is_fresh(source) =>
+            {
+                Arc::clone(key)
+            }
+            _ => self.inner.keys.key(source, &kid).await?,
+        };
         let remembered = self.check::<T>(&prepared, registered, json, pool, &key, requirements)?;
         self.finish(token, remembered, parsed, generation)
     }

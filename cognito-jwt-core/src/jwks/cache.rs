@@ -152,8 +152,13 @@ impl KeyCache {
     /// [`key`](Self::key), which refreshes it). Two atomic loads and a
     /// clock read: no lookup, no shared reference count.
     pub(crate) fn still_current(&self, source: usize, generation: u64) -> bool {
-        self.generation.load(Ordering::Acquire) == generation
-            && self.now_ms() < self.sources[source].due_at_ms.load(Ordering::Acquire)
+        self.generation.load(Ordering::Acquire) == generation && self.is_fresh(source)
+    }
+
+    /// Whether `source` has a set that is not due for a refresh: a key
+    /// found in it needs no trip through [`key`](Self::key).
+    pub(crate) fn is_fresh(&self, source: usize) -> bool {
+        self.now_ms() < self.sources[source].due_at_ms.load(Ordering::Acquire)
     }
 
     /// Store a newly parsed set for `source`.
