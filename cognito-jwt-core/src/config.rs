@@ -6,30 +6,24 @@ use std::time::Duration;
 
 use crate::error::{ConfigError, quoted};
 
-/// Which kind of Cognito token a pool accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a Cognito token is: its `token_use` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum TokenUse {
-    /// ID tokens only (`token_use` = `id`, client id in `aud`).
+    /// An ID token (`token_use` = `id`, client id in `aud`).
     Id,
-    /// Access tokens only (`token_use` = `access`, client id in `client_id`).
+    /// An access token (`token_use` = `access`, client id in `client_id`).
     Access,
-    /// Either kind; each is checked by its own rules.
-    Any,
 }
 
 impl TokenUse {
-    /// `"id"`, `"access"` or `"any"`.
+    /// `"id"` or `"access"`, as in the claim.
     pub const fn as_str(self) -> &'static str {
         match self {
             TokenUse::Id => "id",
             TokenUse::Access => "access",
-            TokenUse::Any => "any",
         }
-    }
-
-    pub(crate) fn accepts(self, actual: TokenUse) -> bool {
-        self == TokenUse::Any || self == actual
     }
 }
 
@@ -39,15 +33,81 @@ impl fmt::Display for TokenUse {
     }
 }
 
-impl FromStr for TokenUse {
+/// Which kinds of Cognito token a pool accepts. A [`TokenUse`] converts
+/// into the setting that accepts only that kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AcceptedTokenUse {
+    /// ID tokens only.
+    Id,
+    /// Access tokens only.
+    Access,
+    /// Either kind; each is checked by its own rules.
+    Any,
+}
+
+impl AcceptedTokenUse {
+    /// `"id"`, `"access"` or `"any"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AcceptedTokenUse::Id => "id",
+            AcceptedTokenUse::Access => "access",
+            AcceptedTokenUse::Any => "any",
+        }
+    }
+
+    /// Whether a token of kind `actual` is accepted.
+    pub fn accepts(self, actual: TokenUse) -> bool {
+        matches!(
+            (self, actual),
+            (AcceptedTokenUse::Any, _)
+                | (AcceptedTokenUse::Id, TokenUse::Id)
+                | (AcceptedTokenUse::Access, TokenUse::Access)
+        )
+    }
+
+    /// "an id token", "an access token" or "an id or access token".
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            AcceptedTokenUse::Id => "an id token",
+            AcceptedTokenUse::Access => "an access token",
+            AcceptedTokenUse::Any => "an id or access token",
+        }
+    }
+
+    /// The token to send instead, for messages.
+    pub(crate) fn token_name(self) -> &'static str {
+        match self {
+            AcceptedTokenUse::Id => "ID",
+            _ => "access",
+        }
+    }
+}
+
+impl From<TokenUse> for AcceptedTokenUse {
+    fn from(token_use: TokenUse) -> Self {
+        match token_use {
+            TokenUse::Id => AcceptedTokenUse::Id,
+            TokenUse::Access => AcceptedTokenUse::Access,
+        }
+    }
+}
+
+impl fmt::Display for AcceptedTokenUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AcceptedTokenUse {
     type Err = ConfigError;
 
     /// Parses `id`, `access` or `any` (case-insensitive).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "id" => Ok(TokenUse::Id),
-            "access" => Ok(TokenUse::Access),
-            "any" => Ok(TokenUse::Any),
+            "id" => Ok(AcceptedTokenUse::Id),
+            "access" => Ok(AcceptedTokenUse::Access),
+            "any" => Ok(AcceptedTokenUse::Any),
             _ => Err(ConfigError::invalid(
                 "token_use",
                 format!(
@@ -79,7 +139,7 @@ impl FromStr for TokenUse {
 pub struct UserPool {
     pub(crate) pool_id: String,
     pub(crate) client_ids: Vec<String>,
-    pub(crate) token_use: Option<TokenUse>,
+    pub(crate) token_use: Option<AcceptedTokenUse>,
     pub(crate) jwks_uri: Option<String>,
     pub(crate) issuer: Option<String>,
     pub(crate) updated_issuer: bool,
@@ -122,10 +182,10 @@ impl UserPool {
     }
 
     /// Which tokens to accept: [`TokenUse::Id`], [`TokenUse::Access`], or
-    /// explicitly [`TokenUse::Any`]. Required.
+    /// explicitly [`AcceptedTokenUse::Any`]. Required: there is no default.
     #[must_use]
-    pub fn token_use(mut self, token_use: TokenUse) -> Self {
-        self.token_use = Some(token_use);
+    pub fn token_use(mut self, token_use: impl Into<AcceptedTokenUse>) -> Self {
+        self.token_use = Some(token_use.into());
         self
     }
 
@@ -177,7 +237,7 @@ impl UserPool {
 pub(crate) struct ResolvedPool {
     pub(crate) pool_id: String,
     pub(crate) client_ids: Vec<String>,
-    pub(crate) token_use: TokenUse,
+    pub(crate) token_use: AcceptedTokenUse,
     pub(crate) issuers: Vec<String>,
     pub(crate) jwks_uri: String,
 }
@@ -263,7 +323,8 @@ impl UserPool {
         }
         let token_use = self.token_use.ok_or_else(|| ConfigError::Missing {
             name: field("token_use"),
-            expected: "TokenUse::Id, TokenUse::Access, or explicitly TokenUse::Any".to_owned(),
+            expected: "TokenUse::Id, TokenUse::Access, or explicitly AcceptedTokenUse::Any"
+                .to_owned(),
             hint: String::new(),
         })?;
         let issuers = if let Some(issuer) = &self.issuer {
@@ -318,7 +379,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "COGNITO_CLIENT_ID",
         "required: app client id(s), comma-separated",
     ),
-    ("COGNITO_TOKEN_USE", "optional: id, access (default) or any"),
+    ("COGNITO_TOKEN_USE", "required: access, id or any"),
     (
         "COGNITO_JWKS_URI",
         "optional: key set URL override (emulators)",
@@ -331,6 +392,35 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 
 /// Reads configuration from any variable source; `std::env::var` in
 /// production, a map in tests.
+impl UserPool {
+    /// Read one pool from the environment: `COGNITO_USER_POOL_ID`,
+    /// `COGNITO_CLIENT_ID` (comma-separated), `COGNITO_TOKEN_USE` (`access`,
+    /// `id` or `any`; required, like [`UserPool::token_use`]), and
+    /// optionally `COGNITO_JWKS_URI` and `COGNITO_ISSUER` (see [`ENV_VARS`]).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the variable that is missing or wrong, with
+    /// "did you mean …" when a similarly named variable is set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let names: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .collect();
+        pool_from_vars(&|name| std::env::var(name).ok(), &names)
+    }
+}
+
+impl crate::CognitoJwtVerifier {
+    /// Build a verifier for one pool read from the environment, with every
+    /// other setting at its default; see [`UserPool::from_env`].
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the variable that is missing or wrong, with
+    /// "did you mean …" when a similarly named variable is set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::builder().user_pool(UserPool::from_env()?).build()
+    }
+}
+
 pub(crate) fn pool_from_vars(
     get: &dyn Fn(&str) -> Option<String>,
     all_names: &[String],
@@ -374,18 +464,19 @@ pub(crate) fn pool_from_vars(
             "it has an empty entry; expected comma-separated app client ids",
         ));
     }
-    let token_use = match optional("COGNITO_TOKEN_USE") {
-        None => TokenUse::Access,
-        Some(v) => v.parse().map_err(|_| {
-            ConfigError::invalid(
-                "COGNITO_TOKEN_USE",
-                format!(
-                    "{} is not a token use; expected id, access or any",
-                    quoted(&v)
-                ),
-            )
-        })?,
-    };
+    let token_use = required(
+        "COGNITO_TOKEN_USE",
+        "the tokens to accept: access, id or any",
+    )?;
+    let token_use: AcceptedTokenUse = token_use.parse().map_err(|_| {
+        ConfigError::invalid(
+            "COGNITO_TOKEN_USE",
+            format!(
+                "{} is not a token use; expected access, id or any",
+                quoted(&token_use)
+            ),
+        )
+    })?;
     let mut pool = UserPool::new(pool_id)
         .client_ids(client_ids)
         .token_use(token_use);
@@ -467,11 +558,15 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// Load from `vars`, with `COGNITO_TOKEN_USE=access` unless given.
     fn load(vars: &[(&str, &str)]) -> Result<UserPool, ConfigError> {
-        let map: HashMap<String, String> = vars
+        let mut map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
+        if !vars.iter().any(|(k, _)| k.contains("TOKEN")) {
+            map.insert("COGNITO_TOKEN_USE".to_owned(), "access".to_owned());
+        }
         let names: Vec<String> = map.keys().cloned().collect();
         pool_from_vars(&|n| map.get(n).cloned(), &names)
     }
@@ -488,6 +583,22 @@ mod tests {
             let text = err.to_string();
             assert!(text.contains(&format!("did you mean {wrong}?")), "{text}");
         }
+    }
+
+    #[test]
+    fn the_token_use_has_no_default() {
+        let pool = [
+            ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+            ("COGNITO_CLIENT_ID", "c"),
+        ];
+        let err = load(&[pool[0], pool[1], ("COGNITO_TOKENUSE", "id")]).unwrap_err();
+        assert_eq!(err.name(), Some("COGNITO_TOKEN_USE"));
+        assert!(
+            err.to_string().contains("did you mean COGNITO_TOKENUSE?"),
+            "{err}"
+        );
+        let set = load(&[pool[0], pool[1], ("COGNITO_TOKEN_USE", "Any")]).unwrap();
+        assert_eq!(set.token_use, Some(AcceptedTokenUse::Any));
     }
 
     #[test]
@@ -525,7 +636,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(pool.client_ids, ["a", "b"]);
-        assert_eq!(pool.token_use, Some(TokenUse::Id));
+        assert_eq!(pool.token_use, Some(AcceptedTokenUse::Id));
         let resolved = pool.resolve(0).unwrap();
         assert_eq!(resolved.issuers, ["http://127.0.0.1:9229/local_abc12345"]);
     }
@@ -608,7 +719,7 @@ mod tests {
     fn issuers_are_derived() {
         let pool = UserPool::new("eu-west-1_abc")
             .client_id("c")
-            .token_use(TokenUse::Any)
+            .token_use(AcceptedTokenUse::Any)
             .accept_updated_issuer(true)
             .replica_region("eu-central-1")
             .resolve(0)

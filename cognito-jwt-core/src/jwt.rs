@@ -15,7 +15,7 @@ use crate::jwks::MAX_KID_LEN;
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
 
 /// The largest RSA signature (8192-bit modulus).
-pub(crate) const MAX_SIGNATURE_LEN: usize = 1024;
+const MAX_SIGNATURE_LEN: usize = 1024;
 
 /// A compact JWS split into its segments.
 pub(crate) struct Parts<'a> {
@@ -72,8 +72,32 @@ fn not_base64url(what: &str) -> Error {
     )
 }
 
-/// Decode the header (only for tokens whose header segment is not one a
-/// cached key already names, see `KeySet::by_header`).
+/// A token taken apart before the key lookup: segments split and decoded,
+/// header checked, signature decoded (or why it cannot be checked).
+pub(crate) struct Decoded<'t> {
+    pub(crate) parts: Parts<'t>,
+    pub(crate) kid: String,
+    /// The payload's JSON text.
+    pub(crate) json: String,
+    pub(crate) signature: Result<Vec<u8>, SignatureProblem>,
+}
+
+impl<'t> Decoded<'t> {
+    pub(crate) fn new(token: &'t str) -> Result<Self, Error> {
+        let parts = split(token)?;
+        let kid = check_header(&decode_header(parts.header)?)?.into_owned();
+        let json = decode_payload(parts.payload)?;
+        let signature = decode_signature(parts.signature)?;
+        Ok(Self {
+            parts,
+            kid,
+            json,
+            signature,
+        })
+    }
+}
+
+/// Decode the header segment.
 pub(crate) fn decode_header(segment: &str) -> Result<Vec<u8>, Error> {
     BASE64URL
         .decode_to_vec(segment)
@@ -108,13 +132,10 @@ impl SignatureProblem {
     }
 }
 
-/// Decode the signature into `buf`, returning the used prefix. Characters
-/// outside base64url are refused at once (like any other segment's); an
-/// empty or over-long signature is reported later, by the signature check.
-pub(crate) fn decode_signature<'b>(
-    segment: &str,
-    buf: &'b mut [u8; MAX_SIGNATURE_LEN],
-) -> Result<Result<&'b [u8], SignatureProblem>, Error> {
+/// Decode the signature. Characters outside base64url are refused at once
+/// (like any other segment's); an empty or over-long signature is reported
+/// later, by the signature check.
+pub(crate) fn decode_signature(segment: &str) -> Result<Result<Vec<u8>, SignatureProblem>, Error> {
     let segment = segment.as_bytes();
     if segment.is_empty() {
         return Ok(Err(SignatureProblem::Empty));
@@ -126,8 +147,8 @@ pub(crate) fn decode_signature<'b>(
         return Ok(Err(SignatureProblem::TooLong));
     }
     BASE64URL
-        .decode(segment, base64_simd::Out::from_slice(buf.as_mut_slice()))
-        .map(|s| Ok(&*s))
+        .decode_to_vec(segment)
+        .map(Ok)
         .map_err(|_| not_base64url("signature"))
 }
 
@@ -391,22 +412,15 @@ mod tests {
         assert!(decode_payload("eR").is_err());
         // Invalid UTF-8 (0xff) in the payload.
         assert!(decode_payload("_w").is_err());
-        let mut sig = [0u8; MAX_SIGNATURE_LEN];
-        assert_eq!(
-            decode_signature("", &mut sig).unwrap(),
-            Err(SignatureProblem::Empty)
-        );
+        assert_eq!(decode_signature("").unwrap(), Err(SignatureProblem::Empty));
         let long = "A".repeat(1400);
         assert_eq!(
-            decode_signature(&long, &mut sig).unwrap(),
+            decode_signature(&long).unwrap(),
             Err(SignatureProblem::TooLong)
         );
-        assert!(decode_signature(&format!("{long}*"), &mut sig).is_err());
-        assert!(decode_signature("AA*A", &mut sig).is_err());
-        assert_eq!(
-            decode_signature("AQID", &mut sig).unwrap(),
-            Ok(&[1u8, 2, 3][..])
-        );
+        assert!(decode_signature(&format!("{long}*")).is_err());
+        assert!(decode_signature("AA*A").is_err());
+        assert_eq!(decode_signature("AQID").unwrap(), Ok(vec![1u8, 2, 3]));
         assert_eq!(decode_header("eyJ9").unwrap(), b"{\"}");
     }
 }

@@ -36,7 +36,7 @@
 //!     .build()?; // or CognitoJwtVerifier::from_env()?
 //!
 //! match verifier.verify::<AccessTokenClaims>(token).await {
-//!     Ok(claims) => println!("{} may proceed", claims.sub()),
+//!     Ok(claims) => println!("{} may proceed", claims.sub),
 //!     Err(e) if e.kind() == ErrorKind::Expired => println!("ask the client to refresh"),
 //!     Err(e) => println!("refused: {e}"),
 //! }
@@ -49,22 +49,28 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod builder;
 mod claims;
 mod config;
 mod error;
 pub mod http;
 mod jwks;
 mod jwt;
+mod requirements;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token_cache;
+mod token_claims;
 mod verifier;
 
+pub use builder::CognitoJwtVerifierBuilder;
 pub use claims::{AccessTokenClaims, ClaimsView, IdTokenClaims};
-pub use config::{ENV_VARS, TokenUse, UserPool};
+pub use config::{AcceptedTokenUse, ENV_VARS, TokenUse, UserPool};
 pub use error::{ConfigError, Error, ErrorKind, HttpClass};
 #[cfg(feature = "reqwest")]
 pub use jwks::ReqwestFetcher;
 pub use jwks::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
 pub use jwt::MAX_TOKEN_LEN;
-pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder, Requirements, TokenClaims};
+pub use requirements::Requirements;
+pub use token_claims::TokenClaims;
+pub use verifier::CognitoJwtVerifier;

@@ -29,9 +29,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use crate::config::{TokenUse, UserPool};
+use crate::config::{AcceptedTokenUse, UserPool};
 use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
-use crate::verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};
+use crate::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};
 
 /// An RSA signing key with a `kid`.
 pub struct TestKey {
@@ -295,7 +295,7 @@ impl TestIssuer {
 
     /// A `UserPool` matching this issuer (issuer override set when the
     /// issuer is not the AWS one).
-    pub fn user_pool(&self, client_id: &str, token_use: TokenUse) -> UserPool {
+    pub fn user_pool(&self, client_id: &str, token_use: impl Into<AcceptedTokenUse>) -> UserPool {
         let pool = UserPool::new(&self.pool_id)
             .client_id(client_id)
             .token_use(token_use);
@@ -310,7 +310,7 @@ impl TestIssuer {
     pub fn verifier_builder(
         &self,
         client_id: &str,
-        token_use: TokenUse,
+        token_use: impl Into<AcceptedTokenUse>,
     ) -> CognitoJwtVerifierBuilder {
         CognitoJwtVerifier::builder()
             .user_pool(self.user_pool(client_id, token_use))
@@ -348,7 +348,11 @@ impl TestIssuer {
     /// let token = issuer.access_token("my-client").sign();
     /// assert!(admins_only.verify_sync::<serde_json::Value>(&token).is_err());
     /// ```
-    pub fn verifier(&self, client_id: &str, token_use: TokenUse) -> CognitoJwtVerifier {
+    pub fn verifier(
+        &self,
+        client_id: &str,
+        token_use: impl Into<AcceptedTokenUse>,
+    ) -> CognitoJwtVerifier {
         self.verifier_from(self.verifier_builder(client_id, token_use))
     }
 

@@ -6,61 +6,24 @@ use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::claims::Registered;
+use crate::claims::Payload;
 use crate::config::TokenUse;
-use crate::error::{Error, ErrorKind};
-use crate::verifier::TokenClaims;
 
 /// What a verified token left behind.
 pub(crate) struct CachedToken {
-    pub(crate) registered: Registered<'static>,
-    pub(crate) payload: Box<[u8]>,
+    /// Its claims, as the verifier parsed them.
+    pub(crate) payload: Payload<'static>,
+    /// Its payload JSON.
+    pub(crate) json: Box<str>,
     pub(crate) token_use: TokenUse,
     pub(crate) source: usize,
     /// The key-set generation read before the token's key was looked up.
     pub(crate) generation: u64,
     /// Seconds since the epoch until which a hit may be served (`exp + leeway`).
     pub(crate) valid_until: u64,
-    typed: Box<dyn Any + Send + Sync>,
-}
-
-impl CachedToken {
-    pub(crate) fn new<T: TokenClaims>(
-        registered: Registered<'static>,
-        payload: Box<[u8]>,
-        token_use: TokenUse,
-        source: usize,
-        generation: u64,
-        valid_until: u64,
-        claims: T,
-    ) -> Self {
-        Self {
-            registered,
-            payload,
-            token_use,
-            source,
-            generation,
-            valid_until,
-            typed: Box::new(claims),
-        }
-    }
-
-    /// The claims as `T`: a clone when the token was first verified as `T`,
-    /// otherwise deserialized again from the verified payload.
-    pub(crate) fn claims<T: TokenClaims>(&self) -> Result<T, Error> {
-        if let Some(claims) = self.typed.downcast_ref::<T>() {
-            return Ok(claims.clone());
-        }
-        serde_json::from_slice(&self.payload).map_err(|e| {
-            Error::new(
-                ErrorKind::Malformed,
-                format!(
-                    "the claims do not fit the requested type: {}",
-                    crate::claims::json_problem(&e)
-                ),
-            )
-        })
-    }
+    /// The claims as the type first asked for; other types are built again
+    /// from `payload`.
+    pub(crate) typed: Box<dyn Any + Send + Sync>,
 }
 
 /// Hashes only the last 32 bytes of each write: for a token, part of its

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::sign_parts;
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ErrorKind, HttpClass,
@@ -26,7 +27,7 @@ fn now() -> i64 {
 
 /// A verifier for [`POOL`] with extra builder settings and its keys cached.
 fn custom(
-    token_use: TokenUse,
+    token_use: impl Into<AcceptedTokenUse>,
     configure: impl FnOnce(CognitoJwtVerifierBuilder) -> CognitoJwtVerifierBuilder,
 ) -> CognitoJwtVerifier {
     let verifier = configure(CognitoJwtVerifier::builder().user_pool(common::pool(token_use)))
@@ -627,7 +628,7 @@ fn the_custom_check_sees_verified_claims_and_can_refuse() {
     let calls = Arc::new(AtomicUsize::new(0));
     let verifier = {
         let (revoked, seen, calls) = (revoked.clone(), seen.clone(), calls.clone());
-        custom(TokenUse::Any, move |b| {
+        custom(AcceptedTokenUse::Any, move |b| {
             b.custom_check(move |view| {
                 calls.fetch_add(1, Ordering::SeqCst);
                 let tenant: Value = view
@@ -749,7 +750,7 @@ fn group_requirements_run_before_the_custom_check() {
 fn the_token_cache_still_runs_requirements_and_the_custom_check_on_every_hit() {
     let revoked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let deny = revoked.clone();
-    let verifier = custom(TokenUse::Any, move |b| {
+    let verifier = custom(AcceptedTokenUse::Any, move |b| {
         b.token_cache(100).custom_check(move |view| {
             if view
                 .origin_jti()
@@ -802,7 +803,7 @@ fn the_custom_check_sees_the_verified_client_of_an_id_token() {
             record
                 .lock()
                 .unwrap()
-                .push(view.client_id().map(str::to_owned));
+                .push(Some(view.client_id().to_owned()));
             Ok(())
         })
     });
@@ -818,7 +819,9 @@ fn the_custom_check_sees_the_verified_client_of_an_id_token() {
 #[test]
 
 fn id_tokens_never_satisfy_scope_requirements() {
-    let verifier = custom(TokenUse::Any, |b| b.require_any_scope("orders/admin"));
+    let verifier = custom(AcceptedTokenUse::Any, |b| {
+        b.require_any_scope("orders/admin")
+    });
     // An ID token with a claim named scope, e.g. added by a trigger.
     let token = POOL.id_token(CLIENT).claim("scope", "orders/admin").sign();
     rejected(

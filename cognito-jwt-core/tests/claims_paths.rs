@@ -5,6 +5,7 @@
 
 use std::sync::LazyLock;
 
+use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::{TestIssuer, sign_parts};
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, ErrorKind, IdTokenClaims, TokenUse};
 use serde_json::Value;
@@ -13,7 +14,7 @@ const CLIENT: &str = "paths-client";
 
 static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| TestIssuer::new("eu-west-1_PathPool1"));
 static VERIFIER: LazyLock<CognitoJwtVerifier> =
-    LazyLock::new(|| ISSUER.verifier(CLIENT, TokenUse::Any));
+    LazyLock::new(|| ISSUER.verifier(CLIENT, AcceptedTokenUse::Any));
 
 fn now() -> u64 {
     std::time::SystemTime::now()

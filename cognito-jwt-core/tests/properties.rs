@@ -5,9 +5,10 @@
 
 use std::sync::LazyLock;
 
+use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::http::{TokenSource, bearer_token};
 use cognito_jwt_core::testing::TestIssuer;
-use cognito_jwt_core::{CognitoJwtVerifier, ErrorKind, TokenUse};
+use cognito_jwt_core::{CognitoJwtVerifier, ErrorKind};
 use proptest::prelude::*;
 
 const CLIENT: &str = "prop-client";
@@ -19,7 +20,7 @@ struct Fixture {
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let issuer = TestIssuer::new("eu-west-1_PropPool1");
-    let verifier = issuer.verifier(CLIENT, TokenUse::Any);
+    let verifier = issuer.verifier(CLIENT, AcceptedTokenUse::Any);
     let tokens = vec![
         issuer.access_token(CLIENT).group("admins").sign(),
         issuer.id_token(CLIENT).sign(),

@@ -4,6 +4,7 @@
 
 mod common;
 
+use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::{TestIssuer, TestKey, sign_parts};
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, ErrorKind, IdTokenClaims, TokenClaims, TokenUse,
@@ -81,33 +82,27 @@ fn real_cognito_id_token_with_every_documented_claim() {
     let token = builder.sign();
 
     let claims: IdTokenClaims = verifier(TokenUse::Id).verify_sync(&token).unwrap();
-    assert_eq!(claims.sub(), "aaaaaaaa-bbbb-cccc-dddd-planted00001");
-    assert_eq!(claims.iss(), POOL.issuer());
-    assert_eq!(claims.aud(), CLIENT);
-    assert_eq!(claims.token_use(), "id");
-    assert_eq!(claims.auth_time(), Some(u64::try_from(now - 60).unwrap()));
-    assert_eq!(claims.iat(), Some(u64::try_from(now - 5).unwrap()));
-    assert_eq!(claims.username(), Some("Google_110123456789"));
-    assert_eq!(claims.email(), Some("planted.user@example.com"));
-    assert_eq!(claims.email_verified(), Some(true));
-    assert_eq!(claims.phone_number(), Some("+15555550100"));
-    assert_eq!(claims.phone_number_verified(), Some(false));
-    assert_eq!(claims.jti(), Some("jti-1"));
-    assert_eq!(claims.origin_jti(), Some("origin-1"));
-    assert_eq!(claims.event_id(), Some("event-1"));
-    assert_eq!(claims.at_hash(), Some("x3RZa1c6qNvzmZVvN7AbCw"));
-    assert_eq!(claims.nonce(), Some("n-0S6_WzA2Mj"));
-    assert_eq!(
-        claims.groups().collect::<Vec<_>>(),
-        ["admins", "eu-west-1_AbC123xyz_Google"]
-    );
+    assert_eq!(claims.sub, "aaaaaaaa-bbbb-cccc-dddd-planted00001");
+    assert_eq!(claims.iss, POOL.issuer());
+    assert_eq!(claims.aud, CLIENT);
+    assert_eq!(claims.token_use.as_str(), "id");
+    assert_eq!(claims.auth_time, Some(u64::try_from(now - 60).unwrap()));
+    assert_eq!(claims.iat, Some(u64::try_from(now - 5).unwrap()));
+    assert_eq!(claims.username.as_deref(), Some("Google_110123456789"));
+    assert_eq!(claims.email.as_deref(), Some("planted.user@example.com"));
+    assert_eq!(claims.email_verified, Some(true));
+    assert_eq!(claims.phone_number.as_deref(), Some("+15555550100"));
+    assert_eq!(claims.phone_number_verified, Some(false));
+    assert_eq!(claims.jti.as_deref(), Some("jti-1"));
+    assert_eq!(claims.origin_jti.as_deref(), Some("origin-1"));
+    assert_eq!(claims.event_id.as_deref(), Some("event-1"));
+    assert_eq!(claims.at_hash.as_deref(), Some("x3RZa1c6qNvzmZVvN7AbCw"));
+    assert_eq!(claims.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
+    assert_eq!(claims.groups, ["admins", "eu-west-1_AbC123xyz_Google"]);
     assert!(claims.in_group("admins") && !claims.in_group("Admins"));
+    assert_eq!(claims.roles, ["arn:aws:iam::111122223333:role/admins"]);
     assert_eq!(
-        claims.roles().collect::<Vec<_>>(),
-        ["arn:aws:iam::111122223333:role/admins"]
-    );
-    assert_eq!(
-        claims.preferred_role(),
+        claims.preferred_role.as_deref(),
         Some("arn:aws:iam::111122223333:role/admins")
     );
     assert_eq!(claims.custom_attribute("tenant").as_deref(), Some("acme"));
@@ -191,7 +186,7 @@ async fn moto_tokens_verify_with_keys_from_the_moto_url() {
         .user_pool(
             UserPool::new(pool_id)
                 .client_id(CLIENT)
-                .token_use(TokenUse::Any)
+                .token_use(AcceptedTokenUse::Any)
                 .jwks_uri(format!("{}{jwks_path}", server.uri())),
         )
         .build()
@@ -206,12 +201,12 @@ async fn moto_tokens_verify_with_keys_from_the_moto_url() {
         .claim("phone_number_verified", "false")
         .sign();
     let claims: IdTokenClaims = verifier.verify(&id).await.unwrap();
-    assert_eq!(claims.email_verified(), Some(true));
-    assert_eq!(claims.phone_number_verified(), Some(false));
+    assert_eq!(claims.email_verified, Some(true));
+    assert_eq!(claims.phone_number_verified, Some(false));
 
     let access = moto.access_token(CLIENT).header("typ", "JWT").sign();
     let claims: AccessTokenClaims = verifier.verify(&access).await.unwrap();
-    assert_eq!(claims.client_id(), CLIENT);
+    assert_eq!(claims.client_id, CLIENT);
     server.verify().await;
 }
 
@@ -226,7 +221,7 @@ fn email_verified_accepts_only_booleans_and_their_string_forms() {
     ] {
         let token = POOL.id_token(CLIENT).claim("email_verified", value).sign();
         let claims: IdTokenClaims = verifier.verify_sync(&token).unwrap();
-        assert_eq!(claims.email_verified(), Some(expected));
+        assert_eq!(claims.email_verified, Some(expected));
     }
     for value in [json!("yes"), json!(1), json!("TRUE")] {
         let token = POOL.id_token(CLIENT).claim("email_verified", value).sign();
@@ -256,7 +251,7 @@ async fn cognito_local_tokens_verify_with_the_issuer_override() {
         .user_pool(
             UserPool::new(pool_id)
                 .client_id(CLIENT)
-                .token_use(TokenUse::Any)
+                .token_use(AcceptedTokenUse::Any)
                 .issuer(&issuer_url),
         )
         .build()
@@ -271,10 +266,10 @@ async fn cognito_local_tokens_verify_with_the_issuer_override() {
         .header("typ", "JWT")
         .sign();
     let claims: AccessTokenClaims = verifier.verify(&access).await.unwrap();
-    assert_eq!(claims.iss(), issuer_url);
+    assert_eq!(claims.iss, issuer_url);
     let id = cognito_local.id_token(CLIENT).header("typ", "JWT").sign();
     let claims: IdTokenClaims = verifier.verify(&id).await.unwrap();
-    assert_eq!(claims.aud(), CLIENT);
+    assert_eq!(claims.aud, CLIENT);
 
     // With the override, the AWS issuer for the same pool is not accepted.
     let aws_issuer = format!("https://cognito-idp.local.amazonaws.com/{pool_id}");
@@ -315,7 +310,7 @@ async fn cognito_local_tokens_verify_with_the_issuer_override() {
 
 #[test]
 fn a_refresh_token_with_a_kid_is_still_refused_for_its_missing_token_use() {
-    let verifier = verifier(TokenUse::Any);
+    let verifier = verifier(AcceptedTokenUse::Any);
     let token = POOL.access_token(CLIENT).without("token_use").sign();
     rejected(
         verifier.verify_sync::<Value>(&token),
@@ -361,11 +356,11 @@ fn access_token_scopes_groups_username_and_v2_trigger_claims() {
         ]
     );
     assert!(claims.has_scope("orders/read") && !claims.has_scope("orders"));
-    assert_eq!(claims.groups().collect::<Vec<_>>(), ["admins", "ops"]);
+    assert_eq!(claims.groups, ["admins", "ops"]);
     assert!(claims.in_group("ops"));
-    assert_eq!(claims.username(), Some("jdoe"));
+    assert_eq!(claims.username.as_deref(), Some("jdoe"));
     assert!(!claims.is_machine_to_machine());
-    assert_eq!(claims.version(), Some(2));
+    assert_eq!(claims.version, Some(2));
     assert_eq!(
         claims
             .claim::<serde_json::Value>("tenant")
@@ -377,7 +372,7 @@ fn access_token_scopes_groups_username_and_v2_trigger_claims() {
         claims.claim::<serde_json::Value>("feature_flags").unwrap(),
         Some(json!(["beta"]))
     );
-    assert!(claims.origin_jti().is_some() && claims.event_id().is_some());
+    assert!(claims.origin_jti.as_deref().is_some() && claims.event_id.as_deref().is_some());
 }
 
 #[test]
@@ -402,11 +397,11 @@ fn machine_to_machine_access_token() {
     }
 
     let claims: AccessTokenClaims = verifier.verify_sync(&token).unwrap();
-    assert_eq!(claims.sub(), CLIENT);
+    assert_eq!(claims.sub, CLIENT);
     assert!(claims.is_machine_to_machine());
-    assert!(claims.groups().len() == 0);
-    assert_eq!(claims.origin_jti(), None);
-    assert_eq!(claims.event_id(), None);
+    assert!(claims.groups.iter().map(String::as_str).len() == 0);
+    assert_eq!(claims.origin_jti.as_deref(), None);
+    assert_eq!(claims.event_id.as_deref(), None);
     assert!(claims.has_scope("orders/read") && claims.has_scope("orders/write"));
 
     let read_only = POOL.m2m_access_token(CLIENT, "orders/read").sign();
@@ -429,7 +424,7 @@ fn kids_with_base64_punctuation_are_matched_exactly() {
         .header("kid", key.kid())
         .sign_with(&key);
     let claims: AccessTokenClaims = verifier.verify_sync(&token).unwrap();
-    assert_eq!(claims.client_id(), CLIENT);
+    assert_eq!(claims.client_id, CLIENT);
 
     // Lookup is by exact bytes: the base64url spelling of the same kid, or
     // the kid without its padding, names no key.
@@ -476,7 +471,7 @@ fn updated_issuer_host_only_when_enabled() {
         &POOL.jwks_json(),
     );
     let claims: AccessTokenClaims = on.verify_sync(&token).unwrap();
-    assert_eq!(claims.iss(), updated);
+    assert_eq!(claims.iss, updated);
     // The original host keeps working.
     let original = POOL.access_token(CLIENT).sign();
     on.verify_sync::<AccessTokenClaims>(&original).unwrap();
@@ -502,7 +497,7 @@ fn replica_region_issuer_only_for_configured_replicas() {
         &POOL.jwks_json(),
     );
     let claims: AccessTokenClaims = with_replica.verify_sync(&token).unwrap();
-    assert_eq!(claims.iss(), replica);
+    assert_eq!(claims.iss, replica);
 
     let unconfigured = issuer_variant_token(&format!(
         "https://cognito-idp.us-east-1.amazonaws.com/{}",
@@ -518,7 +513,7 @@ fn replica_region_issuer_only_for_configured_replicas() {
 
 #[test]
 fn token_use_any_checks_each_kind_by_its_own_client_claim() {
-    let any = verifier(TokenUse::Any);
+    let any = verifier(AcceptedTokenUse::Any);
     let id = POOL.id_token(CLIENT).sign();
     let access = POOL.access_token(CLIENT).sign();
     assert_eq!(
@@ -569,7 +564,7 @@ fn token_use_any_checks_each_kind_by_its_own_client_claim() {
 
 #[test]
 fn the_claims_type_decides_the_token_use_whatever_the_pool_accepts() {
-    let any = verifier(TokenUse::Any);
+    let any = verifier(AcceptedTokenUse::Any);
     let access = POOL.access_token(CLIENT).sign();
     let id = POOL.id_token(CLIENT).sign();
     rejected(

@@ -62,15 +62,6 @@ impl std::fmt::Debug for KeyCache {
     }
 }
 
-/// What a lookup found.
-pub(crate) enum Lookup {
-    Found(Arc<RsaKey>),
-    /// The set is cached but has no such kid.
-    UnknownKid,
-    /// Nothing is cached for this URL.
-    NotCached,
-}
-
 impl KeyCache {
     pub(crate) fn new(
         urls: Vec<String>,
@@ -120,23 +111,24 @@ impl KeyCache {
         self.now_ms() >= source.next_attempt_ms.load(Ordering::Acquire)
     }
 
-    /// Synchronous lookup: never fetches.
-    pub(crate) fn lookup(&self, source: usize, kid: &str) -> Lookup {
-        match self.sets.get(&source) {
-            None => Lookup::NotCached,
-            Some(set) => match set.get(kid) {
-                Some(key) => Lookup::Found(Arc::clone(key)),
-                None => Lookup::UnknownKid,
-            },
-        }
-    }
-
-    /// The cached key whose usual header segment `segment` is, in any set:
-    /// the header is then known to be valid without decoding it.
-    pub(crate) fn known_header(&self, segment: &str) -> Option<(usize, Arc<RsaKey>)> {
-        (0..self.sources.len()).find_map(|source| {
-            let set = self.sets.get(&source)?;
-            set.by_header(segment).map(|key| (source, Arc::clone(key)))
+    /// The key for `kid` in the cached set; never fetches.
+    pub(crate) fn cached_key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
+        let Some(set) = self.sets.get(&index) else {
+            return Err(Error::new(
+                ErrorKind::JwksNotCached,
+                format!(
+                    "the key set at {} is not cached yet; call hydrate() at start-up or \
+                     use verify()",
+                    self.sources[index].url
+                ),
+            ));
+        };
+        set.get(kid).cloned().ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownKid,
+                "the token's kid is not in the cached key set; the token was signed by \
+                 another pool or by a key newer than the cache (use verify() to refetch)",
+            )
         })
     }
 
@@ -155,9 +147,8 @@ impl KeyCache {
         self.generation.load(Ordering::Acquire) == generation && self.is_fresh(source)
     }
 
-    /// Whether `source` has a set that is not due for a refresh: a key
-    /// found in it needs no trip through [`key`](Self::key).
-    pub(crate) fn is_fresh(&self, source: usize) -> bool {
+    /// Whether `source` has a set that is not due for a refresh.
+    fn is_fresh(&self, source: usize) -> bool {
         self.now_ms() < self.sources[source].due_at_ms.load(Ordering::Acquire)
     }
 

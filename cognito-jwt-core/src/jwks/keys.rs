@@ -23,25 +23,14 @@ pub(crate) struct RsaKey {
     /// `n` and `e` as sent, to recognise the same key across refreshes.
     components: (Box<str>, Box<str>),
     pub(crate) key: ParsedPublicKey,
-    /// The base64url header segments of a token signed with this key in
-    /// the two usual forms (Cognito's `{"kid":…,"alg":"RS256"}` and the
-    /// sorted `{"alg":"RS256","kid":…}`): a token whose header segment is one
-    /// of these needs no header decoding or parsing.
-    headers: [Box<str>; 2],
 }
 
 impl RsaKey {
     fn new(kid: &str, n: &str, e: &str, key: ParsedPublicKey) -> Self {
-        let quoted = serde_json::to_string(kid).unwrap_or_default();
-        let segment = |json: String| URL_SAFE_NO_PAD.encode(json).into_boxed_str();
         Self {
             kid: kid.into(),
             components: (n.into(), e.into()),
             key,
-            headers: [
-                segment(format!(r#"{{"kid":{quoted},"alg":"RS256"}}"#)),
-                segment(format!(r#"{{"alg":"RS256","kid":{quoted}}}"#)),
-            ],
         }
     }
 
@@ -61,13 +50,6 @@ impl KeySet {
         self.keys
             .iter()
             .find(|k| k.kid.as_bytes() == kid.as_bytes())
-    }
-
-    /// The key whose usual header segment this is (see [`RsaKey`]).
-    pub(crate) fn by_header(&self, segment: &str) -> Option<&Arc<RsaKey>> {
-        self.keys
-            .iter()
-            .find(|k| k.headers.iter().any(|h| h.as_bytes() == segment.as_bytes()))
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -276,53 +258,5 @@ mod tests {
         ] {
             assert!(parse_key_set(body, None, "u").is_err());
         }
-    }
-
-    #[cfg(feature = "testing")]
-    #[test]
-    fn usual_header_segments_name_their_key_and_pass_the_header_check() {
-        let issuer = crate::testing::TestIssuer::new("eu-west-1_Hdr");
-        let set = parse_key_set(issuer.jwks_json().as_bytes(), None, "u").expect("key set");
-        let kid = issuer.key().kid().to_owned();
-        for json in [
-            format!(r#"{{"kid":"{kid}","alg":"RS256"}}"#),
-            format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#),
-        ] {
-            let segment = URL_SAFE_NO_PAD.encode(&json);
-            let key = set.by_header(&segment).expect("a usual header");
-            assert_eq!(&*key.kid, kid);
-            // The shortcut gives what the full check gives.
-            assert_eq!(
-                crate::jwt::check_header(json.as_bytes()).expect("valid"),
-                kid
-            );
-        }
-        for json in [
-            format!(r#"{{"kid":"{kid}","alg":"RS256","typ":"JWT"}}"#),
-            format!(r#"{{"kid":"{kid}","alg":"none"}}"#),
-            format!(r#"{{"kid":"{kid}x","alg":"RS256"}}"#),
-            format!(r#"{{ "kid":"{kid}","alg":"RS256"}}"#),
-        ] {
-            assert!(
-                set.by_header(&URL_SAFE_NO_PAD.encode(&json)).is_none(),
-                "{json}"
-            );
-        }
-    }
-
-    #[test]
-    fn header_segments_escape_the_kid_as_json_does() {
-        let key = ParsedPublicKey::new(
-            &RSA_PKCS1_2048_8192_SHA256,
-            rsa_public_key_der(&[0xc1; 256], &[1, 0, 1]),
-        )
-        .expect("a well-formed RSA-2048 public key");
-        let key = RsaKey::new("a\"b/c+d=", "n", "e", key);
-        let decoded = URL_SAFE_NO_PAD.decode(&*key.headers[0]).expect("base64url");
-        assert_eq!(decoded, br#"{"kid":"a\"b/c+d=","alg":"RS256"}"#);
-        assert_eq!(
-            crate::jwt::check_header(&decoded).expect("valid"),
-            "a\"b/c+d="
-        );
     }
 }

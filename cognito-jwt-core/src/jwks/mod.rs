@@ -4,7 +4,7 @@ mod cache;
 mod fetch;
 mod keys;
 
-pub(crate) use cache::{CacheSettings, KeyCache, Lookup};
+pub(crate) use cache::{CacheSettings, KeyCache};
 #[cfg(feature = "reqwest")]
 pub use fetch::ReqwestFetcher;
 pub use fetch::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};

@@ -6,8 +6,9 @@
 use std::fmt::Debug;
 use std::sync::LazyLock;
 
+use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::TestIssuer;
-use cognito_jwt_core::{CognitoJwtVerifier, Error, ErrorKind, TokenUse, UserPool};
+use cognito_jwt_core::{CognitoJwtVerifier, Error, ErrorKind, UserPool};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -23,7 +24,7 @@ pub(crate) static OTHER_POOL: LazyLock<TestIssuer> =
     LazyLock::new(|| TestIssuer::new("eu-west-1_Other9876"));
 
 /// A verifier for [`POOL`] with its key set cached.
-pub(crate) fn verifier(token_use: TokenUse) -> CognitoJwtVerifier {
+pub(crate) fn verifier(token_use: impl Into<AcceptedTokenUse>) -> CognitoJwtVerifier {
     POOL.verifier(CLIENT, token_use)
 }
 
@@ -76,7 +77,7 @@ pub(crate) struct NoFetch {
 }
 
 impl NoFetch {
-    pub(crate) async fn new(token_use: TokenUse) -> Self {
+    pub(crate) async fn new(token_use: impl Into<AcceptedTokenUse>) -> Self {
         let server = MockServer::start().await;
         Mock::given(any())
             .respond_with(ResponseTemplate::new(200).set_body_string(POOL.jwks_json()))
@@ -108,7 +109,7 @@ impl NoFetch {
 
 /// A `UserPool` for [`POOL`] with the given token use, for builders that
 /// need more than `TestIssuer::verifier` sets.
-pub(crate) fn pool(token_use: TokenUse) -> UserPool {
+pub(crate) fn pool(token_use: impl Into<AcceptedTokenUse>) -> UserPool {
     POOL.user_pool(CLIENT, token_use)
 }
 
