@@ -39,7 +39,7 @@
 //!
 //! /// Any signed-in user.
 //! async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
-//!     format!("{} groups", claims.groups().len())
+//!     format!("{} groups", claims.groups.iter().map(String::as_str).len())
 //! }
 //!
 //! /// Everyone; signed-in users see more. A bad token is still a 401.

@@ -276,7 +276,7 @@ async fn key_set_on_a_closed_port_answers_503() {
 
 async fn home(OptionalCognitoClaims(user): OptionalCognitoClaims<AccessTokenClaims>) -> String {
     match user {
-        Some(claims) => format!("signed in, expires {}", claims.exp()),
+        Some(claims) => format!("signed in, expires {}", claims.exp),
         None => "anonymous".to_owned(),
     }
 }

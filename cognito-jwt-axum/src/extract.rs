@@ -34,12 +34,12 @@ use crate::settings::{Settings, Verified};
 /// use cognito_jwt_core::AccessTokenClaims;
 ///
 /// async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> String {
-///     format!("hello {}", claims.sub())
+///     format!("hello {}", claims.sub)
 /// }
 ///
 /// async fn home(user: Option<CognitoClaims<AccessTokenClaims>>) -> String {
 ///     match user {
-///         Some(claims) => format!("your feed, {}", claims.sub()),
+///         Some(claims) => format!("your feed, {}", claims.sub),
 ///         None => "the public feed".to_owned(),
 ///     }
 /// }

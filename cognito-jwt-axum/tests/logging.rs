@@ -17,7 +17,7 @@ use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
 use common::*;
 
 async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
-    claims.sub().to_owned()
+    claims.sub.to_owned()
 }
 
 async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> &'static str {

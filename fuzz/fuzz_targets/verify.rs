@@ -5,6 +5,7 @@
 
 use std::sync::LazyLock;
 
+use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{CognitoJwtVerifier, ErrorKind, TokenUse};
 use libfuzzer_sys::fuzz_target;
@@ -16,7 +17,7 @@ struct Fixture {
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let issuer = TestIssuer::new("eu-west-1_FuzzPool1");
-    let verifier = issuer.verifier("fuzz-client", TokenUse::Any);
+    let verifier = issuer.verifier("fuzz-client", AcceptedTokenUse::Any);
     let tokens = vec![
         issuer.access_token("fuzz-client").group("admins").sign(),
         issuer.id_token("fuzz-client").sign(),

@@ -16,7 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Parser, Subcommand};
 use cognito_jwt_core::{
-    CognitoJwtVerifier, ConfigError, ErrorKind, HttpClass, Requirements, TokenUse, UserPool,
+    AcceptedTokenUse, CognitoJwtVerifier, ConfigError, ErrorKind, HttpClass, Requirements, UserPool,
 };
 
 /// Verify or inspect Amazon Cognito ID and access tokens.
@@ -193,7 +193,7 @@ fn build_verifier(args: &VerifyArgs) -> Result<CognitoJwtVerifier, (u8, String)>
             format!("error: --client-id / COGNITO_CLIENT_ID is required{hint}"),
         ));
     }
-    let token_use: TokenUse = args.token_use.parse().map_err(|_| {
+    let token_use: AcceptedTokenUse = args.token_use.parse().map_err(|_| {
         (
             EXIT_USAGE,
             format!(
