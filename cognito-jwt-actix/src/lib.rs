@@ -123,6 +123,8 @@ mod error;
 mod extract;
 mod middleware;
 
+/// The core crate this adapter is built on, so that versions always match.
+pub use cognito_jwt_core as core;
 pub use cognito_jwt_core::http::{AuthRejection, TokenSource};
 pub use config::CognitoConfig;
 pub use error::CognitoError;

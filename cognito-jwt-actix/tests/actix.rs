@@ -13,9 +13,9 @@ use cognito_jwt_actix::{
     AuthRejection, CognitoAuth, CognitoClaims, CognitoConfig, CognitoError, OptionalCognitoClaims,
     TokenSource,
 };
-use cognito_jwt_core::http::{CaseTokens, cases};
-use cognito_jwt_core::testing::{TestIssuer, UnreachableJwks};
+use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
+use cognito_jwt_test_support::{CaseTokens, bearer, bearer_error, cases, unavailable_verifier};
 
 const CLIENT: &str = "actix-client";
 const GROUP: &str = "admins";
@@ -33,18 +33,6 @@ fn verifier_requiring_group() -> CognitoJwtVerifier {
             .verifier_builder(CLIENT, TokenUse::Access)
             .require_any_group(GROUP),
     )
-}
-
-fn verifier_without_keys() -> CognitoJwtVerifier {
-    CognitoJwtVerifier::builder()
-        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .fetcher(UnreachableJwks)
-        .build()
-        .expect("verifier configuration")
-}
-
-fn bearer(token: &str) -> Vec<Vec<u8>> {
-    vec![format!("Bearer {token}").into_bytes()]
 }
 
 fn get(uri: &str, authorization: &[Vec<u8>]) -> TestRequest {
@@ -80,8 +68,7 @@ impl Answer {
 
     /// The `error` code of the `WWW-Authenticate` challenge.
     fn bearer_error(&self) -> Option<&str> {
-        let (_, rest) = self.challenge()?.split_once(", error=\"")?;
-        rest.split('"').next()
+        self.challenge().and_then(bearer_error)
     }
 
     fn json(&self) -> serde_json::Value {
@@ -123,16 +110,6 @@ where
     }
 }
 
-fn all_case_tokens() -> [&'static str; 5] {
-    [
-        &TOKENS.valid,
-        &TOKENS.valid_in_group,
-        &TOKENS.expired,
-        &TOKENS.wrong_use,
-        &TOKENS.forged,
-    ]
-}
-
 /// Check one answer against a row of the shared table.
 fn assert_case(answer: &Answer, name: &str, status: u16, bearer_error: Option<&str>) {
     assert_eq!(answer.status, status, "{name}: status ({answer:?})");
@@ -164,7 +141,7 @@ fn assert_case(answer: &Answer, name: &str, status: u16, bearer_error: Option<&s
         );
         assert!(body["error_description"].is_string(), "{name}");
     }
-    for token in all_case_tokens() {
+    for token in TOKENS.all() {
         answer.assert_reveals_nothing_of(token);
     }
 }
@@ -227,7 +204,7 @@ fn assert_unavailable(answer: &Answer) {
 
 #[actix_web::test]
 async fn unavailable_keys_answer_503_with_retry_after() {
-    let verifier = verifier_without_keys();
+    let verifier = unavailable_verifier(&ISSUER, CLIENT);
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(verifier.clone()))
@@ -607,7 +584,7 @@ async fn extractor_without_a_verifier_is_a_server_error() {
 #[test]
 fn error_formatting_reveals_no_token() {
     let verifier = verifier();
-    for token in all_case_tokens() {
+    for token in TOKENS.all() {
         let rejection = match verifier.verify_sync_with::<AccessTokenClaims>(
             token,
             &cognito_jwt_core::Requirements::new().any_group(GROUP),

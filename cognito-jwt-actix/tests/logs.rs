@@ -8,9 +8,11 @@ use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
 use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
-use cognito_jwt_core::http::{CaseTokens, attacker_cases, cases, secrets_of};
-use cognito_jwt_core::testing::{LogCapture, TestIssuer, UnreachableJwks};
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
+use cognito_jwt_core::testing::{LogCapture, TestIssuer};
+use cognito_jwt_core::{AccessTokenClaims, TokenUse};
+use cognito_jwt_test_support::{
+    CaseTokens, attacker_cases, cases, secrets_of, serving_verifier, unavailable_verifier,
+};
 
 const CLIENT: &str = "actix-client";
 
@@ -34,17 +36,8 @@ async fn logs_never_contain_the_token() {
     let issuer = TestIssuer::new("eu-west-1_ActixLogs");
     let tokens = CaseTokens::new(&issuer, CLIENT, "admins");
     let verifier = issuer.verifier(CLIENT, TokenUse::Access);
-    let unavailable = CognitoJwtVerifier::builder()
-        .user_pool(issuer.user_pool(CLIENT, TokenUse::Access))
-        .fetcher(UnreachableJwks)
-        .build()
-        .unwrap();
-    let serving = CognitoJwtVerifier::builder()
-        .user_pool(issuer.user_pool(CLIENT, TokenUse::Access))
-        .require_any_group("admins")
-        .fetcher(issuer.fetcher())
-        .build()
-        .unwrap();
+    let unavailable = unavailable_verifier(&issuer, CLIENT);
+    let serving = serving_verifier(&issuer, CLIENT, "admins");
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(verifier.clone()))
@@ -110,17 +103,8 @@ async fn logs_never_contain_the_token() {
             "a log line reveals a token or planted text"
         );
     }
-    let all = [
-        &tokens.valid,
-        &tokens.valid_in_group,
-        &tokens.expired,
-        &tokens.wrong_use,
-        &tokens.forged,
-    ];
-    for token in all {
-        for secret in
-            std::iter::once(token.as_str()).chain(token.split('.').filter(|s| s.len() > 8))
-        {
+    for token in tokens.all() {
+        for secret in std::iter::once(token).chain(token.split('.').filter(|s| s.len() > 8)) {
             assert!(!logs.contains(secret), "a log line reveals a token");
         }
     }

@@ -8,34 +8,16 @@ use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
 use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
-use cognito_jwt_core::http::{PLANTED, attacker_cases, secrets_of};
-use cognito_jwt_core::testing::{TestIssuer, UnreachableJwks};
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
+use cognito_jwt_core::AccessTokenClaims;
+use cognito_jwt_core::testing::TestIssuer;
+use cognito_jwt_test_support::{
+    PLANTED, attacker_cases, secrets_of, serving_verifier, unavailable_verifier,
+};
 
 const CLIENT: &str = "actix-extra-client";
 const GROUP: &str = "admins";
 
 static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| TestIssuer::new("eu-west-1_ActixExtra"));
-
-/// A verifier requiring `GROUP` that loads `ISSUER`'s keys in-process, so
-/// an unknown `kid` refetches without leaving the process.
-fn serving_verifier() -> CognitoJwtVerifier {
-    CognitoJwtVerifier::builder()
-        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .require_any_group(GROUP)
-        .fetcher(ISSUER.fetcher())
-        .build()
-        .expect("verifier configuration")
-}
-
-fn unavailable_verifier() -> CognitoJwtVerifier {
-    CognitoJwtVerifier::builder()
-        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .require_any_group(GROUP)
-        .fetcher(UnreachableJwks)
-        .build()
-        .expect("verifier configuration")
-}
 
 async fn admin_only(claims: CognitoClaims<AccessTokenClaims>) -> &'static str {
     assert!(claims.in_group(GROUP));
@@ -59,7 +41,7 @@ fn request(uri: &str, authorization: &[Vec<u8>]) -> TestRequest {
 
 #[actix_web::test]
 async fn attacker_text_is_never_echoed_in_answers() {
-    let serving = serving_verifier();
+    let serving = serving_verifier(&ISSUER, CLIENT, GROUP);
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(serving.clone()))
@@ -71,7 +53,9 @@ async fn attacker_text_is_never_echoed_in_answers() {
             )
             .service(
                 web::scope("/down")
-                    .wrap(CognitoAuth::<AccessTokenClaims>::new(unavailable_verifier()))
+                    .wrap(CognitoAuth::<AccessTokenClaims>::new(unavailable_verifier(
+                        &ISSUER, CLIENT,
+                    )))
                     .route("", web::get().to(plain)),
             ),
     )
@@ -114,7 +98,7 @@ async fn attacker_text_is_never_echoed_in_answers() {
 
 #[actix_web::test]
 async fn the_scheme_word_is_case_insensitive() {
-    let verifier = serving_verifier();
+    let verifier = serving_verifier(&ISSUER, CLIENT, GROUP);
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(verifier.clone()))

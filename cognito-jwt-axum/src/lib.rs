@@ -184,6 +184,8 @@ mod layer;
 mod rejection;
 mod settings;
 
+/// The core crate this adapter is built on, so that versions always match.
+pub use cognito_jwt_core as core;
 pub use extract::CognitoClaims;
 pub use layer::{CognitoLayer, CognitoService, ResponseFuture};
 pub use rejection::{CognitoRejection, DefaultOnRejection, OnRejection};

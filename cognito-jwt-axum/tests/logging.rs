@@ -11,9 +11,9 @@ mod common;
 use axum::Router;
 use axum::routing::get;
 use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
-use cognito_jwt_core::http::{attacker_cases, cases, secrets_of};
+use cognito_jwt_core::AccessTokenClaims;
 use cognito_jwt_core::testing::LogCapture;
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
+use cognito_jwt_test_support::{attacker_cases, cases, secrets_of, serving_verifier};
 use common::*;
 
 async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
@@ -119,14 +119,9 @@ async fn rejections_are_logged_without_the_token() {
                     .require_any_group(GROUP)
                     .realm("admins"),
             ),
-        Router::new().route("/api/admin", get(admin)).with_state(
-            CognitoJwtVerifier::builder()
-                .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-                .require_any_group(GROUP)
-                .fetcher(ISSUER.fetcher())
-                .build()
-                .expect("verifier configuration"),
-        ),
+        Router::new()
+            .route("/api/admin", get(admin))
+            .with_state(serving_verifier(&ISSUER, CLIENT, GROUP)),
         Router::new()
             .route("/api/admin", get(admin))
             .with_state(unavailable_verifier()),

@@ -7,8 +7,8 @@ mod common;
 use axum::Router;
 use axum::routing::get;
 use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
-use cognito_jwt_core::http::{attacker_cases, secrets_of};
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
+use cognito_jwt_test_support::{attacker_cases, secrets_of, serving_verifier};
 use common::*;
 
 async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> &'static str {
@@ -16,15 +16,8 @@ async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> &'sta
     "welcome"
 }
 
-/// A verifier requiring `GROUP` that loads `ISSUER`'s keys in-process, so
-/// an unknown `kid` refetches without leaving the process.
 fn serving() -> CognitoJwtVerifier {
-    CognitoJwtVerifier::builder()
-        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .require_any_group(GROUP)
-        .fetcher(ISSUER.fetcher())
-        .build()
-        .expect("verifier configuration")
+    serving_verifier(&ISSUER, CLIENT, GROUP)
 }
 
 fn apps() -> Vec<(&'static str, Router)> {

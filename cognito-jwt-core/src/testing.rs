@@ -33,6 +33,78 @@ use crate::config::{AcceptedTokenUse, UserPool};
 use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
 use crate::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};
 
+/// The size of a generated [`TestKey`]: the moduli Cognito's verifiers
+/// must accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RsaKeySize {
+    /// 2048 bits, what Cognito uses.
+    Rsa2048,
+    /// 3072 bits.
+    Rsa3072,
+    /// 4096 bits.
+    Rsa4096,
+    /// 8192 bits, the largest key a verifier accepts.
+    Rsa8192,
+}
+
+impl RsaKeySize {
+    fn backend(self) -> KeySize {
+        match self {
+            Self::Rsa2048 => KeySize::Rsa2048,
+            Self::Rsa3072 => KeySize::Rsa3072,
+            Self::Rsa4096 => KeySize::Rsa4096,
+            Self::Rsa8192 => KeySize::Rsa8192,
+        }
+    }
+}
+
+/// An RSA signature scheme for [`TestKey::sign_with`]: PKCS#1 v1.5 or PSS,
+/// with SHA-256, SHA-384 or SHA-512. Only [`Pkcs1Sha256`](Self::Pkcs1Sha256)
+/// (RS256) is what Cognito signs with; the others make tokens a verifier
+/// must refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RsaPadding {
+    /// PKCS#1 v1.5 with SHA-256 (`RS256`).
+    Pkcs1Sha256,
+    /// PKCS#1 v1.5 with SHA-384 (`RS384`).
+    Pkcs1Sha384,
+    /// PKCS#1 v1.5 with SHA-512 (`RS512`).
+    Pkcs1Sha512,
+    /// PSS with SHA-256 (`PS256`).
+    PssSha256,
+    /// PSS with SHA-384 (`PS384`).
+    PssSha384,
+    /// PSS with SHA-512 (`PS512`).
+    PssSha512,
+}
+
+impl RsaPadding {
+    /// The JWS `alg` name of this scheme, e.g. `"PS256"`.
+    pub fn alg(self) -> &'static str {
+        match self {
+            Self::Pkcs1Sha256 => "RS256",
+            Self::Pkcs1Sha384 => "RS384",
+            Self::Pkcs1Sha512 => "RS512",
+            Self::PssSha256 => "PS256",
+            Self::PssSha384 => "PS384",
+            Self::PssSha512 => "PS512",
+        }
+    }
+
+    fn backend(self) -> &'static dyn RsaEncoding {
+        match self {
+            Self::Pkcs1Sha256 => &signature::RSA_PKCS1_SHA256,
+            Self::Pkcs1Sha384 => &signature::RSA_PKCS1_SHA384,
+            Self::Pkcs1Sha512 => &signature::RSA_PKCS1_SHA512,
+            Self::PssSha256 => &signature::RSA_PSS_SHA256,
+            Self::PssSha384 => &signature::RSA_PSS_SHA384,
+            Self::PssSha512 => &signature::RSA_PSS_SHA512,
+        }
+    }
+}
+
 /// An RSA signing key with a `kid`.
 pub struct TestKey {
     kid: String,
@@ -53,7 +125,7 @@ impl TestKey {
     /// # Panics
     /// If the crypto backend cannot generate keys (test code only).
     pub fn generate(kid: impl Into<String>) -> Self {
-        Self::generate_with_size(kid, KeySize::Rsa2048)
+        Self::generate_with_size(kid, RsaKeySize::Rsa2048)
     }
 
     /// Generate a key of the given size.
@@ -61,10 +133,10 @@ impl TestKey {
     /// # Panics
     /// If the crypto backend cannot generate keys (test code only).
     #[allow(clippy::expect_used)]
-    pub fn generate_with_size(kid: impl Into<String>, size: KeySize) -> Self {
+    pub fn generate_with_size(kid: impl Into<String>, size: RsaKeySize) -> Self {
         Self {
             kid: kid.into(),
-            pair: KeyPair::generate(size).expect("RSA key generation"),
+            pair: KeyPair::generate(size.backend()).expect("RSA key generation"),
         }
     }
 
@@ -103,22 +175,27 @@ impl TestKey {
         self.pair.public_key().as_ref().to_vec()
     }
 
-    /// Sign `input` with RSA using `padding` (e.g. `RSA_PKCS1_SHA256`).
+    /// Sign `input` with RSA using `padding`.
     ///
     /// # Panics
     /// If signing fails (test code only).
     #[allow(clippy::expect_used)]
-    pub fn sign_with(&self, padding: &'static dyn RsaEncoding, input: &[u8]) -> Vec<u8> {
+    pub fn sign_with(&self, padding: RsaPadding, input: &[u8]) -> Vec<u8> {
         let mut signature = vec![0; self.pair.public_modulus_len()];
         self.pair
-            .sign(padding, &SystemRandom::new(), input, &mut signature)
+            .sign(
+                padding.backend(),
+                &SystemRandom::new(),
+                input,
+                &mut signature,
+            )
             .expect("RSA signing");
         signature
     }
 
     /// Sign `input` with RS256.
     pub fn sign_rs256(&self, input: &[u8]) -> Vec<u8> {
-        self.sign_with(&signature::RSA_PKCS1_SHA256, input)
+        self.sign_with(RsaPadding::Pkcs1Sha256, input)
     }
 }
 
@@ -521,5 +598,12 @@ mod tests {
             &URL_SAFE_NO_PAD.decode(issuer.key().e()).unwrap(),
         );
         assert_eq!(der, issuer.key().public_der());
+    }
+
+    #[test]
+    fn a_larger_key_signs_with_its_own_modulus_size() {
+        let key = TestKey::generate_with_size("big", RsaKeySize::Rsa3072);
+        assert_eq!(URL_SAFE_NO_PAD.decode(key.n()).unwrap().len(), 384);
+        assert_eq!(key.sign_with(RsaPadding::PssSha512, b"input").len(), 384);
     }
 }

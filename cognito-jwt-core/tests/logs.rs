@@ -10,12 +10,13 @@
 
 use std::time::Duration;
 
-use cognito_jwt_core::http::{AuthRejection, CaseTokens, TokenSource, cases};
+use cognito_jwt_core::http::{AuthRejection, TokenSource};
 use cognito_jwt_core::testing::{LogCapture, TestIssuer, TestKey, b64, sign_parts};
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, Error, ErrorKind, IdTokenClaims, Requirements, TokenUse,
     UserPool,
 };
+use cognito_jwt_test_support::{CaseTokens, cases};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -325,14 +326,8 @@ async fn no_token_signature_or_claim_value_is_ever_logged() {
 
     // The HTTP mapping over the shared case table, as the adapters run it.
     let tokens = CaseTokens::new(&issuer, CLIENT, "admins");
-    for token in [
-        &tokens.valid,
-        &tokens.valid_in_group,
-        &tokens.expired,
-        &tokens.wrong_use,
-        &tokens.forged,
-    ] {
-        sent.add(token.clone());
+    for token in tokens.all() {
+        sent.add(token.to_owned());
     }
     let cookie = TokenSource::Cookie("session".to_owned());
     for case in cases(&tokens) {

@@ -1,15 +1,15 @@
 //! Both example servers, each on a free port of 127.0.0.1 with keys from a
 //! local key-set server, against the route table: the demo's steps, the
-//! core's shared HTTP case table, and the same answers from both.
+//! shared HTTP case table, and the same answers from both.
 
 mod common;
 
-use cognito_jwt_core::http::{CaseTokens, cases};
 use std::time::{Duration, Instant};
 
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
 use cognito_jwt_examples::demo::{ADMIN_GROUP, CLIENT_ID, run_steps, steps, table};
 use cognito_jwt_examples::{local_fetcher, public_activities, serve_jwks};
+use cognito_jwt_test_support::{CaseTokens, bearer, cases};
 use common::*;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
@@ -61,10 +61,6 @@ async fn get(
         retry_after,
         body,
     }
-}
-
-fn bearer(token: &str) -> Vec<Vec<u8>> {
-    vec![format!("Bearer {token}").into_bytes()]
 }
 
 #[actix_web::test]

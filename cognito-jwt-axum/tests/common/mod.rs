@@ -1,15 +1,16 @@
 //! Helpers shared by the integration tests: one issuer per test binary,
 //! request building and response checks.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
 use std::sync::LazyLock;
 
 use axum::Router;
 use axum::body::Body;
-use cognito_jwt_core::http::{CaseTokens, HttpCase};
-use cognito_jwt_core::testing::{TestIssuer, UnreachableJwks};
+use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
+pub use cognito_jwt_test_support::bearer;
+use cognito_jwt_test_support::{CaseTokens, HttpCase, bearer_error};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -39,11 +40,7 @@ pub fn group_verifier() -> CognitoJwtVerifier {
 
 /// A verifier for `ISSUER` whose key set cannot be fetched.
 pub fn unavailable_verifier() -> CognitoJwtVerifier {
-    CognitoJwtVerifier::builder()
-        .user_pool(ISSUER.user_pool(CLIENT, TokenUse::Access))
-        .fetcher(UnreachableJwks)
-        .build()
-        .expect("verifier configuration")
+    cognito_jwt_test_support::unavailable_verifier(&ISSUER, CLIENT)
 }
 
 /// A verifier for `ISSUER` fetching its keys from `jwks_uri`.
@@ -57,10 +54,6 @@ pub fn remote_verifier(jwks_uri: &str) -> CognitoJwtVerifier {
         )
         .build()
         .expect("verifier configuration")
-}
-
-pub fn bearer(token: &str) -> Vec<Vec<u8>> {
-    vec![format!("Bearer {token}").into_bytes()]
 }
 
 /// A GET request with these `Authorization` header values, one header each.
@@ -91,10 +84,7 @@ impl Reply {
 
     /// The `error` code of the challenge.
     pub fn bearer_error(&self) -> Option<&str> {
-        let challenge = self.challenge()?;
-        let start = challenge.find("error=\"")? + "error=\"".len();
-        let rest = &challenge[start..];
-        rest.find('"').map(|end| &rest[..end])
+        self.challenge().and_then(bearer_error)
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -133,26 +123,20 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
 
 /// Every token the case table sends, and the signature segment of each.
 pub fn secrets() -> Vec<String> {
-    let t = &*TOKENS;
-    [
-        &t.valid,
-        &t.valid_in_group,
-        &t.expired,
-        &t.wrong_use,
-        &t.forged,
-    ]
-    .into_iter()
-    .flat_map(|token| {
-        let signature = token.rsplit('.').next().unwrap_or_default().to_owned();
-        [token.clone(), signature]
-    })
-    .collect()
+    TOKENS
+        .all()
+        .into_iter()
+        .flat_map(|token| {
+            let signature = token.rsplit('.').next().unwrap_or_default();
+            [token.to_owned(), signature.to_owned()]
+        })
+        .collect()
 }
 
 /// Run the shared table of SECURITY-CASES section E against `app`, whose
 /// route `uri` requires `GROUP`, expecting challenges for `realm`.
 pub async fn run_cases(app: &Router, uri: &str, realm: &str) {
-    let cases: Vec<HttpCase> = cognito_jwt_core::http::cases(&TOKENS);
+    let cases: Vec<HttpCase> = cognito_jwt_test_support::cases(&TOKENS);
     assert!(!cases.is_empty());
     for case in cases {
         let reply = send(app, request(uri, &case.authorization)).await;

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+#[cfg(feature = "reqwest")]
 use std::time::Duration;
 
 /// The largest key-set response accepted, in bytes. Real Cognito key sets

@@ -1,0 +1,359 @@
+//! Test tables and helpers shared by the test suites of the cognito-jwt
+//! workspace; never published.
+//!
+//! The adapters (`cognito-jwt-axum`, `cognito-jwt-actix`), the examples and
+//! the core's log tests run the same HTTP case table ([`cases`]) and the
+//! same requests carrying attacker-chosen text ([`attacker_cases`]), so that
+//! every way in answers identically (SECURITY-CASES sections E and 38).
+//! What a user needs to test their own handlers is the core's `testing`
+//! feature, not this crate.
+
+use std::sync::LazyLock;
+
+use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
+use cognito_jwt_core::{CognitoJwtVerifier, TokenUse};
+
+/// One row of the HTTP behaviour every adapter must share (SECURITY-CASES
+/// section E): request headers in, status and challenge out. Adapters' test
+/// suites run [`cases`] against themselves so both answer identically.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpCase {
+    /// What the case is about.
+    pub name: &'static str,
+    /// `Authorization` header values to send (each a separate header); may
+    /// contain non-ASCII bytes.
+    pub authorization: Vec<Vec<u8>>,
+    /// Expected status.
+    pub status: u16,
+    /// Expected `error` code in `WWW-Authenticate`, `None` for a bare
+    /// challenge; ignored for 503.
+    pub bearer_error: Option<&'static str>,
+}
+
+/// The tokens a case table needs, minted by the caller's test issuer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CaseTokens {
+    /// A valid token without the required group.
+    pub valid: String,
+    /// A valid token in the required group.
+    pub valid_in_group: String,
+    /// An expired token.
+    pub expired: String,
+    /// A token of the wrong token use.
+    pub wrong_use: String,
+    /// A token with a forged signature.
+    pub forged: String,
+}
+
+impl CaseTokens {
+    /// Tokens for the cases, for an issuer whose verifier accepts access
+    /// tokens for `client_id` and a route that requires `group`.
+    pub fn new(issuer: &TestIssuer, client_id: &str, group: &str) -> Self {
+        let valid = issuer.access_token(client_id).sign();
+        let forged = {
+            let (rest, sig) = valid.rsplit_once('.').unwrap_or((&valid, ""));
+            let flipped = if sig.starts_with('A') { "B" } else { "A" };
+            format!("{rest}.{flipped}{}", sig.get(1..).unwrap_or(""))
+        };
+        Self {
+            valid_in_group: issuer.access_token(client_id).group(group).sign(),
+            expired: issuer.access_token(client_id).expires_in(-3600).sign(),
+            wrong_use: issuer.id_token(client_id).sign(),
+            forged,
+            valid,
+        }
+    }
+
+    /// Every token, to search answers and log lines for.
+    pub fn all(&self) -> [&str; 5] {
+        [
+            &self.valid,
+            &self.valid_in_group,
+            &self.expired,
+            &self.wrong_use,
+            &self.forged,
+        ]
+    }
+}
+
+/// The shared case table for a route that requires a group. Unavailable
+/// key sets (503) are tested separately, since they need a verifier without
+/// keys.
+pub fn cases(tokens: &CaseTokens) -> Vec<HttpCase> {
+    let case = |name, authorization, status, bearer_error| HttpCase {
+        name,
+        authorization,
+        status,
+        bearer_error,
+    };
+    vec![
+        case("no authorization header", vec![], 401, None),
+        case(
+            "basic scheme",
+            vec![b"Basic dXNlcjpwYXNz".to_vec()],
+            401,
+            None,
+        ),
+        case(
+            "empty bearer token",
+            vec![b"Bearer ".to_vec()],
+            400,
+            Some("invalid_request"),
+        ),
+        case(
+            "bearer without token",
+            vec![b"Bearer".to_vec()],
+            400,
+            Some("invalid_request"),
+        ),
+        case(
+            "two authorization headers",
+            vec![
+                format!("Bearer {}", tokens.valid_in_group).into_bytes(),
+                format!("Bearer {}", tokens.valid_in_group).into_bytes(),
+            ],
+            400,
+            Some("invalid_request"),
+        ),
+        case(
+            "non-ascii bytes",
+            vec![b"Bearer \xc3\xa9t\xc3\xa9".to_vec()],
+            400,
+            Some("invalid_request"),
+        ),
+        case(
+            "garbage token",
+            bearer("not-a-jwt"),
+            401,
+            Some("invalid_token"),
+        ),
+        case(
+            "expired token",
+            bearer(&tokens.expired),
+            401,
+            Some("invalid_token"),
+        ),
+        case(
+            "wrong token use",
+            bearer(&tokens.wrong_use),
+            401,
+            Some("invalid_token"),
+        ),
+        case(
+            "forged signature",
+            bearer(&tokens.forged),
+            401,
+            Some("invalid_token"),
+        ),
+        case(
+            "missing group",
+            bearer(&tokens.valid),
+            403,
+            Some("insufficient_scope"),
+        ),
+        case(
+            "lower-case scheme",
+            vec![format!("bearer {}", tokens.valid_in_group).into_bytes()],
+            200,
+            None,
+        ),
+        case(
+            "valid token in group",
+            bearer(&tokens.valid_in_group),
+            200,
+            None,
+        ),
+    ]
+}
+
+/// One `Authorization` header carrying `token` with the `Bearer` scheme.
+pub fn bearer(token: &str) -> Vec<Vec<u8>> {
+    vec![format!("Bearer {token}").into_bytes()]
+}
+
+/// The `error` code of a `WWW-Authenticate` Bearer challenge, `None` for a
+/// bare one.
+pub fn bearer_error(challenge: &str) -> Option<&str> {
+    let (_, rest) = challenge.split_once(", error=\"")?;
+    rest.split('"').next()
+}
+
+/// A verifier of `issuer`'s access tokens for `client_id`, requiring
+/// `group`, that loads the key set in-process on first use: an unknown
+/// `kid` refetches without leaving the process.
+///
+/// # Panics
+/// If the configuration is invalid.
+#[allow(clippy::expect_used)]
+pub fn serving_verifier(issuer: &TestIssuer, client_id: &str, group: &str) -> CognitoJwtVerifier {
+    CognitoJwtVerifier::builder()
+        .user_pool(issuer.user_pool(client_id, TokenUse::Access))
+        .require_any_group(group)
+        .fetcher(issuer.fetcher())
+        .build()
+        .expect("verifier configuration")
+}
+
+/// A verifier of `issuer`'s access tokens for `client_id` whose key set
+/// cannot be fetched: what needs keys is answered 503.
+///
+/// # Panics
+/// If the configuration is invalid.
+#[allow(clippy::expect_used)]
+pub fn unavailable_verifier(issuer: &TestIssuer, client_id: &str) -> CognitoJwtVerifier {
+    CognitoJwtVerifier::builder()
+        .user_pool(issuer.user_pool(client_id, TokenUse::Access))
+        .fetcher(UnreachableJwks)
+        .build()
+        .expect("verifier configuration")
+}
+
+/// Text an attacker controls, planted in the `Authorization` headers and in
+/// the token headers and claims of [`attacker_cases`]: none of it may come
+/// back in an answer or a log line.
+pub const PLANTED: &[&str] = &[
+    "planted-attacker-01",
+    "Planted-Scheme-02",
+    "planted-basic-03",
+    "kid-planted-04",
+    "typ-planted-05",
+    "iss-planted-06",
+    "group-planted-07",
+    "sub-planted-08",
+    "planted-09",
+    "planted-10",
+    "planted-11",
+    "user-planted-12",
+];
+
+/// The key of the "unknown kid" case, which no issuer publishes. Key
+/// generation is slow: one per process.
+static STRANGER: LazyLock<TestKey> = LazyLock::new(|| TestKey::generate("kid-planted-04"));
+
+/// One request carrying [`PLANTED`] text (SECURITY-CASES 38), and what a
+/// route requiring a group answers to it. Adapters' test suites send each
+/// of [`attacker_cases`] and search every answer and log line for
+/// [`secrets_of`] the requests.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AttackerCase {
+    /// What the case is about.
+    pub name: &'static str,
+    /// `Authorization` header values to send (each a separate header).
+    pub authorization: Vec<Vec<u8>>,
+    /// Expected status when the verifier can load the issuer's key set
+    /// (e.g. through [`TestIssuer::fetcher`](TestIssuer::fetcher),
+    /// so the unknown `kid` refetches without leaving the process).
+    pub status: u16,
+    /// Expected status when the key set cannot be fetched: whatever can be
+    /// refused without it is refused alike, the rest is 503.
+    pub status_without_keys: u16,
+}
+
+/// Requests carrying [`PLANTED`] text in the `Authorization` header and in
+/// token headers and claims, for a verifier of `issuer` that accepts access
+/// tokens for `client_id` and a route that requires `group`.
+pub fn attacker_cases(issuer: &TestIssuer, client_id: &str, group: &str) -> Vec<AttackerCase> {
+    let planted_claims = || {
+        issuer
+            .access_token(client_id)
+            .claim("sub", "sub-planted-08")
+            .claim("username", "user-planted-12")
+    };
+    let case = |name, authorization, status, status_without_keys| AttackerCase {
+        name,
+        authorization,
+        status,
+        status_without_keys,
+    };
+    vec![
+        case("garbage token", bearer("planted-attacker-01"), 401, 401),
+        case(
+            "unknown scheme",
+            vec![b"Planted-Scheme-02 abc".to_vec()],
+            401,
+            401,
+        ),
+        case("basic", vec![b"Basic planted-basic-03".to_vec()], 401, 401),
+        case(
+            "unknown kid",
+            bearer(
+                &planted_claims()
+                    .header("kid", "kid-planted-04")
+                    .sign_with(&STRANGER),
+            ),
+            401,
+            503,
+        ),
+        case(
+            "odd typ",
+            bearer(&planted_claims().header("typ", "typ-planted-05").sign()),
+            401,
+            401,
+        ),
+        case(
+            "other issuer",
+            bearer(
+                &planted_claims()
+                    .claim("iss", "https://iss-planted-06.example/pool")
+                    .sign(),
+            ),
+            401,
+            401,
+        ),
+        case(
+            "other group",
+            bearer(&planted_claims().group("group-planted-07").sign()),
+            403,
+            503,
+        ),
+        case(
+            "valid",
+            bearer(&planted_claims().group(group).sign()),
+            200,
+            503,
+        ),
+        case(
+            "tab in token",
+            vec![b"Bearer planted-09\tx".to_vec()],
+            400,
+            400,
+        ),
+        case(
+            "space in token",
+            vec![b"Bearer planted-10 x".to_vec()],
+            400,
+            400,
+        ),
+        case(
+            "two headers",
+            vec![b"Bearer planted-11".to_vec(), b"Bearer planted-11".to_vec()],
+            400,
+            400,
+        ),
+    ]
+}
+
+/// What must never come back in an answer or a log line after sending
+/// these `Authorization` header values: every [`PLANTED`] text, and each
+/// value's token and token segments of 16 characters or more (shorter
+/// ones may occur by chance).
+pub fn secrets_of<'a>(authorization_values: impl IntoIterator<Item = &'a [u8]>) -> Vec<String> {
+    let mut out: Vec<String> = PLANTED.iter().map(|p| (*p).to_owned()).collect();
+    for value in authorization_values {
+        let text = String::from_utf8_lossy(value);
+        let token = text.split_once(' ').map_or(&*text, |(_, token)| token);
+        if token.len() >= 16 {
+            out.push(token.to_owned());
+        }
+        out.extend(
+            token
+                .split('.')
+                .filter(|s| s.len() >= 16)
+                .map(str::to_owned),
+        );
+    }
+    out
+}
