@@ -5,10 +5,9 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderValue};
+use actix_web::http::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use cognito_jwt_core::http::AuthRejection;
-use cognito_jwt_core::{CognitoJwtVerifier, TokenClaims};
+use cognito_jwt_core::{CognitoJwtVerifier, Requirements, TokenClaims};
 
 use crate::config::CognitoConfig;
 use crate::error::CognitoError;
@@ -104,73 +103,97 @@ impl<T> DerefMut for OptionalCognitoClaims<T> {
     }
 }
 
-/// What [`CognitoAuth`](crate::CognitoAuth) leaves in the request
-/// extensions for extractors of another claims type.
+/// Claims verified by [`CognitoAuth`](crate::CognitoAuth). Private, so the
+/// extractors can trust it: unlike a [`CognitoClaims<T>`] in the
+/// extensions, no other middleware can have put it there.
+#[derive(Clone)]
+pub(crate) struct Verified<T>(pub(crate) T);
+
+/// The claims [`CognitoAuth`](crate::CognitoAuth) verified, if any.
+fn verified<T: TokenClaims>(req: &HttpRequest) -> Option<T> {
+    let extensions = req.extensions();
+    let Verified(claims) = extensions.get::<Verified<T>>()?;
+    Some(claims.clone())
+}
+
+/// The verifier and configuration a request is checked with. Left in the
+/// request extensions by [`CognitoAuth`](crate::CognitoAuth), for
+/// extractors of another claims type.
 #[derive(Clone)]
 pub(crate) struct Installed {
     pub(crate) verifier: CognitoJwtVerifier,
     pub(crate) config: CognitoConfig,
 }
 
-/// The token as `config` says to find it.
-pub(crate) fn find_token<'a>(
-    headers: &'a HeaderMap,
-    config: &CognitoConfig,
-) -> Result<&'a str, AuthRejection> {
-    config.source().extract(
-        headers.get_all(AUTHORIZATION).map(HeaderValue::as_bytes),
-        headers.get_all(COOKIE).map(HeaderValue::as_bytes),
-    )
-}
-
-enum Failure {
-    Refused(CognitoError),
-    NoVerifier,
-}
-
-impl From<Failure> for actix_web::Error {
-    fn from(failure: Failure) -> Self {
-        match failure {
-            Failure::Refused(error) => {
-                error.rejection().log();
-                error.into()
-            }
-            Failure::NoVerifier => {
+impl Installed {
+    /// What an enclosing [`CognitoAuth`](crate::CognitoAuth) installed,
+    /// else the verifier and configuration registered on the app.
+    fn of(req: &HttpRequest) -> Result<Self, actix_web::Error> {
+        if let Some(installed) = req.extensions().get::<Self>() {
+            return Ok(installed.clone());
+        }
+        let verifier = req
+            .app_data::<web::Data<CognitoJwtVerifier>>()
+            .map(|data| data.get_ref().clone())
+            .or_else(|| req.app_data::<CognitoJwtVerifier>().cloned());
+        match verifier {
+            Some(verifier) => Ok(Self {
+                verifier,
+                config: CognitoConfig::from_app(req),
+            }),
+            None => {
                 tracing::error!(
                     "no CognitoJwtVerifier for this request: register one with \
                      App::app_data(web::Data::new(verifier)) or wrap the scope in CognitoAuth"
                 );
-                actix_web::error::ErrorInternalServerError("authentication is not configured")
+                Err(actix_web::error::ErrorInternalServerError(
+                    "authentication is not configured",
+                ))
             }
         }
     }
-}
 
-async fn authenticate<T: TokenClaims>(req: &HttpRequest) -> Result<T, Failure> {
-    let installed = req.extensions().get::<Installed>().cloned();
-    let (verifier, config) = match installed {
-        Some(Installed { verifier, config }) => (verifier, config),
-        None => {
-            let verifier = req
-                .app_data::<web::Data<CognitoJwtVerifier>>()
-                .map(|data| data.get_ref().clone())
-                .or_else(|| req.app_data::<CognitoJwtVerifier>().cloned())
-                .ok_or(Failure::NoVerifier)?;
-            (verifier, CognitoConfig::from_app(req))
-        }
-    };
-    let refused = |rejection| Failure::Refused(CognitoError::new(rejection, &config));
-    let token = find_token(req.headers(), &config).map_err(refused)?;
-    verifier
-        .verify::<T>(token)
+    /// Find the token in `headers` and verify it; see
+    /// [`cognito_jwt_core::http::authenticate`].
+    pub(crate) async fn authenticate<T: TokenClaims>(
+        &self,
+        headers: &HeaderMap,
+        requirements: &Requirements,
+    ) -> Result<T, CognitoError> {
+        cognito_jwt_core::http::authenticate(
+            &self.verifier,
+            self.config.source(),
+            requirements,
+            values(headers, AUTHORIZATION),
+            values(headers, COOKIE),
+        )
         .await
-        .map_err(|error| refused(error.into()))
+        .map_err(|rejection| CognitoError::new(rejection, &self.config))
+    }
+
+    /// As [`authenticate`](Self::authenticate), `None` when `headers`
+    /// carry no credentials; see
+    /// [`cognito_jwt_core::http::authenticate_optional`].
+    pub(crate) async fn authenticate_optional<T: TokenClaims>(
+        &self,
+        headers: &HeaderMap,
+        requirements: &Requirements,
+    ) -> Result<Option<T>, CognitoError> {
+        cognito_jwt_core::http::authenticate_optional(
+            &self.verifier,
+            self.config.source(),
+            requirements,
+            values(headers, AUTHORIZATION),
+            values(headers, COOKIE),
+        )
+        .await
+        .map_err(|rejection| CognitoError::new(rejection, &self.config))
+    }
 }
 
-fn verified<T: TokenClaims>(req: &HttpRequest) -> Option<T> {
-    req.extensions()
-        .get::<CognitoClaims<T>>()
-        .map(|claims| claims.0.clone())
+/// The values of every `name` header, in order.
+fn values(headers: &HeaderMap, name: HeaderName) -> impl Iterator<Item = &[u8]> {
+    headers.get_all(name).map(HeaderValue::as_bytes)
 }
 
 impl<T: TokenClaims> FromRequest for CognitoClaims<T> {
@@ -183,7 +206,10 @@ impl<T: TokenClaims> FromRequest for CognitoClaims<T> {
             if let Some(claims) = verified(&req) {
                 return Ok(Self(claims));
             }
-            Ok(Self(authenticate(&req).await?))
+            let claims = Installed::of(&req)?
+                .authenticate(req.headers(), &Requirements::new())
+                .await?;
+            Ok(Self(claims))
         })
     }
 }
@@ -198,11 +224,10 @@ impl<T: TokenClaims> FromRequest for OptionalCognitoClaims<T> {
             if let Some(claims) = verified(&req) {
                 return Ok(Self(Some(claims)));
             }
-            match authenticate(&req).await {
-                Ok(claims) => Ok(Self(Some(claims))),
-                Err(Failure::Refused(error)) if error.rejection().is_missing() => Ok(Self(None)),
-                Err(failure) => Err(failure.into()),
-            }
+            let claims = Installed::of(&req)?
+                .authenticate_optional(req.headers(), &Requirements::new())
+                .await?;
+            Ok(Self(claims))
         })
     }
 }

@@ -8,14 +8,19 @@
 //!   at all; a bad token is still refused. (actix-web's own
 //!   `Option<CognitoClaims<T>>` would turn a forged token into `None`.)
 //! - [`CognitoAuth<T>`]: middleware that verifies every request of an app,
-//!   scope or resource, optionally requiring a group or scope, and leaves
-//!   the claims in the request extensions.
+//!   scope or resource (access tokens, unless
+//!   [`claims::<T>()`](CognitoAuth::claims) says otherwise), optionally
+//!   requiring a group or scope, and leaves the claims in the request
+//!   extensions. The extractors behind it trust only the claims it
+//!   verified, never a `CognitoClaims<T>` another middleware inserted.
 //! - [`CognitoConfig`]: header or cookie, realm, and your own rendering of
 //!   refusals; [`CognitoError`] is the refusal itself.
 //!
-//! Every decision — how the header is parsed, which status and
-//! `WWW-Authenticate` challenge (RFC 6750) an outcome gets, `Retry-After`
-//! when keys are unavailable, the JSON body, what is logged — comes from
+//! Every decision — how the token is found and verified (one call,
+//! [`authenticate`](cognito_jwt_core::http::authenticate)), what optional
+//! authentication lets through, which status and `WWW-Authenticate`
+//! challenge (RFC 6750) an outcome gets, `Retry-After` when keys are
+//! unavailable, the JSON body, what is logged — comes from
 //! [`cognito_jwt_core::http`], so this crate and `cognito-jwt-axum` answer
 //! identically:
 //!
@@ -67,10 +72,7 @@
 //!             .route("/api/home", web::get().to(home))
 //!             .service(
 //!                 web::scope("/api/admin")
-//!                     .wrap(
-//!                         CognitoAuth::<AccessTokenClaims>::new(verifier.clone())
-//!                             .require_any_group("admins"),
-//!                     )
+//!                     .wrap(CognitoAuth::new(verifier.clone()).require_any_group("admins"))
 //!                     .route("", web::get().to(admin)),
 //!             )
 //!     })

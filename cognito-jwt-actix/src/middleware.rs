@@ -9,43 +9,56 @@ use std::rc::Rc;
 use actix_web::HttpMessage;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use cognito_jwt_core::http::AuthRejection;
-use cognito_jwt_core::{CognitoJwtVerifier, Requirements, TokenClaims};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, Requirements, TokenClaims};
 
 use crate::config::CognitoConfig;
-use crate::error::CognitoError;
-use crate::extract::{CognitoClaims, Installed, find_token};
+use crate::extract::{CognitoClaims, Installed, Verified};
 
 /// Middleware that verifies every request it wraps and refuses the ones
-/// without a valid token (see [`CognitoError`] for the answers).
+/// without a valid token (see [`CognitoError`](crate::CognitoError) for the
+/// answers).
 ///
-/// The claims go into the request extensions as [`CognitoClaims<T>`], where
-/// the [`CognitoClaims<T>`] and [`OptionalCognitoClaims<T>`] extractors (or
-/// `web::ReqData<CognitoClaims<T>>`) find them without verifying again.
-/// Extractors of another claims type behind this middleware use its
-/// verifier and configuration.
+/// `T` is the claims type, [`AccessTokenClaims`] unless changed with
+/// [`claims`](Self::claims). The [`CognitoClaims<T>`] and
+/// [`OptionalCognitoClaims<T>`] extractors behind it take the claims it
+/// verified without verifying again; they trust nothing else in the
+/// request extensions, so a `CognitoClaims<T>` that another middleware put
+/// there is ignored. The claims are also left as `CognitoClaims<T>` for
+/// `web::ReqData<CognitoClaims<T>>`. Extractors of another claims type
+/// behind this middleware use its verifier and configuration.
 ///
 /// ```
 /// use actix_web::{web, App};
-/// use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
-/// use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
+/// use cognito_jwt_actix::{CognitoAuth, CognitoClaims, TokenSource, CognitoConfig};
+/// use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, IdTokenClaims};
 ///
 /// async fn dashboard(_admin: CognitoClaims<AccessTokenClaims>) -> &'static str {
 ///     "admin dashboard"
 /// }
 ///
+/// async fn profile(user: CognitoClaims<IdTokenClaims>) -> String {
+///     user.email().unwrap_or_default().to_owned()
+/// }
+///
 /// fn app(verifier: CognitoJwtVerifier) {
-///     App::new().service(
-///         web::scope("/admin")
-///             .wrap(CognitoAuth::<AccessTokenClaims>::new(verifier).require_any_group("admins"))
-///             .route("/dashboard", web::get().to(dashboard)),
-///     );
+///     let session = CognitoConfig::new().token_source(TokenSource::Cookie("id_token".into()));
+///     App::new()
+///         .service(
+///             web::scope("/admin")
+///                 .wrap(CognitoAuth::new(verifier.clone()).require_any_group("admins"))
+///                 .route("/dashboard", web::get().to(dashboard)),
+///         )
+///         .service(
+///             web::scope("/profile")
+///                 .wrap(CognitoAuth::new(verifier).claims::<IdTokenClaims>().config(session))
+///                 .route("", web::get().to(profile)),
+///         );
 /// }
 /// ```
 ///
 /// [`OptionalCognitoClaims<T>`]: crate::OptionalCognitoClaims
 #[must_use]
-pub struct CognitoAuth<T> {
+pub struct CognitoAuth<T = AccessTokenClaims> {
     verifier: CognitoJwtVerifier,
     requirements: Requirements,
     config: Option<CognitoConfig>,
@@ -76,14 +89,30 @@ impl<T> fmt::Debug for CognitoAuth<T> {
     }
 }
 
-impl<T: TokenClaims> CognitoAuth<T> {
-    /// Verify every request with `verifier` (and the requirements set on it).
+impl CognitoAuth {
+    /// Verify every request with `verifier` (and the requirements set on
+    /// it), as an access token. Change the claims type with
+    /// [`claims`](Self::claims).
     pub fn new(verifier: CognitoJwtVerifier) -> Self {
         Self {
             verifier,
             requirements: Requirements::new(),
             config: None,
             optional: false,
+            claims: PhantomData,
+        }
+    }
+}
+
+impl<T> CognitoAuth<T> {
+    /// Deserialize the claims into `U` instead (e.g. `IdTokenClaims`, or
+    /// your own type). Defaults to `AccessTokenClaims`.
+    pub fn claims<U: TokenClaims>(self) -> CognitoAuth<U> {
+        CognitoAuth {
+            verifier: self.verifier,
+            requirements: self.requirements,
+            config: self.config,
+            optional: self.optional,
             claims: PhantomData,
         }
     }
@@ -148,7 +177,7 @@ where
 }
 
 /// The service made by [`CognitoAuth`].
-pub struct CognitoAuthMiddleware<S, T> {
+pub struct CognitoAuthMiddleware<S, T = AccessTokenClaims> {
     service: Rc<S>,
     auth: Rc<CognitoAuth<T>>,
 }
@@ -177,36 +206,35 @@ where
         let service = Rc::clone(&self.service);
         let auth = Rc::clone(&self.auth);
         Box::pin(async move {
-            let config = match &auth.config {
-                Some(config) => config.clone(),
-                None => CognitoConfig::from_app(req.request()),
+            let installed = Installed {
+                verifier: auth.verifier.clone(),
+                config: match &auth.config {
+                    Some(config) => config.clone(),
+                    None => CognitoConfig::from_app(req.request()),
+                },
             };
-            let outcome = match find_token(req.headers(), &config) {
-                Ok(token) => auth
-                    .verifier
-                    .verify_with::<T>(token, &auth.requirements)
+            let (headers, requirements) = (req.headers(), &auth.requirements);
+            let outcome = if auth.optional {
+                installed
+                    .authenticate_optional::<T>(headers, requirements)
                     .await
-                    .map_err(AuthRejection::from),
-                Err(rejection) => Err(rejection),
+            } else {
+                installed
+                    .authenticate::<T>(headers, requirements)
+                    .await
+                    .map(Some)
             };
             let claims = match outcome {
-                Ok(claims) => Some(claims),
-                Err(rejection) if auth.optional && rejection.is_missing() => None,
-                Err(rejection) => {
-                    rejection.log();
-                    let error = CognitoError::new(rejection, &config);
-                    return Ok(req.error_response(error).map_into_right_body());
-                }
+                Ok(claims) => claims,
+                Err(error) => return Ok(req.error_response(error).map_into_right_body()),
             };
             {
                 let mut extensions = req.extensions_mut();
                 if let Some(claims) = claims {
+                    extensions.insert(Verified(claims.clone()));
                     extensions.insert(CognitoClaims(claims));
                 }
-                extensions.insert(Installed {
-                    verifier: auth.verifier.clone(),
-                    config,
-                });
+                extensions.insert(installed);
             }
             service
                 .call(req)

@@ -8,7 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, COOKIE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::test::{self, TestRequest};
-use actix_web::{App, HttpResponse, web};
+use actix_web::{App, HttpMessage, HttpResponse, web};
 use cognito_jwt_actix::{
     AuthRejection, CognitoAuth, CognitoClaims, CognitoConfig, CognitoError, OptionalCognitoClaims,
     TokenSource,
@@ -346,6 +346,92 @@ async fn middleware_guards_only_its_scope_and_shares_the_claims() {
     assert_eq!((raw.status, raw.body.as_str()), (200, "access"));
     let home = send(&app, get("/api/home", &token).to_request()).await;
     assert!(home.body.starts_with("signed in"), "{home:?}");
+}
+
+async fn whoami(claims: CognitoClaims<AccessTokenClaims>) -> String {
+    claims.sub().to_owned()
+}
+
+/// Another middleware puts claims of its own making into the request
+/// extensions, as the public `CognitoClaims<T>`: the extractors verify the
+/// request's token all the same, alone or behind an optional `CognitoAuth`.
+#[actix_web::test]
+async fn claims_planted_by_another_middleware_are_not_trusted() {
+    let (_, payload) = ISSUER
+        .access_token(CLIENT)
+        .claim("sub", "planted-admin")
+        .group(GROUP)
+        .json();
+    let forged: AccessTokenClaims = serde_json::from_str(&payload).expect("claims");
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(verifier()))
+            .wrap_fn(move |req, service| {
+                req.extensions_mut().insert(CognitoClaims(forged.clone()));
+                service.call(req)
+            })
+            .route("/me", web::get().to(whoami))
+            .route("/home", web::get().to(home))
+            .service(
+                web::scope("/feed")
+                    .wrap(CognitoAuth::new(verifier()).optional())
+                    .route("/me", web::get().to(whoami))
+                    .route("", web::get().to(home)),
+            ),
+    )
+    .await;
+
+    let token = ISSUER.access_token(CLIENT).claim("sub", "real-user").sign();
+    for uri in ["/me", "/feed/me"] {
+        let anonymous = send(&app, get(uri, &[]).to_request()).await;
+        assert_eq!(anonymous.status, 401, "{uri}: {anonymous:?}");
+        let expired = send(&app, get(uri, &bearer(&TOKENS.expired)).to_request()).await;
+        assert_eq!(expired.status, 401, "{uri}: {expired:?}");
+        let signed_in = send(&app, get(uri, &bearer(&token)).to_request()).await;
+        assert_eq!(
+            (signed_in.status, signed_in.body.as_str()),
+            (200, "real-user"),
+            "{uri}"
+        );
+    }
+    for uri in ["/home", "/feed"] {
+        let anonymous = send(&app, get(uri, &[]).to_request()).await;
+        assert_eq!(
+            (anonymous.status, anonymous.body.as_str()),
+            (200, "anonymous"),
+            "{uri}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_middleware_verifies_access_tokens_unless_told_otherwise() {
+    let id_token = ISSUER.id_token(CLIENT).sign();
+    let app = test::init_service(
+        App::new()
+            .service(
+                web::scope("/access")
+                    .wrap(CognitoAuth::new(verifier()))
+                    .route("", web::get().to(raw_claims)),
+            )
+            .service(
+                web::scope("/any")
+                    .wrap(
+                        CognitoAuth::new(ISSUER.verifier(CLIENT, TokenUse::Any))
+                            .claims::<serde_json::Value>(),
+                    )
+                    .route("", web::get().to(raw_claims)),
+            ),
+    )
+    .await;
+
+    let access = send(&app, get("/access", &bearer(&TOKENS.valid)).to_request()).await;
+    assert_eq!((access.status, access.body.as_str()), (200, "access"));
+    let id = send(&app, get("/access", &bearer(&id_token)).to_request()).await;
+    assert_eq!(id.status, 401, "{id:?}");
+    assert_eq!(id.json()["kind"], "invalid_token_use");
+    let id = send(&app, get("/any", &bearer(&id_token)).to_request()).await;
+    assert_eq!((id.status, id.body.as_str()), (200, "id"));
 }
 
 #[actix_web::test]

@@ -1,5 +1,6 @@
 //! The `CognitoClaims` extractor.
 
+use std::borrow::Cow;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
@@ -68,25 +69,22 @@ impl<T> DerefMut for CognitoClaims<T> {
     }
 }
 
-async fn claims<T, S>(parts: &Parts, state: &S) -> Result<T, CognitoRejection>
+/// The claims a [`CognitoLayer`](crate::CognitoLayer) verified, if any.
+fn verified<T: TokenClaims>(parts: &Parts) -> Option<T> {
+    let Verified(claims) = parts.extensions.get::<Verified<T>>()?;
+    Some(claims.clone())
+}
+
+/// The settings of an enclosing layer, or the defaults with the verifier
+/// of the state.
+fn settings<'a, S>(parts: &'a Parts, state: &S) -> Cow<'a, Settings>
 where
-    T: TokenClaims,
     CognitoJwtVerifier: FromRef<S>,
 {
-    if let Some(Verified(claims)) = parts.extensions.get::<Verified<T>>() {
-        return Ok(claims.clone());
+    match parts.extensions.get::<Arc<Settings>>() {
+        Some(settings) => Cow::Borrowed(settings),
+        None => Cow::Owned(Settings::new(CognitoJwtVerifier::from_ref(state))),
     }
-    let from_state;
-    let settings = match parts.extensions.get::<Arc<Settings>>() {
-        Some(settings) => settings,
-        None => {
-            from_state = Settings::new(CognitoJwtVerifier::from_ref(state));
-            &from_state
-        }
-    };
-    settings
-        .authenticate(&parts.headers, &Requirements::new())
-        .await
 }
 
 impl<T, S> FromRequestParts<S> for CognitoClaims<T>
@@ -98,12 +96,13 @@ where
     type Rejection = CognitoRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        claims(parts, state)
+        if let Some(claims) = verified(parts) {
+            return Ok(Self(claims));
+        }
+        settings(parts, state)
+            .authenticate(&parts.headers, &Requirements::new())
             .await
             .map(Self)
-            .inspect_err(|rejection| {
-                rejection.reason().log();
-            })
     }
 }
 
@@ -119,13 +118,12 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        match claims(parts, state).await {
-            Ok(claims) => Ok(Some(Self(claims))),
-            Err(rejection) if rejection.is_missing() => Ok(None),
-            Err(rejection) => {
-                rejection.reason().log();
-                Err(rejection)
-            }
+        if let Some(claims) = verified(parts) {
+            return Ok(Some(Self(claims)));
         }
+        let claims = settings(parts, state)
+            .authenticate_optional(&parts.headers, &Requirements::new())
+            .await?;
+        Ok(claims.map(Self))
     }
 }

@@ -155,21 +155,24 @@ impl<T, R> CognitoLayer<T, R> {
 impl<T: TokenClaims, R> CognitoLayer<T, R> {
     /// Verify the request's token and put the claims into its extensions.
     async fn authenticate<B>(&self, request: &mut Request<B>) -> Result<(), CognitoRejection> {
-        let verified = self
-            .settings
-            .authenticate::<T>(request.headers(), &self.requirements)
-            .await;
+        let (settings, requirements) = (&self.settings, &*self.requirements);
+        let claims = if self.optional {
+            settings
+                .authenticate_optional::<T>(request.headers(), requirements)
+                .await
+        } else {
+            settings
+                .authenticate::<T>(request.headers(), requirements)
+                .await
+                .map(Some)
+        }?;
         let extensions = request.extensions_mut();
         extensions.insert(Arc::clone(&self.settings));
-        match verified {
-            Ok(claims) => {
-                extensions.insert(Verified(claims.clone()));
-                extensions.insert(claims);
-                Ok(())
-            }
-            Err(rejection) if self.optional && rejection.is_missing() => Ok(()),
-            Err(rejection) => Err(rejection),
+        if let Some(claims) = claims {
+            extensions.insert(Verified(claims.clone()));
+            extensions.insert(claims);
         }
+        Ok(())
     }
 }
 
@@ -260,10 +263,7 @@ where
             inner: Box::pin(async move {
                 match layer.authenticate(&mut request).await {
                     Ok(()) => inner.call(request).await,
-                    Err(rejection) => {
-                        rejection.reason().log();
-                        Ok(layer.on_rejection.on_rejection(rejection))
-                    }
+                    Err(rejection) => Ok(layer.on_rejection.on_rejection(rejection)),
                 }
             }),
         }

@@ -3,8 +3,10 @@
 //! requests with standard RFC 6750 answers.
 //!
 //! This crate only translates between `http` types and the core: how the
-//! token is read, which status and `WWW-Authenticate` challenge a refusal
-//! gets, and what is logged are all decided by
+//! token is found and verified (one call,
+//! [`authenticate`](cognito_jwt_core::http::authenticate)), what an
+//! optional layer lets through, which status and `WWW-Authenticate`
+//! challenge a refusal gets, and what is logged are all decided by
 //! [`cognito_jwt_core::http`], shared with the actix-web adapter.
 //!
 //! [axum]: https://docs.rs/axum/0.8
@@ -80,10 +82,12 @@
 //!
 //! Behind a [`CognitoLayer`], the extractor uses the layer's verifier
 //! instead, and reuses the claims the layer verified rather than checking
-//! the token twice. Routers without state that rely on a layer alone can
-//! read the claims with axum's `Extension<AccessTokenClaims>` (or
-//! `Option<Extension<…>>` behind an [optional](CognitoLayer::optional)
-//! layer).
+//! the token twice. It reuses only those: claims that another middleware
+//! put into the extensions are never taken for verified ones. Routers
+//! without state that rely on a layer alone can read the claims with
+//! axum's `Extension<AccessTokenClaims>` (or `Option<Extension<…>>` behind
+//! an [optional](CognitoLayer::optional) layer), which takes whatever the
+//! extensions hold.
 //!
 //! # The layer
 //!

@@ -5,7 +5,7 @@ use std::sync::{Arc, LazyLock};
 
 use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, TokenSource};
 use cognito_jwt_core::{CognitoJwtVerifier, Requirements, TokenClaims};
-use http::header::{AUTHORIZATION, COOKIE};
+use http::header::{AUTHORIZATION, COOKIE, HeaderName};
 use http::{HeaderMap, HeaderValue};
 
 use crate::rejection::CognitoRejection;
@@ -40,29 +40,49 @@ impl Settings {
         }
     }
 
-    /// Find the token in `headers` and verify it.
+    /// Find the token in `headers` and verify it; see
+    /// [`cognito_jwt_core::http::authenticate`].
     pub(crate) async fn authenticate<T: TokenClaims>(
         &self,
         headers: &HeaderMap,
         requirements: &Requirements,
     ) -> Result<T, CognitoRejection> {
-        let token = self
-            .token_source
-            .extract(
-                headers
-                    .get_all(AUTHORIZATION)
-                    .iter()
-                    .map(HeaderValue::as_bytes),
-                headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes),
-            )
-            .map_err(|reason| self.reject(reason))?;
-        self.verifier
-            .verify_with(token, requirements)
-            .await
-            .map_err(|error| self.reject(error.into()))
+        cognito_jwt_core::http::authenticate(
+            &self.verifier,
+            &self.token_source,
+            requirements,
+            values(headers, AUTHORIZATION),
+            values(headers, COOKIE),
+        )
+        .await
+        .map_err(|reason| self.reject(reason))
+    }
+
+    /// As [`authenticate`](Self::authenticate), `None` when `headers`
+    /// carry no credentials; see
+    /// [`cognito_jwt_core::http::authenticate_optional`].
+    pub(crate) async fn authenticate_optional<T: TokenClaims>(
+        &self,
+        headers: &HeaderMap,
+        requirements: &Requirements,
+    ) -> Result<Option<T>, CognitoRejection> {
+        cognito_jwt_core::http::authenticate_optional(
+            &self.verifier,
+            &self.token_source,
+            requirements,
+            values(headers, AUTHORIZATION),
+            values(headers, COOKIE),
+        )
+        .await
+        .map_err(|reason| self.reject(reason))
     }
 
     fn reject(&self, reason: AuthRejection) -> CognitoRejection {
         CognitoRejection::new(reason, Arc::clone(&self.realm))
     }
+}
+
+/// The values of every `name` header, in order.
+fn values(headers: &HeaderMap, name: HeaderName) -> impl Iterator<Item = &[u8]> {
+    headers.get_all(name).into_iter().map(HeaderValue::as_bytes)
 }

@@ -1,5 +1,6 @@
 //! Framework-free HTTP rules shared by the adapters: reading the bearer
-//! token from request headers, and turning any outcome into one RFC 6750
+//! token from request headers, verifying it ([`authenticate`],
+//! [`authenticate_optional`]), and turning any outcome into one RFC 6750
 //! answer (status, `WWW-Authenticate`, `Retry-After`, JSON body).
 //!
 //! Only plain bytes, strings and numbers cross this boundary, so adapters on
@@ -9,6 +10,10 @@
 use std::fmt;
 
 use crate::error::{Error, ErrorKind, HttpClass};
+
+mod authenticate;
+
+pub use authenticate::{authenticate, authenticate_optional};
 
 /// Where an adapter reads the token from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -73,10 +73,7 @@ pub fn routes(config: &mut web::ServiceConfig, verifier: &CognitoJwtVerifier, ad
         .route("/api/me", web::get().to(me))
         .service(
             web::resource("/api/admin")
-                .wrap(
-                    CognitoAuth::<AccessTokenClaims>::new(verifier.clone())
-                        .require_any_group(admin_group),
-                )
+                .wrap(CognitoAuth::new(verifier.clone()).require_any_group(admin_group))
                 .route(web::get().to(admin)),
         );
 }
