@@ -13,6 +13,7 @@ use cognito_jwt_actix::{
     AuthRejection, CognitoAuth, CognitoClaims, CognitoConfig, CognitoError, OptionalCognitoClaims,
     TokenSource,
 };
+use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
 use cognito_jwt_test_support::{CaseTokens, bearer, bearer_error, cases, unavailable_verifier};
@@ -349,7 +350,7 @@ async fn middleware_guards_only_its_scope_and_shares_the_claims() {
 }
 
 async fn whoami(claims: CognitoClaims<AccessTokenClaims>) -> String {
-    claims.sub().to_owned()
+    claims.sub.to_owned()
 }
 
 /// Another middleware puts claims of its own making into the request
@@ -417,7 +418,7 @@ async fn the_middleware_verifies_access_tokens_unless_told_otherwise() {
             .service(
                 web::scope("/any")
                     .wrap(
-                        CognitoAuth::new(ISSUER.verifier(CLIENT, TokenUse::Any))
+                        CognitoAuth::new(ISSUER.verifier(CLIENT, AcceptedTokenUse::Any))
                             .claims::<serde_json::Value>(),
                     )
                     .route("", web::get().to(raw_claims)),

@@ -117,6 +117,7 @@ def main():
     issuer = claims(alice["IdToken"])["iss"]
     print(f"export COGNITO_USER_POOL_ID={pool}")
     print(f"export COGNITO_CLIENT_ID={client}")
+    print("export COGNITO_TOKEN_USE=access")
     print(f"export COGNITO_JWKS_URI={endpoint}/{pool}/.well-known/jwks.json")
     if issuer.startswith("https://cognito-idp."):
         print("unset COGNITO_ISSUER")

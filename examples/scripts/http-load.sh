@@ -45,7 +45,7 @@ echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the r
 printf '%-12s %-8s %12s %14s\n' "token cache" "route" "requests/s" "latency avg"
 for cache in 0 10000; do
     BIND_ADDR=127.0.0.1:0 RUST_LOG=warn TOKEN_CACHE_CAPACITY=$cache \
-        COGNITO_USER_POOL_ID=$COGNITO_USER_POOL_ID COGNITO_CLIENT_ID=$COGNITO_CLIENT_ID \
+        COGNITO_USER_POOL_ID=$COGNITO_USER_POOL_ID COGNITO_CLIENT_ID=$COGNITO_CLIENT_ID COGNITO_TOKEN_USE=access \
         COGNITO_JWKS_URI=$COGNITO_JWKS_URI \
         "$target/release/axum-server" > "$work/server-$cache.out" 2> "$work/server-$cache.log" &
     server=$!

@@ -100,6 +100,7 @@ fn misspelt_pool_variable_exits_with_did_you_mean() {
             &[
                 ("COGNITO_USERPOOL_ID", POOL_ID),
                 ("COGNITO_CLIENT_ID", CLIENT_ID),
+                ("COGNITO_TOKEN_USE", "access"),
             ],
         );
         let status = server.wait();
@@ -141,6 +142,7 @@ fn invalid_settings_exit_naming_the_variable() {
             let mut env = vec![
                 ("COGNITO_USER_POOL_ID", POOL_ID),
                 ("COGNITO_CLIENT_ID", CLIENT_ID),
+                ("COGNITO_TOKEN_USE", "access"),
             ];
             env.retain(|(n, _)| *n != name);
             env.push((name, value));
@@ -166,6 +168,7 @@ async fn starts_during_a_key_set_outage_and_answers_503() {
             &[
                 ("COGNITO_USER_POOL_ID", POOL_ID),
                 ("COGNITO_CLIENT_ID", CLIENT_ID),
+                ("COGNITO_TOKEN_USE", "access"),
                 ("COGNITO_JWKS_URI", &down),
                 ("BIND_ADDR", "127.0.0.1:0"),
             ],
@@ -214,6 +217,7 @@ async fn serves_and_logs_requests_without_tokens() {
             &[
                 ("COGNITO_USER_POOL_ID", POOL_ID),
                 ("COGNITO_CLIENT_ID", CLIENT_ID),
+                ("COGNITO_TOKEN_USE", "access"),
                 ("COGNITO_JWKS_URI", jwks.url()),
                 ("BIND_ADDR", "127.0.0.1:0"),
                 ("ADMIN_GROUP", "moderators"),
@@ -258,7 +262,7 @@ async fn serves_and_logs_requests_without_tokens() {
         let verifier = ISSUER.verifier(CLIENT_ID, TokenUse::Access);
         for token in [&TOKENS.user, &TOKENS.admin] {
             let claims: AccessTokenClaims = verifier.verify_sync(token).unwrap();
-            assert!(!stderr.contains(claims.sub), "{binary} logged a claim");
+            assert!(!stderr.contains(&claims.sub), "{binary} logged a claim");
         }
     }
 }

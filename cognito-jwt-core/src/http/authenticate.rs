@@ -32,7 +32,7 @@ use crate::{CognitoJwtVerifier, Requirements, TokenClaims};
 /// )
 /// .await;
 /// match outcome {
-///     Ok(claims) => println!("{} may proceed", claims.sub()),
+///     Ok(claims) => println!("{} may proceed", claims.sub),
 ///     Err(rejection) => println!("{} {}", rejection.status(), rejection.body_json()),
 /// }
 /// # }
@@ -80,7 +80,7 @@ pub async fn authenticate<'a, T: TokenClaims>(
 /// )
 /// .await;
 /// match outcome {
-///     Ok(Some(claims)) => println!("welcome back, {}", claims.sub()),
+///     Ok(Some(claims)) => println!("welcome back, {}", claims.sub),
 ///     Ok(None) => println!("welcome, visitor"),
 ///     Err(rejection) => println!("{} {}", rejection.status(), rejection.body_json()),
 /// }
