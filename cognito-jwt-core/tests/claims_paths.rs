@@ -1,13 +1,16 @@
-//! The built-in claims types are checked in a single parsing pass; every
-//! other type in two. Both paths must reach the same verdict on the same
-//! token.
+//! One claims parser decides every verdict: the same token gets the same
+//! answer whatever claims type it is verified as (a built-in type, `Value`,
+//! a caller's own type), through `verify` or `verify_sync`, and again when
+//! the verified-token cache serves it.
 #![cfg(feature = "testing")]
 
 use std::sync::LazyLock;
 
-use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::{TestIssuer, sign_parts};
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, ErrorKind, IdTokenClaims, TokenUse};
+use cognito_jwt_core::{
+    AcceptedTokenUse, AccessTokenClaims, CognitoJwtVerifier, ErrorKind, IdTokenClaims, TokenClaims,
+    TokenUse,
+};
 use serde_json::Value;
 
 const CLIENT: &str = "paths-client";
@@ -15,6 +18,27 @@ const CLIENT: &str = "paths-client";
 static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| TestIssuer::new("eu-west-1_PathPool1"));
 static VERIFIER: LazyLock<CognitoJwtVerifier> =
     LazyLock::new(|| ISSUER.verifier(CLIENT, AcceptedTokenUse::Any));
+static CACHING: LazyLock<CognitoJwtVerifier> = LazyLock::new(|| {
+    ISSUER.verifier_from(
+        CognitoJwtVerifier::builder()
+            .user_pool(ISSUER.user_pool(CLIENT, AcceptedTokenUse::Any))
+            .token_cache(64),
+    )
+});
+static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+});
+
+/// A caller's own claims type.
+#[derive(Clone, serde::Deserialize)]
+struct Mine {
+    #[allow(dead_code)]
+    sub: String,
+}
+impl TokenClaims for Mine {}
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -23,18 +47,155 @@ fn now() -> u64 {
         .as_secs()
 }
 
-fn verdicts(token: &str, id: bool) -> (Result<(), ErrorKind>, Result<(), ErrorKind>) {
-    let generic = VERIFIER
-        .verify_sync::<Value>(token)
-        .map(drop)
-        .map_err(|e| e.kind());
-    let typed = if id {
-        VERIFIER.verify_sync::<IdTokenClaims>(token).map(drop)
+fn verdict<T: TokenClaims>(
+    verifier: &CognitoJwtVerifier,
+    token: &str,
+    sync: bool,
+) -> Result<(), ErrorKind> {
+    let result = if sync {
+        verifier.verify_sync::<T>(token)
     } else {
-        VERIFIER.verify_sync::<AccessTokenClaims>(token).map(drop)
+        RUNTIME.block_on(verifier.verify::<T>(token))
+    };
+    result.map(drop).map_err(|e| e.kind())
+}
+
+/// Every path's verdict on `token`: each claims type (the built-in one of
+/// the token's kind, `Value`, a caller's type), sync and async, without the
+/// token cache, then twice with it (the second may be a hit).
+fn verdicts(token: &str, id: bool) -> Vec<(String, Result<(), ErrorKind>)> {
+    let mut out = Vec::new();
+    for (verifier, cache) in [
+        (&*VERIFIER, "no cache"),
+        (&*CACHING, "cached"),
+        (&*CACHING, "cache hit"),
+    ] {
+        for sync in [true, false] {
+            let path = |ty: &str| {
+                format!(
+                    "{ty}, {}, {cache}",
+                    if sync { "verify_sync" } else { "verify" }
+                )
+            };
+            let typed = if id {
+                verdict::<IdTokenClaims>(verifier, token, sync)
+            } else {
+                verdict::<AccessTokenClaims>(verifier, token, sync)
+            };
+            out.push((path("built-in"), typed));
+            out.push((path("Value"), verdict::<Value>(verifier, token, sync)));
+            out.push((path("own type"), verdict::<Mine>(verifier, token, sync)));
+        }
     }
-    .map_err(|e| e.kind());
-    (generic, typed)
+    out
+}
+
+fn assert_all(name: &str, token: &str, id: bool, expected: Result<(), ErrorKind>) {
+    for (path, verdict) in verdicts(token, id) {
+        assert_eq!(verdict, expected, "{name}: {path}");
+    }
+}
+
+/// The token with one claim's JSON text replaced, re-signed: for number
+/// forms `serde_json` would not write (exponents).
+fn with_raw_claim(token: (String, String), claim: &str, raw: &str) -> String {
+    let (header, payload) = token;
+    let mut object: serde_json::Map<String, Value> = serde_json::from_str(&payload).unwrap();
+    object.remove(claim);
+    let rest = Value::Object(object).to_string();
+    let payload = format!("{{\"{claim}\":{raw},{}", &rest[1..]);
+    sign_parts(ISSUER.key(), &header, &payload)
+}
+
+#[test]
+fn fractional_and_exponent_dates_get_one_verdict_on_every_path() {
+    let later = now() + 600;
+    let earlier = now() - 600;
+    let access = || ISSUER.access_token(CLIENT).json();
+    let id = || ISSUER.id_token(CLIENT).json();
+    let cases: Vec<(&str, String, bool, Result<(), ErrorKind>)> = vec![
+        (
+            "fractional exp",
+            with_raw_claim(access(), "exp", &format!("{later}.75")),
+            false,
+            Ok(()),
+        ),
+        (
+            "exponent exp",
+            with_raw_claim(access(), "exp", &format!("{later}e0")),
+            false,
+            Ok(()),
+        ),
+        (
+            "exponent exp, id token",
+            with_raw_claim(id(), "exp", &format!("{}e-1", later * 10)),
+            true,
+            Ok(()),
+        ),
+        (
+            "fractional past exp",
+            with_raw_claim(access(), "exp", &format!("{earlier}.5")),
+            false,
+            Err(ErrorKind::Expired),
+        ),
+        (
+            "exponent past exp",
+            with_raw_claim(id(), "exp", &format!("{earlier}E0")),
+            true,
+            Err(ErrorKind::Expired),
+        ),
+        (
+            "fractional nbf ahead",
+            with_raw_claim(access(), "nbf", &format!("{later}.5")),
+            false,
+            Err(ErrorKind::NotYetValid),
+        ),
+        (
+            "exponent nbf behind",
+            with_raw_claim(access(), "nbf", &format!("{earlier}e0")),
+            false,
+            Ok(()),
+        ),
+        (
+            "fractional iat ahead",
+            with_raw_claim(id(), "iat", &format!("{later}.1")),
+            true,
+            Err(ErrorKind::NotYetValid),
+        ),
+        (
+            "exponent iat ahead",
+            with_raw_claim(access(), "iat", &format!("{}e-2", later * 100)),
+            false,
+            Err(ErrorKind::NotYetValid),
+        ),
+        (
+            "exponent iat behind",
+            with_raw_claim(access(), "iat", &format!("{}e-1", earlier * 10)),
+            false,
+            Ok(()),
+        ),
+        (
+            "exp beyond year 9999 in exponent form",
+            with_raw_claim(access(), "exp", "2.6e11"),
+            false,
+            Err(ErrorKind::Malformed),
+        ),
+        (
+            "negative fractional nbf",
+            with_raw_claim(access(), "nbf", "-0.5"),
+            false,
+            Err(ErrorKind::Malformed),
+        ),
+        (
+            "exp as a string",
+            with_raw_claim(access(), "exp", &format!("\"{later}\"")),
+            false,
+            Err(ErrorKind::Malformed),
+        ),
+    ];
+    for (name, token, id, expected) in cases {
+        assert_all(name, &token, id, expected);
+    }
 }
 
 #[test]
@@ -106,9 +267,7 @@ fn access_token_variants_reach_the_same_verdict_on_both_paths() {
         ),
     ];
     for (name, token, expected) in cases {
-        let (generic, typed) = verdicts(&token, false);
-        assert_eq!(generic, expected, "{name}: generic path");
-        assert_eq!(typed, expected, "{name}: single pass");
+        assert_all(name, &token, false, expected);
     }
 }
 
@@ -122,9 +281,7 @@ fn duplicate_claims_are_refused_on_both_paths() {
     ] {
         let payload = payload.replacen('{', &format!("{{{duplicate}"), 1);
         let token = sign_parts(ISSUER.key(), &header, &payload);
-        let (generic, typed) = verdicts(&token, false);
-        assert_eq!(generic, Err(ErrorKind::Malformed), "{duplicate}");
-        assert_eq!(typed, Err(ErrorKind::Malformed), "{duplicate}");
+        assert_all(duplicate, &token, false, Err(ErrorKind::Malformed));
     }
 }
 
@@ -152,9 +309,7 @@ fn id_token_variants_reach_the_same_verdict_on_both_paths() {
         ),
     ];
     for (name, token, expected) in cases {
-        let (generic, typed) = verdicts(&token, true);
-        assert_eq!(generic, expected, "{name}: generic path");
-        assert_eq!(typed, expected, "{name}: single pass");
+        assert_all(name, &token, true, expected);
     }
 }
 
