@@ -122,44 +122,54 @@ impl CognitoJwtVerifierBuilder {
     }
 
     /// After fetching a key set, how long to wait before fetching it again
-    /// because a token named an unknown `kid`. Defaults to 10 seconds. A
-    /// flood of random `kid`s causes at most one fetch per window.
+    /// because a token named an unknown `kid`. Defaults to 10 seconds; 100 ms
+    /// to 1 hour. A flood of random `kid`s causes at most one fetch per
+    /// window and key-set URL.
     pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
         self.settings.cooldown = cooldown;
         self
     }
 
-    /// How old a cached key set may get before the next verification
-    /// refreshes it, so that keys removed upstream stop verifying. Defaults
-    /// to 15 minutes.
+    /// How often key sets are refreshed, so that keys removed upstream stop
+    /// verifying within one interval. Defaults to 15 minutes; 100 ms to 7
+    /// days.
+    ///
+    /// Refreshes run in the background, shortly before a set is due (by the
+    /// fetch time-out, at most half the interval): no request waits for
+    /// one. They need a Tokio runtime: the one the verifier was built or
+    /// first used on.
     pub fn jwks_refresh_interval(mut self, interval: Duration) -> Self {
         self.settings.refresh_interval = interval;
         self
     }
 
     /// How long a key set stays usable after its last successful fetch while
-    /// refreshes fail. Defaults to 24 hours; after that, verification
+    /// refreshes fail. Defaults to 24 hours; at least the refresh interval,
+    /// at most 30 days. After that, verification
     /// reports [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable) until a fetch succeeds.
     pub fn jwks_max_staleness(mut self, max: Duration) -> Self {
         self.settings.max_staleness = max;
         self
     }
 
-    /// Total time allowed for one key-set fetch, body included. Defaults to
+    /// Total time allowed for one key-set fetch, body included (at most 5
+    /// minutes). Defaults to
     /// 5 seconds. Waiting verifications are released when it fires.
     pub fn jwks_fetch_timeout(mut self, timeout: Duration) -> Self {
         self.settings.fetch_timeout = timeout;
         self
     }
 
-    /// Connect time-out of the default fetcher. Defaults to 2 seconds.
+    /// Connect time-out of the default fetcher. Defaults to 2 seconds; at
+    /// most 5 minutes.
     pub fn jwks_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// Back-off after failed fetches: `min` after the first failure,
-    /// doubling up to `max`. Defaults to 1 second and 60 seconds.
+    /// doubling up to `max`. Defaults to 1 second and 60 seconds; each 10 ms
+    /// to 1 hour.
     pub fn jwks_backoff(mut self, min: Duration, max: Duration) -> Self {
         self.settings.min_backoff = min;
         self.settings.max_backoff = max;
@@ -208,29 +218,7 @@ impl CognitoJwtVerifierBuilder {
                 ),
             ));
         }
-        let s = &self.settings;
-        for (name, value) in [
-            ("jwks_fetch_timeout", s.fetch_timeout),
-            ("jwks_refresh_interval", s.refresh_interval),
-            ("jwks_max_staleness", s.max_staleness),
-            ("jwks_connect_timeout", self.connect_timeout),
-        ] {
-            if value.is_zero() {
-                return Err(ConfigError::invalid(name, "it must be greater than zero"));
-            }
-        }
-        if s.max_staleness < s.refresh_interval {
-            return Err(ConfigError::invalid(
-                "jwks_max_staleness",
-                "it must be at least jwks_refresh_interval, or keys would vanish before a refresh",
-            ));
-        }
-        if s.min_backoff > s.max_backoff {
-            return Err(ConfigError::invalid(
-                "jwks_backoff",
-                "min must not exceed max",
-            ));
-        }
+        check_settings(&self.settings, self.connect_timeout)?;
         if self.token_cache == Some(0) {
             return Err(ConfigError::invalid(
                 "token_cache",
@@ -266,11 +254,18 @@ impl CognitoJwtVerifierBuilder {
             Some(f) => f,
             None => default_fetcher(self.connect_timeout, self.settings.fetch_timeout)?,
         };
+        let keys = KeyCache::new(urls, fetcher, self.settings);
+        for (index, pool) in self.pools.iter().enumerate() {
+            if let Some(seed) = pool.seed(index)? {
+                keys.seed(pools[index].source, &seed)
+                    .map_err(|problem| ConfigError::invalid(pool.seed_name(index), problem))?;
+            }
+        }
         Ok(CognitoJwtVerifier {
             inner: Arc::new(Inner {
                 pools,
                 issuers,
-                keys: KeyCache::new(urls, fetcher, self.settings),
+                keys,
                 leeway: self.leeway.as_secs(),
                 requirements: self.requirements,
                 custom_check: self.custom_check,
@@ -298,4 +293,48 @@ fn default_fetcher(_: Duration, _: Duration) -> Result<Arc<dyn JwksFetcher>, Con
             .to_owned(),
         hint: String::new(),
     })
+}
+
+/// The bounds of every key-set timing. Zero cool-downs and back-offs would
+/// void the bound on fetches caused by unknown `kid`s; absurd values would
+/// overflow time arithmetic or keep keys forever.
+fn check_settings(s: &CacheSettings, connect_timeout: Duration) -> Result<(), ConfigError> {
+    const MS: Duration = Duration::from_millis(1);
+    const MINUTE: Duration = Duration::from_secs(60);
+    const HOUR: Duration = Duration::from_secs(3600);
+    const DAY: Duration = Duration::from_secs(24 * 3600);
+    for (name, value, min, max) in [
+        ("jwks_cooldown", s.cooldown, 100 * MS, HOUR),
+        (
+            "jwks_refresh_interval",
+            s.refresh_interval,
+            100 * MS,
+            7 * DAY,
+        ),
+        ("jwks_max_staleness", s.max_staleness, 100 * MS, 30 * DAY),
+        ("jwks_fetch_timeout", s.fetch_timeout, MS, 5 * MINUTE),
+        ("jwks_connect_timeout", connect_timeout, MS, 5 * MINUTE),
+        ("jwks_backoff", s.min_backoff, 10 * MS, HOUR),
+        ("jwks_backoff", s.max_backoff, 10 * MS, HOUR),
+    ] {
+        if value < min || value > max {
+            return Err(ConfigError::invalid(
+                name,
+                format!("{value:?} is outside the accepted range {min:?} to {max:?}",),
+            ));
+        }
+    }
+    if s.max_staleness < s.refresh_interval {
+        return Err(ConfigError::invalid(
+            "jwks_max_staleness",
+            "it must be at least jwks_refresh_interval, or keys would vanish before a refresh",
+        ));
+    }
+    if s.min_backoff > s.max_backoff {
+        return Err(ConfigError::invalid(
+            "jwks_backoff",
+            "min must not exceed max",
+        ));
+    }
+    Ok(())
 }

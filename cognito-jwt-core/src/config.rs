@@ -4,7 +4,11 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
 use crate::error::{ConfigError, quoted};
+use crate::jwks::Seed;
 
 /// What a Cognito token is: its `token_use` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -144,6 +148,18 @@ pub struct UserPool {
     pub(crate) issuer: Option<String>,
     pub(crate) updated_issuer: bool,
     pub(crate) replica_regions: Vec<String>,
+    seed: Option<SeedSource>,
+}
+
+/// Where a pool's seed key set comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SeedSource {
+    /// A file read at build time; `name` is the setting or variable that
+    /// named it, for errors.
+    File { path: PathBuf },
+    /// A document given, or a file read by `from_env`, whose variable
+    /// `name` is.
+    Document { seed: Seed, name: Option<String> },
 }
 
 impl UserPool {
@@ -159,6 +175,7 @@ impl UserPool {
             issuer: None,
             updated_issuer: false,
             replica_regions: Vec::new(),
+            seed: None,
         }
     }
 
@@ -227,6 +244,53 @@ impl UserPool {
     }
 
     /// The pool id as given.
+    /// Load this key-set file when the verifier is built, so that tokens
+    /// verify before the first fetch (a Lambda cold start, a network that
+    /// is down at start-up). The file is a JWKS document (`{"keys":[…]}`),
+    /// as `cognito-jwt jwks` writes it; its age is its `fetched_at` field
+    /// (seconds since the epoch) or else the file's modification time, and
+    /// it serves until the first successful fetch, within the maximum
+    /// staleness. A file that cannot be read or has no usable key fails
+    /// [`build`](crate::CognitoJwtVerifierBuilder::build).
+    #[must_use]
+    pub fn jwks_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.seed = Some(SeedSource::File { path: path.into() });
+        self
+    }
+
+    /// As [`jwks_file`](Self::jwks_file), from a document you already have
+    /// (for instance compiled into the binary); its age is its `fetched_at`
+    /// field, or zero.
+    #[must_use]
+    pub fn jwks_seed(mut self, document: impl Into<String>) -> Self {
+        self.seed = Some(SeedSource::Document {
+            seed: Seed::new(document.into(), SystemTime::now()),
+            name: None,
+        });
+        self
+    }
+
+    /// The seed, read now; `None` when there is none.
+    pub(crate) fn seed(&self, index: usize) -> Result<Option<Seed>, ConfigError> {
+        match &self.seed {
+            None => Ok(None),
+            Some(SeedSource::Document { seed, .. }) => Ok(Some(seed.clone())),
+            Some(SeedSource::File { path }) => read_seed(path, &self.seed_name(index)).map(Some),
+        }
+    }
+
+    /// The name of the seed setting in errors.
+    pub(crate) fn seed_name(&self, index: usize) -> String {
+        match &self.seed {
+            Some(SeedSource::Document {
+                name: Some(name), ..
+            }) => name.clone(),
+            Some(SeedSource::File { .. }) => format!("user_pool[{index}].jwks_file"),
+            _ => format!("user_pool[{index}].jwks_seed"),
+        }
+    }
+
+    /// The user pool id.
     pub fn pool_id(&self) -> &str {
         &self.pool_id
     }
@@ -369,6 +433,28 @@ impl UserPool {
 }
 
 /// The environment variables read by
+/// Read a seed key-set file: its text and, for its age, its modification
+/// time (the document's own `fetched_at` field wins when present).
+fn read_seed(path: &Path, name: &str) -> Result<Seed, ConfigError> {
+    let problem = |what: String| ConfigError::invalid(name, what);
+    let document = std::fs::read_to_string(path).map_err(|e| {
+        problem(format!(
+            "the key-set file {} cannot be read ({e}); write it with `cognito-jwt jwks`",
+            quoted(&path.display().to_string())
+        ))
+    })?;
+    if document.len() > crate::jwks::MAX_JWKS_BYTES {
+        return Err(problem(format!(
+            "the key-set file is larger than {} KiB",
+            crate::jwks::MAX_JWKS_BYTES / 1024
+        )));
+    }
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| SystemTime::now());
+    Ok(Seed::new(document, modified))
+}
+
 /// [`CognitoJwtVerifier::from_env`](crate::CognitoJwtVerifier::from_env).
 pub const ENV_VARS: &[(&str, &str)] = &[
     (
@@ -387,6 +473,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "COGNITO_ISSUER",
         "optional: expected iss override (emulators)",
+    ),
+    (
+        "COGNITO_JWKS_FILE",
+        "optional: a key-set file that serves until the first fetch (cold starts)",
     ),
 ];
 
@@ -487,6 +577,12 @@ pub(crate) fn pool_from_vars(
     if let Some(issuer) = optional("COGNITO_ISSUER") {
         check_url(&issuer, "COGNITO_ISSUER")?;
         pool = pool.issuer(issuer);
+    }
+    if let Some(path) = optional("COGNITO_JWKS_FILE") {
+        pool.seed = Some(SeedSource::Document {
+            seed: read_seed(Path::new(&path), "COGNITO_JWKS_FILE")?,
+            name: Some("COGNITO_JWKS_FILE".to_owned()),
+        });
     }
     if let Some(name) = all_names
         .iter()

@@ -53,6 +53,7 @@ mod builder;
 mod claims;
 mod config;
 mod error;
+mod health;
 pub mod http;
 mod jwks;
 mod jwt;
@@ -67,6 +68,7 @@ pub use builder::CognitoJwtVerifierBuilder;
 pub use claims::{AccessTokenClaims, ClaimsView, IdTokenClaims};
 pub use config::{AcceptedTokenUse, ENV_VARS, TokenUse, UserPool};
 pub use error::{ConfigError, Error, ErrorKind, HttpClass};
+pub use health::{Health, KeySetHealth, KeySetState};
 #[cfg(feature = "reqwest")]
 pub use jwks::ReqwestFetcher;
 pub use jwks::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};

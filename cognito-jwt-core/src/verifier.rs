@@ -1,17 +1,25 @@
 //! The verifier: one pipeline for `verify` and `verify_sync`.
 //!
-//! split → header → claims parse → issuer → key lookup (the only step that
-//! differs: `verify` may fetch, `verify_sync` never waits) → signature →
-//! registered claims → requirements → custom check → claims type.
+//! split → header → key lookup by `kid` (the only step that differs:
+//! `verify` may wait for a fetch, `verify_sync` never waits) → signature →
+//! claims parse → issuer (must own the key) → registered claims →
+//! requirements → custom check → claims type.
+//!
+//! The claims are parsed only once the signature holds, so a forged token
+//! naming a cached key costs one signature check whatever its payload. A
+//! token whose key no cached set has is first scanned for its `iss` (no
+//! allocation, no duplicate bookkeeping): nothing is fetched for a payload
+//! that is not a JSON object naming a configured issuer.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::builder::CognitoJwtVerifierBuilder;
-use crate::claims::{ClaimsView, Payload, json_problem};
+use crate::claims::{ClaimsView, Payload, issuer_of, json_problem};
 use crate::config::{ResolvedPool, TokenUse};
 use crate::error::{Error, ErrorKind};
+use crate::health::Health;
 use crate::jwks::{KeyCache, RsaKey};
 use crate::jwt::Decoded;
 use crate::requirements::Requirements;
@@ -115,18 +123,14 @@ impl CognitoJwtVerifier {
         // Read before any key is looked up (see `KeyCache::generation`).
         let generation = self.inner.keys.generation();
         let decoded = Decoded::new(token)?;
-        let payload = Payload::parse(&decoded.json)?;
-        let pool = self.pool_for(&payload)?;
-        let key = self.inner.keys.key(pool.source, &decoded.kid).await?;
-        self.finish(
-            token,
-            &decoded,
-            &payload,
-            pool,
-            &key,
-            requirements,
-            generation,
-        )
+        let key = match self.inner.keys.find(&decoded.kid) {
+            Some(found) => found,
+            None => {
+                let source = self.source_to_fetch(&decoded)?;
+                (source, self.inner.keys.key(source, &decoded.kid).await?)
+            }
+        };
+        self.finish(token, &decoded, key, requirements, generation)
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -154,18 +158,14 @@ impl CognitoJwtVerifier {
         }
         let generation = self.inner.keys.generation();
         let decoded = Decoded::new(token)?;
-        let payload = Payload::parse(&decoded.json)?;
-        let pool = self.pool_for(&payload)?;
-        let key = self.inner.keys.cached_key(pool.source, &decoded.kid)?;
-        self.finish(
-            token,
-            &decoded,
-            &payload,
-            pool,
-            &key,
-            requirements,
-            generation,
-        )
+        let key = match self.inner.keys.find(&decoded.kid) {
+            Some(found) => found,
+            None => {
+                let source = self.source_to_fetch(&decoded)?;
+                (source, self.inner.keys.cached_key(source, &decoded.kid)?)
+            }
+        };
+        self.finish(token, &decoded, key, requirements, generation)
     }
 
     /// Fetch every configured key set now, e.g. at start-up to fail fast or
@@ -201,17 +201,47 @@ impl CognitoJwtVerifier {
             .insert_document(pool.source, jwks_json.as_bytes())
     }
 
+    /// The state of every key set: never fetched, fresh, stale or
+    /// unavailable, with ages and the last error. Cheap; meant for
+    /// readiness probes and dashboards.
+    ///
+    /// ```
+    /// # use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
+    /// let verifier = CognitoJwtVerifier::builder()
+    ///     .user_pool(UserPool::new("eu-west-1_AbC123").client_id("c").token_use(TokenUse::Access))
+    ///     .build()?;
+    /// let health = verifier.health();
+    /// assert!(!health.ready); // nothing fetched yet
+    /// assert_eq!(health.key_sets[0].state.as_str(), "never_fetched");
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    pub fn health(&self) -> Health {
+        Health::new(self.inner.keys.health())
+    }
+
+    /// Whether every key set has usable keys, so that tokens of every
+    /// configured issuer can be verified now.
+    pub fn is_ready(&self) -> bool {
+        self.health().ready
+    }
+
     /// The key-set URLs this verifier fetches.
     pub fn jwks_uris(&self) -> impl Iterator<Item = &str> {
         (0..self.inner.keys.source_count()).map(|i| self.inner.keys.url(i))
     }
 
+    /// The key set to fetch for a token whose key no cached set has: its
+    /// issuer's, read from the payload, which must be a JSON object naming
+    /// a configured issuer. Nothing is fetched for anything else.
+    fn source_to_fetch(&self, decoded: &Decoded<'_>) -> Result<usize, Error> {
+        let iss = issuer_of(&decoded.json)?;
+        self.pool_for(iss.as_deref()).map(|pool| pool.source)
+    }
+
     /// The pool whose issuer the token names, by exact byte match.
-    fn pool_for(&self, payload: &Payload<'_>) -> Result<&Pool, Error> {
-        let iss = payload
-            .iss
-            .as_deref()
-            .ok_or_else(|| Error::new(ErrorKind::InvalidIssuer, "the token has no iss claim"))?;
+    fn pool_for(&self, iss: Option<&str>) -> Result<&Pool, Error> {
+        let iss =
+            iss.ok_or_else(|| Error::new(ErrorKind::InvalidIssuer, "the token has no iss claim"))?;
         self.inner
             .issuers
             .iter()
@@ -234,16 +264,13 @@ impl CognitoJwtVerifier {
             })
     }
 
-    /// Everything after the key lookup: signature, registered claims,
+    /// Everything after the key lookup: signature, claims, issuer,
     /// requirements, the custom check, the claims type, and the token cache.
-    #[allow(clippy::too_many_arguments)]
     fn finish<T: TokenClaims>(
         &self,
         token: &str,
         decoded: &Decoded<'_>,
-        payload: &Payload<'_>,
-        pool: &Pool,
-        key: &RsaKey,
+        (source, key): (usize, Arc<RsaKey>),
         requirements: &Requirements,
         generation: u64,
     ) -> Result<T, Error> {
@@ -255,8 +282,16 @@ impl CognitoJwtVerifier {
                  or forged",
             ));
         }
-        let token_use = self.check_claims(payload, &pool.resolved, T::TOKEN_USE)?;
-        let view = ClaimsView::new(payload, &decoded.json, token_use);
+        let payload = Payload::parse(&decoded.json)?;
+        let pool = self.pool_for(payload.iss.as_deref())?;
+        if pool.source != source {
+            return Err(Error::new(
+                ErrorKind::InvalidIssuer,
+                "the token is signed with another configured pool's key than its iss names",
+            ));
+        }
+        let token_use = self.check_claims(&payload, &pool.resolved, T::TOKEN_USE)?;
+        let view = ClaimsView::new(&payload, &decoded.json, token_use);
         self.check_requirements(&view, requirements)?;
         let claims = claims_of::<T>(&view)?;
         if let Some(cache) = &self.inner.token_cache {
@@ -268,7 +303,7 @@ impl CognitoJwtVerifier {
                     token_use,
                     source: pool.source,
                     generation,
-                    valid_until: self.valid_until(payload),
+                    valid_until: self.valid_until(&payload),
                     typed: Box::new(claims.clone()),
                 },
             );
@@ -284,7 +319,7 @@ impl CognitoJwtVerifier {
     ) -> Option<Result<T, Error>> {
         let cache = self.inner.token_cache.as_ref()?;
         let entry = cache.get(token)?;
-        if now_secs() >= entry.valid_until {
+        if unix_secs(SystemTime::now()).map_or(true, |now| now >= entry.valid_until) {
             cache.remove(token);
             return None;
         }
@@ -320,7 +355,7 @@ impl CognitoJwtVerifier {
         pool: &ResolvedPool,
         wanted: Option<TokenUse>,
     ) -> Result<TokenUse, Error> {
-        let now = now_secs();
+        let now = unix_secs(SystemTime::now())?;
         let leeway = self.inner.leeway;
         let exp = payload.exp.ok_or_else(|| {
             Error::new(
@@ -442,8 +477,32 @@ fn claims_of<T: TokenClaims>(view: &ClaimsView<'_>) -> Result<T, Error> {
     })
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// Seconds since the epoch; a clock that reads before 1970 fails closed
+/// (every token is refused as expired) rather than reading as 0, which
+/// would let every `exp` pass.
+fn unix_secs(now: SystemTime) -> Result<u64, Error> {
+    now.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| {
+            Error::new(
+                ErrorKind::Expired,
+                "the server clock reads before 1970, so no expiry can be checked; fix the clock",
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_clock_before_the_epoch_fails_closed() {
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert_eq!(
+            unix_secs(before).map_err(|e| e.kind()),
+            Err(ErrorKind::Expired)
+        );
+        assert_eq!(unix_secs(UNIX_EPOCH + Duration::from_secs(7)).ok(), Some(7));
+    }
 }

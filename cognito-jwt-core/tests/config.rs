@@ -196,12 +196,41 @@ fn timings_must_be_positive_and_consistent() {
         "jwks_backoff",
     );
     build_error(base().token_cache(0), "token_cache");
+    // A zero cool-down or back-off would void the bound on fetches caused
+    // by random kids; absurd values would overflow time arithmetic.
+    build_error(base().jwks_cooldown(Duration::ZERO), "jwks_cooldown");
+    build_error(
+        base().jwks_backoff(Duration::ZERO, Duration::ZERO),
+        "jwks_backoff",
+    );
+    let forever = Duration::MAX;
+    build_error(base().jwks_cooldown(forever), "jwks_cooldown");
+    build_error(base().jwks_fetch_timeout(forever), "jwks_fetch_timeout");
+    build_error(base().jwks_connect_timeout(forever), "jwks_connect_timeout");
+    build_error(
+        base().jwks_backoff(Duration::from_secs(1), forever),
+        "jwks_backoff",
+    );
+    build_error(
+        base()
+            .jwks_refresh_interval(forever)
+            .jwks_max_staleness(forever),
+        "jwks_refresh_interval",
+    );
+    // Used to panic inside the cache (a time-to-live assertion).
+    build_error(base().jwks_max_staleness(forever), "jwks_max_staleness");
     base()
-        .jwks_cooldown(Duration::ZERO)
-        .jwks_backoff(Duration::ZERO, Duration::ZERO)
+        .jwks_cooldown(Duration::from_millis(100))
+        .jwks_backoff(Duration::from_millis(10), Duration::from_secs(3600))
         .jwks_refresh_interval(Duration::from_secs(60))
         .jwks_max_staleness(Duration::from_secs(60))
         .token_cache(1)
+        .build()
+        .unwrap();
+    base()
+        .jwks_refresh_interval(Duration::from_secs(7 * 24 * 3600))
+        .jwks_max_staleness(Duration::from_secs(30 * 24 * 3600))
+        .jwks_fetch_timeout(Duration::from_secs(300))
         .build()
         .unwrap();
 }

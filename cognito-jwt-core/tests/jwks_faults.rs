@@ -100,46 +100,6 @@ async fn unknown_kid_during_an_outage_is_unavailable_and_known_kids_verify() {
 }
 
 #[tokio::test]
-async fn alternating_failures_back_off_then_recover() {
-    let server = RawServer::start(Fault::Alternate {
-        body: ISSUER.jwks_json(),
-    })
-    .await;
-    let verifier = builder(&server.uri())
-        .jwks_cooldown(Duration::from_millis(100))
-        .jwks_refresh_interval(Duration::from_secs(1))
-        .jwks_backoff(Duration::from_secs(1), Duration::from_secs(1))
-        .build()
-        .unwrap();
-
-    // Cold cache, first answer 500.
-    assert_unavailable(verify(&verifier, &token()).await);
-    assert_unavailable(verify(&verifier, &token()).await);
-    assert_eq!(server.requests(), 1, "the failure backs off");
-
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    verify(&verifier, &token())
-        .await
-        .expect("the second answer succeeds");
-    assert_eq!(server.requests(), 2);
-
-    // A due refresh gets a 500: the cached key keeps verifying.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    verify(&verifier, &token()).await.unwrap();
-    verify(&verifier, &token()).await.unwrap();
-    assert_eq!(server.requests(), 3, "the failed refresh backs off");
-
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    verify(&verifier, &token()).await.unwrap();
-    verify(&verifier, &token()).await.unwrap();
-    assert_eq!(
-        server.requests(),
-        4,
-        "the refresh succeeds and is not repeated"
-    );
-}
-
-#[tokio::test]
 async fn redirects_are_refused_and_not_followed() {
     for status in [301, 302, 303, 307, 308] {
         let elsewhere = MockServer::start().await;

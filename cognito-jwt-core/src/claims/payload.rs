@@ -354,6 +354,47 @@ impl Payload<'_> {
     }
 }
 
+/// The `iss` of a payload, read in one pass that checks only that the
+/// payload is a JSON object and skips every other value without building
+/// anything (its nesting limit applies). Used before a key-set fetch; the
+/// full parse, duplicates included, runs once the signature holds.
+pub(crate) fn issuer_of(json: &str) -> Result<Option<Cow<'_, str>>, Error> {
+    struct IssuerVisitor;
+    impl<'de> Visitor<'de> for IssuerVisitor {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object of claims")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut iss = None;
+            while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                if key == "iss" && iss.is_none() {
+                    let Text(value) = map
+                        .next_value()
+                        .map_err(|_: A::Error| de::Error::custom("claim `iss` must be a string"))?;
+                    iss = Some(value);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(iss)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    deserializer
+        .deserialize_map(IssuerVisitor)
+        .and_then(|iss| deserializer.end().map(|()| iss))
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Malformed,
+                format!(
+                    "the payload is not a valid claims object: {}",
+                    json_problem(&e)
+                ),
+            )
+        })
+}
+
 /// Describe a serde_json error without quoting the input: the messages of
 /// this module's visitors name claims by their fixed names only; anything
 /// else that might quote input (a caller's own claims type) is reduced to

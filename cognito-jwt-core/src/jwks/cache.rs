@@ -1,16 +1,36 @@
 //! The key-set cache: one entry per key-set URL, shared by every clone of a
-//! verifier, with single-flight fetching, a cool-down for unknown `kid`s,
-//! back-off on failures, periodic refresh, and bounded staleness.
+//! verifier.
+//!
+//! Its lifecycle:
+//! - **Fetches run as tasks of their own** on a Tokio runtime, one at a time
+//!   per URL, shared by every caller waiting for them: a caller that goes
+//!   away (client gone, time-out) never cancels or restarts a fetch.
+//! - **Refresh ahead:** once a set is loaded, a background task refreshes it
+//!   before it is due ([`CacheSettings::refresh_interval`]), so no request
+//!   waits for a routine refresh and keys removed upstream stop verifying
+//!   within one interval, on `verify` and `verify_sync` alike.
+//! - **Unknown `kid`:** a token naming a key no cached set has refetches,
+//!   at most once per cool-down per URL.
+//! - **Failures** back off exponentially; a set keeps serving for
+//!   [`CacheSettings::max_staleness`] after its last successful fetch.
+//!
+//! All time is [`tokio::time::Instant`], so tests drive it with paused time.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, SystemTime};
 
-use super::fetch::JwksFetcher;
-use super::keys::{KeySet, RsaKey, parse_key_set};
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::fetch::{JwksFetcher, MAX_JWKS_BYTES};
+use super::keys::{KeySet, RsaKey, fetched_at_field, parse_key_set};
 use crate::error::{Error, ErrorKind};
+use crate::health::{KeySetHealth, KeySetState};
 
-/// Timing settings for the key-set cache; see the builder for defaults.
+/// Timing settings for the key-set cache; see the builder for defaults and
+/// bounds.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CacheSettings {
     pub(crate) cooldown: Duration,
@@ -21,33 +41,76 @@ pub(crate) struct CacheSettings {
     pub(crate) max_backoff: Duration,
 }
 
-/// Per-URL fetch state. Only the fetch path locks; the verification path
-/// reads the moka cache and one atomic.
-struct Source {
-    /// When (ms since the cache's epoch) the current set is due for a
-    /// refresh; 0 while there is none.
-    due_at_ms: AtomicU64,
-    /// This source's position, which keys its set in the cache (cheaper to
-    /// hash on every verification than the URL).
-    index: usize,
-    url: Arc<str>,
-    flight: tokio::sync::Mutex<()>,
-    /// Earliest moment (ms since the cache's epoch) another fetch may start.
-    next_attempt_ms: AtomicU64,
-    failures: AtomicU32,
-    last_error: Mutex<Option<String>>,
+impl CacheSettings {
+    /// How long before a set is due its background refresh starts: the
+    /// fetch time-out, at most half the interval.
+    fn refresh_ahead(&self) -> Duration {
+        self.fetch_timeout.min(self.refresh_interval / 2)
+    }
 }
 
-pub(crate) struct KeyCache {
-    sets: moka::sync::Cache<usize, Arc<KeySet>>,
+/// A key-set document loaded at start-up (for instance bundled with a
+/// Lambda function), with the time it was fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Seed {
+    pub(crate) document: String,
+    /// When the document was fetched: its own `fetched_at` field, else the
+    /// file's modification time, else now.
+    pub(crate) fetched_at: SystemTime,
+}
+
+impl Seed {
+    /// A seed whose age is its `fetched_at` field, or `fallback`.
+    pub(crate) fn new(document: String, fallback: SystemTime) -> Self {
+        let fetched_at = fetched_at_field(document.as_bytes()).map_or(fallback, |secs| {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+        });
+        Self {
+            document,
+            fetched_at,
+        }
+    }
+}
+
+/// What one URL's fetches have done so far.
+#[derive(Default)]
+struct FetchState {
+    /// The fetch under way, if any: it sends `true` when it is over.
+    in_flight: Option<watch::Receiver<bool>>,
+    /// No fetch starts before this (cool-down after a success, back-off
+    /// after a failure), unless forced.
+    next_attempt: Option<Instant>,
+    failures: u32,
+    last_error: Option<String>,
+    attempted: bool,
+}
+
+struct Source {
+    url: Arc<str>,
+    set: RwLock<Option<Arc<KeySet>>>,
+    /// When (ms since the cache's epoch) the current set is due for a
+    /// refresh; 0 while there is none. Read on every token-cache hit.
+    due_at_ms: AtomicU64,
+    state: Mutex<FetchState>,
+    /// Whether its refresh-ahead task is running.
+    refreshing: AtomicBool,
+}
+
+struct Shared {
+    sources: Vec<Source>,
     /// Bumped whenever a set is stored that drops or replaces a key of the
     /// set before it (or has no set before it): a verified token remembered
     /// under an older generation may have lost its key.
     generation: AtomicU64,
-    sources: Vec<Source>,
     fetcher: Arc<dyn JwksFetcher>,
     settings: CacheSettings,
     epoch: Instant,
+    /// The runtime the verifier was built on, for callers outside one.
+    runtime: Mutex<Option<Handle>>,
+}
+
+pub(crate) struct KeyCache {
+    shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -55,11 +118,43 @@ impl std::fmt::Debug for KeyCache {
         f.debug_struct("KeyCache")
             .field(
                 "urls",
-                &self.sources.iter().map(|s| &*s.url).collect::<Vec<_>>(),
+                &self
+                    .shared
+                    .sources
+                    .iter()
+                    .map(|s| &*s.url)
+                    .collect::<Vec<_>>(),
             )
-            .field("settings", &self.settings)
+            .field("settings", &self.shared.settings)
             .finish_non_exhaustive()
     }
+}
+
+impl Drop for KeyCache {
+    fn drop(&mut self) {
+        // Refresh tasks hold only a weak reference and end at their next
+        // wake-up; fetch tasks under way finish on their own (bounded by
+        // the fetch time-out).
+        for source in &self.shared.sources {
+            source.refreshing.store(false, Ordering::Release);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `at + d`, or far in the future when that overflows.
+fn later(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d)
+        .unwrap_or_else(|| at + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 impl KeyCache {
@@ -68,235 +163,362 @@ impl KeyCache {
         fetcher: Arc<dyn JwksFetcher>,
         settings: CacheSettings,
     ) -> Self {
-        let sets = moka::sync::Cache::builder()
-            .max_capacity(urls.len() as u64 + 1)
-            .time_to_live(settings.max_staleness)
-            .build();
         let sources = urls
             .into_iter()
-            .enumerate()
-            .map(|(index, url)| Source {
-                due_at_ms: AtomicU64::new(0),
-                index,
+            .map(|url| Source {
                 url: url.into(),
-                flight: tokio::sync::Mutex::new(()),
-                next_attempt_ms: AtomicU64::new(0),
-                failures: AtomicU32::new(0),
-                last_error: Mutex::new(None),
+                set: RwLock::new(None),
+                due_at_ms: AtomicU64::new(0),
+                state: Mutex::new(FetchState::default()),
+                refreshing: AtomicBool::new(false),
             })
             .collect();
         Self {
-            sets,
-            generation: AtomicU64::new(0),
-            sources,
-            fetcher,
-            settings,
-            epoch: Instant::now(),
+            shared: Arc::new(Shared {
+                sources,
+                generation: AtomicU64::new(0),
+                fetcher,
+                settings,
+                epoch: Instant::now(),
+                runtime: Mutex::new(Handle::try_current().ok()),
+            }),
         }
     }
 
     pub(crate) fn url(&self, source: usize) -> &str {
-        &self.sources[source].url
+        &self.shared.sources[source].url
     }
 
     pub(crate) fn source_count(&self) -> usize {
-        self.sources.len()
-    }
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    fn may_fetch(&self, source: &Source) -> bool {
-        self.now_ms() >= source.next_attempt_ms.load(Ordering::Acquire)
-    }
-
-    /// The key for `kid` in the cached set; never fetches.
-    pub(crate) fn cached_key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
-        let Some(set) = self.sets.get(&index) else {
-            return Err(Error::new(
-                ErrorKind::JwksNotCached,
-                format!(
-                    "the key set at {} is not cached yet; call hydrate() at start-up or \
-                     use verify()",
-                    self.sources[index].url
-                ),
-            ));
-        };
-        set.get(kid).cloned().ok_or_else(|| {
-            Error::new(
-                ErrorKind::UnknownKid,
-                "the token's kid is not in the cached key set; the token was signed by \
-                 another pool or by a key newer than the cache (use verify() to refetch)",
-            )
-        })
+        self.shared.sources.len()
     }
 
     /// The key-set generation; read it before looking up a key, and a
     /// token verified with that key may be served again while
     /// [`still_current`](Self::still_current) says so.
     pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.shared.generation.load(Ordering::Acquire)
     }
 
     /// Whether no key has left any set since `generation` was read, and
-    /// `source`'s set is not due for a refresh (a due set must go through
-    /// [`key`](Self::key), which refreshes it). Two atomic loads and a
+    /// `source`'s set is not due for a refresh. Two atomic loads and a
     /// clock read: no lookup, no shared reference count.
     pub(crate) fn still_current(&self, source: usize, generation: u64) -> bool {
-        self.generation.load(Ordering::Acquire) == generation && self.is_fresh(source)
+        self.shared.generation.load(Ordering::Acquire) == generation
+            && self.shared.now_ms()
+                < self.shared.sources[source]
+                    .due_at_ms
+                    .load(Ordering::Acquire)
     }
 
-    /// Whether `source` has a set that is not due for a refresh.
-    fn is_fresh(&self, source: usize) -> bool {
-        self.now_ms() < self.sources[source].due_at_ms.load(Ordering::Acquire)
+    /// The key for `kid` in any usable cached set, and the index of its
+    /// source. The hot path: no lock is held, nothing waits.
+    pub(crate) fn find(&self, kid: &str) -> Option<(usize, Arc<RsaKey>)> {
+        self.shared.keep_refreshing();
+        self.shared.find(kid)
     }
 
-    /// Store a newly parsed set for `source`.
-    fn store(&self, source: &Source, set: Arc<KeySet>, previous: Option<&KeySet>) {
-        self.sets.insert(source.index, Arc::clone(&set));
-        if !previous.is_some_and(|p| p.all_kept_in(&set)) {
-            self.generation.fetch_add(1, Ordering::AcqRel);
-        }
-        let due = self
-            .now_ms()
-            .saturating_add(duration_ms(self.settings.refresh_interval));
-        source.due_at_ms.store(due, Ordering::Release);
-    }
-
-    /// Find the key for `kid`, fetching the set when it is missing, when the
-    /// kid is unknown and the cool-down allows, or when it is due for refresh.
-    pub(crate) async fn key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
-        let source = &self.sources[index];
-        if let Some(set) = self.sets.get(&source.index) {
-            if let Some(key) = set.get(kid) {
-                // One caller refreshes a due set; the others keep using it.
-                if self.is_due(&set)
-                    && self.may_fetch(source)
-                    && let Ok(_guard) = source.flight.try_lock()
-                    && self.may_fetch(source)
-                    && let Ok(fresh) = self.fetch(source, Some(&set), "refresh").await
-                {
-                    // A key removed upstream stops verifying right away.
-                    return fresh.get(kid).cloned().ok_or_else(unknown_kid);
-                }
-                return Ok(Arc::clone(key));
-            }
-            if !self.may_fetch(source) {
-                return self
-                    .just_fetched(index, kid)
-                    .ok_or_else(|| self.unknown_kid_while_waiting(source));
-            }
-        } else if !self.may_fetch(source) {
-            return self
-                .just_fetched(index, kid)
-                .ok_or_else(|| self.unavailable(source));
-        }
-
-        let _guard = source.flight.lock().await;
-        // Whoever held the lock may have fetched what we need.
-        let current = self.sets.get(&source.index);
-        if let Some(key) = current.as_ref().and_then(|set| set.get(kid)) {
+    /// The key for `kid` in source `index`'s cached set; never waits. A
+    /// missing set or an unknown kid starts a fetch in the background
+    /// (within the cool-down) so that a later call may find it.
+    pub(crate) fn cached_key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
+        let source = &self.shared.sources[index];
+        let set = source.usable_set(&self.shared);
+        if let Some(key) = set.as_ref().and_then(|set| set.get(kid)) {
             return Ok(Arc::clone(key));
         }
-        if !self.may_fetch(source) {
-            return Err(match current {
-                Some(_) => self.unknown_kid_while_waiting(source),
-                None => self.unavailable(source),
-            });
-        }
-        let reason = if current.is_some() {
-            "unknown kid"
-        } else {
-            "cold"
-        };
-        // A failed refetch is an outage: the kid may belong to a rotated key
-        // that the endpoint would have served, so answer "unavailable" (503),
-        // not "invalid token".
-        self.fetch(source, current.as_deref(), reason)
-            .await
-            .and_then(|set| set.get(kid).cloned().ok_or_else(unknown_kid))
-    }
-
-    /// The key, if a fetch that finished since this caller last looked has
-    /// it. A successful fetch stores the set before it starts the cool-down,
-    /// so a caller that finds no fetch allowed looks once more before
-    /// answering: without this, a caller arriving as a cold fetch completes
-    /// would be refused (503) with the keys already in place.
-    fn just_fetched(&self, source: usize, kid: &str) -> Option<Arc<RsaKey>> {
-        self.sets.get(&source)?.get(kid).cloned()
-    }
-
-    /// An unknown kid while no fetch may start: during the cool-down after a
-    /// good fetch the set is fresh, so the kid is unknown; during the
-    /// back-off after a failed fetch the set may be stale, so it is an outage.
-    fn unknown_kid_while_waiting(&self, source: &Source) -> Error {
-        if source.failures.load(Ordering::Acquire) > 0 {
-            self.unavailable(source)
-        } else {
-            tracing::debug!(url = %source.url, "unknown kid during the refetch cool-down");
-            unknown_kid()
+        self.shared.start_fetch(index, false);
+        match set {
+            None => Err(Error::new(
+                ErrorKind::JwksNotCached,
+                format!(
+                    "the key set at {} is not cached yet; call hydrate() at start-up, seed it \
+                     (COGNITO_JWKS_FILE), or use verify()",
+                    source.url
+                ),
+            )),
+            Some(_) => Err(Error::new(
+                ErrorKind::UnknownKid,
+                "the token's kid is not in the cached key set; the token was signed by \
+                 another pool or by a key newer than the cache (use verify() to refetch)",
+            )),
         }
     }
 
-    fn is_due(&self, set: &KeySet) -> bool {
-        set.fetched_at.elapsed() >= self.settings.refresh_interval
+    /// The key for `kid` in source `index`'s set, fetching the set when it
+    /// is missing or lacks the kid (within the cool-down). Waits only for
+    /// such a fetch, never for a routine refresh, and a caller that goes
+    /// away leaves the fetch running for the others.
+    pub(crate) async fn key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
+        let source = &self.shared.sources[index];
+        if let Some(key) = source
+            .usable_set(&self.shared)
+            .and_then(|set| set.get(kid).cloned())
+        {
+            return Ok(key);
+        }
+        if self.shared.runtime().is_none() {
+            return Err(no_runtime());
+        }
+        let fetch = self.shared.start_fetch(index, false);
+        let fetched = fetch.is_some();
+        if let Some(mut fetch) = fetch {
+            // An error means the fetch task is gone (its runtime shut
+            // down): what it stored, if anything, is looked at below.
+            let _ = fetch.wait_for(|done| *done).await;
+        }
+        match source.usable_set(&self.shared) {
+            Some(set) => match set.get(kid) {
+                Some(key) => Ok(Arc::clone(key)),
+                // During the back-off after a failed fetch the set may be
+                // stale and the kid a rotated key: an outage, not a bad
+                // token.
+                None if lock(&source.state).failures > 0 => Err(self.shared.unavailable(source)),
+                None if fetched => {
+                    tracing::debug!(url = %source.url, "unknown kid after a refetch");
+                    Err(unknown_kid())
+                }
+                None => {
+                    tracing::debug!(url = %source.url, "unknown kid during the refetch cool-down");
+                    Err(unknown_kid())
+                }
+            },
+            None => Err(self.shared.unavailable(source)),
+        }
     }
 
-    /// Fetch every source now (under the single-flight lock), ignoring the
-    /// cool-down. Returns the first error.
+    /// Fetch every source now, ignoring the cool-down, and wait.
+    ///
+    /// Returns the first error.
     pub(crate) async fn hydrate(&self) -> Result<(), Error> {
+        if self.shared.runtime().is_none() {
+            return Err(no_runtime());
+        }
+        let fetches: Vec<_> = (0..self.shared.sources.len())
+            .map(|index| {
+                (
+                    index,
+                    self.shared.start_fetch_for(index, true, Some("hydrate")),
+                )
+            })
+            .collect();
         let mut first_error = None;
-        for source in &self.sources {
-            let _guard = source.flight.lock().await;
-            let current = self.sets.get(&source.index);
-            if let Err(e) = self.fetch(source, current.as_deref(), "hydrate").await {
-                first_error.get_or_insert(e);
+        for (index, fetch) in fetches {
+            if let Some(mut fetch) = fetch {
+                let _ = fetch.wait_for(|done| *done).await;
+            }
+            let source = &self.shared.sources[index];
+            if lock(&source.state).failures > 0 || source.usable_set(&self.shared).is_none() {
+                first_error.get_or_insert_with(|| self.shared.unavailable(source));
             }
         }
+        self.shared.keep_refreshing();
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Load a key-set document the caller already has.
+    /// Load a key-set document the caller already has, as fetched now.
     pub(crate) fn insert_document(&self, index: usize, document: &[u8]) -> Result<usize, Error> {
-        let source = &self.sources[index];
-        let previous = self.sets.get(&source.index);
-        let set = parse_key_set(document, previous.as_deref(), &source.url)
+        let count = self
+            .shared
+            .load(index, document, Instant::now())
             .map_err(|reason| Error::new(ErrorKind::JwksUnavailable, reason))?;
-        let count = set.len();
-        self.store(source, Arc::new(set), previous.as_deref());
-        source.failures.store(0, Ordering::Release);
+        self.shared.keep_refreshing();
         Ok(count)
     }
 
+    /// Load a seed document; `Ok(false)` when it is too old to serve.
+    pub(crate) fn seed(&self, index: usize, seed: &Seed) -> Result<bool, String> {
+        let age = SystemTime::now()
+            .duration_since(seed.fetched_at)
+            .unwrap_or(Duration::ZERO);
+        if age >= self.shared.settings.max_staleness {
+            tracing::warn!(
+                url = %self.url(index),
+                age_secs = age.as_secs(),
+                "the seed key set is older than the maximum staleness and is not used"
+            );
+            return Ok(false);
+        }
+        let now = Instant::now();
+        let fetched_at = now.checked_sub(age).unwrap_or(now);
+        self.shared
+            .load(index, seed.document.as_bytes(), fetched_at)?;
+        self.shared.keep_refreshing();
+        Ok(true)
+    }
+
+    /// Every source's state, for readiness checks.
+    pub(crate) fn health(&self) -> Vec<KeySetHealth> {
+        self.shared
+            .sources
+            .iter()
+            .map(|source| self.shared.health_of(source))
+            .collect()
+    }
+}
+
+fn no_runtime() -> Error {
+    Error::new(
+        ErrorKind::JwksUnavailable,
+        "no Tokio runtime to fetch the key set on: build or first use the verifier inside a \
+         Tokio runtime (e.g. #[tokio::main]), or seed its key set and use verify_sync()",
+    )
+}
+
+fn unknown_kid() -> Error {
+    Error::new(
+        ErrorKind::UnknownKid,
+        "the token's kid is not in the issuer's key set; the token was signed by another \
+         pool or an unknown key",
+    )
+}
+
+impl Source {
+    /// The set, unless there is none or it is older than the maximum
+    /// staleness.
+    fn usable_set(&self, shared: &Shared) -> Option<Arc<KeySet>> {
+        let set = self
+            .set
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()?;
+        (set.fetched_at.elapsed() < shared.settings.max_staleness).then_some(set)
+    }
+}
+
+impl Shared {
+    fn now_ms(&self) -> u64 {
+        duration_ms(self.epoch.elapsed())
+    }
+
+    /// The runtime to run fetches on: the caller's, else the one the
+    /// verifier was built or first used on.
+    fn runtime(&self) -> Option<Handle> {
+        let mut saved = lock(&self.runtime);
+        match Handle::try_current() {
+            Ok(current) => {
+                saved.get_or_insert_with(|| current.clone());
+                Some(current)
+            }
+            Err(_) => saved.clone(),
+        }
+    }
+
+    fn find(&self, kid: &str) -> Option<(usize, Arc<RsaKey>)> {
+        self.sources.iter().enumerate().find_map(|(index, source)| {
+            let set = source.usable_set(self)?;
+            set.get(kid).map(|key| (index, Arc::clone(key)))
+        })
+    }
+
     fn unavailable(&self, source: &Source) -> Error {
-        let last = source
+        let state = lock(&source.state);
+        let last = state
             .last_error
-            .lock()
-            .map(|e| e.clone())
-            .unwrap_or_default()
+            .clone()
             .unwrap_or_else(|| "no key set has been fetched yet".to_owned());
-        let wait_ms = source
-            .next_attempt_ms
-            .load(Ordering::Acquire)
-            .saturating_sub(self.now_ms());
+        let wait = state.next_attempt.map_or(Duration::ZERO, |at| {
+            at.saturating_duration_since(Instant::now())
+        });
+        drop(state);
         Error::new(
             ErrorKind::JwksUnavailable,
             format!(
                 "the key set at {} is unavailable ({last}); retrying in {} s",
                 source.url,
-                wait_ms.div_ceil(1000)
+                wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
             ),
         )
-        .with_retry_after(Duration::from_millis(wait_ms.max(1000)))
+        .with_retry_after(wait.max(Duration::from_secs(1)))
     }
 
-    async fn fetch(
-        &self,
-        source: &Source,
-        previous: Option<&KeySet>,
-        reason: &'static str,
-    ) -> Result<Arc<KeySet>, Error> {
+    /// Parse and store a document for source `index`.
+    fn load(&self, index: usize, document: &[u8], fetched_at: Instant) -> Result<usize, String> {
+        let source = &self.sources[index];
+        let previous = source.usable_set(self);
+        let set = parse_key_set(document, previous.as_deref(), &source.url, fetched_at)?;
+        let count = set.len();
+        self.store(source, Arc::new(set), previous.as_deref());
+        Ok(count)
+    }
+
+    fn store(&self, source: &Source, set: Arc<KeySet>, previous: Option<&KeySet>) {
+        let due = later(set.fetched_at, self.settings.refresh_interval);
+        *source
+            .set
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&set));
+        if !previous.is_some_and(|p| p.all_kept_in(&set)) {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        source.due_at_ms.store(
+            duration_ms(due.saturating_duration_since(self.epoch)),
+            Ordering::Release,
+        );
+        let mut state = lock(&source.state);
+        state.failures = 0;
+        state.last_error = None;
+        state.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
+    }
+
+    /// Start fetching source `index` unless a fetch is under way (then join
+    /// it) or the cool-down or back-off forbids it (`force` ignores them).
+    /// The fetch runs as a task of its own; the receiver says when it is
+    /// over.
+    fn start_fetch(self: &Arc<Self>, index: usize, force: bool) -> Option<watch::Receiver<bool>> {
+        self.start_fetch_for(index, force, None)
+    }
+
+    /// [`start_fetch`](Self::start_fetch), logged with `reason` when given.
+    fn start_fetch_for(
+        self: &Arc<Self>,
+        index: usize,
+        force: bool,
+        reason: Option<&'static str>,
+    ) -> Option<watch::Receiver<bool>> {
+        let source = &self.sources[index];
+        let mut state = lock(&source.state);
+        if let Some(fetch) = &state.in_flight {
+            // A fetch whose task vanished (its runtime shut down) never
+            // finishes: start another.
+            if fetch.has_changed().is_ok() {
+                return Some(fetch.clone());
+            }
+        }
+        let now = Instant::now();
+        if !force && state.next_attempt.is_some_and(|at| now < at) {
+            return None;
+        }
+        let runtime = self.runtime()?;
+        let reason = reason.unwrap_or_else(|| match source.usable_set(self) {
+            None if !state.attempted => "cold",
+            None => "retry",
+            Some(set) if set.fetched_at.elapsed() >= self.refresh_at() => "refresh",
+            Some(_) => "unknown kid",
+        });
+        let (done, fetch) = watch::channel(false);
+        state.in_flight = Some(fetch.clone());
+        state.attempted = true;
+        drop(state);
+        let shared = Arc::clone(self);
+        runtime.spawn(async move {
+            shared.fetch(index, reason).await;
+            lock(&shared.sources[index].state).in_flight = None;
+            let _ = done.send(true);
+            shared.keep_refreshing();
+        });
+        Some(fetch)
+    }
+
+    /// How old a set is when its background refresh starts.
+    fn refresh_at(&self) -> Duration {
+        self.settings
+            .refresh_interval
+            .saturating_sub(self.settings.refresh_ahead())
+    }
+
+    async fn fetch(&self, index: usize, reason: &'static str) {
+        let source = &self.sources[index];
         let started = Instant::now();
         let outcome = match tokio::time::timeout(
             self.settings.fetch_timeout,
@@ -309,37 +531,35 @@ impl KeyCache {
                 self.settings.fetch_timeout.as_millis()
             )),
             Ok(Err(e)) => Err(e.to_string()),
-            Ok(Ok(body)) => parse_key_set(&body, previous, &source.url),
+            Ok(Ok(body)) if body.len() > MAX_JWKS_BYTES => Err(format!(
+                "the response is larger than {} KiB",
+                MAX_JWKS_BYTES / 1024
+            )),
+            Ok(Ok(body)) => self.load(index, &body, Instant::now()),
         };
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let elapsed_ms = duration_ms(started.elapsed());
         match outcome {
-            Ok(set) => {
+            Ok(keys) => {
                 tracing::info!(
                     url = %source.url,
                     reason,
                     duration_ms = elapsed_ms,
-                    keys = set.len(),
+                    keys,
                     "fetched key set"
                 );
-                let set = Arc::new(set);
-                self.store(source, Arc::clone(&set), previous);
-                source.failures.store(0, Ordering::Release);
-                let next = self.now_ms() + duration_ms(self.settings.cooldown);
-                source.next_attempt_ms.store(next, Ordering::Release);
-                Ok(set)
             }
             Err(message) => {
-                let failures = source
-                    .failures
-                    .fetch_add(1, Ordering::AcqRel)
-                    .saturating_add(1);
+                let mut state = lock(&source.state);
+                state.failures = state.failures.saturating_add(1);
                 let backoff = self
                     .settings
                     .min_backoff
-                    .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+                    .saturating_mul(1u32 << state.failures.saturating_sub(1).min(16))
                     .min(self.settings.max_backoff);
-                let next = self.now_ms() + duration_ms(backoff);
-                source.next_attempt_ms.store(next, Ordering::Release);
+                state.next_attempt = Some(later(Instant::now(), backoff));
+                let failures = state.failures;
+                state.last_error = Some(message.clone());
+                drop(state);
                 tracing::warn!(
                     url = %source.url,
                     reason,
@@ -349,25 +569,124 @@ impl KeyCache {
                     error = %message,
                     "key-set fetch failed"
                 );
-                if let Ok(mut last) = source.last_error.lock() {
-                    *last = Some(message);
-                }
-                Err(self.unavailable(source))
             }
         }
     }
+
+    /// Make sure every source with a set has its refresh-ahead task. Cheap
+    /// when they run (one atomic load per source).
+    fn keep_refreshing(self: &Arc<Self>) {
+        for (index, source) in self.sources.iter().enumerate() {
+            if source.refreshing.load(Ordering::Acquire)
+                || source
+                    .set
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .is_none()
+            {
+                continue;
+            }
+            let Some(runtime) = self.runtime() else {
+                return;
+            };
+            if source
+                .refreshing
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                runtime.spawn(refresh_ahead(Arc::downgrade(self), index));
+            }
+        }
+    }
+
+    /// How long the refresh task of source `index` sleeps before its next
+    /// attempt.
+    fn refresh_wait(&self, index: usize) -> Duration {
+        let source = &self.sources[index];
+        let set_age = source
+            .set
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|set| set.fetched_at.elapsed());
+        let until_refresh =
+            set_age.map_or(Duration::ZERO, |age| self.refresh_at().saturating_sub(age));
+        let until_allowed = lock(&source.state)
+            .next_attempt
+            .map_or(Duration::ZERO, |at| {
+                at.saturating_duration_since(Instant::now())
+            });
+        until_refresh.max(until_allowed)
+    }
+
+    fn health_of(&self, source: &Source) -> KeySetHealth {
+        let set = source.usable_set(self);
+        let state = lock(&source.state);
+        let last_error = state.last_error.clone();
+        let next_attempt_in = state.next_attempt.map_or(Duration::ZERO, |at| {
+            at.saturating_duration_since(Instant::now())
+        });
+        let attempted = state.attempted;
+        drop(state);
+        let keys = set.as_ref().map_or(0, |s| s.len());
+        let state = match set {
+            Some(set) => {
+                let age = set.fetched_at.elapsed();
+                match last_error {
+                    Some(last_error) => KeySetState::Stale { age, last_error },
+                    None if age >= self.settings.refresh_interval => KeySetState::Stale {
+                        age,
+                        last_error: "not refreshed yet".to_owned(),
+                    },
+                    None => KeySetState::Fresh { age },
+                }
+            }
+            None if !attempted => KeySetState::NeverFetched,
+            None => KeySetState::Unavailable {
+                last_error: last_error.unwrap_or_else(|| "the key set expired".to_owned()),
+                next_attempt_in,
+            },
+        };
+        KeySetHealth::new(source.url.to_string(), state, keys)
+    }
 }
 
-fn duration_ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn unknown_kid() -> Error {
-    Error::new(
-        ErrorKind::UnknownKid,
-        "the token's kid is not in the issuer's key set; the token was signed by another \
-         pool or an unknown key",
-    )
+/// The refresh-ahead task of one source: sleeps until the set is due
+/// (less the refresh-ahead margin) or the back-off allows a retry,
+/// refreshes, and starts over. Ends when the verifier is dropped.
+async fn refresh_ahead(shared: Weak<Shared>, index: usize) {
+    /// Marks the task stopped however it ends (its runtime may shut down),
+    /// so that the next verification starts another.
+    struct Running(Weak<Shared>, usize);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if let Some(shared) = self.0.upgrade() {
+                shared.sources[self.1]
+                    .refreshing
+                    .store(false, Ordering::Release);
+            }
+        }
+    }
+    let _running = Running(shared.clone(), index);
+    loop {
+        let wait = match shared.upgrade() {
+            Some(shared) if shared.sources[index].refreshing.load(Ordering::Acquire) => {
+                shared.refresh_wait(index)
+            }
+            _ => return,
+        };
+        tokio::time::sleep(wait).await;
+        let fetch = match shared.upgrade() {
+            Some(shared) if shared.refresh_wait(index).is_zero() => {
+                shared.start_fetch(index, false)
+            }
+            Some(_) => None,
+            None => return,
+        };
+        if let Some(mut fetch) = fetch {
+            let _ = fetch.wait_for(|done| *done).await;
+        }
+    }
 }
 
 #[cfg(all(test, feature = "testing"))]
@@ -430,14 +749,31 @@ mod tests {
         assert!(!keys.still_current(0, current));
     }
 
-    #[test]
-    fn a_set_due_for_refresh_is_not_current() {
+    #[tokio::test(start_paused = true)]
+    async fn a_set_due_for_refresh_is_not_current() {
         let a = TestKey::generate("a");
-        let keys = cache(Duration::from_millis(30));
+        let keys = cache(Duration::from_secs(30));
         keys.insert_document(0, document(&[&a]).as_bytes()).unwrap();
         let generation = keys.generation();
         assert!(keys.still_current(0, generation));
-        std::thread::sleep(Duration::from_millis(60));
+        tokio::time::advance(Duration::from_secs(31)).await;
         assert!(!keys.still_current(0, generation));
+    }
+
+    #[test]
+    fn seeds_take_their_age_from_their_own_field() {
+        let a = TestKey::generate("a");
+        let stamped = serde_json::json!({ "keys": [a.jwk()], "fetched_at": 1_000 }).to_string();
+        let fallback = SystemTime::UNIX_EPOCH + Duration::from_secs(5);
+        assert_eq!(
+            Seed::new(stamped, fallback).fetched_at,
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000)
+        );
+        assert_eq!(Seed::new(document(&[&a]), fallback).fetched_at, fallback);
+        // Far too old to serve.
+        let keys = cache(Duration::from_secs(60));
+        let old = Seed::new(document(&[&a]), SystemTime::UNIX_EPOCH);
+        assert_eq!(keys.seed(0, &old), Ok(false));
+        assert!(keys.find("a").is_none());
     }
 }

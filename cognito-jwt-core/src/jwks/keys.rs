@@ -1,7 +1,7 @@
 //! Parsing a JSON Web Key Set into ready-to-verify RSA keys.
 
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::Engine as _;
@@ -174,6 +174,7 @@ pub(crate) fn parse_key_set(
     body: &[u8],
     previous: Option<&KeySet>,
     url: &str,
+    fetched_at: Instant,
 ) -> Result<KeySet, String> {
     let raw: RawSet = serde_json::from_slice(body)
         .map_err(|_| "the response is not a JSON object with a \"keys\" array".to_owned())?;
@@ -230,10 +231,17 @@ pub(crate) fn parse_key_set(
     if keys.is_empty() {
         return Err("the key set has no usable RS256 signing key".to_owned());
     }
-    Ok(KeySet {
-        keys,
-        fetched_at: Instant::now(),
-    })
+    Ok(KeySet { keys, fetched_at })
+}
+
+/// The `fetched_at` field of a seed document (seconds since the epoch), if
+/// it has one: `cognito-jwt jwks` writes it beside the `keys`.
+pub(crate) fn fetched_at_field(body: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Stamp {
+        fetched_at: Option<u64>,
+    }
+    serde_json::from_slice::<Stamp>(body).ok()?.fetched_at
 }
 
 #[cfg(test)]
@@ -256,7 +264,7 @@ mod tests {
             b"{\"keys\":[]}",
             b"[]",
         ] {
-            assert!(parse_key_set(body, None, "u").is_err());
+            assert!(parse_key_set(body, None, "u", Instant::now()).is_err());
         }
     }
 }

@@ -4,7 +4,7 @@ mod cache;
 mod fetch;
 mod keys;
 
-pub(crate) use cache::{CacheSettings, KeyCache};
+pub(crate) use cache::{CacheSettings, KeyCache, Seed};
 #[cfg(feature = "reqwest")]
 pub use fetch::ReqwestFetcher;
 pub use fetch::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};

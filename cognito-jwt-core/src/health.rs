@@ -1,0 +1,160 @@
+//! What a verifier can say about its key sets: for readiness probes,
+//! dashboards and logs.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+/// The state of one key set, as [`CognitoJwtVerifier::health`](crate::CognitoJwtVerifier::health)
+/// reports it.
+///
+/// Serializes as an object with a `"state"` of `never_fetched`, `fresh`,
+/// `stale` or `unavailable`, ages and waits in whole seconds, and the last
+/// error's text (URLs and status codes; never a token or key material).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeySetState {
+    /// Nothing has been fetched or loaded yet (verification fetches it on
+    /// first use).
+    NeverFetched,
+    /// Usable, and refreshed within the refresh interval.
+    Fresh {
+        /// Time since it was fetched.
+        age: Duration,
+    },
+    /// Usable (within the maximum staleness), but the last refresh failed
+    /// or is overdue.
+    Stale {
+        /// Time since it was fetched.
+        age: Duration,
+        /// Why the last refresh failed.
+        last_error: String,
+    },
+    /// No usable key set: tokens of this issuer are answered with
+    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable).
+    Unavailable {
+        /// Why the last fetch failed.
+        last_error: String,
+        /// When the next fetch may start.
+        next_attempt_in: Duration,
+    },
+}
+
+impl KeySetState {
+    /// The state's name: `never_fetched`, `fresh`, `stale` or `unavailable`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            KeySetState::NeverFetched => "never_fetched",
+            KeySetState::Fresh { .. } => "fresh",
+            KeySetState::Stale { .. } => "stale",
+            KeySetState::Unavailable { .. } => "unavailable",
+        }
+    }
+
+    /// Whether tokens can be verified with this key set now.
+    pub const fn is_usable(&self) -> bool {
+        matches!(self, KeySetState::Fresh { .. } | KeySetState::Stale { .. })
+    }
+}
+
+impl fmt::Display for KeySetState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One key set's URL, state and number of usable keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeySetHealth {
+    /// The key-set URL.
+    pub url: String,
+    /// Its state.
+    pub state: KeySetState,
+    /// Usable keys held (0 unless the state is usable).
+    pub keys: usize,
+}
+
+impl KeySetHealth {
+    pub(crate) fn new(url: String, state: KeySetState, keys: usize) -> Self {
+        Self { url, state, keys }
+    }
+}
+
+impl Serialize for KeySetHealth {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("KeySetHealth", 6)?;
+        out.serialize_field("url", &self.url)?;
+        out.serialize_field("state", self.state.as_str())?;
+        out.serialize_field("keys", &self.keys)?;
+        match &self.state {
+            KeySetState::NeverFetched => {}
+            KeySetState::Fresh { age } => out.serialize_field("age_secs", &age.as_secs())?,
+            KeySetState::Stale { age, last_error } => {
+                out.serialize_field("age_secs", &age.as_secs())?;
+                out.serialize_field("last_error", last_error)?;
+            }
+            KeySetState::Unavailable {
+                last_error,
+                next_attempt_in,
+            } => {
+                out.serialize_field("last_error", last_error)?;
+                out.serialize_field(
+                    "next_attempt_in_secs",
+                    &next_attempt_in.as_secs_f64().ceil(),
+                )?;
+            }
+        }
+        out.end()
+    }
+}
+
+/// Every key set of a verifier, and whether it is ready: every key set
+/// has usable keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Health {
+    /// Whether every key set is usable.
+    pub ready: bool,
+    /// One entry per key-set URL.
+    pub key_sets: Vec<KeySetHealth>,
+}
+
+impl Health {
+    pub(crate) fn new(key_sets: Vec<KeySetHealth>) -> Self {
+        Self {
+            ready: key_sets.iter().all(|k| k.state.is_usable()),
+            key_sets,
+        }
+    }
+
+    /// Seconds a client should wait before asking again when not ready:
+    /// the earliest next fetch among the unusable key sets (at least 1).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        if self.ready {
+            return None;
+        }
+        let soonest = self
+            .key_sets
+            .iter()
+            .filter_map(|k| match &k.state {
+                KeySetState::Unavailable {
+                    next_attempt_in, ..
+                } => {
+                    Some(next_attempt_in.as_secs() + u64::from(next_attempt_in.subsec_nanos() > 0))
+                }
+                _ => None,
+            })
+            .min()
+            .unwrap_or(1);
+        Some(soonest.max(1))
+    }
+
+    /// The JSON body of a readiness answer, e.g.
+    /// `{"ready":true,"key_sets":[{"url":…,"state":"fresh","keys":2,"age_secs":40}]}`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| format!("{{\"ready\":{}}}", self.ready))
+    }
+}
