@@ -78,6 +78,21 @@ fn verify(c: &mut Criterion, f: &Fixture) {
                 .verify_sync::<AccessTokenClaims>(black_box(f.expired_token()))
         })
     });
+    // The worst shapes found for hostile input: the size cap filled with
+    // ~1,300 distinct claims, forged against the cached key, and correctly
+    // signed under an unknown kid.
+    verify.bench_function("reject_hostile_forged", |b| {
+        b.iter(|| {
+            f.access_verifier()
+                .verify_sync::<AccessTokenClaims>(black_box(f.hostile_token()))
+        })
+    });
+    verify.bench_function("reject_hostile_unknown_kid", |b| {
+        b.iter(|| {
+            f.access_verifier()
+                .verify_sync::<AccessTokenClaims>(black_box(f.hostile_unknown_kid_token()))
+        })
+    });
     verify.finish();
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cognito_jwt_core::testing::TestIssuer;
+use cognito_jwt_core::testing::{TestIssuer, sign_parts};
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims, TokenUse,
     UserPool,
@@ -63,6 +63,8 @@ pub struct Fixture {
     bad_signature_token: String,
     expired_token: String,
     unknown_kid_token: String,
+    hostile_token: String,
+    hostile_unknown_kid_token: String,
     access_verifier: CognitoJwtVerifier,
     id_verifier: CognitoJwtVerifier,
     caching_verifier: CognitoJwtVerifier,
@@ -120,6 +122,14 @@ impl Fixture {
         let expired_token = access().expires_in(-120).sign();
         let unknown_kid_token = access().header("kid", "not-in-the-key-set").sign();
         let bad_signature_token = corrupt_signature(&access_token);
+        let (header, payload) = access().json();
+        let stuffed = stuffed_payload(&payload);
+        let hostile_token = corrupt_signature(&sign_parts(issuer.key(), &header, &stuffed));
+        let hostile_unknown_kid_token = sign_parts(
+            issuer.key(),
+            &header.replace(issuer.key().kid(), "not-in-the-key-set"),
+            &stuffed,
+        );
         let id_token = issuer
             .id_token(CLIENT_ID)
             .group("admins")
@@ -174,6 +184,8 @@ impl Fixture {
             bad_signature_token,
             expired_token,
             unknown_kid_token,
+            hostile_token,
+            hostile_unknown_kid_token,
             access_verifier,
             id_verifier,
             caching_verifier,
@@ -209,6 +221,15 @@ impl Fixture {
         assert_eq!(refusal(&self.expired_token), Some(ErrorKind::Expired));
         assert_eq!(
             refusal(&self.unknown_kid_token),
+            Some(ErrorKind::UnknownKid)
+        );
+        assert!(self.hostile_token.len() > cognito_jwt_core::MAX_TOKEN_LEN - 800);
+        assert_eq!(
+            refusal(&self.hostile_token),
+            Some(ErrorKind::InvalidSignature)
+        );
+        assert_eq!(
+            refusal(&self.hostile_unknown_kid_token),
             Some(ErrorKind::UnknownKid)
         );
         if let Err(e) = self
@@ -269,6 +290,19 @@ impl Fixture {
     /// refused after every step that precedes the signature check.
     pub fn unknown_kid_token(&self) -> &str {
         &self.unknown_kid_token
+    }
+
+    /// The worst shape found for a forged token: the size cap filled with
+    /// the shortest distinct claims (about 1,300), a wrong signature, and
+    /// the cached key's `kid`.
+    pub fn hostile_token(&self) -> &str {
+        &self.hostile_token
+    }
+
+    /// The same payload, correctly signed, naming a `kid` the key set lacks
+    /// (refused during the refetch cool-down).
+    pub fn hostile_unknown_kid_token(&self) -> &str {
+        &self.hostile_unknown_kid_token
     }
 
     /// The access token's decoded payload (JSON).
@@ -360,6 +394,19 @@ impl Fixture {
         }
         Ok(claims)
     }
+}
+
+/// `payload` with distinct short claims (`"c1":0`, …) up to the token size
+/// cap.
+fn stuffed_payload(payload: &str) -> String {
+    let mut out = payload[..payload.len() - 1].to_owned();
+    let mut i = 0;
+    while (out.len() + 16) * 4 / 3 < cognito_jwt_core::MAX_TOKEN_LEN - 700 {
+        out.push_str(&format!(",\"c{i}\":0"));
+        i += 1;
+    }
+    out.push('}');
+    out
 }
 
 /// Change one character in the middle of the signature segment, keeping the

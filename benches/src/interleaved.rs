@@ -67,6 +67,22 @@ pub(crate) fn cases(f: &Fixture) -> Vec<Case<'_>> {
             }),
         ),
         (
+            "verify/reject_hostile_forged",
+            Box::new(|| {
+                f.access_verifier()
+                    .verify_sync::<AccessTokenClaims>(f.hostile_token())
+                    .is_err()
+            }),
+        ),
+        (
+            "verify/reject_hostile_unknown_kid",
+            Box::new(|| {
+                f.access_verifier()
+                    .verify_sync::<AccessTokenClaims>(f.hostile_unknown_kid_token())
+                    .is_err()
+            }),
+        ),
+        (
             "parts/pre_signature_unknown_kid",
             Box::new(|| {
                 f.access_verifier()

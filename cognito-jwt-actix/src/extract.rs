@@ -128,7 +128,7 @@ pub(crate) struct Installed {
 impl Installed {
     /// What an enclosing [`CognitoAuth`](crate::CognitoAuth) installed,
     /// else the verifier and configuration registered on the app.
-    fn of(req: &HttpRequest) -> Result<Self, actix_web::Error> {
+    pub(crate) fn of(req: &HttpRequest) -> Result<Self, actix_web::Error> {
         if let Some(installed) = req.extensions().get::<Self>() {
             return Ok(installed.clone());
         }

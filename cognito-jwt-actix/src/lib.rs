@@ -44,7 +44,7 @@
 //!
 //! /// Any signed-in user.
 //! async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
-//!     format!("{} groups", claims.groups.iter().map(String::as_str).len())
+//!     format!("{} groups", claims.groups.len())
 //! }
 //!
 //! /// Everyone; signed-in users see more. A bad token is still a 401.
@@ -124,6 +124,7 @@ mod config;
 mod error;
 mod extract;
 mod middleware;
+mod ready;
 
 /// The core crate this adapter is built on, so that versions always match.
 pub use cognito_jwt_core as core;
@@ -132,3 +133,4 @@ pub use config::CognitoConfig;
 pub use error::CognitoError;
 pub use extract::{CognitoClaims, OptionalCognitoClaims};
 pub use middleware::{CognitoAuth, CognitoAuthMiddleware};
+pub use ready::{readiness_response, ready};

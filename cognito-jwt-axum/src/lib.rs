@@ -185,6 +185,7 @@
 
 mod extract;
 mod layer;
+mod ready;
 mod rejection;
 mod settings;
 
@@ -192,4 +193,5 @@ mod settings;
 pub use cognito_jwt_core as core;
 pub use extract::CognitoClaims;
 pub use layer::{CognitoLayer, CognitoService, ResponseFuture};
+pub use ready::{Ready, ready};
 pub use rejection::{CognitoRejection, DefaultOnRejection, OnRejection};

@@ -12,8 +12,10 @@ use std::fmt;
 use crate::error::{Error, ErrorKind, HttpClass};
 
 mod authenticate;
+mod readiness;
 
 pub use authenticate::{authenticate, authenticate_optional};
+pub use readiness::Readiness;
 
 /// Where an adapter reads the token from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

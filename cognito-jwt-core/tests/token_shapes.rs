@@ -399,7 +399,7 @@ fn machine_to_machine_access_token() {
     let claims: AccessTokenClaims = verifier.verify_sync(&token).unwrap();
     assert_eq!(claims.sub, CLIENT);
     assert!(claims.is_machine_to_machine());
-    assert!(claims.groups.iter().map(String::as_str).len() == 0);
+    assert!(claims.groups.is_empty());
     assert_eq!(claims.origin_jti.as_deref(), None);
     assert_eq!(claims.event_id.as_deref(), None);
     assert!(claims.has_scope("orders/read") && claims.has_scope("orders/write"));

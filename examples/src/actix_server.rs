@@ -69,6 +69,7 @@ pub fn app(
 pub fn routes(config: &mut web::ServiceConfig, verifier: &CognitoJwtVerifier, admin_group: &str) {
     config
         .route("/health", web::get().to(health))
+        .route("/ready", web::get().to(cognito_jwt_actix::ready))
         .route("/api/activities/home", web::get().to(home))
         .route("/api/me", web::get().to(me))
         .service(

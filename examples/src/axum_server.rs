@@ -44,6 +44,7 @@ pub fn router(verifier: CognitoJwtVerifier, admin_group: &str) -> Router {
     let admins_only = CognitoLayer::new(verifier.clone()).require_any_group(admin_group);
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(cognito_jwt_axum::ready))
         .route("/api/activities/home", get(home))
         .route("/api/me", get(me))
         .route("/api/admin", get(admin).layer(admins_only))

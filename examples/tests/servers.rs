@@ -199,6 +199,13 @@ async fn feed_and_profile_bodies() {
 
         let health = get(&client, base_url, "/health", &[]).await;
         assert_eq!(health.body, json!({"status": "ok"}));
+
+        let ready = get(&client, base_url, "/ready", &[]).await;
+        assert_eq!(ready.status, 200, "{ready:?}");
+        assert_eq!(ready.body["ready"], true);
+        assert_eq!(ready.body["key_sets"][0]["state"], "fresh");
+        assert_eq!(ready.body["key_sets"][0]["keys"], 1);
+        assert!(!ready.retry_after);
     }
     actix.stop().await;
 }
@@ -220,6 +227,10 @@ async fn unreachable_key_set_is_503_on_both_servers() {
                 .status,
             200
         );
+        let ready = get(&client, base_url, "/ready", &[]).await;
+        assert_eq!(ready.status, 503, "{ready:?}");
+        assert!(ready.retry_after);
+        assert_eq!(ready.body["ready"], false);
         for path in ["/api/activities/home", "/api/me", "/api/admin"] {
             let answer = get(&client, base_url, path, &bearer(&TOKENS.admin)).await;
             assert_eq!(answer.status, 503, "{path}: {answer:?}");
@@ -227,6 +238,13 @@ async fn unreachable_key_set_is_503_on_both_servers() {
             assert_eq!(answer.challenge, None, "{path}");
             assert_eq!(answer.body["error"], "temporarily_unavailable");
         }
+        // After the failed fetch, the states say why, without secrets.
+        let ready = get(&client, base_url, "/ready", &[]).await;
+        assert_eq!(ready.status, 503, "{ready:?}");
+        assert_eq!(ready.body["key_sets"][0]["state"], "unavailable");
+        assert!(ready.body["key_sets"][0]["last_error"].is_string());
+        let text = ready.body.to_string();
+        assert!(!text.contains(&TOKENS.admin[..30]), "{text}");
     }
     actix.stop().await;
 }

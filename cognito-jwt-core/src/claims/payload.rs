@@ -354,6 +354,26 @@ impl Payload<'_> {
     }
 }
 
+/// Whether a claim name is `iss`, decided without keeping (or, for names
+/// written with escapes, allocating) the name.
+struct IsIss(bool);
+
+impl<'de> Deserialize<'de> for IsIss {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl Visitor<'_> for NameVisitor {
+            type Value = IsIss;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a claim name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(IsIss(v == "iss"))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
 /// The `iss` of a payload, read in one pass that checks only that the
 /// payload is a JSON object and skips every other value without building
 /// anything (its nesting limit applies). Used before a key-set fetch; the
@@ -367,8 +387,8 @@ pub(crate) fn issuer_of(json: &str) -> Result<Option<Cow<'_, str>>, Error> {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut iss = None;
-            while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-                if key == "iss" && iss.is_none() {
+            while let Some(IsIss(is_iss)) = map.next_key::<IsIss>()? {
+                if is_iss && iss.is_none() {
                     let Text(value) = map
                         .next_value()
                         .map_err(|_: A::Error| de::Error::custom("claim `iss` must be a string"))?;
