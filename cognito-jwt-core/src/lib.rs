@@ -14,11 +14,21 @@
 //!   duplicate keys refused; then required groups and scopes and your own
 //!   check.
 //!
-//! Key sets are fetched on first use and cached in memory, shared by every
-//! clone of the verifier: concurrent first requests share one fetch, an
-//! unknown `kid` refetches at most once per cool-down, failures back off,
-//! cached keys outlive a failing endpoint for a bounded time, and periodic
-//! refreshes retire removed keys.
+//! A token naming a cached key has its signature checked before its claims
+//! are parsed, so a forged token costs one signature check whatever its
+//! payload.
+//!
+//! Key sets are fetched on first use (or seeded with
+//! [`UserPool::jwks_file`] / `COGNITO_JWKS_FILE`) and cached in memory,
+//! shared by every clone of the verifier. Fetches run as Tokio tasks of
+//! their own, shared by every waiting caller; sets are refreshed in the
+//! background before they are due, so no request waits for a routine
+//! refresh and removed keys stop verifying within one refresh interval; an
+//! unknown `kid` refetches at most once per cool-down; failures back off;
+//! cached keys outlive a failing endpoint for a bounded time.
+//! [`CognitoJwtVerifier::health`] reports each key set's state. Fetching
+//! needs a Tokio runtime (the one the verifier was built or first used on);
+//! without one, `verify` reports it as an error, never a panic.
 //!
 //! # Example
 //!

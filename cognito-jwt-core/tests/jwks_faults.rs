@@ -48,27 +48,6 @@ async fn dns_failure_is_unavailable() {
     assert_unavailable(result);
 }
 
-#[tokio::test]
-async fn consecutive_failures_back_off_longer_up_to_the_maximum() {
-    let server = MockServer::start().await;
-    let _jwks = serve(&server, ResponseTemplate::new(500), 2).await;
-    let verifier = builder(&server.uri())
-        .jwks_backoff(Duration::from_secs(2), Duration::from_secs(3))
-        .build()
-        .unwrap();
-
-    let first = assert_unavailable(verify(&verifier, &token()).await);
-    assert!(first.retry_after().unwrap() <= Duration::from_secs(2));
-    tokio::time::sleep(Duration::from_millis(2200)).await;
-    let second = assert_unavailable(verify(&verifier, &token()).await);
-    let wait = second.retry_after().unwrap();
-    assert!(
-        wait > Duration::from_secs(2) && wait <= Duration::from_secs(3),
-        "the second back-off doubles the first and is capped: {wait:?}"
-    );
-    assert_unavailable(verify(&verifier, &token()).await);
-}
-
 /// Documented choice: with a key set cached, a token whose kid it lacks is
 /// refused as `unknown_kid` even when the refetch fails, rather than making
 /// every forged kid a 503 during an outage.

@@ -497,3 +497,31 @@ fn without_a_tokio_runtime_verification_fails_clearly_and_never_panics() {
     assert_eq!(verify_sync(&verifier, &token), None);
     assert!(block_on(verifier.verify::<AccessTokenClaims>(&token)).is_ok());
 }
+
+#[tokio::test(start_paused = true)]
+async fn consecutive_failures_back_off_longer_up_to_the_maximum() {
+    let issuer = TestIssuer::new("eu-west-1_Lifecycle13");
+    let jwks = ScriptedJwks::default();
+    jwks.fail("HTTP 500");
+    let verifier = verifier(&issuer, &jwks, |b| {
+        b.jwks_backoff(Duration::from_secs(2), Duration::from_secs(5))
+    });
+    let token = issuer.access_token(CLIENT).sign();
+    let retry_after = |error: cognito_jwt_core::Error| {
+        assert_eq!(error.kind(), ErrorKind::JwksUnavailable);
+        error.retry_after().expect("a 503 says when to retry")
+    };
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let error = verifier
+            .verify::<AccessTokenClaims>(&token)
+            .await
+            .unwrap_err();
+        let wait = retry_after(error);
+        waits.push(wait.as_secs());
+        sleep(wait).await;
+    }
+    // 2 s, then doubled, then capped at 5 s; one fetch per back-off.
+    assert_eq!(waits, [2, 4, 5, 5]);
+    assert_eq!(jwks.fetches(), 4);
+}
