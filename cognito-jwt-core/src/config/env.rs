@@ -1,0 +1,389 @@
+//! Loading a pool from the environment: the variables, their checks, and
+//! "did you mean" hints for near-misses.
+
+use std::path::Path;
+
+use super::{AcceptedTokenUse, SeedSource, UserPool, check_url, pool_region, read_seed};
+use crate::error::{ConfigError, quoted};
+
+/// The environment variables read by
+/// [`CognitoJwtVerifier::from_env`](crate::CognitoJwtVerifier::from_env).
+pub const ENV_VARS: &[(&str, &str)] = &[
+    (
+        "COGNITO_USER_POOL_ID",
+        "required: <region>_<id>, e.g. eu-west-1_AbC123xyz",
+    ),
+    (
+        "COGNITO_CLIENT_ID",
+        "required: app client id(s), comma-separated",
+    ),
+    ("COGNITO_TOKEN_USE", "required: access, id or any"),
+    (
+        "COGNITO_JWKS_URI",
+        "optional: key set URL override (emulators)",
+    ),
+    (
+        "COGNITO_ISSUER",
+        "optional: expected iss override (emulators)",
+    ),
+    (
+        "COGNITO_JWKS_FILE",
+        "optional: a key-set file that serves until the first fetch (cold starts)",
+    ),
+];
+
+/// Reads configuration from any variable source; `std::env::var` in
+/// production, a map in tests.
+impl UserPool {
+    /// Read one pool from the environment: `COGNITO_USER_POOL_ID`,
+    /// `COGNITO_CLIENT_ID` (comma-separated), `COGNITO_TOKEN_USE` (`access`,
+    /// `id` or `any`; required, like [`UserPool::token_use`]), and
+    /// optionally `COGNITO_JWKS_URI` and `COGNITO_ISSUER` (see [`ENV_VARS`]).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the variable that is missing or wrong, with
+    /// "did you mean …" when a similarly named variable is set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let names: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .collect();
+        pool_from_vars(&|name| std::env::var(name).ok(), &names)
+    }
+}
+
+impl crate::CognitoJwtVerifier {
+    /// Build a verifier for one pool read from the environment, with every
+    /// other setting at its default; see [`UserPool::from_env`].
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the variable that is missing or wrong, with
+    /// "did you mean …" when a similarly named variable is set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::builder().user_pool(UserPool::from_env()?).build()
+    }
+}
+
+pub(crate) fn pool_from_vars(
+    get: &dyn Fn(&str) -> Option<String>,
+    all_names: &[String],
+) -> Result<UserPool, ConfigError> {
+    let required = |name: &str, expected: &str| -> Result<String, ConfigError> {
+        match get(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
+            Some(_) => Err(ConfigError::invalid(
+                name,
+                format!("it is empty; expected {expected}"),
+            )),
+            None => Err(ConfigError::Missing {
+                name: name.to_owned(),
+                expected: expected.to_owned(),
+                hint: did_you_mean(name, all_names)
+                    .map(|n| format!(" (did you mean {n}? it is set)"))
+                    .unwrap_or_default(),
+            }),
+        }
+    };
+    let optional = |name: &str| {
+        get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+
+    let pool_id = required(
+        "COGNITO_USER_POOL_ID",
+        "the user pool id, <region>_<id>, e.g. eu-west-1_AbC123xyz",
+    )?;
+    pool_region(&pool_id, "COGNITO_USER_POOL_ID")?;
+    let clients = required("COGNITO_CLIENT_ID", "the app client id(s), comma-separated")?;
+    let client_ids: Vec<String> = clients
+        .split(',')
+        .map(str::trim)
+        .map(str::to_owned)
+        .collect();
+    if client_ids.iter().any(String::is_empty) {
+        return Err(ConfigError::invalid(
+            "COGNITO_CLIENT_ID",
+            "it has an empty entry; expected comma-separated app client ids",
+        ));
+    }
+    let token_use = required(
+        "COGNITO_TOKEN_USE",
+        "the tokens to accept: access, id or any",
+    )?;
+    let token_use: AcceptedTokenUse = token_use.parse().map_err(|_| {
+        ConfigError::invalid(
+            "COGNITO_TOKEN_USE",
+            format!(
+                "{} is not a token use; expected access, id or any",
+                quoted(&token_use)
+            ),
+        )
+    })?;
+    let mut pool = UserPool::new(pool_id)
+        .client_ids(client_ids)
+        .token_use(token_use);
+    if let Some(uri) = optional("COGNITO_JWKS_URI") {
+        check_url(&uri, "COGNITO_JWKS_URI")?;
+        pool = pool.jwks_uri(uri);
+    }
+    if let Some(issuer) = optional("COGNITO_ISSUER") {
+        check_url(&issuer, "COGNITO_ISSUER")?;
+        pool = pool.issuer(issuer);
+    }
+    if let Some(path) = optional("COGNITO_JWKS_FILE") {
+        pool.seed = Some(SeedSource::Document {
+            seed: read_seed(Path::new(&path), "COGNITO_JWKS_FILE")?,
+            name: Some("COGNITO_JWKS_FILE".to_owned()),
+        });
+    }
+    if let Some(name) = all_names
+        .iter()
+        .find(|n| n.starts_with("COGNITO_") && !ENV_VARS.iter().any(|(known, _)| known == n))
+        .filter(|n| did_you_mean_for_unknown(n).is_some())
+    {
+        tracing::warn!(
+            variable = %name,
+            expected = did_you_mean_for_unknown(name).unwrap_or_default(),
+            "an environment variable looks like a misspelt cognito-jwt setting and is ignored"
+        );
+    }
+    Ok(pool)
+}
+
+fn normalize(name: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    let trimmed = upper
+        .strip_prefix("AWS_")
+        .or_else(|| upper.strip_prefix("AMAZON_"))
+        .unwrap_or(&upper);
+    trimmed
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .replace("USERPOOL", "POOL")
+        .replace("URL", "URI")
+        .replace("CLIENTIDS", "CLIENTID")
+        .replace("APPCLIENT", "CLIENT")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn similar(wanted: &str, candidate: &str) -> bool {
+    let (w, c) = (normalize(wanted), normalize(candidate));
+    w == c || edit_distance(&w, &c) <= 2
+}
+
+/// The set variable most like `wanted`, if any.
+fn did_you_mean<'a>(wanted: &str, all_names: &'a [String]) -> Option<&'a str> {
+    all_names
+        .iter()
+        .filter(|n| n.as_str() != wanted && similar(wanted, n))
+        .min_by_key(|n| edit_distance(&normalize(wanted), &normalize(n)))
+        .map(String::as_str)
+}
+
+fn did_you_mean_for_unknown(name: &str) -> Option<&'static str> {
+    ENV_VARS
+        .iter()
+        .map(|(known, _)| *known)
+        .find(|known| similar(known, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Load from `vars`, with `COGNITO_TOKEN_USE=access` unless given.
+    fn load(vars: &[(&str, &str)]) -> Result<UserPool, ConfigError> {
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        if !vars.iter().any(|(k, _)| k.contains("TOKEN")) {
+            map.insert("COGNITO_TOKEN_USE".to_owned(), "access".to_owned());
+        }
+        let names: Vec<String> = map.keys().cloned().collect();
+        pool_from_vars(&|n| map.get(n).cloned(), &names)
+    }
+
+    #[test]
+    fn misspelt_pool_variable_is_named_with_a_hint() {
+        for wrong in [
+            "AWS_COGNITO_USERPOOL_ID",
+            "COGNITO_USERPOOL_ID",
+            "COGNITO_USER_POOLID",
+        ] {
+            let err = load(&[(wrong, "eu-west-1_abc"), ("COGNITO_CLIENT_ID", "c")]).unwrap_err();
+            assert_eq!(err.name(), Some("COGNITO_USER_POOL_ID"));
+            let text = err.to_string();
+            assert!(text.contains(&format!("did you mean {wrong}?")), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_token_use_has_no_default() {
+        let pool = [
+            ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+            ("COGNITO_CLIENT_ID", "c"),
+        ];
+        let err = load(&[pool[0], pool[1], ("COGNITO_TOKENUSE", "id")]).unwrap_err();
+        assert_eq!(err.name(), Some("COGNITO_TOKEN_USE"));
+        assert!(
+            err.to_string().contains("did you mean COGNITO_TOKENUSE?"),
+            "{err}"
+        );
+        let set = load(&[pool[0], pool[1], ("COGNITO_TOKEN_USE", "Any")]).unwrap();
+        assert_eq!(set.token_use, Some(AcceptedTokenUse::Any));
+    }
+
+    #[test]
+    fn missing_variable_without_near_miss_has_no_hint() {
+        let err = load(&[("COGNITO_CLIENT_ID", "c"), ("HOME", "/root")]).unwrap_err();
+        assert_eq!(err.name(), Some("COGNITO_USER_POOL_ID"));
+        assert!(!err.to_string().contains("did you mean"));
+    }
+
+    #[test]
+    fn misspelt_client_variable() {
+        let err = load(&[
+            ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+            ("COGNITO_APP_CLIENT_ID", "c"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.name(), Some("COGNITO_CLIENT_ID"));
+        assert!(
+            err.to_string()
+                .contains("did you mean COGNITO_APP_CLIENT_ID?")
+        );
+    }
+
+    #[test]
+    fn env_values_are_parsed() {
+        let pool = load(&[
+            ("COGNITO_USER_POOL_ID", "local_abc12345"),
+            ("COGNITO_CLIENT_ID", "a, b"),
+            ("COGNITO_TOKEN_USE", "ID"),
+            (
+                "COGNITO_JWKS_URI",
+                "http://127.0.0.1:9229/local_abc12345/.well-known/jwks.json",
+            ),
+            ("COGNITO_ISSUER", "http://127.0.0.1:9229/local_abc12345"),
+        ])
+        .unwrap();
+        assert_eq!(pool.client_ids, ["a", "b"]);
+        assert_eq!(pool.token_use, Some(AcceptedTokenUse::Id));
+        let resolved = pool.resolve(0).unwrap();
+        assert_eq!(resolved.issuers, ["http://127.0.0.1:9229/local_abc12345"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "nounderscore"),
+                    ("COGNITO_CLIENT_ID", "c"),
+                ],
+                "COGNITO_USER_POOL_ID",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "eu-west-1_a"),
+                    ("COGNITO_CLIENT_ID", "a,,b"),
+                ],
+                "COGNITO_CLIENT_ID",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "eu-west-1_a"),
+                    ("COGNITO_CLIENT_ID", "c"),
+                    ("COGNITO_TOKEN_USE", "refresh"),
+                ],
+                "COGNITO_TOKEN_USE",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "eu-west-1_a"),
+                    ("COGNITO_CLIENT_ID", "c"),
+                    ("COGNITO_JWKS_URI", "ftp://x"),
+                ],
+                "COGNITO_JWKS_URI",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "eu-west-1_a"),
+                    ("COGNITO_CLIENT_ID", "c"),
+                    ("COGNITO_ISSUER", "not a url"),
+                ],
+                "COGNITO_ISSUER",
+            ),
+            (
+                &[("COGNITO_USER_POOL_ID", ""), ("COGNITO_CLIENT_ID", "c")],
+                "COGNITO_USER_POOL_ID",
+            ),
+        ];
+        for (vars, name) in cases {
+            let err = load(vars).unwrap_err();
+            assert_eq!(err.name(), Some(*name), "{err}");
+        }
+    }
+
+    #[test]
+    fn pool_ids() {
+        for ok in [
+            "us-east-1_AbC123xyz",
+            "us-gov-west-1_a",
+            "local_abc12345",
+            "us-east-1_0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(pool_region(ok, "x").is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "_abc",
+            "us-east-1_",
+            "us-east-1_ab-c",
+            "US-EAST-1_a",
+            "us-east-1_a/b",
+        ] {
+            assert!(pool_region(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn issuers_are_derived() {
+        let pool = UserPool::new("eu-west-1_abc")
+            .client_id("c")
+            .token_use(AcceptedTokenUse::Any)
+            .accept_updated_issuer(true)
+            .replica_region("eu-central-1")
+            .resolve(0)
+            .unwrap();
+        assert_eq!(
+            pool.issuers,
+            [
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
+                "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
+                "https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_abc",
+                "https://issuer-cognito-idp.eu-central-1.amazonaws.com/eu-west-1_abc",
+            ]
+        );
+        assert_eq!(
+            pool.jwks_uri,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json"
+        );
+    }
+}
