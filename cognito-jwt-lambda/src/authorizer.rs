@@ -242,12 +242,7 @@ impl Authorizer {
     ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
         let token = event.authorization_token.as_deref().map(str::as_bytes);
         let decision = self.authorize(token).await?;
-        let (principal, policy, context) = self.policy(decision, event.method_arn.as_deref())?;
-        let mut response = ApiGatewayCustomAuthorizerResponse::default();
-        response.principal_id = Some(principal);
-        response.policy_document = policy;
-        response.context = context;
-        Ok(response)
+        self.rest_policy(decision, event.method_arn.as_deref())
     }
 
     /// A REST API `REQUEST` authorizer: the token is in the `Authorization`
@@ -267,12 +262,7 @@ impl Authorizer {
             &event.headers
         };
         let decision = self.authorize(authorization(headers)).await?;
-        let (principal, policy, context) = self.policy(decision, event.method_arn.as_deref())?;
-        let mut response = ApiGatewayCustomAuthorizerResponse::default();
-        response.principal_id = Some(principal);
-        response.policy_document = policy;
-        response.context = context;
-        Ok(response)
+        self.rest_policy(decision, event.method_arn.as_deref())
     }
 
     /// An HTTP API authorizer with payload format 1.0: the token is in the
@@ -383,6 +373,19 @@ impl Authorizer {
                 AuthorizerResponse::AppSync(self.appsync(*event).await?)
             }
         })
+    }
+
+    fn rest_policy(
+        &self,
+        decision: Decision,
+        arn: Option<&str>,
+    ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
+        let (principal, policy, context) = self.policy(decision, arn)?;
+        let mut response = ApiGatewayCustomAuthorizerResponse::default();
+        response.principal_id = Some(principal);
+        response.policy_document = policy;
+        response.context = context;
+        Ok(response)
     }
 
     fn v2_policy(
