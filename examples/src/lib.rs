@@ -7,6 +7,8 @@
 //! | `actix-server` | the same backend on actix-web ([`actix_server`]) |
 //! | `local-issuer` | a local user pool: serves its key set, prints the variables for the servers and the CLI, and tokens to send |
 //! | `cognito-jwt` | the CLI: `verify` says why a token is refused, `inspect` shows it unverified |
+//! | `apigw-authorizer` | a Lambda authorizer for API Gateway (REST `TOKEN` and `REQUEST`, HTTP API 1.0 and 2.0), configured by [`AuthorizerConfig`] |
+//! | `lambda-api` | the axum example backend as a Lambda function behind API Gateway, through `lambda_http` |
 //!
 //! Both servers read [`ServerConfig`] from the environment and answer the
 //! same routes the same way:
@@ -26,6 +28,7 @@
 mod config;
 mod feed;
 mod jwks_server;
+mod lambda_authorizer;
 
 pub mod actix_server;
 pub mod axum_server;
@@ -40,6 +43,7 @@ pub use feed::{
     Activity, AdminArea, HEALTHY, Health, HomeFeed, Me, display_name, home_feed, public_activities,
 };
 pub use jwks_server::{JwksServer, local_fetcher, serve_jwks};
+pub use lambda_authorizer::{AUTHORIZER_VARS, AuthorizerConfig};
 
 /// Log to stderr with `tracing`, filtered by `RUST_LOG` (default `info`),
 /// in colour only on a terminal.

@@ -1,0 +1,147 @@
+//! What an authorizer requires and how it answers.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cognito_jwt_core::Requirements;
+
+use crate::identity::{AuthorizerContext, Identity};
+
+type ContextHook = dyn Fn(&Identity, &mut AuthorizerContext) + Send + Sync;
+
+/// How an [`Authorizer`](crate::Authorizer) decides and answers. Every
+/// setting has a default that is safe on its own; [`AuthorizerOptions::new`]
+/// gives them all.
+///
+/// ```
+/// use cognito_jwt_lambda::AuthorizerOptions;
+///
+/// let options = AuthorizerOptions::new()
+///     .require_any_group("staff")
+///     .wide_resource(true)
+///     .context(|identity, context| {
+///         if let Some(tenant) = identity.claims["custom:tenant"].as_str() {
+///             context.insert("tenant", tenant);
+///         }
+///     });
+/// ```
+#[derive(Clone, Default)]
+#[must_use]
+pub struct AuthorizerOptions {
+    pub(crate) requirements: Requirements,
+    pub(crate) wide_resource: bool,
+    pub(crate) simple_responses: bool,
+    pub(crate) skip_key_fetch_at_start: bool,
+    pub(crate) context: Option<Arc<ContextHook>>,
+    pub(crate) denied_fields: Vec<String>,
+    pub(crate) ttl_override: Option<Duration>,
+}
+
+impl fmt::Debug for AuthorizerOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizerOptions")
+            .field("requirements", &self.requirements)
+            .field("wide_resource", &self.wide_resource)
+            .field("simple_responses", &self.simple_responses)
+            .field("fetch_keys_at_start", &!self.skip_key_fetch_at_start)
+            .field("context", &self.context.is_some())
+            .field("denied_fields", &self.denied_fields)
+            .field("ttl_override", &self.ttl_override)
+            .finish()
+    }
+}
+
+impl AuthorizerOptions {
+    /// Every setting at its default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Require a group (`cognito:groups`); several calls mean any of them.
+    /// A verified token outside every required group gets an explicit
+    /// Deny (HTTP 403), not a 401: the caller is known, just not allowed.
+    /// Defaults to none.
+    pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
+        self.requirements = self.requirements.any_group(group);
+        self
+    }
+
+    /// Require a scope; several calls mean any of them. As with groups, a
+    /// verified token without one gets an explicit Deny. Defaults to none.
+    pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
+        self.requirements = self.requirements.any_scope(scope);
+        self
+    }
+
+    /// Name `arn:…:<api-id>/<stage>/*/*` in the policy instead of the one
+    /// method or route that was called. Defaults to `false`.
+    ///
+    /// API Gateway caches an authorizer's answer per token (per identity
+    /// source) for the authorizer's TTL and checks the cached policy against
+    /// each later request; a policy for one route makes the same token's
+    /// next request to another route fail with 403 until the entry expires.
+    /// Turn this on whenever caching is on and the authorizer's decision
+    /// does not depend on the route (this crate's never does).
+    pub fn wide_resource(mut self, wide: bool) -> Self {
+        self.wide_resource = wide;
+        self
+    }
+
+    /// Answer HTTP API payload 2.0 events with the simple format
+    /// (`isAuthorized` and `context`) instead of an IAM policy. Must match
+    /// the authorizer's `EnableSimpleResponses` setting. Defaults to
+    /// `false`.
+    pub fn simple_responses(mut self, simple: bool) -> Self {
+        self.simple_responses = simple;
+        self
+    }
+
+    /// Whether [`run`](crate::run) fetches the key set during the init
+    /// phase, before the first invocation. Defaults to `true`.
+    ///
+    /// Turn it off when the key set is bundled with the function
+    /// (`COGNITO_JWKS_FILE`), so that a cold start makes no network request.
+    pub fn fetch_keys_at_start(mut self, fetch: bool) -> Self {
+        self.skip_key_fetch_at_start = !fetch;
+        self
+    }
+
+    /// Add to (or change) the context of every Allow answer. `extend` sees
+    /// the verified identity and the standard context
+    /// ([`AuthorizerContext::of`]). Defaults to the standard context alone.
+    ///
+    /// Values can only be strings, numbers and booleans: API Gateway
+    /// accepts nothing else there.
+    pub fn context<F>(mut self, extend: F) -> Self
+    where
+        F: Fn(&Identity, &mut AuthorizerContext) + Send + Sync + 'static,
+    {
+        self.context = Some(Arc::new(extend));
+        self
+    }
+
+    /// AppSync only: fields the caller may not resolve even when allowed,
+    /// as `TypeName.fieldName` or full field ARNs (`deniedFields`). Defaults
+    /// to none.
+    pub fn appsync_denied_fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.denied_fields = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// AppSync only: how long AppSync may cache an Allow answer
+    /// (`ttlOverride`, whole seconds; zero turns caching off for it).
+    /// Defaults to the API's configured TTL.
+    pub fn appsync_ttl_override(mut self, ttl: Duration) -> Self {
+        self.ttl_override = Some(ttl);
+        self
+    }
+
+    pub(crate) fn fetch_keys_at_start_enabled(&self) -> bool {
+        !self.skip_key_fetch_at_start
+    }
+}

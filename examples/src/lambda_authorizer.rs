@@ -1,0 +1,221 @@
+//! The `apigw-authorizer` function's configuration from the environment.
+
+use cognito_jwt_core::{CognitoJwtVerifier, ConfigError, UserPool};
+use cognito_jwt_lambda::AuthorizerOptions;
+
+/// The `AUTHORIZER_*` variables `apigw-authorizer` reads, with what each
+/// means. Any other variable named like them stops start-up.
+pub const AUTHORIZER_VARS: &[(&str, &str)] = &[
+    (
+        "AUTHORIZER_REQUIRED_GROUP",
+        "optional: tokens of users outside this group get an explicit Deny",
+    ),
+    (
+        "AUTHORIZER_SIMPLE_RESPONSES",
+        "optional: true to answer HTTP API 2.0 events with isAuthorized",
+    ),
+    (
+        "AUTHORIZER_WIDE_RESOURCE",
+        "optional: true to allow <api-id>/<stage>/*/* instead of the called route",
+    ),
+];
+
+/// What `apigw-authorizer` reads from the environment.
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose tokens are accepted |
+/// | `COGNITO_JWKS_FILE` | unset | a key set bundled with the function, `{"keys": […]}`: the first invocations need no network |
+/// | `AUTHORIZER_REQUIRED_GROUP` | none | tokens of users outside it get an explicit Deny (403) |
+/// | `AUTHORIZER_SIMPLE_RESPONSES` | `false` | `true`: HTTP API 2.0 events get `{"isAuthorized": …}` |
+/// | `AUTHORIZER_WIDE_RESOURCE` | `false` | `true`: an Allow names `<api-id>/<stage>/*/*` |
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthorizerConfig {
+    /// The verifier, with the bundled key set loaded when there is one.
+    pub verifier: CognitoJwtVerifier,
+    /// How the authorizer decides and answers.
+    pub options: AuthorizerOptions,
+}
+
+impl AuthorizerConfig {
+    /// Read the configuration from the process environment. Reads the
+    /// bundled key set when `COGNITO_JWKS_FILE` is set; no other I/O.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that is missing, wrong or
+    /// unknown, with "did you mean" for a near miss (an `AUTHORIZER_*`
+    /// variable that is not one of [`AUTHORIZER_VARS`] is refused: a
+    /// misspelt required group must not silently allow everyone).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let names: Vec<String> = std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .collect();
+        check_authorizer_names(&names)?;
+        let pool = UserPool::from_env()?;
+        let pool_id = pool.pool_id().to_owned();
+        let verifier = CognitoJwtVerifier::builder().user_pool(pool).build()?;
+        let bundled = load_bundled_key_set(&verifier, &pool_id)?;
+        let mut options = AuthorizerOptions::new()
+            .simple_responses(flag("AUTHORIZER_SIMPLE_RESPONSES")?)
+            .wide_resource(flag("AUTHORIZER_WIDE_RESOURCE")?)
+            .fetch_keys_at_start(!bundled);
+        if let Some(group) = variable("AUTHORIZER_REQUIRED_GROUP")? {
+            options = options.require_any_group(group);
+        }
+        Ok(Self { verifier, options })
+    }
+}
+
+/// Load the key set named by `COGNITO_JWKS_FILE`; whether there was one.
+///
+/// Interim, until the core reads `COGNITO_JWKS_FILE` in
+/// `CognitoJwtVerifier::from_env`: then delete this function, build the
+/// verifier with `from_env`, and keep `fetch_keys_at_start(!bundled)` with
+/// `bundled` = the variable is set.
+fn load_bundled_key_set(verifier: &CognitoJwtVerifier, pool_id: &str) -> Result<bool, ConfigError> {
+    const NAME: &str = "COGNITO_JWKS_FILE";
+    let Some(path) = variable(NAME)? else {
+        return Ok(false);
+    };
+    let document = std::fs::read_to_string(&path)
+        .map_err(|error| invalid(NAME, format!("cannot read {path:?}: {error}")))?;
+    verifier.cache_jwks(pool_id, &document).map_err(|error| {
+        invalid(
+            NAME,
+            format!("{path:?} is not a usable key set: {}", error.message()),
+        )
+    })?;
+    Ok(true)
+}
+
+/// Refuse any variable that looks like an `AUTHORIZER_*` setting but is
+/// not one.
+fn check_authorizer_names(names: &[String]) -> Result<(), ConfigError> {
+    let known = || AUTHORIZER_VARS.iter().map(|(name, _)| *name);
+    for name in names {
+        if known().any(|k| k == name) {
+            continue;
+        }
+        let normalized = normalize(name);
+        let nearest = known()
+            .map(|k| (edit_distance(&normalize(k), &normalized), k))
+            .min();
+        let looks_like_ours = normalized.starts_with("AUTHORIZER")
+            || nearest.is_some_and(|(distance, _)| distance <= 2);
+        if looks_like_ours {
+            let hint = match nearest {
+                Some((distance, known)) if distance <= 3 => format!(" (did you mean {known}?)"),
+                _ => String::new(),
+            };
+            return Err(invalid(
+                name,
+                format!(
+                    "it is not a setting of this authorizer{hint}; the settings are {}",
+                    known().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Upper case, letters and digits only, the British spelling folded in.
+fn normalize(name: &str) -> String {
+    name.to_ascii_uppercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .replace("AUTHORISER", "AUTHORIZER")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// `true`, `false`, or unset (`false`).
+fn flag(name: &str) -> Result<bool, ConfigError> {
+    match variable(name)?.map(|v| v.to_ascii_lowercase()).as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(invalid(
+            name,
+            format!("{other:?} is not a boolean; expected true or false"),
+        )),
+    }
+}
+
+/// An optional variable, trimmed; empty counts as unset.
+fn variable(name: &str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if value.trim().is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value.trim().to_owned())),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(invalid(name, "it is not valid UTF-8")),
+    }
+}
+
+fn invalid(name: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name: name.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(names: &[&str]) -> Result<(), ConfigError> {
+        check_authorizer_names(&names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn near_misses_of_the_settings_are_refused_by_name() {
+        for (wrong, meant) in [
+            ("AUTHORIZER_REQUIRED_GROUPS", "AUTHORIZER_REQUIRED_GROUP"),
+            ("AUTHORISER_REQUIRED_GROUP", "AUTHORIZER_REQUIRED_GROUP"),
+            ("AUTHORIZER_REQUIRE_GROUP", "AUTHORIZER_REQUIRED_GROUP"),
+            ("AUTHORIZER_SIMPLE_RESPONSE", "AUTHORIZER_SIMPLE_RESPONSES"),
+            ("authorizer_wide_resource", "AUTHORIZER_WIDE_RESOURCE"),
+            ("AUTHORIZE_WIDE_RESOURCE", "AUTHORIZER_WIDE_RESOURCE"),
+        ] {
+            let error = check(&["PATH", wrong]).expect_err(wrong);
+            assert_eq!(error.name(), Some(wrong));
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!("did you mean {meant}?")),
+                "{error}"
+            );
+        }
+        let error = check(&["AUTHORIZER_CACHE_TTL"]).expect_err("unknown");
+        assert!(error.to_string().contains("not a setting"), "{error}");
+    }
+
+    #[test]
+    fn other_variables_pass() {
+        assert!(
+            check(&[
+                "PATH",
+                "AUTHORIZER_REQUIRED_GROUP",
+                "AUTHORIZER_SIMPLE_RESPONSES",
+                "AUTHORIZER_WIDE_RESOURCE",
+                "AWS_LAMBDA_FUNCTION_NAME",
+                "COGNITO_USER_POOL_ID",
+                "AUTHOR",
+            ])
+            .is_ok()
+        );
+    }
+}
