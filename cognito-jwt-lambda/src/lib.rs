@@ -62,9 +62,9 @@
 //! Build the verifier in `main`, before [`run`]: it is built once per
 //! execution environment, and `run` fetches the key set before the first
 //! invocation. With the key set bundled in the deployment package
-//! (`COGNITO_JWKS_FILE`, read by `CognitoJwtVerifier::from_env`) and
-//! [`AuthorizerOptions::fetch_keys_at_start`] off, a cold start makes no
-//! network request at all.
+//! (`COGNITO_JWKS_FILE`, read by `CognitoJwtVerifier::from_env`), a cold
+//! start makes no network request at all: the bundled set serves until
+//! the verifier's background refresh replaces it.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

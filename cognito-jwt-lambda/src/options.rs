@@ -98,10 +98,12 @@ impl AuthorizerOptions {
     }
 
     /// Whether [`run`](crate::run) fetches the key set during the init
-    /// phase, before the first invocation. Defaults to `true`.
-    ///
-    /// Turn it off when the key set is bundled with the function
-    /// (`COGNITO_JWKS_FILE`), so that a cold start makes no network request.
+    /// phase, before the first invocation, when no key set is usable yet.
+    /// Defaults to `true`. A key set bundled with the function
+    /// (`COGNITO_JWKS_FILE`, read by `CognitoJwtVerifier::from_env`)
+    /// already serves, so the cold start makes no request either way; turn
+    /// this off only to leave even a missing key set to the first
+    /// invocation.
     pub fn fetch_keys_at_start(mut self, fetch: bool) -> Self {
         self.skip_key_fetch_at_start = !fetch;
         self

@@ -42,7 +42,9 @@ pub async fn run(
     verifier: CognitoJwtVerifier,
     options: AuthorizerOptions,
 ) -> Result<(), lambda_runtime::Error> {
-    if options.fetch_keys_at_start_enabled() {
+    // A key set bundled with the function (COGNITO_JWKS_FILE) already
+    // serves: the cold start then makes no request.
+    if options.fetch_keys_at_start_enabled() && !verifier.is_ready() {
         load_keys(&verifier).await;
     }
     let authorizer = Authorizer::new(verifier, options);

@@ -1,6 +1,6 @@
 //! The `apigw-authorizer` function's configuration from the environment.
 
-use cognito_jwt_core::{CognitoJwtVerifier, ConfigError, UserPool};
+use cognito_jwt_core::{CognitoJwtVerifier, ConfigError};
 use cognito_jwt_lambda::AuthorizerOptions;
 
 /// The `AUTHORIZER_*` variables `apigw-authorizer` reads, with what each
@@ -52,41 +52,17 @@ impl AuthorizerConfig {
             .filter_map(|(name, _)| name.into_string().ok())
             .collect();
         check_authorizer_names(&names)?;
-        let pool = UserPool::from_env()?;
-        let pool_id = pool.pool_id().to_owned();
-        let verifier = CognitoJwtVerifier::builder().user_pool(pool).build()?;
-        let bundled = load_bundled_key_set(&verifier, &pool_id)?;
+        // Reads COGNITO_JWKS_FILE too: a bundled key set serves the first
+        // invocations, so the cold start makes no request.
+        let verifier = CognitoJwtVerifier::from_env()?;
         let mut options = AuthorizerOptions::new()
             .simple_responses(flag("AUTHORIZER_SIMPLE_RESPONSES")?)
-            .wide_resource(flag("AUTHORIZER_WIDE_RESOURCE")?)
-            .fetch_keys_at_start(!bundled);
+            .wide_resource(flag("AUTHORIZER_WIDE_RESOURCE")?);
         if let Some(group) = variable("AUTHORIZER_REQUIRED_GROUP")? {
             options = options.require_any_group(group);
         }
         Ok(Self { verifier, options })
     }
-}
-
-/// Load the key set named by `COGNITO_JWKS_FILE`; whether there was one.
-///
-/// Interim, until the core reads `COGNITO_JWKS_FILE` in
-/// `CognitoJwtVerifier::from_env`: then delete this function, build the
-/// verifier with `from_env`, and keep `fetch_keys_at_start(!bundled)` with
-/// `bundled` = the variable is set.
-fn load_bundled_key_set(verifier: &CognitoJwtVerifier, pool_id: &str) -> Result<bool, ConfigError> {
-    const NAME: &str = "COGNITO_JWKS_FILE";
-    let Some(path) = variable(NAME)? else {
-        return Ok(false);
-    };
-    let document = std::fs::read_to_string(&path)
-        .map_err(|error| invalid(NAME, format!("cannot read {path:?}: {error}")))?;
-    verifier.cache_jwks(pool_id, &document).map_err(|error| {
-        invalid(
-            NAME,
-            format!("{path:?} is not a usable key set: {}", error.message()),
-        )
-    })?;
-    Ok(true)
 }
 
 /// Refuse any variable that looks like an `AUTHORIZER_*` setting but is

@@ -416,7 +416,14 @@ async fn a_bundled_key_set_makes_the_cold_start_fetch_nothing() {
         .expect("key-set server");
     let bundle = std::env::temp_dir().join(format!("jwks-bundle-{}.json", std::process::id()));
     let mut document: Value = serde_json::from_str(&ISSUER.jwks_json()).expect("key set");
-    document["fetched_at"] = json!(1_700_000_000);
+    // Fetched a minute ago, as a deployment would bundle it: fresh, so no
+    // refresh is due during the test.
+    let fetched_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs()
+        - 60;
+    document["fetched_at"] = json!(fetched_at);
     std::fs::write(&bundle, document.to_string()).expect("write the bundle");
 
     let mut api = RuntimeApi::start().await;

@@ -128,7 +128,10 @@ pub fn unavailable_verifier() -> CognitoJwtVerifier {
     CognitoJwtVerifier::builder()
         .user_pool(ISSUER.user_pool(CLIENT_ID, TokenUse::Access))
         .fetcher(CountingFetcher::down())
-        .jwks_backoff(std::time::Duration::ZERO, std::time::Duration::ZERO)
+        .jwks_backoff(
+            std::time::Duration::from_millis(10),
+            std::time::Duration::from_millis(10),
+        )
         .build()
         .expect("verifier configuration")
 }
