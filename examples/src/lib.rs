@@ -6,7 +6,8 @@
 //! | `axum-server` | the example backend on axum ([`axum_server`]) |
 //! | `actix-server` | the same backend on actix-web ([`actix_server`]) |
 //! | `local-issuer` | a local user pool: serves its key set, prints the variables for the servers and the CLI, and tokens to send |
-//! | `cognito-jwt` | the CLI: `verify` says why a token is refused, `inspect` shows it unverified |
+//!
+//! The `cognito-jwt` command-line tool is the `cognito-jwt-cli` crate.
 //!
 //! Both servers read [`ServerConfig`] from the environment and answer the
 //! same routes the same way:

@@ -21,7 +21,7 @@ use cognito_jwt_core::{
 
 /// Verify or inspect Amazon Cognito ID and access tokens.
 #[derive(Debug, Parser)]
-#[command(name = "cognito-jwt", version, about)]
+#[command(name = "cognito-jwt", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

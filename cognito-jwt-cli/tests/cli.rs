@@ -1,15 +1,122 @@
 //! The `cognito-jwt` CLI, run as a built binary with a cleared environment,
 //! against a local key-set server: every exit code and its message.
 
-mod common;
-
-use std::io::Write as _;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
+use std::sync::LazyLock;
 
-use cognito_jwt_examples::demo::CLIENT_ID;
-use cognito_jwt_examples::serve_jwks;
-use common::*;
+use cognito_jwt_core::testing::{TestIssuer, TestKey};
 use serde_json::Value;
+
+const POOL_ID: &str = "eu-west-1_CliTests1";
+const CLIENT_ID: &str = "cli-test-client";
+
+/// Key generation is slow: one issuer (and one forger) for the whole file.
+static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| TestIssuer::new(POOL_ID));
+static TOKENS: LazyLock<Tokens> = LazyLock::new(|| Tokens::new(&ISSUER));
+
+/// Tokens of [`ISSUER`] for [`CLIENT_ID`], genuine and refused.
+struct Tokens {
+    /// `alice`, in no group.
+    user: String,
+    /// `ada`, in `admins`.
+    admin: String,
+    /// `alice`'s, expired an hour ago.
+    expired: String,
+    /// `alice`'s, issued to another app client.
+    other_client: String,
+    /// Names the pool's key but is signed with another one.
+    forged: String,
+    /// An ID token of `alice`.
+    id_token: String,
+}
+
+impl Tokens {
+    fn new(issuer: &TestIssuer) -> Self {
+        let user = || issuer.access_token(CLIENT_ID).claim("username", "alice");
+        Self {
+            user: user().sign(),
+            admin: issuer
+                .access_token(CLIENT_ID)
+                .claim("username", "ada")
+                .group("admins")
+                .sign(),
+            expired: user().expires_in(-3600).sign(),
+            other_client: issuer
+                .access_token("someone-elses-client")
+                .claim("username", "alice")
+                .sign(),
+            forged: user()
+                .group("admins")
+                .sign_with(&TestKey::generate("forger")),
+            id_token: issuer
+                .id_token(CLIENT_ID)
+                .claim("cognito:username", "alice")
+                .sign(),
+        }
+    }
+}
+
+/// A key-set server on 127.0.0.1, laid out like the emulators'
+/// (`/<pool id>/.well-known/jwks.json`; 404 elsewhere). Its thread serves
+/// until the test binary exits.
+struct KeySetServer {
+    url: String,
+}
+
+impl KeySetServer {
+    fn start(document: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let address = listener.local_addr().expect("its address");
+        let path = format!("/{POOL_ID}/.well-known/jwks.json");
+        let url = format!("http://{address}{path}");
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                respond(stream, &path, &document);
+            }
+        });
+        Self { url }
+    }
+
+    fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// Answer one request: `document` for `GET <path>`, 404 for anything else.
+fn respond(stream: TcpStream, path: &str, document: &str) {
+    let mut reader = BufReader::new(&stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    // Read the rest of the head; requests here have no body.
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let (status, body) = if request_line.starts_with(&format!("GET {path} ")) {
+        ("200 OK", document)
+    } else {
+        ("404 Not Found", "")
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = (&stream).write_all(response.as_bytes());
+}
+
+/// A key-set URL on a port where nothing listens.
+fn closed_port_url() -> String {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.local_addr().expect("its address").port()
+    };
+    format!("http://127.0.0.1:{port}/{POOL_ID}/.well-known/jwks.json")
+}
 
 /// One run of the CLI.
 #[derive(Debug)]
@@ -50,23 +157,6 @@ fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
     }
 }
 
-/// [`cli`] off the async runtime, so that the key-set server keeps serving.
-async fn cli_async(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let stdin = stdin.map(str::to_owned);
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        cli(&args, &env, stdin.as_deref())
-    })
-    .await
-    .expect("the CLI thread")
-}
-
 /// `verify` with the pool and client on the command line.
 fn verify_args<'a>(jwks_uri: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
@@ -87,10 +177,10 @@ fn assert_no_token(run: &Run, token: &str) {
     assert!(!run.stderr.contains(signature), "stderr echoes the token");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exit_0_prints_the_verified_claims_as_one_json_object() {
-    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
-    let run = cli_async(&verify_args(jwks.url(), &[&TOKENS.admin]), &[], None).await;
+#[test]
+fn exit_0_prints_the_verified_claims_as_one_json_object() {
+    let jwks = KeySetServer::start(ISSUER.jwks_json());
+    let run = cli(&verify_args(jwks.url(), &[&TOKENS.admin]), &[], None);
     assert_eq!(run.code, 0, "{run:?}");
     let claims: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
     assert_eq!(claims["username"], "ada");
@@ -98,21 +188,20 @@ async fn exit_0_prints_the_verified_claims_as_one_json_object() {
     assert_eq!(claims["cognito:groups"][0], "admins");
     assert_eq!(run.stdout.trim().lines().count(), 1);
 
-    let in_group = cli_async(
+    let in_group = cli(
         &verify_args(
             jwks.url(),
             &["--group", "admins", "--token-use", "access", &TOKENS.admin],
         ),
         &[],
         None,
-    )
-    .await;
+    );
     assert_eq!(in_group.code, 0, "{in_group:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exit_0_with_configuration_from_the_environment() {
-    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+#[test]
+fn exit_0_with_configuration_from_the_environment() {
+    let jwks = KeySetServer::start(ISSUER.jwks_json());
     let clients = format!("some-other-client, {CLIENT_ID}");
     let env = [
         ("COGNITO_USER_POOL_ID", POOL_ID),
@@ -120,33 +209,33 @@ async fn exit_0_with_configuration_from_the_environment() {
         ("COGNITO_JWKS_URI", jwks.url()),
         ("COGNITO_TOKEN_USE", "access"),
     ];
-    let run = cli_async(&["verify", &TOKENS.user], &env, None).await;
+    let run = cli(&["verify", &TOKENS.user], &env, None);
     assert_eq!(run.code, 0, "{run:?}");
     let claims: Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(claims["username"], "alice");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn token_from_stdin_with_a_bearer_prefix() {
-    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+#[test]
+fn token_from_stdin_with_a_bearer_prefix() {
+    let jwks = KeySetServer::start(ISSUER.jwks_json());
     let input = format!("  Bearer {}\n", TOKENS.user);
     for args in [
         verify_args(jwks.url(), &[]),
         verify_args(jwks.url(), &["-"]),
     ] {
-        let run = cli_async(&args, &[], Some(&input)).await;
+        let run = cli(&args, &[], Some(&input));
         assert_eq!(run.code, 0, "{args:?}: {run:?}");
         let claims: Value = serde_json::from_str(run.stdout.trim()).unwrap();
         assert_eq!(claims["username"], "alice");
     }
     let lower_case = format!("bearer {}", TOKENS.user);
-    let run = cli_async(&verify_args(jwks.url(), &[]), &[], Some(&lower_case)).await;
+    let run = cli(&verify_args(jwks.url(), &[]), &[], Some(&lower_case));
     assert_eq!(run.code, 0, "{run:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exit_1_names_the_kind_of_every_rejection() {
-    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+#[test]
+fn exit_1_names_the_kind_of_every_rejection() {
+    let jwks = KeySetServer::start(ISSUER.jwks_json());
     let cases: [(&str, Vec<&str>, &str); 6] = [
         ("expired", vec![&TOKENS.expired], "rejected: expired: "),
         (
@@ -176,7 +265,7 @@ async fn exit_1_names_the_kind_of_every_rejection() {
         ),
     ];
     for (name, extra, expected) in cases {
-        let run = cli_async(&verify_args(jwks.url(), &extra), &[], None).await;
+        let run = cli(&verify_args(jwks.url(), &extra), &[], None);
         assert_eq!(run.code, 1, "{name}: {run:?}");
         assert!(
             run.stderr.lines().any(|line| line.starts_with(expected)),
@@ -185,7 +274,7 @@ async fn exit_1_names_the_kind_of_every_rejection() {
         assert!(run.stdout.is_empty(), "{name}: no claims on stdout");
         assert_no_token(&run, extra.last().unwrap());
     }
-    let garbage = cli_async(&verify_args(jwks.url(), &["not.a.jwt"]), &[], None).await;
+    let garbage = cli(&verify_args(jwks.url(), &["not.a.jwt"]), &[], None);
     assert_eq!(garbage.code, 1, "{garbage:?}");
     assert!(
         garbage.stderr.starts_with("rejected: malformed: "),
@@ -193,13 +282,13 @@ async fn exit_1_names_the_kind_of_every_rejection() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn id_tokens_verify_with_token_use_id_or_any() {
-    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+#[test]
+fn id_tokens_verify_with_token_use_id_or_any() {
+    let jwks = KeySetServer::start(ISSUER.jwks_json());
     for token_use in [&["--token-use", "id"][..], &[]] {
         let mut extra = token_use.to_vec();
         extra.push(&TOKENS.id_token);
-        let run = cli_async(&verify_args(jwks.url(), &extra), &[], None).await;
+        let run = cli(&verify_args(jwks.url(), &extra), &[], None);
         assert_eq!(run.code, 0, "{token_use:?}: {run:?}");
     }
 }
