@@ -5,9 +5,11 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::LazyLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use cognito_jwt_core::testing::{TestIssuer, TestKey};
-use serde_json::Value;
+use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
+use serde_json::{Value, json};
 
 const POOL_ID: &str = "eu-west-1_CliTests1";
 const CLIENT_ID: &str = "cli-test-client";
@@ -470,4 +472,173 @@ fn inspect_refuses_what_is_not_a_jwt() {
         assert!(run.stderr.starts_with("rejected: malformed: "), "{run:?}");
         assert!(run.stderr.contains(expected), "{token}: {run:?}");
     }
+}
+
+/// `jwks` for [`POOL_ID`], fetching from `jwks_uri`.
+fn jwks_args(jwks_uri: &str) -> Vec<&str> {
+    vec!["jwks", "--user-pool-id", POOL_ID, "--jwks-uri", jwks_uri]
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+/// A verifier for [`ISSUER`]'s access tokens that cannot fetch: it knows
+/// only the keys it is given.
+fn offline_verifier() -> CognitoJwtVerifier {
+    CognitoJwtVerifier::builder()
+        .user_pool(
+            UserPool::new(POOL_ID)
+                .client_id(CLIENT_ID)
+                .token_use(TokenUse::Access),
+        )
+        .fetcher(UnreachableJwks)
+        .build()
+        .expect("verifier configuration")
+}
+
+#[test]
+fn jwks_prints_the_served_key_set_with_fetched_at_and_it_verifies_tokens() {
+    let served = ISSUER.jwks_json();
+    let jwks = KeySetServer::start(served.clone());
+    let before = unix_now();
+    let run = cli(&jwks_args(jwks.url()), &[], None);
+    let after = unix_now();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.is_empty(), "{run:?}");
+
+    let seed: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    let served_json: Value = serde_json::from_str(&served).expect("JSON");
+    assert_eq!(seed["keys"], served_json["keys"], "the keys as served");
+    let fetched_at = seed["fetched_at"].as_u64().expect("integer seconds");
+    assert!((before..=after).contains(&fetched_at), "{fetched_at}");
+    assert_eq!(
+        seed.as_object().map(|o| o.len()),
+        Some(2),
+        "keys and fetched_at only: {seed}"
+    );
+    let served_members = served.trim_end().strip_suffix('}').expect("an object");
+    assert!(
+        run.stdout.starts_with(served_members),
+        "the served text is kept byte for byte: {run:?}"
+    );
+
+    let verifier = offline_verifier();
+    assert_eq!(verifier.cache_jwks(POOL_ID, &run.stdout), Ok(1));
+    let claims: AccessTokenClaims = verifier.verify_sync(&TOKENS.user).expect("verifies");
+    assert_eq!(claims.username.as_deref(), Some("alice"));
+}
+
+#[test]
+fn jwks_with_settings_from_the_environment() {
+    let jwks = KeySetServer::start(ISSUER.jwks_json());
+    let env = [
+        ("COGNITO_USER_POOL_ID", POOL_ID),
+        ("COGNITO_JWKS_URI", jwks.url()),
+    ];
+    let run = cli(&["jwks"], &env, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let seed: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert!(seed["fetched_at"].is_u64(), "{seed}");
+}
+
+#[test]
+fn jwks_exit_3_when_the_key_set_cannot_be_fetched_or_used() {
+    let down = closed_port_url();
+    let served = KeySetServer::start(ISSUER.jwks_json());
+    let wrong_path = served.url().replace("/.well-known/", "/elsewhere/");
+    let ec_only = json!({ "keys": [{ "kty": "EC", "kid": "k", "crv": "P-256" }] });
+    let no_usable_key = KeySetServer::start(ec_only.to_string());
+    let not_json = KeySetServer::start("<html>sign in</html>".to_owned());
+    let already_a_seed = KeySetServer::start(format!(
+        r#"{{"keys":{},"fetched_at":1}}"#,
+        json!([ISSUER.key().jwk()])
+    ));
+    // (what, URL, expected text on stderr)
+    let cases = [
+        (
+            "nothing listens",
+            down.as_str(),
+            "cannot fetch the key set at",
+        ),
+        ("HTTP 404", wrong_path.as_str(), "404"),
+        ("no usable key", no_usable_key.url(), "no usable RS256"),
+        ("not JSON", not_json.url(), "not a JSON object"),
+        ("a seed file", already_a_seed.url(), "fetched_at"),
+    ];
+    for (name, url, expected) in cases {
+        let run = cli(&jwks_args(url), &[], None);
+        assert_eq!(run.code, 3, "{name}: {run:?}");
+        assert!(run.stderr.starts_with("unavailable: "), "{name}: {run:?}");
+        assert!(run.stderr.contains(expected), "{name}: {run:?}");
+        assert!(run.stderr.contains(url), "{name}: names the URL: {run:?}");
+        assert!(run.stdout.is_empty(), "{name}: nothing printed");
+    }
+}
+
+#[test]
+fn jwks_fetches_the_aws_url_by_default() {
+    // A proxy that refuses connections keeps the request on 127.0.0.1.
+    let proxy = closed_port_url();
+    let run = cli(
+        &["jwks", "--user-pool-id", POOL_ID],
+        &[("HTTPS_PROXY", &proxy)],
+        None,
+    );
+    assert_eq!(run.code, 3, "{run:?}");
+    let expected =
+        format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}/.well-known/jwks.json");
+    assert!(run.stderr.contains(&expected), "{run:?}");
+}
+
+#[test]
+fn jwks_exit_2_for_usage_and_configuration_errors() {
+    // (what, arguments, expected text on stderr)
+    let cases: [(&str, Vec<&str>, &str); 3] = [
+        (
+            "no pool id",
+            vec!["jwks"],
+            "--user-pool-id / COGNITO_USER_POOL_ID is required",
+        ),
+        (
+            "malformed pool id",
+            vec!["jwks", "--user-pool-id", "not-a-pool"],
+            "--user-pool-id / COGNITO_USER_POOL_ID",
+        ),
+        (
+            "malformed key-set URL",
+            vec!["jwks", "--user-pool-id", POOL_ID, "--jwks-uri", "ftp://x"],
+            "--jwks-uri / COGNITO_JWKS_URI",
+        ),
+    ];
+    for (name, args, expected) in cases {
+        let run = cli(&args, &[], None);
+        assert_eq!(run.code, 2, "{name}: {run:?}");
+        assert!(run.stderr.contains(expected), "{name}: {run:?}");
+        assert!(run.stdout.is_empty(), "{name}");
+    }
+
+    let misspelt = cli(&["jwks"], &[("COGNITO_USERPOOL_ID", POOL_ID)], None);
+    assert_eq!(misspelt.code, 2, "{misspelt:?}");
+    assert!(
+        misspelt
+            .stderr
+            .contains("did you mean COGNITO_USERPOOL_ID?"),
+        "{misspelt:?}"
+    );
+}
+
+#[test]
+fn help_names_every_subcommand_and_the_seed_file_variable() {
+    let run = cli(&["--help"], &[], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    for subcommand in ["verify", "inspect", "jwks"] {
+        assert!(run.stdout.contains(subcommand), "{subcommand}: {run:?}");
+    }
+    let jwks = cli(&["jwks", "--help"], &[], None);
+    assert_eq!(jwks.code, 0, "{jwks:?}");
+    assert!(jwks.stdout.contains("COGNITO_JWKS_FILE"), "{jwks:?}");
 }
