@@ -9,6 +9,10 @@
 //!
 //! The `cognito-jwt` command-line tool is the `cognito-jwt-cli` crate.
 //!
+//! `demo`, `local-issuer` and the `demo` module mint tokens with the
+//! core's `testing` kit and need this package's `testing` feature (on by
+//! default); the servers build without it (`--no-default-features`).
+//!
 //! Both servers read [`ServerConfig`] from the environment and answer the
 //! same routes the same way:
 //!
@@ -30,6 +34,7 @@ mod jwks_server;
 
 pub mod actix_server;
 pub mod axum_server;
+#[cfg(feature = "testing")]
 pub mod demo;
 
 use std::time::Duration;
