@@ -58,6 +58,7 @@ mod jwks;
 mod jwt;
 mod requirements;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod token_cache;
 mod token_claims;
