@@ -132,3 +132,8 @@ pub use config::CognitoConfig;
 pub use error::CognitoError;
 pub use extract::{CognitoClaims, OptionalCognitoClaims};
 pub use middleware::{CognitoAuth, CognitoAuthMiddleware};
+
+/// The README's code blocks, compiled (and run unless `no_run`) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

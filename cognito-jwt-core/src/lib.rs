@@ -75,3 +75,8 @@ pub use jwt::MAX_TOKEN_LEN;
 pub use requirements::Requirements;
 pub use token_claims::TokenClaims;
 pub use verifier::CognitoJwtVerifier;
+
+/// The README's code blocks, compiled (and run unless `no_run`) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -60,6 +60,12 @@ pub fn init_tracing() {
         .init();
 }
 
+/// The workspace README's code blocks, compiled (and run unless `no_run`)
+/// as doctests: this package depends on every crate they use.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;
+
 /// How long start-up waits for the key set before it gives up (and keeps
 /// serving: requests get 503 until the keys arrive).
 pub const HYDRATE_TIMEOUT: Duration = Duration::from_secs(5);
