@@ -102,7 +102,7 @@ struct JwksArgs {
     #[arg(long, env = "COGNITO_USER_POOL_ID", value_name = "ID")]
     user_pool_id: Option<String>,
     /// Key set URL override (emulators); default
-    /// https://cognito-idp.REGION.amazonaws.com/POOL/.well-known/jwks.json.
+    /// `https://cognito-idp.REGION.amazonaws.com/POOL/.well-known/jwks.json`.
     #[arg(long, env = "COGNITO_JWKS_URI", value_name = "URL")]
     jwks_uri: Option<String>,
 }
