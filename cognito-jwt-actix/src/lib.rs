@@ -134,3 +134,8 @@ pub use error::CognitoError;
 pub use extract::{CognitoClaims, OptionalCognitoClaims};
 pub use middleware::{CognitoAuth, CognitoAuthMiddleware};
 pub use ready::{readiness_response, ready};
+
+/// The README's code blocks, compiled (and run unless `no_run`) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

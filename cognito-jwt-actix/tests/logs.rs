@@ -8,10 +8,11 @@ use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
 use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
-use cognito_jwt_core::testing::{LogCapture, TestIssuer};
+use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{AccessTokenClaims, TokenUse};
 use cognito_jwt_test_support::{
-    CaseTokens, attacker_cases, cases, secrets_of, serving_verifier, unavailable_verifier,
+    CaseTokens, LogCapture, attacker_cases, cases, secrets_of, serving_verifier,
+    unavailable_verifier,
 };
 
 const CLIENT: &str = "actix-client";

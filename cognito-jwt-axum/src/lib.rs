@@ -195,3 +195,8 @@ pub use extract::CognitoClaims;
 pub use layer::{CognitoLayer, CognitoService, ResponseFuture};
 pub use ready::{Ready, ready};
 pub use rejection::{CognitoRejection, DefaultOnRejection, OnRejection};
+
+/// The README's code blocks, compiled (and run unless `no_run`) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

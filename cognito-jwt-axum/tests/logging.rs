@@ -12,8 +12,7 @@ use axum::Router;
 use axum::routing::get;
 use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
 use cognito_jwt_core::AccessTokenClaims;
-use cognito_jwt_core::testing::LogCapture;
-use cognito_jwt_test_support::{attacker_cases, cases, secrets_of, serving_verifier};
+use cognito_jwt_test_support::{LogCapture, attacker_cases, cases, secrets_of, serving_verifier};
 use common::*;
 
 async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {

@@ -69,6 +69,7 @@ mod jwks;
 mod jwt;
 mod requirements;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod token_cache;
 mod token_claims;
@@ -86,3 +87,8 @@ pub use jwt::MAX_TOKEN_LEN;
 pub use requirements::Requirements;
 pub use token_claims::TokenClaims;
 pub use verifier::CognitoJwtVerifier;
+
+/// The README's code blocks, compiled (and run unless `no_run`) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -17,10 +17,10 @@
 //! assert!(verifier.verify_sync::<AccessTokenClaims>(&expired).is_err());
 //! ```
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
-use std::{fmt, io};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use aws_lc_rs::rsa::{KeyPair, KeySize};
@@ -321,54 +321,6 @@ impl JwksFetcher for ScriptedJwks {
                 None => Err(FetchError::new("nothing scripted")),
             }
         })
-    }
-}
-
-/// An [`io::Write`] sink that keeps everything written to it, to search
-/// formatted log lines for text that must never be logged. Clones share
-/// one buffer: give the subscriber a clone per write and keep one to read.
-///
-/// ```
-/// use cognito_jwt_core::testing::LogCapture;
-///
-/// let logs = LogCapture::default();
-/// let writer = logs.clone();
-/// let subscriber = tracing_subscriber::fmt()
-///     .with_ansi(false)
-///     .with_writer(move || writer.clone())
-///     .finish();
-/// tracing::subscriber::with_default(subscriber, || tracing::info!("hello"));
-/// assert!(logs.text().contains("hello"));
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
-
-impl LogCapture {
-    fn buffer(&self) -> MutexGuard<'_, Vec<u8>> {
-        // A test that panicked while writing leaves whole lines behind.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Everything written so far (invalid UTF-8 replaced).
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.buffer()).into_owned()
-    }
-
-    /// Everything written so far, emptying the buffer.
-    pub fn take(&self) -> String {
-        let bytes = std::mem::take(&mut *self.buffer());
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl io::Write for LogCapture {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.buffer().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 

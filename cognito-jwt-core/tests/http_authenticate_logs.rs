@@ -7,8 +7,9 @@
 #![cfg(feature = "testing")]
 
 use cognito_jwt_core::http::{TokenSource, authenticate, authenticate_optional};
-use cognito_jwt_core::testing::{LogCapture, TestIssuer};
+use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{AccessTokenClaims, Requirements, TokenUse};
+use cognito_jwt_test_support::LogCapture;
 
 const CLIENT: &str = "http-logs";
 

@@ -11,12 +11,12 @@
 use std::time::Duration;
 
 use cognito_jwt_core::http::{AuthRejection, TokenSource};
-use cognito_jwt_core::testing::{LogCapture, TestIssuer, TestKey, b64, sign_parts};
+use cognito_jwt_core::testing::{TestIssuer, TestKey, b64, sign_parts};
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, Error, ErrorKind, IdTokenClaims, Requirements, TokenUse,
     UserPool,
 };
-use cognito_jwt_test_support::{CaseTokens, cases};
+use cognito_jwt_test_support::{CaseTokens, LogCapture, cases};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

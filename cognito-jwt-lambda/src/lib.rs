@@ -88,3 +88,8 @@ pub use identity::{AuthorizerContext, ContextValue, Identity};
 pub use lambda_runtime;
 pub use options::AuthorizerOptions;
 pub use runtime::{report_init_error, run};
+
+/// The README's code blocks, compiled (and run unless `no_run`) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -3,8 +3,8 @@
 
 mod common;
 
-use cognito_jwt_core::testing::LogCapture;
 use cognito_jwt_lambda::{Authorizer, AuthorizerEvent, AuthorizerOptions};
+use cognito_jwt_test_support::LogCapture;
 use common::*;
 
 #[tokio::test]

@@ -6,9 +6,14 @@
 //! | `axum-server` | the example backend on axum ([`axum_server`]) |
 //! | `actix-server` | the same backend on actix-web ([`actix_server`]) |
 //! | `local-issuer` | a local user pool: serves its key set, prints the variables for the servers and the CLI, and tokens to send |
-//! | `cognito-jwt` | the CLI: `verify` says why a token is refused, `inspect` shows it unverified |
 //! | `apigw-authorizer` | a Lambda authorizer for API Gateway (REST `TOKEN` and `REQUEST`, HTTP API 1.0 and 2.0), configured by [`AuthorizerConfig`] |
 //! | `lambda-api` | the axum example backend as a Lambda function behind API Gateway, through `lambda_http` |
+//!
+//! The `cognito-jwt` command-line tool is the `cognito-jwt-cli` crate.
+//!
+//! `demo`, `local-issuer` and the `demo` module mint tokens with the
+//! core's `testing` kit and need this package's `testing` feature (on by
+//! default); the servers build without it (`--no-default-features`).
 //!
 //! Both servers read [`ServerConfig`] from the environment and answer the
 //! same routes the same way:
@@ -32,6 +37,7 @@ mod lambda_authorizer;
 
 pub mod actix_server;
 pub mod axum_server;
+#[cfg(feature = "testing")]
 pub mod demo;
 
 use std::time::Duration;
@@ -57,6 +63,12 @@ pub fn init_tracing() {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
+
+/// The workspace README's code blocks, compiled (and run unless `no_run`)
+/// as doctests: this package depends on every crate they use.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;
 
 /// How long start-up waits for the key set before it gives up (and keeps
 /// serving: requests get 503 until the keys arrive).

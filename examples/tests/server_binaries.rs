@@ -8,9 +8,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use cognito_jwt_core::{AccessTokenClaims, TokenUse};
+use cognito_jwt_core::AcceptedTokenUse;
+use cognito_jwt_core::{
+    AccessTokenClaims, CognitoJwtVerifier, ErrorKind, Requirements, TokenUse, UserPool,
+};
 use cognito_jwt_examples::demo::CLIENT_ID;
-use cognito_jwt_examples::serve_jwks;
+use cognito_jwt_examples::{local_fetcher, serve_jwks};
 use common::*;
 
 const BINARIES: [&str; 2] = [
@@ -267,14 +270,15 @@ async fn serves_and_logs_requests_without_tokens() {
     }
 }
 
-/// `local-issuer` prints working settings and tokens: the CLI verifies its
-/// tokens with exactly the printed variables, and it stops on SIGTERM.
-#[test]
-fn local_issuer_prints_settings_that_verify_its_tokens() {
+/// `local-issuer` prints working settings and tokens: a verifier configured
+/// with exactly the printed variables accepts its tokens, and it stops on
+/// SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_issuer_prints_settings_that_verify_its_tokens() {
     let mut issuer = Server::spawn(env!("CARGO_BIN_EXE_local-issuer"), &[]);
     let stdout = issuer.child.stdout.take().expect("stdout");
     let mut exports = Vec::new();
-    for line in BufReader::new(stdout).lines().take(5) {
+    for line in BufReader::new(stdout).lines().take(6) {
         let line = line.expect("a line");
         let (name, value) = line
             .strip_prefix("export ")
@@ -289,29 +293,31 @@ fn local_issuer_prints_settings_that_verify_its_tokens() {
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| panic!("{name} not printed: {exports:?}"))
     };
-    let pool: Vec<(String, String)> = exports
-        .iter()
-        .filter(|(name, _)| name.starts_with("COGNITO_"))
-        .cloned()
-        .collect();
-    for (token, group, expected) in [
-        ("USER_TOKEN", "admins", Some(1)),
-        ("ADMIN_TOKEN", "admins", Some(0)),
-    ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_cognito-jwt"))
-            .args(["verify", "--group", group, &get(token)])
-            .env_clear()
-            .envs(pool.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
-            .output()
-            .expect("the CLI runs");
-        assert_eq!(
-            output.status.code(),
-            expected,
-            "{token}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    let verifier = CognitoJwtVerifier::builder()
+        .user_pool(
+            UserPool::new(get("COGNITO_USER_POOL_ID"))
+                .client_id(get("COGNITO_CLIENT_ID"))
+                .token_use(
+                    get("COGNITO_TOKEN_USE")
+                        .parse::<AcceptedTokenUse>()
+                        .expect("a token use"),
+                )
+                .jwks_uri(get("COGNITO_JWKS_URI")),
+        )
+        .fetcher(local_fetcher().expect("HTTP client"))
+        .build()
+        .expect("the printed settings configure a verifier");
+    let admins = Requirements::new().any_group("admins");
+    let user = verifier
+        .verify_with::<AccessTokenClaims>(&get("USER_TOKEN"), &admins)
+        .await
+        .expect_err("the user is not an admin");
+    assert_eq!(user.kind(), ErrorKind::MissingGroup, "{user}");
+    let admin: AccessTokenClaims = verifier
+        .verify_with(&get("ADMIN_TOKEN"), &admins)
+        .await
+        .expect("the admin's token verifies");
+    assert!(admin.in_group("admins"));
     issuer.terminate();
     assert!(issuer.wait().success());
 }

@@ -5,10 +5,12 @@
 //! the core's log tests run the same HTTP case table ([`cases`]) and the
 //! same requests carrying attacker-chosen text ([`attacker_cases`]), so that
 //! every way in answers identically (SECURITY-CASES sections E and 38).
-//! What a user needs to test their own handlers is the core's `testing`
+//! Their log tests search what [`LogCapture`] kept for text that must never
+//! be logged. What a user needs to test their own handlers is the core's `testing`
 //! feature, not this crate.
 
-use std::sync::LazyLock;
+use std::io;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::{CognitoJwtVerifier, TokenUse};
@@ -356,4 +358,52 @@ pub fn secrets_of<'a>(authorization_values: impl IntoIterator<Item = &'a [u8]>) 
         );
     }
     out
+}
+
+/// An [`io::Write`] sink that keeps everything written to it, to search
+/// formatted log lines for text that must never be logged. Clones share
+/// one buffer: give the subscriber a clone per write and keep one to read.
+///
+/// ```
+/// use cognito_jwt_test_support::LogCapture;
+///
+/// let logs = LogCapture::default();
+/// let writer = logs.clone();
+/// let subscriber = tracing_subscriber::fmt()
+///     .with_ansi(false)
+///     .with_writer(move || writer.clone())
+///     .finish();
+/// tracing::subscriber::with_default(subscriber, || tracing::info!("hello"));
+/// assert!(logs.text().contains("hello"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    fn buffer(&self) -> MutexGuard<'_, Vec<u8>> {
+        // A test that panicked while writing leaves whole lines behind.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Everything written so far (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer()).into_owned()
+    }
+
+    /// Everything written so far, emptying the buffer.
+    pub fn take(&self) -> String {
+        let bytes = std::mem::take(&mut *self.buffer());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl io::Write for LogCapture {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }

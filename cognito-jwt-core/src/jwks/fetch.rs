@@ -64,6 +64,7 @@ impl std::error::Error for FetchError {}
 /// The default fetcher: reqwest with rustls, no redirects, no decompression,
 /// connect and total time-outs, and a [`MAX_JWKS_BYTES`] body cap.
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[derive(Debug, Clone)]
 pub struct ReqwestFetcher {
     client: reqwest::Client,

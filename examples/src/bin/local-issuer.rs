@@ -3,7 +3,7 @@
 //!
 //! It serves the pool's key set on 127.0.0.1, prints shell `export` lines
 //! for the servers and the CLI (`COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`,
-//! `COGNITO_JWKS_URI`) and two access tokens (`USER_TOKEN`, `ADMIN_TOKEN`),
+//! `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`) and two access tokens (`USER_TOKEN`, `ADMIN_TOKEN`),
 //! then serves until Ctrl-C or SIGTERM:
 //!
 //! ```text
@@ -69,7 +69,8 @@ async fn main() -> ExitCode {
     let printed = writeln!(
         out,
         "export COGNITO_USER_POOL_ID={}\nexport COGNITO_CLIENT_ID={}\n\
-         export COGNITO_JWKS_URI={}\nexport USER_TOKEN={user}\nexport ADMIN_TOKEN={admin}",
+         export COGNITO_TOKEN_USE=access\nexport COGNITO_JWKS_URI={}\n\
+         export USER_TOKEN={user}\nexport ADMIN_TOKEN={admin}",
         issuer.pool_id(),
         args.client_id,
         server.url(),

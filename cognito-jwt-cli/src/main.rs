@@ -3,6 +3,7 @@
 //! ```text
 //! cognito-jwt verify [OPTIONS] [TOKEN]   verify and print the claims (exit 0/1/2/3)
 //! cognito-jwt inspect [TOKEN]            print header and claims WITHOUT verifying
+//! cognito-jwt jwks [OPTIONS]             print the pool's key set as a seed file (exit 0/2/3)
 //! ```
 //!
 //! The token is read from stdin when absent or `-`; surrounding whitespace and
@@ -16,12 +17,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Parser, Subcommand};
 use cognito_jwt_core::{
-    AcceptedTokenUse, CognitoJwtVerifier, ConfigError, ErrorKind, HttpClass, Requirements, UserPool,
+    AcceptedTokenUse, CognitoJwtVerifier, ConfigError, ErrorKind, HttpClass, JwksFetcher as _,
+    Requirements, ReqwestFetcher, UserPool,
 };
 
-/// Verify or inspect Amazon Cognito ID and access tokens.
+/// Verify or inspect Amazon Cognito ID and access tokens, or fetch a user
+/// pool's key set.
 #[derive(Debug, Parser)]
-#[command(name = "cognito-jwt", version, about)]
+#[command(name = "cognito-jwt", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,6 +42,18 @@ enum Command {
         /// The JWT; "-" or absent reads it from stdin.
         token: Option<String>,
     },
+    /// Fetch a user pool's key set and print it as a seed file.
+    ///
+    /// Prints the key set exactly as served, with a top-level "fetched_at"
+    /// (seconds since the Unix epoch) added: save it (`cognito-jwt jwks >
+    /// jwks.json`) and name the file in COGNITO_JWKS_FILE to seed a
+    /// verifier's key-set cache from it. Only a set with at least one usable
+    /// key is printed.
+    ///
+    /// Exit codes: 0 printed; 2 usage or configuration error; 3 the key set
+    /// cannot be fetched or has no usable key ("unavailable: MESSAGE" on
+    /// stderr).
+    Jwks(JwksArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +96,17 @@ struct VerifyArgs {
     token: Option<String>,
 }
 
+#[derive(Debug, Args)]
+struct JwksArgs {
+    /// User pool id, REGION_ID (e.g. eu-west-1_AbC123xyz).
+    #[arg(long, env = "COGNITO_USER_POOL_ID", value_name = "ID")]
+    user_pool_id: Option<String>,
+    /// Key set URL override (emulators); default
+    /// `https://cognito-idp.REGION.amazonaws.com/POOL/.well-known/jwks.json`.
+    #[arg(long, env = "COGNITO_JWKS_URI", value_name = "URL")]
+    jwks_uri: Option<String>,
+}
+
 const EXIT_REJECTED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_UNAVAILABLE: u8 = 3;
@@ -90,6 +116,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Verify(args) => verify(args),
         Command::Inspect { token } => inspect(token),
+        Command::Jwks(args) => jwks(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,8 +196,9 @@ fn config_error(error: &ConfigError) -> (u8, String) {
     (EXIT_USAGE, format!("error: {}: {error}", option_for(error)))
 }
 
-fn build_verifier(args: &VerifyArgs) -> Result<CognitoJwtVerifier, (u8, String)> {
-    let Some(pool_id) = args.user_pool_id.clone() else {
+/// The pool id given, or the usage error that says it is missing.
+fn required_pool_id(arg: Option<&str>) -> Result<String, (u8, String)> {
+    let Some(pool_id) = arg else {
         // Let the core explain, with its "did you mean" for near-miss variables.
         let hint = UserPool::from_env()
             .err()
@@ -182,6 +210,11 @@ fn build_verifier(args: &VerifyArgs) -> Result<CognitoJwtVerifier, (u8, String)>
             format!("error: --user-pool-id / COGNITO_USER_POOL_ID is required{hint}"),
         ));
     };
+    Ok(pool_id.to_owned())
+}
+
+fn build_verifier(args: &VerifyArgs) -> Result<CognitoJwtVerifier, (u8, String)> {
+    let pool_id = required_pool_id(args.user_pool_id.as_deref())?;
     if args.client_ids.is_empty() {
         let hint = UserPool::from_env()
             .err()
@@ -218,6 +251,18 @@ fn build_verifier(args: &VerifyArgs) -> Result<CognitoJwtVerifier, (u8, String)>
         .map_err(|e| config_error(&e))
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime, (u8, String)> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            (
+                EXIT_UNAVAILABLE,
+                format!("unavailable: cannot start the runtime: {e}"),
+            )
+        })
+}
+
 fn verify(args: VerifyArgs) -> Outcome {
     let verifier = build_verifier(&args)?;
     let token = read_token(args.token.clone())?;
@@ -228,16 +273,8 @@ fn verify(args: VerifyArgs) -> Outcome {
     for scope in &args.scopes {
         requirements = requirements.any_scope(scope);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            (
-                EXIT_UNAVAILABLE,
-                format!("unavailable: cannot start the runtime: {e}"),
-            )
-        })?;
-    let result = runtime.block_on(verifier.verify_with::<serde_json::Value>(&token, &requirements));
+    let result =
+        runtime()?.block_on(verifier.verify_with::<serde_json::Value>(&token, &requirements));
     match result {
         Ok(claims) => {
             println!("{claims}");
@@ -314,4 +351,90 @@ fn inspect(token: Option<String>) -> Outcome {
         println!("issuer: {iss}");
     }
     Ok(())
+}
+
+/// The client id of the verifier `jwks` loads the key set into. That
+/// verifier never sees a token, so this id is never compared with one.
+const KEY_SET_ONLY_CLIENT_ID: &str = "cognito-jwt-cli";
+/// The verifier's default fetch time-outs.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn jwks(args: JwksArgs) -> Outcome {
+    let pool_id = required_pool_id(args.user_pool_id.as_deref())?;
+    let mut pool = UserPool::new(pool_id.clone())
+        .client_id(KEY_SET_ONLY_CLIENT_ID)
+        .token_use(AcceptedTokenUse::Any);
+    if let Some(uri) = &args.jwks_uri {
+        pool = pool.jwks_uri(uri);
+    }
+    // The verifier checks the pool id and URL, derives the default URL as
+    // `verify` does, and below says whether the set has a usable key.
+    let verifier = CognitoJwtVerifier::builder()
+        .user_pool(pool)
+        .build()
+        .map_err(|e| config_error(&e))?;
+    let url = verifier
+        .jwks_uris()
+        .next()
+        .expect("a verifier with one pool has one key-set URL")
+        .to_owned();
+    let unavailable = |reason: String| (EXIT_UNAVAILABLE, format!("unavailable: {reason}"));
+    let fetcher = ReqwestFetcher::new(CONNECT_TIMEOUT, FETCH_TIMEOUT)
+        .map_err(|e| unavailable(e.to_string()))?;
+    let body = runtime()?
+        .block_on(fetcher.fetch(&url))
+        .map_err(|e| unavailable(format!("cannot fetch the key set at {url}: {e}")))?;
+    let fetched_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let document = String::from_utf8(body)
+        .map_err(|_| unavailable(format!("the response is not UTF-8 text ({url})")))?;
+    verifier
+        .cache_jwks(&pool_id, &document)
+        .map_err(|e| unavailable(format!("{} ({url})", e.message())))?;
+    let seed = seed_file(&document, fetched_at)
+        .map_err(|reason| unavailable(format!("{reason} ({url})")))?;
+    println!("{seed}");
+    Ok(())
+}
+
+/// `document`, a JSON object, with `"fetched_at": <fetched_at>` added as
+/// its last member; everything else is kept byte for byte as served.
+fn seed_file(document: &str, fetched_at: u64) -> Result<String, &'static str> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(document).map_err(|_| "the response is not a JSON object")?;
+    if object.contains_key("fetched_at") {
+        return Err("the response already has a fetched_at member: a seed file, not a key set?");
+    }
+    let members = document
+        .trim_end()
+        .strip_suffix('}')
+        .ok_or("the response is not a JSON object")?;
+    let separator = if object.is_empty() { "" } else { "," };
+    Ok(format!("{members}{separator}\"fetched_at\":{fetched_at}}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seed_file;
+
+    #[test]
+    fn seed_file_appends_fetched_at_and_keeps_the_served_text() {
+        let pretty = "{\n  \"keys\": [ {\"kid\": \"a\", \"kty\": \"RSA\"} ]\n}\n";
+        assert_eq!(
+            seed_file(pretty, 7).as_deref(),
+            Ok("{\n  \"keys\": [ {\"kid\": \"a\", \"kty\": \"RSA\"} ]\n,\"fetched_at\":7}")
+        );
+        assert_eq!(seed_file(" {} ", 7).as_deref(), Ok(" {\"fetched_at\":7}"));
+    }
+
+    #[test]
+    fn seed_file_refuses_what_it_cannot_extend() {
+        for document in ["[]", "\"keys\"", "{\"keys\": []", ""] {
+            assert!(seed_file(document, 7).is_err(), "{document:?}");
+        }
+        let seed = "{\"keys\": [], \"fetched_at\": 1}";
+        assert!(seed_file(seed, 7).is_err_and(|reason| reason.contains("fetched_at")));
+    }
 }
