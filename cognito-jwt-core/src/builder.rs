@@ -5,42 +5,51 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::algorithm::AlgorithmSet;
 use crate::claims::ClaimsView;
 use crate::config::{MAX_LEEWAY, UserPool};
 use crate::error::ConfigError;
-use crate::jwks::{CacheSettings, JwksFetcher, KeyCache};
+use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, SourceSpec};
+use crate::jwt::HeaderRules;
 use crate::requirements::Requirements;
 use crate::token_cache::TokenCache;
-use crate::verifier::{CognitoJwtVerifier, CustomCheck, Inner, Pool};
+use crate::verifier::{CognitoJwtVerifier, CustomCheck, Inner, Pool, Rules};
 
 /// Builds a [`CognitoJwtVerifier`]. `build()` does no network I/O.
 #[must_use]
+#[derive(Default)]
 pub struct CognitoJwtVerifierBuilder {
     pools: Vec<UserPool>,
-    leeway: Duration,
-    requirements: Requirements,
-    custom_check: Option<Arc<CustomCheck>>,
-    settings: CacheSettings,
-    connect_timeout: Duration,
-    fetcher: Option<Arc<dyn JwksFetcher>>,
-    token_cache: Option<u64>,
+    common: Common,
 }
 
 impl fmt::Debug for CognitoJwtVerifierBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CognitoJwtVerifierBuilder")
             .field("pools", &self.pools)
-            .field("leeway", &self.leeway)
-            .field("requirements", &self.requirements)
-            .field("settings", &self.settings)
+            .field("leeway", &self.common.leeway)
+            .field("requirements", &self.common.requirements)
+            .field("settings", &self.common.settings)
             .finish_non_exhaustive()
     }
 }
 
-impl Default for CognitoJwtVerifierBuilder {
+/// The settings every verifier has, whatever its issuers: leeway,
+/// requirements, the custom check, key-set timings, the fetcher and the
+/// token cache.
+pub(crate) struct Common {
+    pub(crate) leeway: Duration,
+    pub(crate) requirements: Requirements,
+    pub(crate) custom_check: Option<Arc<CustomCheck>>,
+    pub(crate) settings: CacheSettings,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) fetcher: Option<Arc<dyn JwksFetcher>>,
+    pub(crate) token_cache: Option<u64>,
+}
+
+impl Default for Common {
     fn default() -> Self {
         Self {
-            pools: Vec::new(),
             leeway: Duration::ZERO,
             requirements: Requirements::new(),
             custom_check: None,
@@ -59,6 +68,93 @@ impl Default for CognitoJwtVerifierBuilder {
     }
 }
 
+/// One verifier's issuers, as the engine needs them.
+pub(crate) struct Trusted {
+    pub(crate) pools: Vec<Pool>,
+    pub(crate) issuers: Vec<(String, usize)>,
+    pub(crate) sources: Vec<SourceSpec>,
+    pub(crate) header: HeaderRules,
+    pub(crate) extra_lists: Vec<Box<str>>,
+}
+
+impl Trusted {
+    /// The index of the source for `spec`, shared with an earlier issuer
+    /// that has the same URL (their algorithms then add up).
+    pub(crate) fn source(&mut self, spec: SourceSpec) -> usize {
+        match self.sources.iter_mut().position(|s| s.url == spec.url) {
+            Some(i) => {
+                self.sources[i].algorithms = self.sources[i].algorithms.union(spec.algorithms);
+                i
+            }
+            None => {
+                self.sources.push(spec);
+                self.sources.len() - 1
+            }
+        }
+    }
+
+    /// Register `issuer` for pool `pool`, refusing duplicates.
+    pub(crate) fn issuer(
+        &mut self,
+        issuer: &str,
+        pool: usize,
+        field: String,
+        hint: &str,
+    ) -> Result<(), ConfigError> {
+        if self.issuers.iter().any(|(i, _)| i == issuer) {
+            return Err(ConfigError::invalid(
+                field,
+                format!("the issuer {issuer} is configured twice; {hint}"),
+            ));
+        }
+        self.issuers.push((issuer.to_owned(), pool));
+        Ok(())
+    }
+}
+
+impl Common {
+    /// Check the settings shared by every verifier.
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        if self.leeway > MAX_LEEWAY {
+            return Err(ConfigError::invalid(
+                "leeway",
+                format!(
+                    "{} s is more than the 300 s allowed; clock skew with Cognito is normally \
+                     under a second",
+                    self.leeway.as_secs()
+                ),
+            ));
+        }
+        check_settings(&self.settings, self.connect_timeout)?;
+        if self.token_cache == Some(0) {
+            return Err(ConfigError::invalid(
+                "token_cache",
+                "the capacity must be at least 1; leave it unset to disable the cache",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The engine for these issuers. Does no I/O.
+    pub(crate) fn engine(self, trusted: Trusted) -> Result<Inner, ConfigError> {
+        let fetcher = match self.fetcher {
+            Some(f) => f,
+            None => default_fetcher(self.connect_timeout, self.settings.fetch_timeout)?,
+        };
+        Ok(Inner {
+            header: trusted.header,
+            extra_lists: trusted.extra_lists,
+            pools: trusted.pools,
+            issuers: trusted.issuers,
+            keys: KeyCache::new(trusted.sources, fetcher, self.settings),
+            leeway: self.leeway.as_secs(),
+            requirements: self.requirements,
+            custom_check: self.custom_check,
+            token_cache: self.token_cache.map(TokenCache::new),
+        })
+    }
+}
+
 impl CognitoJwtVerifierBuilder {
     /// Trust this user pool. Call once per pool.
     pub fn user_pool(mut self, pool: UserPool) -> Self {
@@ -73,21 +169,21 @@ impl CognitoJwtVerifierBuilder {
     /// leeway` it has expired), and refused when `nbf` or `iat` is later than
     /// `now + leeway`.
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.common.leeway = leeway;
         self
     }
 
     /// Require a group (`cognito:groups`) on every token; several calls
     /// mean any of them. Defaults to none.
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
-        self.requirements = self.requirements.any_group(group);
+        self.common.requirements = self.common.requirements.any_group(group);
         self
     }
 
     /// Require a scope on every token; several calls mean any of them.
     /// Defaults to none.
     pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
-        self.requirements = self.requirements.any_scope(scope);
+        self.common.requirements = self.common.requirements.any_scope(scope);
         self
     }
 
@@ -117,7 +213,7 @@ impl CognitoJwtVerifierBuilder {
     where
         F: Fn(&ClaimsView<'_>) -> Result<(), String> + Send + Sync + 'static,
     {
-        self.custom_check = Some(Arc::new(check));
+        self.common.custom_check = Some(Arc::new(check));
         self
     }
 
@@ -126,7 +222,7 @@ impl CognitoJwtVerifierBuilder {
     /// to 1 hour. A flood of random `kid`s causes at most one fetch per
     /// window and key-set URL.
     pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
-        self.settings.cooldown = cooldown;
+        self.common.settings.cooldown = cooldown;
         self
     }
 
@@ -139,7 +235,7 @@ impl CognitoJwtVerifierBuilder {
     /// one. They need a Tokio runtime: the one the verifier was built or
     /// first used on.
     pub fn jwks_refresh_interval(mut self, interval: Duration) -> Self {
-        self.settings.refresh_interval = interval;
+        self.common.settings.refresh_interval = interval;
         self
     }
 
@@ -148,7 +244,7 @@ impl CognitoJwtVerifierBuilder {
     /// at most 30 days. After that, verification
     /// reports [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable) until a fetch succeeds.
     pub fn jwks_max_staleness(mut self, max: Duration) -> Self {
-        self.settings.max_staleness = max;
+        self.common.settings.max_staleness = max;
         self
     }
 
@@ -156,14 +252,14 @@ impl CognitoJwtVerifierBuilder {
     /// minutes). Defaults to
     /// 5 seconds. Waiting verifications are released when it fires.
     pub fn jwks_fetch_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.fetch_timeout = timeout;
+        self.common.settings.fetch_timeout = timeout;
         self
     }
 
     /// Connect time-out of the default fetcher. Defaults to 2 seconds; at
     /// most 5 minutes.
     pub fn jwks_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.common.connect_timeout = timeout;
         self
     }
 
@@ -171,14 +267,14 @@ impl CognitoJwtVerifierBuilder {
     /// doubling up to `max`. Defaults to 1 second and 60 seconds; each 10 ms
     /// to 1 hour.
     pub fn jwks_backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.settings.min_backoff = min;
-        self.settings.max_backoff = max;
+        self.common.settings.min_backoff = min;
+        self.common.settings.max_backoff = max;
         self
     }
 
     /// Fetch key sets with this fetcher instead of the default reqwest one.
     pub fn fetcher(mut self, fetcher: impl JwksFetcher) -> Self {
-        self.fetcher = Some(Arc::new(fetcher));
+        self.common.fetcher = Some(Arc::new(fetcher));
         self
     }
 
@@ -192,7 +288,7 @@ impl CognitoJwtVerifierBuilder {
     /// typed claims: about 3 × the token's length, so roughly 4–8 KiB for a
     /// Cognito token.
     pub fn token_cache(mut self, capacity: u64) -> Self {
-        self.token_cache = Some(capacity);
+        self.common.token_cache = Some(capacity);
         self
     }
 
@@ -208,69 +304,46 @@ impl CognitoJwtVerifierBuilder {
                 hint: String::new(),
             });
         }
-        if self.leeway > MAX_LEEWAY {
-            return Err(ConfigError::invalid(
-                "leeway",
-                format!(
-                    "{} s is more than the 300 s allowed; clock skew with Cognito is normally \
-                     under a second",
-                    self.leeway.as_secs()
-                ),
-            ));
-        }
-        check_settings(&self.settings, self.connect_timeout)?;
-        if self.token_cache == Some(0) {
-            return Err(ConfigError::invalid(
-                "token_cache",
-                "the capacity must be at least 1; leave it unset to disable the cache",
-            ));
-        }
-
-        let mut urls: Vec<String> = Vec::new();
-        let mut pools = Vec::new();
-        let mut issuers: Vec<(String, usize)> = Vec::new();
+        self.common.check()?;
+        let mut trusted = Trusted {
+            pools: Vec::new(),
+            issuers: Vec::new(),
+            sources: Vec::new(),
+            header: HeaderRules::COGNITO,
+            extra_lists: Vec::new(),
+        };
         for (index, pool) in self.pools.iter().enumerate() {
             let resolved = pool.resolve(index)?;
             for issuer in &resolved.issuers {
-                if issuers.iter().any(|(i, _)| i == issuer) {
-                    return Err(ConfigError::invalid(
-                        format!("user_pool[{index}]"),
-                        format!("the issuer {issuer} is configured twice; merge the two pools"),
-                    ));
-                }
-                issuers.push((issuer.clone(), index));
+                trusted.issuer(
+                    issuer,
+                    index,
+                    format!("user_pool[{index}]"),
+                    "merge the two pools",
+                )?;
             }
-            let source = match urls.iter().position(|u| *u == resolved.jwks_uri) {
-                Some(i) => i,
-                None => {
-                    urls.push(resolved.jwks_uri.clone());
-                    urls.len() - 1
-                }
-            };
-            pools.push(Pool { resolved, source });
+            let source = trusted.source(SourceSpec {
+                url: resolved.jwks_uri.clone(),
+                discovery: None,
+                algorithms: AlgorithmSet::RS256,
+            });
+            trusted.pools.push(Pool {
+                rules: Rules::Cognito(resolved),
+                source,
+            });
         }
-
-        let fetcher = match self.fetcher {
-            Some(f) => f,
-            None => default_fetcher(self.connect_timeout, self.settings.fetch_timeout)?,
-        };
-        let keys = KeyCache::new(urls, fetcher, self.settings);
+        let sources: Vec<usize> = trusted.pools.iter().map(|p| p.source).collect();
+        let inner = self.common.engine(trusted)?;
         for (index, pool) in self.pools.iter().enumerate() {
             if let Some(seed) = pool.seed(index)? {
-                keys.seed(pools[index].source, &seed)
+                inner
+                    .keys
+                    .seed(sources[index], &seed)
                     .map_err(|problem| ConfigError::invalid(pool.seed_name(index), problem))?;
             }
         }
         Ok(CognitoJwtVerifier {
-            inner: Arc::new(Inner {
-                pools,
-                issuers,
-                keys,
-                leeway: self.leeway.as_secs(),
-                requirements: self.requirements,
-                custom_check: self.custom_check,
-                token_cache: self.token_cache.map(TokenCache::new),
-            }),
+            inner: Arc::new(inner),
         })
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::claims::Text;
 use crate::error::{Error, ErrorKind};
 use crate::jwks::MAX_KID_LEN;
@@ -14,7 +15,7 @@ use crate::jwks::MAX_KID_LEN;
 /// tokens are 1–4 KiB even with many groups and custom claims.
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
 
-/// The largest RSA signature (8192-bit modulus).
+/// The largest signature: RSA with an 8192-bit modulus.
 const MAX_SIGNATURE_LEN: usize = 1024;
 
 /// A compact JWS split into its segments.
@@ -77,20 +78,26 @@ fn not_base64url(what: &str) -> Error {
 pub(crate) struct Decoded<'t> {
     pub(crate) parts: Parts<'t>,
     pub(crate) kid: String,
+    pub(crate) alg: Algorithm,
+    pub(crate) typ: Typ,
     /// The payload's JSON text.
     pub(crate) json: String,
     pub(crate) signature: Result<Vec<u8>, SignatureProblem>,
 }
 
 impl<'t> Decoded<'t> {
-    pub(crate) fn new(token: &'t str) -> Result<Self, Error> {
+    pub(crate) fn new(token: &'t str, rules: &HeaderRules) -> Result<Self, Error> {
         let parts = split(token)?;
-        let kid = check_header(&decode_header(parts.header)?)?.into_owned();
+        let header_json = decode_header(parts.header)?;
+        let header = check_header(&header_json, rules)?;
+        let (kid, alg, typ) = (header.kid.into_owned(), header.alg, header.typ);
         let json = decode_payload(parts.payload)?;
         let signature = decode_signature(parts.signature)?;
         Ok(Self {
             parts,
             kid,
+            alg,
+            typ,
             json,
             signature,
         })
@@ -126,7 +133,7 @@ impl SignatureProblem {
             ErrorKind::InvalidSignature,
             match self {
                 SignatureProblem::Empty => "the token has an empty signature",
-                SignatureProblem::TooLong => "the signature is longer than any RS256 signature",
+                SignatureProblem::TooLong => "the signature is longer than any accepted signature",
             },
         )
     }
@@ -270,8 +277,61 @@ impl<'de> Deserialize<'de> for StrOrOther<'de> {
     }
 }
 
-/// Parse and check the decoded header; return the `kid`.
-pub(crate) fn check_header(header_json: &[u8]) -> Result<Cow<'_, str>, Error> {
+/// What the header rules accept: the algorithms, and whether they are
+/// Cognito's (RS256 only, `typ` absent or exactly `JWT`, messages that say
+/// so) or any issuer's (`typ` compared as a media type, RFC 7515 §4.1.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeaderRules {
+    pub(crate) algorithms: AlgorithmSet,
+    pub(crate) cognito: bool,
+}
+
+impl HeaderRules {
+    pub(crate) const COGNITO: Self = Self {
+        algorithms: AlgorithmSet::RS256,
+        cognito: true,
+    };
+}
+
+/// The header's `typ`, as a media type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Typ {
+    /// Absent.
+    Absent,
+    /// `JWT` (or `application/jwt`, any case, for other issuers).
+    Jwt,
+    /// `at+jwt` or `application/at+jwt`, any case (RFC 9068).
+    AccessToken,
+}
+
+/// `typ` compared as a media type (RFC 7515 §4.1.9): case-insensitive,
+/// `application/` implied when there is no `/`.
+fn media_type(typ: &str) -> Option<Typ> {
+    let lower = typ.to_ascii_lowercase();
+    let subtype = match lower.split_once('/') {
+        Some(("application", subtype)) => subtype,
+        Some(_) => return None,
+        None => lower.as_str(),
+    };
+    match subtype {
+        "jwt" => Some(Typ::Jwt),
+        "at+jwt" => Some(Typ::AccessToken),
+        _ => None,
+    }
+}
+
+/// The checked header.
+pub(crate) struct Header<'a> {
+    pub(crate) kid: Cow<'a, str>,
+    pub(crate) alg: Algorithm,
+    pub(crate) typ: Typ,
+}
+
+/// Parse and check the decoded header.
+pub(crate) fn check_header<'a>(
+    header_json: &'a [u8],
+    rules: &HeaderRules,
+) -> Result<Header<'a>, Error> {
     let header: RawHeader<'_> = serde_json::from_slice(header_json).map_err(|e| {
         Error::new(
             ErrorKind::Malformed,
@@ -282,21 +342,41 @@ pub(crate) fn check_header(header_json: &[u8]) -> Result<Cow<'_, str>, Error> {
             },
         )
     })?;
-    match header.alg.as_deref() {
-        Some("RS256") => {}
-        None => {
+    let alg = match header.alg.as_deref() {
+        None if rules.cognito => {
             return Err(Error::new(
                 ErrorKind::UnsupportedAlgorithm,
                 "the header has no alg; Cognito signs with RS256",
             ));
         }
-        Some(_) => {
+        None => {
             return Err(Error::new(
                 ErrorKind::UnsupportedAlgorithm,
-                "the header's alg is not RS256, the only algorithm Cognito uses",
+                format!(
+                    "the header has no alg; accepted: {}",
+                    rules.algorithms.names()
+                ),
             ));
         }
-    }
+        Some(alg) => match Algorithm::from_alg(alg) {
+            Some(alg) if rules.algorithms.contains(alg) => alg,
+            _ if rules.cognito => {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedAlgorithm,
+                    "the header's alg is not RS256, the only algorithm Cognito uses",
+                ));
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedAlgorithm,
+                    format!(
+                        "the header's alg is not an accepted algorithm ({})",
+                        rules.algorithms.names()
+                    ),
+                ));
+            }
+        },
+    };
     if header.has_crit {
         return Err(malformed(
             "the header has a crit parameter; no critical extensions are supported",
@@ -307,19 +387,27 @@ pub(crate) fn check_header(header_json: &[u8]) -> Result<Cow<'_, str>, Error> {
             "the header has a cty parameter; nested or typed content is not accepted",
         ));
     }
-    if header.typ.as_deref().is_some_and(|t| t != "JWT") {
-        return Err(malformed("the header's typ is not JWT"));
-    }
-    match header.kid {
-        None => Err(malformed(
+    let typ = match header.typ.as_deref() {
+        None => Typ::Absent,
+        Some("JWT") => Typ::Jwt,
+        Some(_) if rules.cognito => return Err(malformed("the header's typ is not JWT")),
+        Some(typ) => media_type(typ)
+            .ok_or_else(|| malformed("the header's typ is neither JWT nor at+jwt (RFC 9068)"))?,
+    };
+    let kid = match header.kid {
+        None if rules.cognito => Err(malformed(
             "the header has no kid; Cognito tokens always name their key",
+        )),
+        None => Err(malformed(
+            "the header has no kid; keys are only ever looked up by kid",
         )),
         Some(kid) if kid == NOT_A_STRING => Err(malformed("the header's kid is not a string")),
         Some(kid) if kid.is_empty() || kid.len() > MAX_KID_LEN => Err(malformed(
             "the header's kid is empty or longer than 256 bytes",
         )),
         Some(kid) => Ok(kid),
-    }
+    }?;
+    Ok(Header { kid, alg, typ })
 }
 
 #[cfg(test)]
@@ -327,9 +415,46 @@ mod tests {
     use super::*;
 
     fn kid(json: &str) -> Result<String, ErrorKind> {
-        check_header(json.as_bytes())
-            .map(|k| k.into_owned())
+        check_header(json.as_bytes(), &HeaderRules::COGNITO)
+            .map(|h| h.kid.into_owned())
             .map_err(|e| e.kind())
+    }
+
+    fn typ(json: &str) -> Result<Typ, ErrorKind> {
+        let rules = HeaderRules {
+            algorithms: AlgorithmSet::of([Algorithm::ES256]),
+            cognito: false,
+        };
+        check_header(json.as_bytes(), &rules)
+            .map(|h| h.typ)
+            .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn typ_is_a_media_type_for_other_issuers() {
+        let h = |t: &str| format!(r#"{{"alg":"ES256","kid":"k","typ":"{t}"}}"#);
+        for (t, want) in [
+            ("JWT", Ok(Typ::Jwt)),
+            ("jwt", Ok(Typ::Jwt)),
+            ("application/JWT", Ok(Typ::Jwt)),
+            ("at+jwt", Ok(Typ::AccessToken)),
+            ("AT+JWT", Ok(Typ::AccessToken)),
+            ("application/at+jwt", Ok(Typ::AccessToken)),
+            ("text/at+jwt", Err(ErrorKind::Malformed)),
+            ("application/", Err(ErrorKind::Malformed)),
+            ("dpop+jwt", Err(ErrorKind::Malformed)),
+        ] {
+            assert_eq!(typ(&h(t)), want, "{t}");
+        }
+        assert_eq!(typ(r#"{"alg":"ES256","kid":"k"}"#), Ok(Typ::Absent));
+        assert_eq!(
+            typ(r#"{"alg":"RS256","kid":"k"}"#),
+            Err(ErrorKind::UnsupportedAlgorithm)
+        );
+        assert_eq!(
+            typ(r#"{"alg":"HS256","kid":"k"}"#),
+            Err(ErrorKind::UnsupportedAlgorithm)
+        );
     }
 
     #[test]

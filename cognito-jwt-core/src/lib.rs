@@ -53,20 +53,45 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Any OpenID Connect issuer
+//!
+//! [`JwtVerifier`] runs the same engine for any issuer configured with an
+//! [`Issuer`]: its audiences, its [`Algorithm`]s (RS256 only by default),
+//! its key set (given, or found by discovery), RFC 9068 access tokens as an
+//! option, and [`StandardClaims`] or your own claims type.
+//!
+//! ```no_run
+//! use cognito_jwt_core::{Algorithm, Issuer, JwtVerifier, StandardClaims};
+//!
+//! # async fn handle(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let verifier = JwtVerifier::builder()
+//!     .issuer(
+//!         Issuer::new("https://login.example.com/tenant-1")
+//!             .audience("orders-api")
+//!             .algorithms([Algorithm::RS256, Algorithm::ES256]),
+//!     )
+//!     .build()?;
+//! let claims: StandardClaims = verifier.verify(token).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! Web frameworks: see `cognito-jwt-axum` and `cognito-jwt-actix`, which
 //! share the HTTP mapping in [`http`]. For tests without AWS, enable the
 //! `testing` feature and use `testing::TestIssuer`.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod algorithm;
 mod builder;
 mod claims;
 mod config;
 mod error;
 mod health;
 pub mod http;
+mod issuer;
 mod jwks;
 mod jwt;
+mod jwt_verifier;
 mod requirements;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -75,15 +100,18 @@ mod token_cache;
 mod token_claims;
 mod verifier;
 
+pub use algorithm::Algorithm;
 pub use builder::CognitoJwtVerifierBuilder;
-pub use claims::{AccessTokenClaims, ClaimsView, IdTokenClaims};
-pub use config::{AcceptedTokenUse, ENV_VARS, TokenUse, UserPool};
+pub use claims::{AccessTokenClaims, ClaimsView, IdTokenClaims, StandardClaims};
+pub use config::{AcceptedTokenUse, ENV_VARS, OIDC_ENV_VARS, TokenUse, UserPool};
 pub use error::{ConfigError, Error, ErrorKind, HttpClass};
 pub use health::{Health, KeySetHealth, KeySetState};
+pub use issuer::Issuer;
 #[cfg(feature = "reqwest")]
 pub use jwks::ReqwestFetcher;
 pub use jwks::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
 pub use jwt::MAX_TOKEN_LEN;
+pub use jwt_verifier::{JwtVerifier, JwtVerifierBuilder};
 pub use requirements::Requirements;
 pub use token_claims::TokenClaims;
 pub use verifier::CognitoJwtVerifier;

@@ -24,11 +24,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{self, KeyPair as _, RsaEncoding};
+use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaEncoding};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
+use crate::Algorithm;
 use crate::config::{AcceptedTokenUse, UserPool};
 use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
 use crate::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};
@@ -196,6 +197,160 @@ impl TestKey {
     /// Sign `input` with RS256.
     pub fn sign_rs256(&self, input: &[u8]) -> Vec<u8> {
         self.sign_with(RsaPadding::Pkcs1Sha256, input)
+    }
+}
+
+/// An elliptic-curve or Edwards-curve signing key with a `kid`: ECDSA on
+/// P-256 (`ES256`) or P-384 (`ES384`), or Ed25519 (`EdDSA`), generated
+/// fresh, for tokens of other issuers than Cognito.
+pub struct TestCurveKey {
+    kid: String,
+    algorithm: Algorithm,
+    pair: CurvePair,
+}
+
+enum CurvePair {
+    Ecdsa {
+        fixed: EcdsaKeyPair,
+        der: EcdsaKeyPair,
+    },
+    Ed25519(Ed25519KeyPair),
+}
+
+impl fmt::Debug for TestCurveKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestCurveKey")
+            .field("kid", &self.kid)
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestCurveKey {
+    /// A new P-256 key for `ES256`.
+    pub fn es256(kid: impl Into<String>) -> Self {
+        Self::ecdsa(
+            kid.into(),
+            Algorithm::ES256,
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        )
+    }
+
+    /// A new P-384 key for `ES384`.
+    pub fn es384(kid: impl Into<String>) -> Self {
+        Self::ecdsa(
+            kid.into(),
+            Algorithm::ES384,
+            &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+            &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+        )
+    }
+
+    /// A new Ed25519 key for `EdDSA`.
+    pub fn ed25519(kid: impl Into<String>) -> Self {
+        Self {
+            kid: kid.into(),
+            algorithm: Algorithm::EdDSA,
+            pair: CurvePair::Ed25519(Ed25519KeyPair::generate().expect("Ed25519 key generation")),
+        }
+    }
+
+    fn ecdsa(
+        kid: String,
+        algorithm: Algorithm,
+        fixed: &'static signature::EcdsaSigningAlgorithm,
+        der: &'static signature::EcdsaSigningAlgorithm,
+    ) -> Self {
+        let pair = EcdsaKeyPair::generate(fixed).expect("EC key generation");
+        let pkcs8 = pair.to_pkcs8v1().expect("EC key export");
+        let der = EcdsaKeyPair::from_pkcs8(der, pkcs8.as_ref()).expect("EC key import");
+        Self {
+            kid,
+            algorithm,
+            pair: CurvePair::Ecdsa { fixed: pair, der },
+        }
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The public key as sent in a key set: the uncompressed point
+    /// (`04 ‖ x ‖ y`) of an EC key, the 32 bytes of an Ed25519 key.
+    pub fn public_key(&self) -> Vec<u8> {
+        match &self.pair {
+            CurvePair::Ecdsa { fixed, .. } => fixed.public_key().as_ref().to_vec(),
+            CurvePair::Ed25519(pair) => pair.public_key().as_ref().to_vec(),
+        }
+    }
+
+    /// The public JWK: `kty` `EC` with `crv`, `x`, `y`, or `kty` `OKP`
+    /// with `crv` `Ed25519` and `x`; with `kid`, `use` `sig` and `alg`.
+    pub fn jwk(&self) -> Value {
+        let public = self.public_key();
+        match &self.pair {
+            CurvePair::Ecdsa { .. } => {
+                let len = (public.len() - 1) / 2;
+                json!({
+                    "kty": "EC",
+                    "crv": if self.algorithm == Algorithm::ES256 { "P-256" } else { "P-384" },
+                    "x": b64(&public[1..=len]),
+                    "y": b64(&public[1 + len..]),
+                    "kid": self.kid,
+                    "use": "sig",
+                    "alg": self.algorithm.as_str(),
+                })
+            }
+            CurvePair::Ed25519(_) => json!({
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": b64(&public),
+                "kid": self.kid,
+                "use": "sig",
+                "alg": "EdDSA",
+            }),
+        }
+    }
+
+    /// Sign `input`; ECDSA signatures in JOSE form (`R ‖ S`).
+    pub fn sign(&self, input: &[u8]) -> Vec<u8> {
+        match &self.pair {
+            CurvePair::Ecdsa { fixed, .. } => fixed
+                .sign(&SystemRandom::new(), input)
+                .expect("ECDSA signing")
+                .as_ref()
+                .to_vec(),
+            CurvePair::Ed25519(pair) => pair.sign(input).as_ref().to_vec(),
+        }
+    }
+
+    /// Sign `input` with ECDSA, the signature DER-encoded (as JWS forbids);
+    /// `None` for an Ed25519 key.
+    pub fn sign_der(&self, input: &[u8]) -> Option<Vec<u8>> {
+        match &self.pair {
+            CurvePair::Ecdsa { der, .. } => Some(
+                der.sign(&SystemRandom::new(), input)
+                    .expect("ECDSA signing")
+                    .as_ref()
+                    .to_vec(),
+            ),
+            CurvePair::Ed25519(_) => None,
+        }
+    }
+
+    /// A compact JWS of this header and payload (raw JSON text), signed
+    /// with this key.
+    pub fn sign_parts(&self, header_json: &str, payload_json: &str) -> String {
+        let input = format!("{}.{}", b64(header_json), b64(payload_json));
+        let signature = self.sign(input.as_bytes());
+        format!("{input}.{}", b64(signature))
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::claims::Payload;
-use crate::config::TokenUse;
+use crate::claims::Profile;
 
 /// What a verified token left behind.
 pub(crate) struct CachedToken {
@@ -15,8 +15,11 @@ pub(crate) struct CachedToken {
     pub(crate) payload: Payload<'static>,
     /// Its payload JSON.
     pub(crate) json: Box<str>,
-    pub(crate) token_use: TokenUse,
+    /// How its claims are read.
+    pub(crate) profile: Profile,
     pub(crate) source: usize,
+    /// The index of its issuer's pool.
+    pub(crate) pool: usize,
     /// The key-set generation read before the token's key was looked up.
     pub(crate) generation: u64,
     /// Seconds since the epoch until which a hit may be served (`exp + leeway`).

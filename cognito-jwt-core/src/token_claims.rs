@@ -2,13 +2,13 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::claims::{AccessTokenClaims, ClaimsView, IdTokenClaims};
+use crate::claims::{AccessTokenClaims, ClaimsView, IdTokenClaims, StandardClaims};
 use crate::config::TokenUse;
 
 /// A type the verifier can return verified claims as.
 ///
-/// Implemented for [`IdTokenClaims`], [`AccessTokenClaims`] and
-/// [`serde_json::Value`]. For your own type, add an empty impl: it is then
+/// Implemented for [`IdTokenClaims`], [`AccessTokenClaims`] (Cognito),
+/// [`StandardClaims`] (any issuer) and [`serde_json::Value`]. For your own type, add an empty impl: it is then
 /// deserialized from the verified payload.
 ///
 /// ```
@@ -55,6 +55,12 @@ impl TokenClaims for AccessTokenClaims {
     const TOKEN_USE: Option<TokenUse> = Some(TokenUse::Access);
     fn from_view(view: &ClaimsView<'_>) -> Result<Self, serde_json::Error> {
         AccessTokenClaims::build(view)
+    }
+}
+
+impl TokenClaims for StandardClaims {
+    fn from_view(view: &ClaimsView<'_>) -> Result<Self, serde_json::Error> {
+        StandardClaims::build(view)
     }
 }
 

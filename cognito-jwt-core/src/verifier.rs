@@ -15,13 +15,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::algorithm::AlgorithmSet;
 use crate::builder::CognitoJwtVerifierBuilder;
-use crate::claims::{ClaimsView, Payload, issuer_of, json_problem};
+use crate::claims::{ClaimsView, Payload, Profile, issuer_of, json_problem};
 use crate::config::{ResolvedPool, TokenUse};
 use crate::error::{Error, ErrorKind};
 use crate::health::Health;
-use crate::jwks::{KeyCache, RsaKey};
-use crate::jwt::Decoded;
+use crate::issuer::ResolvedIssuer;
+use crate::jwks::{KeyCache, VerifyingKey};
+use crate::jwt::{Decoded, HeaderRules};
 use crate::requirements::Requirements;
 use crate::token_cache::{CachedToken, TokenCache};
 use crate::token_claims::TokenClaims;
@@ -29,13 +31,37 @@ use crate::token_claims::TokenClaims;
 /// The custom check: sees the verified claims, returns a reason to refuse.
 pub(crate) type CustomCheck = dyn Fn(&ClaimsView<'_>) -> Result<(), String> + Send + Sync;
 
+/// The rules one trusted issuer's tokens are checked by.
+pub(crate) enum Rules {
+    /// A Cognito user pool: `token_use`, `client_id` or `aud`, groups.
+    Cognito(ResolvedPool),
+    /// Any OpenID Connect or OAuth issuer.
+    Oidc(ResolvedIssuer),
+}
+
 pub(crate) struct Pool {
-    pub(crate) resolved: ResolvedPool,
+    pub(crate) rules: Rules,
     /// The index of the pool's key-set URL in the key cache.
     pub(crate) source: usize,
 }
 
+impl Pool {
+    fn algorithms(&self) -> AlgorithmSet {
+        match &self.rules {
+            Rules::Cognito(_) => AlgorithmSet::RS256,
+            Rules::Oidc(issuer) => issuer.algorithms,
+        }
+    }
+}
+
+/// The engine behind both verifiers: one pipeline, one key cache, one
+/// token cache.
 pub(crate) struct Inner {
+    /// What a header must say before anything else happens.
+    pub(crate) header: HeaderRules,
+    /// The list claims the parser keeps beyond its table (configured groups
+    /// claims), by name.
+    pub(crate) extra_lists: Vec<Box<str>>,
     pub(crate) pools: Vec<Pool>,
     /// `(issuer, pool index)`, searched by exact byte match.
     pub(crate) issuers: Vec<(String, usize)>,
@@ -103,7 +129,7 @@ impl CognitoJwtVerifier {
     /// # Errors
     /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.verify_with(token, &Requirements::new()).await
+        self.inner.verify_with(token, &Requirements::new()).await
     }
 
     /// [`verify`](Self::verify), then also check `requirements` (on top of
@@ -117,20 +143,7 @@ impl CognitoJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        if let Some(hit) = self.cached(token, requirements) {
-            return hit;
-        }
-        // Read before any key is looked up (see `KeyCache::generation`).
-        let generation = self.inner.keys.generation();
-        let decoded = Decoded::new(token)?;
-        let key = match self.inner.keys.find(&decoded.kid) {
-            Some(found) => found,
-            None => {
-                let source = self.source_to_fetch(&decoded)?;
-                (source, self.inner.keys.key(source, &decoded.kid).await?)
-            }
-        };
-        self.finish(token, &decoded, key, requirements, generation)
+        self.inner.verify_with(token, requirements).await
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -141,7 +154,7 @@ impl CognitoJwtVerifier {
     /// [`hydrate`](Self::hydrate) at start-up), [`ErrorKind::UnknownKid`]
     /// when the cached set lacks the token's key.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.verify_sync_with(token, &Requirements::new())
+        self.inner.verify_sync_with(token, &Requirements::new())
     }
 
     /// [`verify_sync`](Self::verify_sync) with extra requirements.
@@ -153,19 +166,7 @@ impl CognitoJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        if let Some(hit) = self.cached(token, requirements) {
-            return hit;
-        }
-        let generation = self.inner.keys.generation();
-        let decoded = Decoded::new(token)?;
-        let key = match self.inner.keys.find(&decoded.kid) {
-            Some(found) => found,
-            None => {
-                let source = self.source_to_fetch(&decoded)?;
-                (source, self.inner.keys.cached_key(source, &decoded.kid)?)
-            }
-        };
-        self.finish(token, &decoded, key, requirements, generation)
+        self.inner.verify_sync_with(token, requirements)
     }
 
     /// Fetch every configured key set now, e.g. at start-up to fail fast or
@@ -189,7 +190,7 @@ impl CognitoJwtVerifier {
             .inner
             .pools
             .iter()
-            .find(|p| p.resolved.pool_id == user_pool_id)
+            .find(|p| matches!(&p.rules, Rules::Cognito(pool) if pool.pool_id == user_pool_id))
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::InvalidIssuer,
@@ -229,6 +230,71 @@ impl CognitoJwtVerifier {
     pub fn jwks_uris(&self) -> impl Iterator<Item = &str> {
         (0..self.inner.keys.source_count()).map(|i| self.inner.keys.url(i))
     }
+}
+
+impl Inner {
+    /// The pipeline, fetching a key set when needed.
+    pub(crate) async fn verify_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        if let Some(hit) = self.cached(token, requirements) {
+            return hit;
+        }
+        // Read before any key is looked up (see `KeyCache::generation`).
+        let generation = self.keys.generation();
+        let decoded = Decoded::new(token, &self.header)?;
+        let key = match self.keys.find(&decoded.kid) {
+            Some(found) => found,
+            None => {
+                let source = self.source_to_fetch(&decoded)?;
+                (source, self.keys.key(source, &decoded.kid).await?)
+            }
+        };
+        self.finish(token, &decoded, key, requirements, generation)
+    }
+
+    /// The pipeline on cached keys only.
+    pub(crate) fn verify_sync_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        if let Some(hit) = self.cached(token, requirements) {
+            return hit;
+        }
+        let generation = self.keys.generation();
+        let decoded = Decoded::new(token, &self.header)?;
+        let key = match self.keys.find(&decoded.kid) {
+            Some(found) => found,
+            None => {
+                let source = self.source_to_fetch(&decoded)?;
+                (source, self.keys.cached_key(source, &decoded.kid)?)
+            }
+        };
+        self.finish(token, &decoded, key, requirements, generation)
+    }
+
+    /// Load a key-set document for the pool `pool` names.
+    pub(crate) fn cache_jwks(
+        &self,
+        pool: impl Fn(&Rules) -> bool,
+        jwks_json: &str,
+        not_found: &'static str,
+    ) -> Result<usize, Error> {
+        let pool = self
+            .pools
+            .iter()
+            .find(|p| pool(&p.rules))
+            .ok_or_else(|| Error::new(ErrorKind::InvalidIssuer, not_found))?;
+        self.keys.insert_document(pool.source, jwks_json.as_bytes())
+    }
+
+    /// The key-set URLs.
+    pub(crate) fn jwks_uris(&self) -> impl Iterator<Item = &str> {
+        (0..self.keys.source_count()).map(|i| self.keys.url(i))
+    }
 
     /// The key set to fetch for a token whose key no cached set has: its
     /// issuer's, read from the payload, which must be a JSON object naming
@@ -242,24 +308,30 @@ impl CognitoJwtVerifier {
     fn pool_for(&self, iss: Option<&str>) -> Result<&Pool, Error> {
         let iss =
             iss.ok_or_else(|| Error::new(ErrorKind::InvalidIssuer, "the token has no iss claim"))?;
-        self.inner
-            .issuers
+        self.issuers
             .iter()
             .find(|(issuer, _)| issuer.as_bytes() == iss.as_bytes())
-            .map(|(_, pool)| &self.inner.pools[*pool])
+            .map(|(_, pool)| &self.pools[*pool])
             .ok_or_else(|| {
+                let expected = self
+                    .issuers
+                    .iter()
+                    .map(|(i, _)| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ");
                 Error::new(
                     ErrorKind::InvalidIssuer,
-                    format!(
-                        "the token's iss is not a configured issuer (expected {}); check the \
-                         user pool id, or set the issuer override for emulators",
-                        self.inner
-                            .issuers
-                            .iter()
-                            .map(|(i, _)| i.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    ),
+                    if self.header.cognito {
+                        format!(
+                            "the token's iss is not a configured issuer (expected {expected}); \
+                             check the user pool id, or set the issuer override for emulators",
+                        )
+                    } else {
+                        format!(
+                            "the token's iss is not a configured issuer (expected {expected}); \
+                             issuers are compared byte for byte, trailing slash included",
+                        )
+                    },
                 )
             })
     }
@@ -270,38 +342,75 @@ impl CognitoJwtVerifier {
         &self,
         token: &str,
         decoded: &Decoded<'_>,
-        (source, key): (usize, Arc<RsaKey>),
+        (source, key): (usize, Arc<VerifyingKey>),
         requirements: &Requirements,
         generation: u64,
     ) -> Result<T, Error> {
+        if !key.serves(decoded.alg) {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                format!(
+                    "the key the token's kid names is not a {} key (its kty, crv or alg \
+                     differ); the token's alg does not fit its key",
+                    decoded.alg
+                ),
+            ));
+        }
         let signature = decoded.signature.as_deref().map_err(|p| p.error())?;
-        if !key.verify(decoded.parts.signing_input, signature) {
+        if !key.verify(decoded.alg, decoded.parts.signing_input, signature) {
             return Err(Error::new(
                 ErrorKind::InvalidSignature,
                 "the signature does not verify with the issuer's key; the token was altered \
                  or forged",
             ));
         }
-        let payload = Payload::parse(&decoded.json)?;
+        let payload = Payload::parse_with(&decoded.json, &self.extra_lists)?;
         let pool = self.pool_for(payload.iss.as_deref())?;
         if pool.source != source {
             return Err(Error::new(
                 ErrorKind::InvalidIssuer,
-                "the token is signed with another configured pool's key than its iss names",
+                "the token is signed with another configured issuer's key than its iss names",
             ));
         }
-        let token_use = self.check_claims(&payload, &pool.resolved, T::TOKEN_USE)?;
-        let view = ClaimsView::new(&payload, &decoded.json, token_use);
-        self.check_requirements(&view, requirements)?;
+        if !pool.algorithms().contains(decoded.alg) {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                format!(
+                    "the token's alg is not accepted for its issuer (accepted: {})",
+                    pool.algorithms().names()
+                ),
+            ));
+        }
+        let now = unix_secs(SystemTime::now())?;
+        let profile = match &pool.rules {
+            Rules::Cognito(rules) => {
+                check_dates(&payload, now, self.leeway, "Cognito tokens always expire")?;
+                Profile::Cognito(check_cognito(&payload, rules, T::TOKEN_USE)?)
+            }
+            Rules::Oidc(rules) => {
+                if T::TOKEN_USE.is_some() {
+                    return Err(Error::new(
+                        ErrorKind::InvalidTokenUse,
+                        "Cognito claims types (IdTokenClaims, AccessTokenClaims) are for \
+                         CognitoJwtVerifier; use StandardClaims or your own type",
+                    ));
+                }
+                check_dates(&payload, now, self.leeway, "tokens must expire")?;
+                rules.check(&payload, decoded.typ)?
+            }
+        };
+        let view = ClaimsView::new(&payload, &decoded.json, profile);
+        self.check_requirements(pool, &view, requirements)?;
         let claims = claims_of::<T>(&view)?;
-        if let Some(cache) = &self.inner.token_cache {
+        if let Some(cache) = &self.token_cache {
             cache.insert(
                 token,
                 CachedToken {
                     payload: payload.clone().into_owned(),
                     json: decoded.json.as_str().into(),
-                    token_use,
+                    profile,
                     source: pool.source,
+                    pool: self.pool_index(pool),
                     generation,
                     valid_until: self.valid_until(&payload),
                     typed: Box::new(claims.clone()),
@@ -311,13 +420,20 @@ impl CognitoJwtVerifier {
         Ok(claims)
     }
 
+    fn pool_index(&self, pool: &Pool) -> usize {
+        self.pools
+            .iter()
+            .position(|p| std::ptr::eq(p, pool))
+            .unwrap_or_default()
+    }
+
     /// Serve a repeated token from the verified-token cache.
     fn cached<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
     ) -> Option<Result<T, Error>> {
-        let cache = self.inner.token_cache.as_ref()?;
+        let cache = self.token_cache.as_ref()?;
         let entry = cache.get(token)?;
         if unix_secs(SystemTime::now()).map_or(true, |now| now >= entry.valid_until) {
             cache.remove(token);
@@ -325,142 +441,162 @@ impl CognitoJwtVerifier {
         }
         // A removed key, or a key set due for refresh, sends the token
         // through the full path (which refreshes the set), so that repeated
-        // tokens alone cannot keep a removed key alive.
-        if T::TOKEN_USE.is_some_and(|wanted| wanted != entry.token_use)
-            || !self
-                .inner
-                .keys
-                .still_current(entry.source, entry.generation)
-        {
+        // tokens alone cannot keep a removed key alive. A type for another
+        // kind of token goes there too, to be refused with its reason.
+        let wanted_use = match entry.profile {
+            Profile::Cognito(token_use) => T::TOKEN_USE.is_none_or(|wanted| wanted == token_use),
+            Profile::Oidc { .. } => T::TOKEN_USE.is_none(),
+        };
+        if !wanted_use || !self.keys.still_current(entry.source, entry.generation) {
             return None;
         }
-        let view = ClaimsView::new(&entry.payload, &entry.json, entry.token_use);
-        Some(self.check_requirements(&view, requirements).and_then(|()| {
-            match entry.typed.downcast_ref::<T>() {
-                Some(claims) => Ok(claims.clone()),
-                None => claims_of(&view),
-            }
-        }))
+        let view = ClaimsView::new(&entry.payload, &entry.json, entry.profile);
+        Some(
+            self.check_requirements(&self.pools[entry.pool], &view, requirements)
+                .and_then(|()| match entry.typed.downcast_ref::<T>() {
+                    Some(claims) => Ok(claims.clone()),
+                    None => claims_of(&view),
+                }),
+        )
     }
 
     /// Until when (`exp + leeway`, in seconds since the epoch) a verified
     /// token may be served from the cache.
     fn valid_until(&self, payload: &Payload<'_>) -> u64 {
-        payload.exp.unwrap_or(0).saturating_add(self.inner.leeway)
-    }
-
-    fn check_claims(
-        &self,
-        payload: &Payload<'_>,
-        pool: &ResolvedPool,
-        wanted: Option<TokenUse>,
-    ) -> Result<TokenUse, Error> {
-        let now = unix_secs(SystemTime::now())?;
-        let leeway = self.inner.leeway;
-        let exp = payload.exp.ok_or_else(|| {
-            Error::new(
-                ErrorKind::Malformed,
-                "the token has no exp claim; Cognito tokens always expire",
-            )
-        })?;
-        if now >= exp.saturating_add(leeway) {
-            return Err(Error::new(
-                ErrorKind::Expired,
-                "the token has expired; the client must refresh it",
-            ));
-        }
-        if payload
-            .nbf
-            .is_some_and(|nbf| nbf > now.saturating_add(leeway))
-        {
-            return Err(Error::new(
-                ErrorKind::NotYetValid,
-                "the token's nbf is in the future; check the server clock",
-            ));
-        }
-        if payload
-            .iat
-            .is_some_and(|iat| iat > now.saturating_add(leeway))
-        {
-            return Err(Error::new(
-                ErrorKind::NotYetValid,
-                "the token's iat is in the future; check the server clock",
-            ));
-        }
-        if payload.sub.is_none() {
-            return Err(Error::new(
-                ErrorKind::Malformed,
-                "the token has no sub claim; Cognito tokens always name their subject",
-            ));
-        }
-        let token_use = match payload.token_use.as_deref() {
-            Some("id") => TokenUse::Id,
-            Some("access") => TokenUse::Access,
-            Some(_) => {
-                return Err(Error::new(
-                    ErrorKind::InvalidTokenUse,
-                    "the token's token_use is neither id nor access (refresh tokens are never \
-                     accepted)",
-                ));
-            }
-            None => {
-                return Err(Error::new(
-                    ErrorKind::InvalidTokenUse,
-                    "the token has no token_use claim; only Cognito ID and access tokens are \
-                     accepted",
-                ));
-            }
-        };
-        if !pool.token_use.accepts(token_use) || wanted.is_some_and(|w| w != token_use) {
-            let expected = wanted.map_or(pool.token_use, Into::into);
-            return Err(Error::new(
-                ErrorKind::InvalidTokenUse,
-                format!(
-                    "a {token_use} token was sent where {} is expected; send the {} token",
-                    expected.describe(),
-                    expected.token_name()
-                ),
-            ));
-        }
-        let (client, claim) = match token_use {
-            TokenUse::Id => (payload.aud.as_deref(), "aud"),
-            TokenUse::Access => (payload.client_id.as_deref(), "client_id"),
-        };
-        match client {
-            None => Err(Error::new(
-                ErrorKind::InvalidAudience,
-                format!("the {token_use} token has no {claim} claim"),
-            )),
-            Some(client)
-                if pool
-                    .client_ids
-                    .iter()
-                    .any(|c| c.as_bytes() == client.as_bytes()) =>
-            {
-                Ok(token_use)
-            }
-            Some(_) => Err(Error::new(
-                ErrorKind::InvalidAudience,
-                format!(
-                    "the token's {claim} is not an accepted app client (expected {}); check \
-                     COGNITO_CLIENT_ID",
-                    pool.client_ids.join(" or ")
-                ),
-            )),
-        }
+        payload.exp.unwrap_or(0).saturating_add(self.leeway)
     }
 
     fn check_requirements(
         &self,
+        pool: &Pool,
         view: &ClaimsView<'_>,
         requirements: &Requirements,
     ) -> Result<(), Error> {
-        self.inner.requirements.check_view(view)?;
+        self.requirements.check_view(view)?;
+        if let Rules::Oidc(issuer) = &pool.rules {
+            issuer.requirements.check_view(view)?;
+        }
         requirements.check_view(view)?;
-        if let Some(check) = &self.inner.custom_check {
+        if let Some(check) = &self.custom_check {
             check(view).map_err(|reason| Error::new(ErrorKind::CustomCheckFailed, reason))?;
         }
         Ok(())
+    }
+}
+
+/// `exp` (required), `nbf` and `iat`, with the leeway.
+fn check_dates(payload: &Payload<'_>, now: u64, leeway: u64, why_exp: &str) -> Result<(), Error> {
+    let exp = payload.exp.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Malformed,
+            format!("the token has no exp claim; {why_exp}"),
+        )
+    })?;
+    if now >= exp.saturating_add(leeway) {
+        return Err(Error::new(
+            ErrorKind::Expired,
+            "the token has expired; the client must refresh it",
+        ));
+    }
+    if payload
+        .nbf
+        .is_some_and(|nbf| nbf > now.saturating_add(leeway))
+    {
+        return Err(Error::new(
+            ErrorKind::NotYetValid,
+            "the token's nbf is in the future; check the server clock",
+        ));
+    }
+    if payload
+        .iat
+        .is_some_and(|iat| iat > now.saturating_add(leeway))
+    {
+        return Err(Error::new(
+            ErrorKind::NotYetValid,
+            "the token's iat is in the future; check the server clock",
+        ));
+    }
+    Ok(())
+}
+
+/// Cognito's own rules: `sub`, `token_use`, and the app client in `aud`
+/// (ID tokens) or `client_id` (access tokens).
+fn check_cognito(
+    payload: &Payload<'_>,
+    pool: &ResolvedPool,
+    wanted: Option<TokenUse>,
+) -> Result<TokenUse, Error> {
+    if payload.sub.is_none() {
+        return Err(Error::new(
+            ErrorKind::Malformed,
+            "the token has no sub claim; Cognito tokens always name their subject",
+        ));
+    }
+    let token_use = match payload.token_use.as_deref() {
+        Some("id") => TokenUse::Id,
+        Some("access") => TokenUse::Access,
+        Some(_) => {
+            return Err(Error::new(
+                ErrorKind::InvalidTokenUse,
+                "the token's token_use is neither id nor access (refresh tokens are never \
+                 accepted)",
+            ));
+        }
+        None => {
+            return Err(Error::new(
+                ErrorKind::InvalidTokenUse,
+                "the token has no token_use claim; only Cognito ID and access tokens are \
+                 accepted",
+            ));
+        }
+    };
+    if !pool.token_use.accepts(token_use) || wanted.is_some_and(|w| w != token_use) {
+        let expected = wanted.map_or(pool.token_use, Into::into);
+        return Err(Error::new(
+            ErrorKind::InvalidTokenUse,
+            format!(
+                "a {token_use} token was sent where {} is expected; send the {} token",
+                expected.describe(),
+                expected.token_name()
+            ),
+        ));
+    }
+    let (client, claim) = match token_use {
+        TokenUse::Id => match &payload.aud {
+            Some(aud) => match aud.single() {
+                Some(aud) => (Some(aud), "aud"),
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Malformed,
+                        "the payload is not a valid claims object: claim `aud` must be a string",
+                    ));
+                }
+            },
+            None => (None, "aud"),
+        },
+        TokenUse::Access => (payload.client_id.as_deref(), "client_id"),
+    };
+    match client {
+        None => Err(Error::new(
+            ErrorKind::InvalidAudience,
+            format!("the {token_use} token has no {claim} claim"),
+        )),
+        Some(client)
+            if pool
+                .client_ids
+                .iter()
+                .any(|c| c.as_bytes() == client.as_bytes()) =>
+        {
+            Ok(token_use)
+        }
+        Some(_) => Err(Error::new(
+            ErrorKind::InvalidAudience,
+            format!(
+                "the token's {claim} is not an accepted app client (expected {}); check \
+                 COGNITO_CLIENT_ID",
+                pool.client_ids.join(" or ")
+            ),
+        )),
     }
 }
 

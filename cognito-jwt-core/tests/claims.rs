@@ -638,7 +638,7 @@ fn the_custom_check_sees_verified_claims_and_can_refuse() {
                     .cloned()
                     .unwrap_or(Value::Null);
                 seen.lock().unwrap().push(json!({
-                    "token_use": view.token_use().as_str(),
+                    "token_use": view.token_use().map(|u| u.as_str()),
                     "issuer": view.issuer(),
                     "subject": view.subject(),
                     "client_id": view.client_id(),

@@ -55,7 +55,10 @@ impl TokenClaims for Verified {
             sub: view.subject().to_owned(),
             username: view.username().map(str::to_owned),
             client_id: view.client_id().to_owned(),
-            token_use: view.token_use(),
+            // Always set by the Cognito verifier this crate is built on.
+            token_use: view.token_use().ok_or_else(|| {
+                <serde_json::Error as serde::de::Error>::custom("the token has no token_use")
+            })?,
             scope: (!scopes.is_empty()).then(|| scopes.join(" ")),
             groups: view.groups().map(str::to_owned).collect(),
             claims: view.deserialize()?,

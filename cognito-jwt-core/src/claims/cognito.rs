@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::payload::{Payload, Text, json_problem};
-use super::view::{ClaimsView, split_scope};
+use super::view::{ClaimsView, Profile, split_scope};
 use crate::config::TokenUse;
 
 /// The claims of a Cognito ID token (`token_use` = `id`).
@@ -184,7 +184,12 @@ impl IdTokenClaims {
         Ok(Self {
             sub: required_text(&p.sub, "sub")?,
             iss: required_text(&p.iss, "iss")?,
-            aud: required_text(&p.aud, "aud")?,
+            aud: p
+                .aud
+                .as_ref()
+                .and_then(|aud| aud.single())
+                .map(str::to_owned)
+                .ok_or_else(|| de::Error::missing_field("aud"))?,
             token_use: token_use(p, TokenUse::Id)?,
             exp: required(&p.exp, "exp")?,
             iat: p.iat,
@@ -300,7 +305,7 @@ macro_rules! payload_backed {
                 let json = object_json(deserializer)?;
                 let payload = Payload::parse(&json)
                     .map_err(|e| de::Error::custom(e.message()))?;
-                $name::build(&ClaimsView::new(&payload, &json, $use))
+                $name::build(&ClaimsView::new(&payload, &json, Profile::Cognito($use)))
                     .map_err(|e| de::Error::custom(json_problem(&e)))
             }
         }

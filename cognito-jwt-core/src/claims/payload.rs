@@ -61,6 +61,72 @@ impl<'de> Deserialize<'de> for TextList<'de> {
     }
 }
 
+/// `aud`: one string, or an array of strings (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Audience<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl<'a> Audience<'a> {
+    /// The single string, when `aud` is one (Cognito's form).
+    pub(crate) fn single(&self) -> Option<&str> {
+        match self {
+            Audience::One(aud) => Some(aud),
+            Audience::Many(_) => None,
+        }
+    }
+
+    /// Every audience named.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        let (one, many) = match self {
+            Audience::One(aud) => (Some(aud.as_ref()), &[][..]),
+            Audience::Many(list) => (None, list.as_slice()),
+        };
+        one.into_iter().chain(many.iter().map(|a| a.as_ref()))
+    }
+
+    fn into_owned(self) -> Audience<'static> {
+        match self {
+            Audience::One(aud) => Audience::One(Cow::Owned(aud.into_owned())),
+            Audience::Many(list) => Audience::Many(
+                list.into_iter()
+                    .map(|a| Cow::Owned(a.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Audience<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AudienceVisitor;
+        impl<'de> Visitor<'de> for AudienceVisitor {
+            type Value = Audience<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Audience::One(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Audience::One(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Audience::One(Cow::Owned(v)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
+                while let Some(Text(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Audience::Many(items))
+            }
+        }
+        deserializer.deserialize_any(AudienceVisitor)
+    }
+}
+
 /// Latest NumericDate accepted: the last second of year 9999.
 pub(crate) const MAX_NUMERIC_DATE: u64 = 253_402_300_799;
 
@@ -209,9 +275,13 @@ macro_rules! payload {
         #[derive(Debug, Clone, Default, PartialEq, Eq)]
         pub(crate) struct Payload<'a> {
             $( pub(crate) $field: payload!(@type $kind), )*
+            /// The verifier's extra list claims (groups or roles claims
+            /// named by configuration), by their index in the names the
+            /// parser was given.
+            pub(crate) extra_lists: Vec<(usize, Vec<Cow<'a, str>>)>,
         }
 
-        impl<'de> Visitor<'de> for PayloadVisitor {
+        impl<'de> Visitor<'de> for PayloadVisitor<'_> {
             type Value = Payload<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object of claims")
@@ -223,10 +293,23 @@ macro_rules! payload {
                     match key.as_ref() {
                         $( $key => payload!(@read $kind $key, payload.$field, map), )*
                         _ => {
+                            let extra = self.extra_lists.iter().position(|name| **name == *key);
                             if !others.insert(key) {
                                 return Err(de::Error::custom("a claim appears twice"));
                             }
-                            map.next_value::<Skip>()?;
+                            match extra {
+                                Some(index) => {
+                                    let TextList(list) = map.next_value().map_err(|_: A::Error| {
+                                        de::Error::custom(
+                                            "a configured groups claim must be an array of strings",
+                                        )
+                                    })?;
+                                    payload.extra_lists.push((index, list));
+                                }
+                                None => {
+                                    map.next_value::<Skip>()?;
+                                }
+                            }
                         }
                     }
                 }
@@ -239,12 +322,30 @@ macro_rules! payload {
             pub(crate) fn into_owned(self) -> Payload<'static> {
                 Payload {
                     $( $field: payload!(@own $kind self.$field), )*
+                    extra_lists: self
+                        .extra_lists
+                        .into_iter()
+                        .map(|(i, l)| (i, l.into_iter().map(|t| Cow::Owned(t.into_owned())).collect()))
+                        .collect(),
+                }
+            }
+
+            /// Whether the claim `name` of the table is present; `None`
+            /// for a name the table does not have.
+            pub(crate) fn has(&self, name: &str) -> Option<bool> {
+                match name {
+                    $( $key => Some(self.$field.is_some()), )*
+                    _ => None,
                 }
             }
         }
+
+        /// Every claim name of the table.
+        pub(crate) const KNOWN_CLAIMS: &[&str] = &[$( $key, )*];
     };
 
     (@type text) => { Option<Cow<'a, str>> };
+    (@type audience) => { Option<Audience<'a>> };
     (@type date) => { Option<u64> };
     (@type number) => { Option<u64> };
     (@type flag) => { Option<bool> };
@@ -260,6 +361,10 @@ macro_rules! payload {
         $map.next_value::<Text<'de>>()
             .map_err(|_: A::Error| de::Error::custom(concat!("claim `", $key, "` must be a string")))?
             .0
+    };
+    (@value audience $key:literal, $map:ident) => {
+        $map.next_value::<Audience<'de>>()
+            .map_err(|_: A::Error| de::Error::custom(concat!("claim `", $key, "` must be a string or an array of strings")))?
     };
     (@value date $key:literal, $map:ident) => {
         $map.next_value::<NumericDate>()
@@ -285,18 +390,22 @@ macro_rules! payload {
     };
 
     (@own text $v:expr) => { $v.map(|t| Cow::Owned(t.into_owned())) };
+    (@own audience $v:expr) => { $v.map(Audience::into_owned) };
     (@own date $v:expr) => { $v };
     (@own number $v:expr) => { $v };
     (@own flag $v:expr) => { $v };
     (@own list $v:expr) => { $v.map(|l| l.into_iter().map(|t| Cow::Owned(t.into_owned())).collect()) };
 }
 
-struct PayloadVisitor;
+/// The parser, with the names of the extra list claims to keep.
+pub(crate) struct PayloadVisitor<'n> {
+    pub(crate) extra_lists: &'n [Box<str>],
+}
 
 payload! {
     text "iss" => iss,
     text "sub" => sub,
-    text "aud" => aud,
+    audience "aud" => aud,
     text "client_id" => client_id,
     text "token_use" => token_use,
     date "exp" => exp,
@@ -304,6 +413,7 @@ payload! {
     date "iat" => iat,
     date "auth_time" => auth_time,
     text "scope" => scope,
+    list "scp" => scp,
     list "cognito:groups" => groups,
     list "cognito:roles" => roles,
     text "cognito:preferred_role" => preferred_role,
@@ -321,7 +431,7 @@ payload! {
     text "at_hash" => at_hash,
 }
 
-impl<'de> DeserializeSeed<'de> for PayloadVisitor {
+impl<'de> DeserializeSeed<'de> for PayloadVisitor<'_> {
     type Value = Payload<'de>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
@@ -330,27 +440,35 @@ impl<'de> DeserializeSeed<'de> for PayloadVisitor {
 
 impl<'de> Deserialize<'de> for Payload<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(PayloadVisitor)
+        deserializer.deserialize_map(PayloadVisitor { extra_lists: &[] })
     }
 }
 
 impl Payload<'_> {
     /// Parse a payload's JSON: one object, nothing after it.
     pub(crate) fn parse(json: &str) -> Result<Payload<'_>, Error> {
-        serde_json::from_str(json).map_err(|e| {
-            Error::new(
-                ErrorKind::Malformed,
-                format!(
-                    "the payload is not a valid claims object: {}",
-                    json_problem(&e)
-                ),
-            )
-        })
+        Payload::parse_with(json, &[])
     }
 
-    /// `cognito:groups`, empty when absent.
-    pub(crate) fn groups(&self) -> impl Iterator<Item = &str> {
-        self.groups.iter().flatten().map(|g| g.as_ref())
+    /// [`parse`](Self::parse), also keeping the list claims named in
+    /// `extra_lists` (configured groups claims).
+    pub(crate) fn parse_with<'j>(
+        json: &'j str,
+        extra_lists: &[Box<str>],
+    ) -> Result<Payload<'j>, Error> {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        PayloadVisitor { extra_lists }
+            .deserialize(&mut deserializer)
+            .and_then(|payload| deserializer.end().map(|()| payload))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Malformed,
+                    format!(
+                        "the payload is not a valid claims object: {}",
+                        json_problem(&e)
+                    ),
+                )
+            })
     }
 }
 
@@ -453,7 +571,7 @@ mod tests {
         assert!(matches!(p.iss, Some(Cow::Borrowed("i"))));
         assert_eq!(p.sub.as_deref(), Some("sé"));
         assert_eq!((p.exp, p.nbf), (Some(1_700_000_000), Some(1)));
-        assert_eq!(p.groups().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(p.groups.as_deref().map(<[_]>::len), Some(2));
         assert_eq!((p.email_verified, p.version), (Some(true), Some(2)));
         assert_eq!(p.clone().into_owned(), p);
     }

@@ -7,6 +7,25 @@ use serde::de::DeserializeOwned;
 use super::payload::Payload;
 use crate::config::TokenUse;
 
+/// How a verified token's claims are read: by Cognito's rules (with the
+/// token's use), or by a generic issuer's (with its groups claim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Profile {
+    Cognito(TokenUse),
+    Oidc { groups: GroupsClaim },
+}
+
+/// Where a generic issuer's groups (or roles) are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GroupsClaim {
+    /// No groups claim is configured.
+    None,
+    /// `cognito:groups`, from the table.
+    CognitoGroups,
+    /// One of the parser's extra list claims, by index.
+    Extra(usize),
+}
+
 /// A read-only view of a verified token's claims: what the custom check
 /// hook sees, what group and scope requirements are checked against, and
 /// what [`TokenClaims::from_view`](crate::TokenClaims::from_view) builds
@@ -15,29 +34,34 @@ use crate::config::TokenUse;
 pub struct ClaimsView<'a> {
     pub(crate) payload: &'a Payload<'a>,
     json: &'a str,
-    token_use: TokenUse,
+    profile: Profile,
 }
 
 impl fmt::Debug for ClaimsView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClaimsView")
-            .field("token_use", &self.token_use)
+            .field("token_use", &self.token_use())
             .finish_non_exhaustive()
     }
 }
 
 impl<'a> ClaimsView<'a> {
-    pub(crate) fn new(payload: &'a Payload<'a>, json: &'a str, token_use: TokenUse) -> Self {
+    pub(crate) fn new(payload: &'a Payload<'a>, json: &'a str, profile: Profile) -> Self {
         Self {
             payload,
             json,
-            token_use,
+            profile,
         }
     }
 
-    /// `token_use`: [`TokenUse::Id`] or [`TokenUse::Access`].
-    pub fn token_use(&self) -> TokenUse {
-        self.token_use
+    /// `token_use` of a Cognito token: [`TokenUse::Id`] or
+    /// [`TokenUse::Access`]; `None` for tokens verified by a
+    /// [`JwtVerifier`](crate::JwtVerifier), which have no such claim.
+    pub fn token_use(&self) -> Option<TokenUse> {
+        match self.profile {
+            Profile::Cognito(token_use) => Some(token_use),
+            Profile::Oidc { .. } => None,
+        }
     }
     /// `iss`.
     pub fn issuer(&self) -> &str {
@@ -47,21 +71,28 @@ impl<'a> ClaimsView<'a> {
     pub fn subject(&self) -> &str {
         self.payload.sub.as_deref().unwrap_or("")
     }
-    /// The verified app client: `aud` of an ID token, `client_id` of an
-    /// access token.
+    /// The verified app client: `aud` of a Cognito ID token, `client_id`
+    /// of a Cognito access token; for other issuers' tokens, their
+    /// `client_id` claim (empty when absent).
     pub fn client_id(&self) -> &str {
-        match self.token_use {
-            TokenUse::Id => self.payload.aud.as_deref(),
-            TokenUse::Access => self.payload.client_id.as_deref(),
+        match self.profile {
+            Profile::Cognito(TokenUse::Id) => {
+                self.payload.aud.as_ref().and_then(|aud| aud.single())
+            }
+            _ => self.payload.client_id.as_deref(),
         }
         .unwrap_or("")
     }
+    /// Every audience in `aud` (a string or an array of strings).
+    pub fn audiences(&self) -> impl Iterator<Item = &str> {
+        self.payload.aud.iter().flat_map(|aud| aud.iter())
+    }
     /// The user name: `username` of an access token, `cognito:username` of
-    /// an ID token; `None` for machine-to-machine tokens.
+    /// a Cognito ID token; `None` for machine-to-machine tokens.
     pub fn username(&self) -> Option<&str> {
-        match self.token_use {
-            TokenUse::Id => self.payload.cognito_username.as_deref(),
-            TokenUse::Access => self.payload.username.as_deref(),
+        match self.profile {
+            Profile::Cognito(TokenUse::Id) => self.payload.cognito_username.as_deref(),
+            _ => self.payload.username.as_deref(),
         }
     }
     /// `jti`, if present.
@@ -77,18 +108,44 @@ impl<'a> ClaimsView<'a> {
     pub fn expires_at(&self) -> u64 {
         self.payload.exp.unwrap_or(0)
     }
-    /// `cognito:groups` (empty when the user is in no group).
+    /// The groups: `cognito:groups` of a Cognito token, or the groups
+    /// claim configured for the issuer
+    /// ([`Issuer::groups_claim`](crate::Issuer::groups_claim)); empty when
+    /// there are none.
     pub fn groups(&self) -> impl Iterator<Item = &str> {
-        self.payload.groups()
-    }
-    /// The space-separated `scope` claim of an access token, split. Always
-    /// empty for ID tokens: Cognito grants scopes to access tokens only.
-    pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        let scope = match self.token_use {
-            TokenUse::Id => None,
-            TokenUse::Access => self.payload.scope.as_deref(),
+        let list = match self.profile {
+            Profile::Cognito(_)
+            | Profile::Oidc {
+                groups: GroupsClaim::CognitoGroups,
+            } => self.payload.groups.as_deref(),
+            Profile::Oidc {
+                groups: GroupsClaim::Extra(index),
+            } => self
+                .payload
+                .extra_lists
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map(|(_, list)| list.as_slice()),
+            Profile::Oidc {
+                groups: GroupsClaim::None,
+            } => None,
         };
-        scope.into_iter().flat_map(split_scope)
+        list.into_iter().flatten().map(|g| g.as_ref())
+    }
+    /// The scopes. Of a Cognito token: its space-separated `scope` claim,
+    /// split, and always empty for ID tokens (Cognito grants scopes to
+    /// access tokens only). Of other issuers' tokens: `scope` split, then
+    /// the items of an `scp` array.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        let (scope, scp) = match self.profile {
+            Profile::Cognito(TokenUse::Id) => (None, None),
+            Profile::Cognito(_) => (self.payload.scope.as_deref(), None),
+            Profile::Oidc { .. } => (self.payload.scope.as_deref(), self.payload.scp.as_deref()),
+        };
+        scope
+            .into_iter()
+            .flat_map(split_scope)
+            .chain(scp.into_iter().flatten().map(|s| s.as_ref()))
     }
     /// The payload: the JSON object of all the token's claims.
     pub fn json(&self) -> &str {

@@ -12,7 +12,7 @@ use crate::jwks::Seed;
 
 mod env;
 
-pub use env::ENV_VARS;
+pub use env::{ENV_VARS, OIDC_ENV_VARS};
 
 /// What a Cognito token is: its `token_use` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

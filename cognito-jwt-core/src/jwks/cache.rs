@@ -17,15 +17,17 @@
 //! All time is [`tokio::time::Instant`], so tests drive it with paused time.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::discovery::{Discovery, jwks_uri_of};
 use super::fetch::{JwksFetcher, MAX_JWKS_BYTES};
-use super::keys::{KeySet, RsaKey, fetched_at_field, parse_key_set};
+use super::keys::{KeySet, VerifyingKey, fetched_at_field, parse_key_set};
+use crate::algorithm::AlgorithmSet;
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
 
@@ -85,8 +87,24 @@ struct FetchState {
     attempted: bool,
 }
 
+/// Where a source's key set is found, and which algorithms its keys may
+/// serve.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceSpec {
+    /// The key-set URL, or the discovery document's when `discovery` is set.
+    pub(crate) url: String,
+    pub(crate) discovery: Option<Discovery>,
+    pub(crate) algorithms: AlgorithmSet,
+}
+
 struct Source {
-    url: Arc<str>,
+    /// The configured URL: the key set's, or the discovery document's.
+    configured: Arc<str>,
+    /// Set when the key-set URL comes from a discovery document.
+    discovery: Option<Discovery>,
+    /// The key-set URL the discovery document named, once it was read.
+    discovered: OnceLock<Arc<str>>,
+    algorithms: AlgorithmSet,
     set: RwLock<Option<Arc<KeySet>>>,
     /// When (ms since the cache's epoch) the current set is due for a
     /// refresh; 0 while there is none. Read on every token-cache hit.
@@ -122,7 +140,7 @@ impl std::fmt::Debug for KeyCache {
                     .shared
                     .sources
                     .iter()
-                    .map(|s| &*s.url)
+                    .map(Source::url)
                     .collect::<Vec<_>>(),
             )
             .field("settings", &self.shared.settings)
@@ -159,14 +177,17 @@ fn later(at: Instant, d: Duration) -> Instant {
 
 impl KeyCache {
     pub(crate) fn new(
-        urls: Vec<String>,
+        specs: Vec<SourceSpec>,
         fetcher: Arc<dyn JwksFetcher>,
         settings: CacheSettings,
     ) -> Self {
-        let sources = urls
+        let sources = specs
             .into_iter()
-            .map(|url| Source {
-                url: url.into(),
+            .map(|spec| Source {
+                configured: spec.url.into(),
+                discovery: spec.discovery,
+                discovered: OnceLock::new(),
+                algorithms: spec.algorithms,
                 set: RwLock::new(None),
                 due_at_ms: AtomicU64::new(0),
                 state: Mutex::new(FetchState::default()),
@@ -185,8 +206,10 @@ impl KeyCache {
         }
     }
 
+    /// The key-set URL of `source`: the discovered one once discovery
+    /// ran, else the configured one.
     pub(crate) fn url(&self, source: usize) -> &str {
-        &self.shared.sources[source].url
+        self.shared.sources[source].url()
     }
 
     pub(crate) fn source_count(&self) -> usize {
@@ -213,7 +236,7 @@ impl KeyCache {
 
     /// The key for `kid` in any usable cached set, and the index of its
     /// source. The hot path: no lock is held, nothing waits.
-    pub(crate) fn find(&self, kid: &str) -> Option<(usize, Arc<RsaKey>)> {
+    pub(crate) fn find(&self, kid: &str) -> Option<(usize, Arc<VerifyingKey>)> {
         self.shared.keep_refreshing();
         self.shared.find(kid)
     }
@@ -221,7 +244,7 @@ impl KeyCache {
     /// The key for `kid` in source `index`'s cached set; never waits. A
     /// missing set or an unknown kid starts a fetch in the background
     /// (within the cool-down) so that a later call may find it.
-    pub(crate) fn cached_key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
+    pub(crate) fn cached_key(&self, index: usize, kid: &str) -> Result<Arc<VerifyingKey>, Error> {
         let source = &self.shared.sources[index];
         let set = source.usable_set(&self.shared);
         if let Some(key) = set.as_ref().and_then(|set| set.get(kid)) {
@@ -234,7 +257,7 @@ impl KeyCache {
                 format!(
                     "the key set at {} is not cached yet; call hydrate() at start-up, seed it \
                      (COGNITO_JWKS_FILE), or use verify()",
-                    source.url
+                    source.url()
                 ),
             )),
             Some(_) => Err(Error::new(
@@ -249,7 +272,7 @@ impl KeyCache {
     /// is missing or lacks the kid (within the cool-down). Waits only for
     /// such a fetch, never for a routine refresh, and a caller that goes
     /// away leaves the fetch running for the others.
-    pub(crate) async fn key(&self, index: usize, kid: &str) -> Result<Arc<RsaKey>, Error> {
+    pub(crate) async fn key(&self, index: usize, kid: &str) -> Result<Arc<VerifyingKey>, Error> {
         let source = &self.shared.sources[index];
         if let Some(key) = source
             .usable_set(&self.shared)
@@ -275,11 +298,11 @@ impl KeyCache {
                 // token.
                 None if lock(&source.state).failures > 0 => Err(self.shared.unavailable(source)),
                 None if fetched => {
-                    tracing::debug!(url = %source.url, "unknown kid after a refetch");
+                    tracing::debug!(url = %source.url(), "unknown kid after a refetch");
                     Err(unknown_kid())
                 }
                 None => {
-                    tracing::debug!(url = %source.url, "unknown kid during the refetch cool-down");
+                    tracing::debug!(url = %source.url(), "unknown kid during the refetch cool-down");
                     Err(unknown_kid())
                 }
             },
@@ -374,6 +397,10 @@ fn unknown_kid() -> Error {
 }
 
 impl Source {
+    fn url(&self) -> &str {
+        self.discovered.get().unwrap_or(&self.configured)
+    }
+
     /// The set, unless there is none or it is older than the maximum
     /// staleness.
     fn usable_set(&self, shared: &Shared) -> Option<Arc<KeySet>> {
@@ -404,7 +431,7 @@ impl Shared {
         }
     }
 
-    fn find(&self, kid: &str) -> Option<(usize, Arc<RsaKey>)> {
+    fn find(&self, kid: &str) -> Option<(usize, Arc<VerifyingKey>)> {
         self.sources.iter().enumerate().find_map(|(index, source)| {
             let set = source.usable_set(self)?;
             set.get(kid).map(|key| (index, Arc::clone(key)))
@@ -425,7 +452,7 @@ impl Shared {
             ErrorKind::JwksUnavailable,
             format!(
                 "the key set at {} is unavailable ({last}); retrying in {} s",
-                source.url,
+                source.url(),
                 wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
             ),
         )
@@ -436,7 +463,13 @@ impl Shared {
     fn load(&self, index: usize, document: &[u8], fetched_at: Instant) -> Result<usize, String> {
         let source = &self.sources[index];
         let previous = source.usable_set(self);
-        let set = parse_key_set(document, previous.as_deref(), &source.url, fetched_at)?;
+        let set = parse_key_set(
+            document,
+            previous.as_deref(),
+            source.url(),
+            source.algorithms,
+            fetched_at,
+        )?;
         let count = set.len();
         self.store(source, Arc::new(set), previous.as_deref());
         Ok(count)
@@ -520,28 +553,18 @@ impl Shared {
     async fn fetch(&self, index: usize, reason: &'static str) {
         let source = &self.sources[index];
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(
-            self.settings.fetch_timeout,
-            self.fetcher.fetch(&source.url),
-        )
-        .await
-        {
-            Err(_) => Err(format!(
-                "no complete response within {} ms",
-                self.settings.fetch_timeout.as_millis()
-            )),
-            Ok(Err(e)) => Err(e.to_string()),
-            Ok(Ok(body)) if body.len() > MAX_JWKS_BYTES => Err(format!(
-                "the response is larger than {} KiB",
-                MAX_JWKS_BYTES / 1024
-            )),
-            Ok(Ok(body)) => self.load(index, &body, Instant::now()),
+        let outcome = match self.resolve(source).await {
+            Ok(url) => self
+                .get(&url)
+                .await
+                .and_then(|body| self.load(index, &body, Instant::now())),
+            Err(message) => Err(message),
         };
         let elapsed_ms = duration_ms(started.elapsed());
         match outcome {
             Ok(keys) => {
                 tracing::info!(
-                    url = %source.url,
+                    url = %source.url(),
                     reason,
                     duration_ms = elapsed_ms,
                     keys,
@@ -561,7 +584,7 @@ impl Shared {
                 state.last_error = Some(message.clone());
                 drop(state);
                 tracing::warn!(
-                    url = %source.url,
+                    url = %source.url(),
                     reason,
                     duration_ms = elapsed_ms,
                     failures,
@@ -570,6 +593,42 @@ impl Shared {
                     "key-set fetch failed"
                 );
             }
+        }
+    }
+
+    /// The key-set URL of `source`, reading its discovery document first
+    /// when it has one and it was not read yet. A failure counts as a
+    /// failed fetch (same back-off, same health report).
+    async fn resolve(&self, source: &Source) -> Result<Arc<str>, String> {
+        let Some(discovery) = &source.discovery else {
+            return Ok(Arc::clone(&source.configured));
+        };
+        if let Some(url) = source.discovered.get() {
+            return Ok(Arc::clone(url));
+        }
+        let document = self.get(&source.configured).await?;
+        let url: Arc<str> = jwks_uri_of(&document, discovery)?.into();
+        tracing::info!(
+            discovery = %source.configured,
+            jwks_uri = %url,
+            "discovered the key-set URL"
+        );
+        Ok(Arc::clone(source.discovered.get_or_init(|| url)))
+    }
+
+    /// One document, within the fetch time-out and the size cap.
+    async fn get(&self, url: &str) -> Result<Vec<u8>, String> {
+        match tokio::time::timeout(self.settings.fetch_timeout, self.fetcher.fetch(url)).await {
+            Err(_) => Err(format!(
+                "no complete response within {} ms",
+                self.settings.fetch_timeout.as_millis()
+            )),
+            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Ok(body)) if body.len() > MAX_JWKS_BYTES => Err(format!(
+                "the response is larger than {} KiB",
+                MAX_JWKS_BYTES / 1024
+            )),
+            Ok(Ok(body)) => Ok(body),
         }
     }
 
@@ -647,7 +706,7 @@ impl Shared {
                 next_attempt_in,
             },
         };
-        KeySetHealth::new(source.url.to_string(), state, keys)
+        KeySetHealth::new(source.url().to_owned(), state, keys)
     }
 }
 
@@ -696,7 +755,11 @@ mod tests {
 
     fn cache(refresh: Duration) -> KeyCache {
         KeyCache::new(
-            vec!["https://a.example/jwks.json".to_owned()],
+            vec![SourceSpec {
+                url: "https://a.example/jwks.json".to_owned(),
+                discovery: None,
+                algorithms: AlgorithmSet::RS256,
+            }],
             Arc::new(UnreachableJwks),
             CacheSettings {
                 cooldown: Duration::from_secs(10),

@@ -1,13 +1,23 @@
-//! Parsing a JSON Web Key Set into ready-to-verify RSA keys.
+//! Parsing a JSON Web Key Set into ready-to-verify keys.
 
 use std::sync::Arc;
 use tokio::time::Instant;
 
-use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, ED25519, ParsedPublicKey,
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512,
+    RSA_PSS_2048_8192_SHA256, RSA_PSS_2048_8192_SHA384, RSA_PSS_2048_8192_SHA512,
+    VerificationAlgorithm,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse, RSAKeyType};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, EllipticCurveKeyType, Jwk, KeyAlgorithm, OctetKeyPairType,
+    PublicKeyUse, RSAKeyType,
+};
 use serde::Deserialize;
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
 
 /// Longest `kid` accepted, in bytes, in tokens and in key sets.
 pub(crate) const MAX_KID_LEN: usize = 256;
@@ -17,36 +27,46 @@ const MAX_MODULUS_BITS: usize = 8192;
 /// Key sets with more entries than this are refused as a whole.
 const MAX_KEYS: usize = 64;
 
-/// One usable RS256 key, parsed once when its set was loaded.
-pub(crate) struct RsaKey {
+/// One usable signing key, parsed once when its set was loaded, for every
+/// algorithm it may serve: those its JWK allows (`kty`, `crv`, `alg`) that
+/// the verifier accepts.
+pub(crate) struct VerifyingKey {
     pub(crate) kid: Box<str>,
-    /// `n` and `e` as sent, to recognise the same key across refreshes.
-    components: (Box<str>, Box<str>),
-    pub(crate) key: ParsedPublicKey,
+    /// The public parameters as sent (`kty` and `n`, `e` or `crv`, `x`,
+    /// `y`), to recognise the same key across refreshes.
+    material: Box<str>,
+    parsed: Vec<(Algorithm, ParsedPublicKey)>,
 }
 
-impl RsaKey {
-    fn new(kid: &str, n: &str, e: &str, key: ParsedPublicKey) -> Self {
-        Self {
-            kid: kid.into(),
-            components: (n.into(), e.into()),
-            key,
-        }
+impl VerifyingKey {
+    /// Whether the signature verifies with this key under `algorithm`;
+    /// `false` when the key does not serve that algorithm.
+    pub(crate) fn verify(
+        &self,
+        algorithm: Algorithm,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        self.parsed
+            .iter()
+            .find(|(a, _)| *a == algorithm)
+            .is_some_and(|(_, key)| key.verify_sig(signing_input, signature).is_ok())
     }
 
-    pub(crate) fn verify(&self, signing_input: &[u8], signature: &[u8]) -> bool {
-        self.key.verify_sig(signing_input, signature).is_ok()
+    /// Whether this key serves `algorithm`.
+    pub(crate) fn serves(&self, algorithm: Algorithm) -> bool {
+        self.parsed.iter().any(|(a, _)| *a == algorithm)
     }
 }
 
-/// A usable key set: only RS256 signing keys with unique `kid`s.
+/// A usable key set: only signing keys with unique `kid`s.
 pub(crate) struct KeySet {
-    keys: Vec<Arc<RsaKey>>,
+    keys: Vec<Arc<VerifyingKey>>,
     pub(crate) fetched_at: Instant,
 }
 
 impl KeySet {
-    pub(crate) fn get(&self, kid: &str) -> Option<&Arc<RsaKey>> {
+    pub(crate) fn get(&self, kid: &str) -> Option<&Arc<VerifyingKey>> {
         self.keys
             .iter()
             .find(|k| k.kid.as_bytes() == kid.as_bytes())
@@ -57,7 +77,8 @@ impl KeySet {
     }
 
     /// Whether every key of this set is still in `next`, as the same parsed
-    /// key (the parser reuses a key whose `kid`, `n` and `e` are unchanged).
+    /// key (the parser reuses a key whose `kid` and parameters are
+    /// unchanged).
     pub(crate) fn all_kept_in(&self, next: &KeySet) -> bool {
         self.keys
             .iter()
@@ -70,8 +91,104 @@ struct RawSet {
     keys: Vec<serde_json::Value>,
 }
 
-/// Why one entry of a key set was skipped. Never contains key material.
-fn usable(jwk: &Jwk) -> Result<(&str, &str, &str), &'static str> {
+/// The public parameters of a JWK, by key type.
+enum Material<'a> {
+    Rsa {
+        n: &'a str,
+        e: &'a str,
+    },
+    Ec {
+        curve: Algorithm,
+        x: &'a str,
+        y: &'a str,
+    },
+    Ed25519 {
+        x: &'a str,
+    },
+}
+
+impl Material<'_> {
+    /// The algorithms a key of this type can serve at all.
+    fn algorithms(&self) -> AlgorithmSet {
+        match self {
+            Material::Rsa { .. } => AlgorithmSet::RSA,
+            Material::Ec { curve, .. } => AlgorithmSet::of([*curve]),
+            Material::Ed25519 { .. } => AlgorithmSet::of([Algorithm::EdDSA]),
+        }
+    }
+
+    fn fingerprint(&self) -> String {
+        match self {
+            Material::Rsa { n, e } => format!("RSA {n} {e}"),
+            Material::Ec { curve, x, y } => format!("EC {curve} {x} {y}"),
+            Material::Ed25519 { x } => format!("OKP {x}"),
+        }
+    }
+
+    /// Decode and check the parameters, then parse them for `algorithm`.
+    fn parse(&self, algorithm: Algorithm) -> Result<ParsedPublicKey, &'static str> {
+        let backend: &'static dyn VerificationAlgorithm = match algorithm {
+            Algorithm::RS256 => &RSA_PKCS1_2048_8192_SHA256,
+            Algorithm::RS384 => &RSA_PKCS1_2048_8192_SHA384,
+            Algorithm::RS512 => &RSA_PKCS1_2048_8192_SHA512,
+            Algorithm::PS256 => &RSA_PSS_2048_8192_SHA256,
+            Algorithm::PS384 => &RSA_PSS_2048_8192_SHA384,
+            Algorithm::PS512 => &RSA_PSS_2048_8192_SHA512,
+            Algorithm::ES256 => &ECDSA_P256_SHA256_FIXED,
+            Algorithm::ES384 => &ECDSA_P384_SHA384_FIXED,
+            Algorithm::EdDSA => &ED25519,
+        };
+        let bytes = match self {
+            Material::Rsa { n, e } => rsa_public_key(n, e)?,
+            Material::Ec { curve, x, y } => {
+                let len = if *curve == Algorithm::ES256 { 32 } else { 48 };
+                let x = decode_exact(x, len).ok_or("x is not a coordinate of the curve's size")?;
+                let y = decode_exact(y, len).ok_or("y is not a coordinate of the curve's size")?;
+                let mut point = Vec::with_capacity(1 + 2 * len);
+                point.push(0x04);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                point
+            }
+            Material::Ed25519 { x } => {
+                decode_exact(x, 32).ok_or("x is not a 32-byte Ed25519 key")?
+            }
+        };
+        ParsedPublicKey::new(backend, bytes)
+            .map_err(|_| "the key was rejected by the crypto backend")
+    }
+}
+
+fn decode_exact(value: &str, len: usize) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD
+        .decode(value)
+        .ok()
+        .filter(|v| v.len() == len)
+}
+
+/// The `alg` a JWK names, as one of ours; `Err` for any other (including
+/// `HS256` and encryption algorithms).
+fn key_algorithm(alg: &KeyAlgorithm) -> Result<Algorithm, &'static str> {
+    Ok(match alg {
+        KeyAlgorithm::RS256 => Algorithm::RS256,
+        KeyAlgorithm::RS384 => Algorithm::RS384,
+        KeyAlgorithm::RS512 => Algorithm::RS512,
+        KeyAlgorithm::PS256 => Algorithm::PS256,
+        KeyAlgorithm::PS384 => Algorithm::PS384,
+        KeyAlgorithm::PS512 => Algorithm::PS512,
+        KeyAlgorithm::ES256 => Algorithm::ES256,
+        KeyAlgorithm::ES384 => Algorithm::ES384,
+        KeyAlgorithm::EdDSA => Algorithm::EdDSA,
+        _ => return Err("alg is not a supported signature algorithm"),
+    })
+}
+
+/// The entry's `kid`, parameters and the algorithms it may serve among
+/// `accepted`; why it is skipped otherwise. Never contains key material.
+fn usable(
+    jwk: &Jwk,
+    accepted: AlgorithmSet,
+) -> Result<(&str, Material<'_>, AlgorithmSet), &'static str> {
     let kid = jwk.common.key_id.as_deref().ok_or("no kid")?;
     if kid.is_empty() || kid.len() > MAX_KID_LEN {
         return Err("kid empty or too long");
@@ -80,10 +197,6 @@ fn usable(jwk: &Jwk) -> Result<(&str, &str, &str), &'static str> {
         None | Some(PublicKeyUse::Signature) => {}
         Some(_) => return Err("use is not sig"),
     }
-    match jwk.common.key_algorithm {
-        None | Some(KeyAlgorithm::RS256) => {}
-        Some(_) => return Err("alg is not RS256"),
-    }
     if let Some(ops) = &jwk.common.key_operations
         && !ops
             .iter()
@@ -91,12 +204,46 @@ fn usable(jwk: &Jwk) -> Result<(&str, &str, &str), &'static str> {
     {
         return Err("key_ops does not allow verify");
     }
-    match &jwk.algorithm {
-        AlgorithmParameters::RSA(rsa) if rsa.key_type == RSAKeyType::RSA => {
-            Ok((kid, rsa.n.as_str(), rsa.e.as_str()))
+    let material = match &jwk.algorithm {
+        AlgorithmParameters::RSA(rsa) if rsa.key_type == RSAKeyType::RSA => Material::Rsa {
+            n: rsa.n.as_str(),
+            e: rsa.e.as_str(),
+        },
+        AlgorithmParameters::EllipticCurve(ec) if ec.key_type == EllipticCurveKeyType::EC => {
+            let curve = match ec.curve {
+                EllipticCurve::P256 => Algorithm::ES256,
+                EllipticCurve::P384 => Algorithm::ES384,
+                _ => return Err("crv is not P-256 or P-384"),
+            };
+            Material::Ec {
+                curve,
+                x: ec.x.as_str(),
+                y: ec.y.as_str(),
+            }
         }
-        _ => Err("kty is not RSA"),
+        AlgorithmParameters::OctetKeyPair(okp)
+            if okp.key_type == OctetKeyPairType::OctetKeyPair =>
+        {
+            if okp.curve != EllipticCurve::Ed25519 {
+                return Err("crv of an OKP key is not Ed25519");
+            }
+            Material::Ed25519 { x: okp.x.as_str() }
+        }
+        _ => return Err("kty is not RSA, EC or OKP"),
+    };
+    let mut algorithms = material.algorithms();
+    if let Some(alg) = &jwk.common.key_algorithm {
+        let alg = key_algorithm(alg)?;
+        if !algorithms.contains(alg) {
+            return Err("alg does not fit the key type or curve");
+        }
+        algorithms = AlgorithmSet::of([alg]);
     }
+    let algorithms = algorithms.intersection(accepted);
+    if algorithms.is_empty() {
+        return Err("the key serves none of the accepted algorithms");
+    }
+    Ok((kid, material, algorithms))
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
@@ -106,7 +253,7 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
 
 /// Checks the RSA parameters ourselves, so the bounds hold whatever the
 /// backend accepts: modulus 2048–8192 bits, odd exponent from 65537 to 2^32.
-fn rsa_public_key(n: &str, e: &str) -> Result<ParsedPublicKey, &'static str> {
+fn rsa_public_key(n: &str, e: &str) -> Result<Vec<u8>, &'static str> {
     let n = URL_SAFE_NO_PAD
         .decode(n)
         .map_err(|_| "n is not base64url")?;
@@ -129,8 +276,7 @@ fn rsa_public_key(n: &str, e: &str) -> Result<ParsedPublicKey, &'static str> {
     if exponent < 65_537 || exponent % 2 == 0 {
         return Err("exponent below 65537 or even");
     }
-    ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, rsa_public_key_der(n, e))
-        .map_err(|_| "the RSA key was rejected by the crypto backend")
+    Ok(rsa_public_key_der(n, e))
 }
 
 /// DER for the PKCS#1 `RSAPublicKey ::= SEQUENCE { n INTEGER, e INTEGER }`.
@@ -164,8 +310,9 @@ pub(crate) fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Parse a JWKS document. Unusable entries are skipped with a debug log; a
-/// `kid` shared by two or more usable RS256 keys is ambiguous and none of
+/// Parse a JWKS document, keeping the keys that serve one of `accepted`.
+/// Unusable entries are skipped with a debug log; a
+/// `kid` shared by two or more usable keys is ambiguous and none of
 /// them is used (whatever their order; unusable entries sharing a kid with a
 /// usable key do not count). Keys identical to ones in `previous` are reused
 /// instead of parsed again. Fails when the document is not a key set or has
@@ -174,6 +321,7 @@ pub(crate) fn parse_key_set(
     body: &[u8],
     previous: Option<&KeySet>,
     url: &str,
+    accepted: AlgorithmSet,
     fetched_at: Instant,
 ) -> Result<KeySet, String> {
     let raw: RawSet = serde_json::from_slice(body)
@@ -184,7 +332,7 @@ pub(crate) fn parse_key_set(
             raw.keys.len()
         ));
     }
-    let mut keys: Vec<Arc<RsaKey>> = Vec::with_capacity(raw.keys.len());
+    let mut keys: Vec<Arc<VerifyingKey>> = Vec::with_capacity(raw.keys.len());
     let mut ambiguous: Vec<Box<str>> = Vec::new();
     for (index, value) in raw.keys.into_iter().enumerate() {
         let jwk: Jwk = match serde_json::from_value(value) {
@@ -194,21 +342,30 @@ pub(crate) fn parse_key_set(
                 continue;
             }
         };
-        let (kid, n, e) = match usable(&jwk) {
+        let (kid, material, algorithms) = match usable(&jwk, accepted) {
             Ok(parts) => parts,
             Err(reason) => {
                 tracing::debug!(url, index, reason, "skipping key-set entry");
                 continue;
             }
         };
+        let fingerprint = material.fingerprint();
         let reused = previous
             .and_then(|p| p.get(kid))
-            .filter(|k| &*k.components.0 == n && &*k.components.1 == e)
+            .filter(|k| *k.material == *fingerprint)
             .cloned();
         let key = match reused {
             Some(key) => key,
-            None => match rsa_public_key(n, e) {
-                Ok(parsed) => Arc::new(RsaKey::new(kid, n, e, parsed)),
+            None => match algorithms
+                .iter()
+                .map(|a| material.parse(a).map(|parsed| (a, parsed)))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(parsed) => Arc::new(VerifyingKey {
+                    kid: kid.into(),
+                    material: fingerprint.into(),
+                    parsed,
+                }),
                 Err(reason) => {
                     tracing::debug!(url, index, reason, "skipping key-set entry");
                     continue;
@@ -229,7 +386,10 @@ pub(crate) fn parse_key_set(
         );
     }
     if keys.is_empty() {
-        return Err("the key set has no usable RS256 signing key".to_owned());
+        return Err(format!(
+            "the key set has no usable signing key for {}",
+            accepted.names()
+        ));
     }
     Ok(KeySet { keys, fetched_at })
 }
@@ -264,7 +424,7 @@ mod tests {
             b"{\"keys\":[]}",
             b"[]",
         ] {
-            assert!(parse_key_set(body, None, "u", Instant::now()).is_err());
+            assert!(parse_key_set(body, None, "u", AlgorithmSet::RS256, Instant::now()).is_err());
         }
     }
 }

@@ -1,13 +1,15 @@
 //! Key sets: parsing, fetching and caching.
 
 mod cache;
+mod discovery;
 mod fetch;
 mod keys;
 
-pub(crate) use cache::{CacheSettings, KeyCache, Seed};
+pub(crate) use cache::{CacheSettings, KeyCache, Seed, SourceSpec};
+pub(crate) use discovery::{Discovery, metadata_url};
 #[cfg(feature = "reqwest")]
 pub use fetch::ReqwestFetcher;
 pub use fetch::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
 #[cfg(all(test, feature = "testing"))]
 pub(crate) use keys::rsa_public_key_der;
-pub(crate) use keys::{MAX_KID_LEN, RsaKey};
+pub(crate) use keys::{MAX_KID_LEN, VerifyingKey};
