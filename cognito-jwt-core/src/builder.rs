@@ -298,11 +298,10 @@ impl CognitoJwtVerifierBuilder {
     /// A [`ConfigError`] naming the first setting that is missing or wrong.
     pub fn build(self) -> Result<CognitoJwtVerifier, ConfigError> {
         if self.pools.is_empty() {
-            return Err(ConfigError::Missing {
-                name: "user_pool".to_owned(),
-                expected: "at least one UserPool (CognitoJwtVerifierBuilder::user_pool)".to_owned(),
-                hint: String::new(),
-            });
+            return Err(ConfigError::missing(
+                "user_pool".to_owned(),
+                "at least one UserPool (CognitoJwtVerifierBuilder::user_pool)".to_owned(),
+            ));
         }
         self.common.check()?;
         let mut trusted = Trusted {
@@ -355,17 +354,15 @@ fn default_fetcher(
 ) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
     crate::jwks::ReqwestFetcher::new(connect, total)
         .map(|f| Arc::new(f) as Arc<dyn JwksFetcher>)
-        .map_err(|e| ConfigError::HttpClient(e.to_string()))
+        .map_err(|source| ConfigError::HttpClient { source })
 }
 
 #[cfg(not(feature = "reqwest"))]
 fn default_fetcher(_: Duration, _: Duration) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
-    Err(ConfigError::Missing {
-        name: "fetcher".to_owned(),
-        expected: "a JwksFetcher (the `reqwest` feature, which provides the default, is off)"
-            .to_owned(),
-        hint: String::new(),
-    })
+    Err(ConfigError::missing(
+        "fetcher".to_owned(),
+        "a JwksFetcher (the `reqwest` feature, which provides the default, is off)".to_owned(),
+    ))
 }
 
 /// The bounds of every key-set timing. Zero cool-downs and back-offs would

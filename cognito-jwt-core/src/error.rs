@@ -237,14 +237,15 @@ pub(crate) fn quoted(untrusted: &str) -> String {
 #[non_exhaustive]
 pub enum ConfigError {
     /// A required setting or environment variable is absent.
-    #[error("{name} is not set: {expected}{hint}")]
+    #[error("{name} is not set: {expected}{}", did_you_mean_text(.did_you_mean.as_deref()))]
     Missing {
         /// The setting or environment variable, e.g. `COGNITO_USER_POOL_ID`.
         name: String,
         /// What a correct value looks like.
         expected: String,
-        /// A "did you mean" hint, empty when there is none.
-        hint: String,
+        /// A set variable whose name is close to `name` (a likely typo),
+        /// if any.
+        did_you_mean: Option<String>,
     },
     /// A setting or environment variable has a value that cannot be used.
     #[error("{name} is invalid: {problem}")]
@@ -255,11 +256,29 @@ pub enum ConfigError {
         problem: String,
     },
     /// The HTTP client for key-set fetching could not be built.
-    #[error("the HTTP client for key-set fetching could not be built: {0}")]
-    HttpClient(String),
+    #[error("the HTTP client for key-set fetching could not be built: {source}")]
+    HttpClient {
+        /// Why, as the client reported it.
+        #[source]
+        source: crate::jwks::FetchError,
+    },
+}
+
+fn did_you_mean_text(name: Option<&str>) -> String {
+    name.map(|n| format!(" (did you mean {n}? it is set)"))
+        .unwrap_or_default()
 }
 
 impl ConfigError {
+    /// A required setting is absent, with no near-miss to suggest.
+    pub(crate) fn missing(name: impl Into<String>, expected: impl Into<String>) -> Self {
+        ConfigError::Missing {
+            name: name.into(),
+            expected: expected.into(),
+            did_you_mean: None,
+        }
+    }
+
     pub(crate) fn invalid(name: impl Into<String>, problem: impl Into<String>) -> Self {
         ConfigError::Invalid {
             name: name.into(),
@@ -271,7 +290,7 @@ impl ConfigError {
     pub fn name(&self) -> Option<&str> {
         match self {
             ConfigError::Missing { name, .. } | ConfigError::Invalid { name, .. } => Some(name),
-            ConfigError::HttpClient(_) => None,
+            ConfigError::HttpClient { .. } => None,
         }
     }
 }

@@ -234,13 +234,12 @@ impl Issuer {
         let field = |f: &str| format!("issuer[{index}].{f}");
         check_url(&self.issuer, &field("issuer"), self.allow_http)?;
         if self.audiences.is_empty() && !self.any_audience {
-            return Err(ConfigError::Missing {
-                name: field("audience"),
-                expected: "at least one audience (Issuer::audience), so that tokens the issuer \
+            return Err(ConfigError::missing(
+                field("audience"),
+                "at least one audience (Issuer::audience), so that tokens the issuer \
                            minted for other APIs are refused"
                     .to_owned(),
-                hint: String::new(),
-            });
+            ));
         }
         if let Some(bad) = self.audiences.iter().find(|a| a.is_empty()) {
             return Err(ConfigError::invalid(

@@ -280,11 +280,10 @@ impl JwtVerifierBuilder {
     /// A [`ConfigError`] naming the first setting that is missing or wrong.
     pub fn build(self) -> Result<JwtVerifier, ConfigError> {
         if self.issuers.is_empty() {
-            return Err(ConfigError::Missing {
-                name: "issuer".to_owned(),
-                expected: "at least one Issuer (JwtVerifierBuilder::issuer)".to_owned(),
-                hint: String::new(),
-            });
+            return Err(ConfigError::missing(
+                "issuer".to_owned(),
+                "at least one Issuer (JwtVerifierBuilder::issuer)".to_owned(),
+            ));
         }
         self.common.check()?;
         let mut trusted = Trusted {

@@ -98,9 +98,7 @@ fn required_var(
         None => Err(ConfigError::Missing {
             name: name.to_owned(),
             expected: expected.to_owned(),
-            hint: did_you_mean(name, all_names)
-                .map(|n| format!(" (did you mean {n}? it is set)"))
-                .unwrap_or_default(),
+            did_you_mean: did_you_mean(name, all_names).map(str::to_owned),
         }),
     }
 }
@@ -209,9 +207,7 @@ pub(crate) fn pool_from_vars(
             None => Err(ConfigError::Missing {
                 name: name.to_owned(),
                 expected: expected.to_owned(),
-                hint: did_you_mean(name, all_names)
-                    .map(|n| format!(" (did you mean {n}? it is set)"))
-                    .unwrap_or_default(),
+                did_you_mean: did_you_mean(name, all_names).map(str::to_owned),
             }),
         }
     };
@@ -421,6 +417,10 @@ mod tests {
             assert_eq!(err.name(), Some("COGNITO_USER_POOL_ID"));
             let text = err.to_string();
             assert!(text.contains(&format!("did you mean {wrong}?")), "{text}");
+            assert!(
+                matches!(&err, ConfigError::Missing { did_you_mean: Some(n), .. } if n == wrong),
+                "{err:?}"
+            );
         }
     }
 
@@ -444,6 +444,16 @@ mod tests {
     fn missing_variable_without_near_miss_has_no_hint() {
         let err = load(&[("COGNITO_CLIENT_ID", "c"), ("HOME", "/root")]).unwrap_err();
         assert_eq!(err.name(), Some("COGNITO_USER_POOL_ID"));
+        assert!(
+            matches!(
+                err,
+                ConfigError::Missing {
+                    did_you_mean: None,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert!(!err.to_string().contains("did you mean"));
     }
 

@@ -366,13 +366,12 @@ impl UserPool {
         let field = |f: &str| format!("user_pool[{index}].{f}");
         let region = pool_region(&self.pool_id, &field("pool_id"))?;
         if self.client_ids.is_empty() {
-            return Err(ConfigError::Missing {
-                name: field("client_id"),
-                expected: "at least one app client id (UserPool::client_id), \
+            return Err(ConfigError::missing(
+                field("client_id"),
+                "at least one app client id (UserPool::client_id), \
                            so that tokens issued to other apps are refused"
                     .to_owned(),
-                hint: String::new(),
-            });
+            ));
         }
         for client_id in &self.client_ids {
             if client_id.is_empty()
@@ -389,11 +388,11 @@ impl UserPool {
                 ));
             }
         }
-        let token_use = self.token_use.ok_or_else(|| ConfigError::Missing {
-            name: field("token_use"),
-            expected: "TokenUse::Id, TokenUse::Access, or explicitly AcceptedTokenUse::Any"
-                .to_owned(),
-            hint: String::new(),
+        let token_use = self.token_use.ok_or_else(|| {
+            ConfigError::missing(
+                field("token_use"),
+                "TokenUse::Id, TokenUse::Access, or explicitly AcceptedTokenUse::Any".to_owned(),
+            )
         })?;
         let issuers = if let Some(issuer) = &self.issuer {
             check_url(issuer, &field("issuer"))?;
