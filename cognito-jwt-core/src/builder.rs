@@ -349,7 +349,7 @@ impl CognitoJwtVerifierBuilder {
 }
 
 #[cfg(feature = "reqwest")]
-fn default_fetcher(
+pub(crate) fn default_fetcher(
     connect: Duration,
     total: Duration,
 ) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
@@ -359,7 +359,10 @@ fn default_fetcher(
 }
 
 #[cfg(not(feature = "reqwest"))]
-fn default_fetcher(_: Duration, _: Duration) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
+pub(crate) fn default_fetcher(
+    _: Duration,
+    _: Duration,
+) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
     Err(ConfigError::Missing {
         name: "fetcher".to_owned(),
         expected: "a JwksFetcher (the `reqwest` feature, which provides the default, is off)"
