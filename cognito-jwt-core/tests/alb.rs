@@ -519,3 +519,47 @@ fn configuration_errors() {
         .unwrap_err();
     assert_eq!(error.name(), Some("load_balancer_arn[0]"));
 }
+
+#[tokio::test]
+async fn the_http_mapping_is_the_bearer_one() {
+    use cognito_jwt_core::http::{AuthRejection, authenticate_alb, authenticate_alb_optional};
+    let alb = TestAlb::new("eu-west-1");
+    let verifier = alb.verifier();
+    let none = std::iter::empty::<&[u8]>();
+    let missing = authenticate_alb::<AlbClaims>(&verifier, none)
+        .await
+        .unwrap_err();
+    assert_eq!((missing.status(), missing.is_missing()), (401, true));
+    assert!(
+        authenticate_alb_optional::<AlbClaims>(&verifier, std::iter::empty())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let token = alb.data().sign();
+    let twice =
+        authenticate_alb::<AlbClaims>(&verifier, [token.as_bytes(), token.as_bytes()]).await;
+    assert_eq!(twice.unwrap_err().status(), 400);
+    let odd = authenticate_alb::<AlbClaims>(&verifier, [&b"a.b.c\xff"[..]]).await;
+    assert_eq!(odd.unwrap_err().status(), 400);
+    // A forged header: 401 invalid_token, nothing echoed.
+    let forged = alb
+        .data()
+        .claim("sub", "<script>")
+        .sign_with(&TestCurveKey::es256("x"));
+    let refused = authenticate_alb::<AlbClaims>(&verifier, [forged.as_bytes()])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), 401);
+    let challenge = refused.www_authenticate("api").unwrap();
+    assert!(
+        challenge.contains("invalid_token") && !challenge.contains("<script"),
+        "{challenge}"
+    );
+    assert!(!refused.body_json().contains("<script"));
+    assert!(matches!(refused, AuthRejection::Token(_)));
+    let claims: Option<AlbClaims> = authenticate_alb_optional(&verifier, [token.as_bytes()])
+        .await
+        .unwrap();
+    assert!(claims.is_some());
+}
