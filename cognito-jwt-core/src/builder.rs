@@ -348,7 +348,7 @@ impl CognitoJwtVerifierBuilder {
 }
 
 #[cfg(feature = "reqwest")]
-fn default_fetcher(
+pub(crate) fn default_fetcher(
     connect: Duration,
     total: Duration,
 ) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
@@ -358,10 +358,13 @@ fn default_fetcher(
 }
 
 #[cfg(not(feature = "reqwest"))]
-fn default_fetcher(_: Duration, _: Duration) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
+pub(crate) fn default_fetcher(
+    _: Duration,
+    _: Duration,
+) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
     Err(ConfigError::missing(
-        "fetcher".to_owned(),
-        "a JwksFetcher (the `reqwest` feature, which provides the default, is off)".to_owned(),
+        "fetcher",
+        "a JwksFetcher (the `reqwest` feature, which provides the default, is off)",
     ))
 }
 

@@ -11,9 +11,13 @@ use std::fmt;
 
 use crate::error::{Error, ErrorKind, HttpClass};
 
+mod alb;
 mod authenticate;
 mod readiness;
 
+pub use alb::{
+    alb_data_token, authenticate_alb, authenticate_alb_optional, authenticate_alb_with_access_token,
+};
 pub use authenticate::{authenticate, authenticate_optional};
 pub use readiness::Readiness;
 

@@ -81,6 +81,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod alb;
 mod algorithm;
 mod builder;
 mod claims;
@@ -100,6 +101,10 @@ mod token_cache;
 mod token_claims;
 mod verifier;
 
+pub use alb::{
+    ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, ALB_IDENTITY_HEADER, AlbClaims, AlbJwtVerifier,
+    AlbJwtVerifierBuilder,
+};
 pub use algorithm::Algorithm;
 pub use builder::CognitoJwtVerifierBuilder;
 pub use claims::{AccessTokenClaims, ClaimsView, IdTokenClaims, StandardClaims};

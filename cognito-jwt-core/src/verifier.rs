@@ -601,7 +601,7 @@ fn check_cognito(
 }
 
 /// The verified claims as `T`.
-fn claims_of<T: TokenClaims>(view: &ClaimsView<'_>) -> Result<T, Error> {
+pub(crate) fn claims_of<T: TokenClaims>(view: &ClaimsView<'_>) -> Result<T, Error> {
     T::from_view(view).map_err(|e| {
         Error::new(
             ErrorKind::Malformed,
@@ -616,7 +616,7 @@ fn claims_of<T: TokenClaims>(view: &ClaimsView<'_>) -> Result<T, Error> {
 /// Seconds since the epoch; a clock that reads before 1970 fails closed
 /// (every token is refused as expired) rather than reading as 0, which
 /// would let every `exp` pass.
-fn unix_secs(now: SystemTime) -> Result<u64, Error> {
+pub(crate) fn unix_secs(now: SystemTime) -> Result<u64, Error> {
     now.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .map_err(|_| {

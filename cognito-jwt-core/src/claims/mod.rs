@@ -7,7 +7,9 @@ mod standard;
 mod view;
 
 pub use cognito::{AccessTokenClaims, IdTokenClaims};
-pub(crate) use payload::{KNOWN_CLAIMS, Payload, Text, issuer_of, json_problem};
+pub(crate) use payload::{
+    KNOWN_CLAIMS, NumericDate, Payload, SeenKeys, Text, issuer_of, json_problem,
+};
 pub use standard::StandardClaims;
 pub use view::ClaimsView;
 pub(crate) use view::{GroupsClaim, Profile};

@@ -133,7 +133,7 @@ pub(crate) const MAX_NUMERIC_DATE: u64 = 253_402_300_799;
 /// A NumericDate (RFC 7519): seconds since the epoch, integer, fractional
 /// or in exponent form; fractions are truncated. Negative, non-finite and
 /// absurd values (after year 9999) are refused rather than wrapped.
-struct NumericDate(u64);
+pub(crate) struct NumericDate(pub(crate) u64);
 
 impl<'de> Deserialize<'de> for NumericDate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 use super::payload::Payload;
+use crate::alb::AlbHeader;
 use crate::config::TokenUse;
 
 /// How a verified token's claims are read: by Cognito's rules (with the
@@ -35,6 +36,8 @@ pub struct ClaimsView<'a> {
     pub(crate) payload: &'a Payload<'a>,
     json: &'a str,
     profile: Profile,
+    /// The load balancer's header fields, for a token an ALB signed.
+    alb: Option<&'a AlbHeader>,
 }
 
 impl fmt::Debug for ClaimsView<'_> {
@@ -51,7 +54,32 @@ impl<'a> ClaimsView<'a> {
             payload,
             json,
             profile,
+            alb: None,
         }
+    }
+
+    /// The view of a token an Application Load Balancer signed.
+    pub(crate) fn alb(payload: &'a Payload<'a>, json: &'a str, header: &'a AlbHeader) -> Self {
+        Self {
+            payload,
+            json,
+            profile: Profile::Oidc {
+                groups: GroupsClaim::None,
+            },
+            alb: Some(header),
+        }
+    }
+
+    /// The load balancer that signed the token (its ARN, the header's
+    /// `signer`), for a token verified by an
+    /// [`AlbJwtVerifier`](crate::AlbJwtVerifier); `None` otherwise.
+    pub fn signer(&self) -> Option<&str> {
+        self.alb.map(|alb| alb.signer.as_str())
+    }
+
+    /// The load balancer's header fields, for a token an ALB signed.
+    pub(crate) fn alb_header(&self) -> Option<&'a AlbHeader> {
+        self.alb
     }
 
     /// `token_use` of a Cognito token: [`TokenUse::Id`] or
@@ -73,8 +101,12 @@ impl<'a> ClaimsView<'a> {
     }
     /// The verified app client: `aud` of a Cognito ID token, `client_id`
     /// of a Cognito access token; for other issuers' tokens, their
-    /// `client_id` claim (empty when absent).
+    /// `client_id` claim (empty when absent); for a load balancer's, the
+    /// header's `client`.
     pub fn client_id(&self) -> &str {
+        if let Some(alb) = self.alb {
+            return alb.client.as_deref().unwrap_or("");
+        }
         match self.profile {
             Profile::Cognito(TokenUse::Id) => {
                 self.payload.aud.as_ref().and_then(|aud| aud.single())

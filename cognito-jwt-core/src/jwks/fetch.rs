@@ -42,6 +42,7 @@ pub trait JwksFetcher: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchError {
     message: String,
+    status: Option<u16>,
 }
 
 impl FetchError {
@@ -49,7 +50,25 @@ impl FetchError {
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            status: None,
         }
+    }
+
+    /// A fetch answered with an HTTP error `status` (4xx or 5xx).
+    ///
+    /// The ALB key cache reads it: a 4xx answer means the load balancer
+    /// has no key with that id (remembered, and the token refused as
+    /// unknown), anything else an outage (retried with back-off).
+    pub fn http_status(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            status: Some(status),
+        }
+    }
+
+    /// The HTTP status of the answer, when the server answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        self.status
     }
 }
 
@@ -133,7 +152,10 @@ impl JwksFetcher for ReqwestFetcher {
                 )));
             }
             if !status.is_success() {
-                return Err(FetchError::new(format!("HTTP {status}")));
+                return Err(FetchError::http_status(
+                    status.as_u16(),
+                    format!("HTTP {status}"),
+                ));
             }
             if let Some(encoding) = response.headers().get("content-encoding")
                 && encoding.as_bytes() != b"identity"

@@ -57,6 +57,18 @@ impl VerifyingKey {
     pub(crate) fn serves(&self, algorithm: Algorithm) -> bool {
         self.parsed.iter().any(|(a, _)| *a == algorithm)
     }
+
+    /// A P-256 key for `ES256` only, from its uncompressed point
+    /// (`04 ‖ x ‖ y`), as an Application Load Balancer publishes it.
+    pub(crate) fn es256(kid: &str, point: &[u8]) -> Result<Self, &'static str> {
+        let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+            .map_err(|_| "the key is not a point on P-256")?;
+        Ok(Self {
+            kid: kid.into(),
+            material: format!("EC {} {}", Algorithm::ES256, URL_SAFE_NO_PAD.encode(point)).into(),
+            parsed: vec![(Algorithm::ES256, parsed)],
+        })
+    }
 }
 
 /// A usable key set: only signing keys with unique `kid`s.
