@@ -120,12 +120,14 @@
 //! [actix-web]: https://docs.rs/actix-web/4
 #![forbid(unsafe_code)]
 
+mod alb;
 mod config;
 mod error;
 mod extract;
 mod middleware;
 mod ready;
 
+pub use alb::{AlbIdentity, AlbWithAccessToken, OptionalAlbIdentity};
 /// The core crate this adapter is built on, so that versions always match.
 pub use cognito_jwt_core as core;
 pub use cognito_jwt_core::http::{AuthRejection, TokenSource};

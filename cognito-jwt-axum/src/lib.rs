@@ -183,12 +183,14 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod alb;
 mod extract;
 mod layer;
 mod ready;
 mod rejection;
 mod settings;
 
+pub use alb::{AlbIdentity, AlbWithAccessToken};
 /// The core crate this adapter is built on, so that versions always match.
 pub use cognito_jwt_core as core;
 pub use extract::CognitoClaims;
