@@ -4,10 +4,13 @@
 //! cognito-jwt verify [OPTIONS] [TOKEN]   verify and print the claims (exit 0/1/2/3)
 //! cognito-jwt inspect [TOKEN]            print header and claims WITHOUT verifying
 //! cognito-jwt jwks [OPTIONS]             print the pool's key set as a seed file (exit 0/2/3)
+//! cognito-jwt alb verify [OPTIONS] [TOKEN]  verify an ALB's x-amzn-oidc-data (exit 0/1/2/3)
 //! ```
 //!
 //! The token is read from stdin when absent or `-`; surrounding whitespace and
 //! a leading `Bearer ` are ignored.
+
+mod alb;
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -54,6 +57,9 @@ enum Command {
     /// cannot be fetched or has no usable key ("unavailable: MESSAGE" on
     /// stderr).
     Jwks(JwksArgs),
+    /// Verify the `x-amzn-oidc-data` header an Application Load Balancer
+    /// signs (`alb verify`).
+    Alb(alb::AlbArgs),
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +123,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify(args),
         Command::Inspect { token } => inspect(token),
         Command::Jwks(args) => jwks(args),
+        Command::Alb(args) => alb::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
