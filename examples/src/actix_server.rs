@@ -40,6 +40,13 @@ use actix_web::{App, HttpResponse, web};
 use cognito_jwt_actix::{CognitoAuth, CognitoClaims, OptionalCognitoClaims};
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
 
+use actix_web::HttpRequest;
+use cognito_jwt_actix::{AlbIdentity, CognitoConfig, CognitoError, OptionalAlbIdentity};
+use cognito_jwt_core::http::authenticate_alb_with_access_token;
+use cognito_jwt_core::{ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AlbJwtVerifier, Requirements};
+
+use crate::alb_mode::alb_home_feed;
+
 use crate::feed::{AdminArea, HEALTHY, Me, home_feed};
 
 /// The app: every route of the example backend, the verifier as app data,
@@ -125,4 +132,66 @@ where
         );
         response
     }
+}
+
+/// The admin group of the ALB-mode app, as app data.
+#[derive(Clone)]
+struct AdminGroup(String);
+
+/// The app in ALB mode: the same routes and answers as [`app`], the
+/// identity read from the `x-amzn-oidc-data` header that `alb` verifies.
+/// `/api/admin` also needs the `x-amzn-oidc-accesstoken` header the load
+/// balancer passes along: `cognito` verifies it (same user), and it must
+/// carry `admin_group`.
+pub fn alb_app(
+    alb: AlbJwtVerifier,
+    cognito: CognitoJwtVerifier,
+    admin_group: &str,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    App::new()
+        .app_data(web::Data::new(alb))
+        .app_data(web::Data::new(cognito))
+        .app_data(web::Data::new(AdminGroup(admin_group.to_owned())))
+        .route("/health", web::get().to(health))
+        .route("/api/activities/home", web::get().to(alb_home))
+        .route("/api/me", web::get().to(alb_me))
+        .route("/api/admin", web::get().to(alb_admin))
+        .wrap_fn(log_request)
+}
+
+async fn alb_home(OptionalAlbIdentity(user): OptionalAlbIdentity) -> HttpResponse {
+    HttpResponse::Ok().json(alb_home_feed(user.as_ref()))
+}
+
+async fn alb_me(AlbIdentity(claims): AlbIdentity) -> HttpResponse {
+    HttpResponse::Ok().json(Me::from(&claims))
+}
+
+async fn alb_admin(
+    request: HttpRequest,
+    alb: web::Data<AlbJwtVerifier>,
+    cognito: web::Data<CognitoJwtVerifier>,
+    group: web::Data<AdminGroup>,
+) -> Result<HttpResponse, CognitoError> {
+    let headers = request.headers();
+    let values = |name| headers.get_all(name).map(|v| v.as_bytes());
+    let admins = Requirements::new().any_group(&group.0);
+    let (_, access) = authenticate_alb_with_access_token(
+        &alb,
+        &cognito,
+        &admins,
+        values(ALB_DATA_HEADER),
+        values(ALB_ACCESS_TOKEN_HEADER),
+    )
+    .await
+    .map_err(|reason| CognitoError::new(reason, &CognitoConfig::new()))?;
+    Ok(HttpResponse::Ok().json(AdminArea::from(&access)))
 }

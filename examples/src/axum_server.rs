@@ -36,6 +36,15 @@ use axum::routing::get;
 use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
 
+use std::sync::Arc;
+
+use axum::extract::{FromRef, State};
+use axum::http::HeaderMap;
+use cognito_jwt_axum::{AlbIdentity, CognitoRejection};
+use cognito_jwt_core::http::{DEFAULT_REALM, authenticate_alb_with_access_token};
+use cognito_jwt_core::{ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AlbJwtVerifier, Requirements};
+
+use crate::alb_mode::alb_home_feed;
 use crate::feed::{AdminArea, HEALTHY, Health, HomeFeed, Me, home_feed};
 
 /// The app: every route of the example backend, with request logging.
@@ -83,4 +92,64 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+/// What the ALB-mode routes share: the load balancer's verifier, the
+/// user pool's for access tokens, and the admin group.
+#[derive(Clone)]
+struct AlbState {
+    alb: AlbJwtVerifier,
+    cognito: CognitoJwtVerifier,
+    admin_group: Arc<str>,
+}
+
+impl FromRef<AlbState> for AlbJwtVerifier {
+    fn from_ref(state: &AlbState) -> Self {
+        state.alb.clone()
+    }
+}
+
+/// The app in ALB mode: the same routes and answers as [`router`], the
+/// identity read from the `x-amzn-oidc-data` header that `alb` verifies.
+/// `/api/admin` also needs the `x-amzn-oidc-accesstoken` header the load
+/// balancer passes along: `cognito` verifies it (same user), and it must
+/// carry `admin_group`.
+pub fn alb_router(alb: AlbJwtVerifier, cognito: CognitoJwtVerifier, admin_group: &str) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/activities/home", get(alb_home))
+        .route("/api/me", get(alb_me))
+        .route("/api/admin", get(alb_admin))
+        .layer(middleware::from_fn(log_request))
+        .with_state(AlbState {
+            alb,
+            cognito,
+            admin_group: admin_group.into(),
+        })
+}
+
+async fn alb_home(user: Option<AlbIdentity>) -> Json<HomeFeed> {
+    Json(alb_home_feed(user.as_deref()))
+}
+
+async fn alb_me(AlbIdentity(claims): AlbIdentity) -> Json<Me> {
+    Json(Me::from(&claims))
+}
+
+async fn alb_admin(
+    State(state): State<AlbState>,
+    headers: HeaderMap,
+) -> Result<Json<AdminArea>, CognitoRejection> {
+    let values = |name| headers.get_all(name).into_iter().map(|v| v.as_bytes());
+    let admins = Requirements::new().any_group(&*state.admin_group);
+    let (_, access) = authenticate_alb_with_access_token(
+        &state.alb,
+        &state.cognito,
+        &admins,
+        values(ALB_DATA_HEADER),
+        values(ALB_ACCESS_TOKEN_HEADER),
+    )
+    .await
+    .map_err(|reason| CognitoRejection::new(reason, DEFAULT_REALM))?;
+    Ok(Json(AdminArea::from(&access)))
 }

@@ -76,7 +76,7 @@ impl ServerConfig {
 }
 
 /// An optional variable, trimmed; empty counts as unset.
-fn variable(name: &str) -> Result<Option<String>, ConfigError> {
+pub(crate) fn variable(name: &str) -> Result<Option<String>, ConfigError> {
     match std::env::var(name) {
         Ok(value) if value.trim().is_empty() => Ok(None),
         Ok(value) => Ok(Some(value.trim().to_owned())),
@@ -85,7 +85,7 @@ fn variable(name: &str) -> Result<Option<String>, ConfigError> {
     }
 }
 
-fn invalid(name: &str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(name: &str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         name: name.to_owned(),
         problem: problem.into(),

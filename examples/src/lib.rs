@@ -30,6 +30,7 @@
 //! `Retry-After`. Requests are logged with `tracing` (method, path, status,
 //! latency), never with their token.
 
+mod alb_mode;
 mod config;
 mod feed;
 mod jwks_server;
@@ -44,6 +45,7 @@ use std::time::Duration;
 
 use cognito_jwt_core::CognitoJwtVerifier;
 
+pub use alb_mode::{ALB_VARS, alb_display_name, alb_home_feed, alb_verifier_from_env};
 pub use config::{DEFAULT_ADMIN_GROUP, DEFAULT_BIND_ADDR, ServerConfig};
 pub use feed::{
     Activity, AdminArea, HEALTHY, Health, HomeFeed, Me, display_name, home_feed, public_activities,

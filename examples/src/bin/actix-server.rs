@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use actix_web::HttpServer;
-use cognito_jwt_examples::{ServerConfig, actix_server, hydrate_and_log, init_tracing};
+use cognito_jwt_examples::{
+    ServerConfig, actix_server, alb_verifier_from_env, hydrate_and_log, init_tracing,
+};
 
 /// How long requests in flight may take to finish after a stop signal.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,13 +28,30 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // ALB mode when ALB_ARN is set: the identity comes from x-amzn-oidc-data.
+    let alb = match alb_verifier_from_env() {
+        Ok(alb) => alb,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let verifier = config.verifier.clone();
     let admin_group = config.admin_group.clone();
-    let server = HttpServer::new(move || actix_server::app(verifier.clone(), &admin_group))
+    let server = match alb {
+        Some(alb) => HttpServer::new(move || {
+            actix_server::alb_app(alb.clone(), verifier.clone(), &admin_group)
+        })
         .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
-        .bind(config.bind_addr);
-    let server = match server {
-        Ok(server) => server,
+        .bind(config.bind_addr)
+        .map(|server| (server.addrs(), server.run())),
+        None => HttpServer::new(move || actix_server::app(verifier.clone(), &admin_group))
+            .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
+            .bind(config.bind_addr)
+            .map(|server| (server.addrs(), server.run())),
+    };
+    let (addresses, server) = match server {
+        Ok((addresses, server)) => (addresses, server),
         Err(error) => {
             eprintln!(
                 "error: cannot listen on BIND_ADDR {}: {error}",
@@ -41,13 +60,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    for address in server.addrs() {
+    for address in addresses {
         println!("listening on http://{address}");
         tracing::info!(%address, admin_group = %config.admin_group, "actix-web example server started");
     }
 
     actix_web::rt::spawn(hydrate_and_log(config.verifier));
-    match server.run().await {
+    match server.await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the server failed: {error}");

@@ -9,7 +9,8 @@
 use std::process::ExitCode;
 
 use cognito_jwt_examples::{
-    ServerConfig, axum_server, hydrate_and_log, init_tracing, shutdown_signal,
+    ServerConfig, alb_verifier_from_env, axum_server, hydrate_and_log, init_tracing,
+    shutdown_signal,
 };
 
 #[tokio::main]
@@ -17,6 +18,14 @@ async fn main() -> ExitCode {
     init_tracing();
     let config = match ServerConfig::from_env() {
         Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    // ALB mode when ALB_ARN is set: the identity comes from x-amzn-oidc-data.
+    let alb = match alb_verifier_from_env() {
+        Ok(alb) => alb,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
@@ -37,7 +46,10 @@ async fn main() -> ExitCode {
     tracing::info!(%address, admin_group = %config.admin_group, "axum example server started");
 
     tokio::spawn(hydrate_and_log(config.verifier.clone()));
-    let app = axum_server::router(config.verifier, &config.admin_group);
+    let app = match alb {
+        Some(alb) => axum_server::alb_router(alb, config.verifier, &config.admin_group),
+        None => axum_server::router(config.verifier, &config.admin_group),
+    };
     match axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
