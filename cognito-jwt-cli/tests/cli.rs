@@ -565,7 +565,11 @@ fn jwks_exit_3_when_the_key_set_cannot_be_fetched_or_used() {
             "cannot fetch the key set at",
         ),
         ("HTTP 404", wrong_path.as_str(), "404"),
-        ("no usable key", no_usable_key.url(), "no usable RS256"),
+        (
+            "no usable key",
+            no_usable_key.url(),
+            "no usable signing key for RS256",
+        ),
         ("not JSON", not_json.url(), "not a JSON object"),
         ("a seed file", already_a_seed.url(), "fetched_at"),
     ];
