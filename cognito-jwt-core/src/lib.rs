@@ -104,6 +104,7 @@ pub mod testing;
 mod token_cache;
 mod token_claims;
 mod verifier;
+mod verify;
 
 pub use algorithm::Algorithm;
 pub use builder::CognitoJwtVerifierBuilder;
@@ -121,6 +122,7 @@ pub use requirements::Requirements;
 pub use tenants::{IssuerResolver, ResolveError, TrustedIssuer};
 pub use token_claims::TokenClaims;
 pub use verifier::CognitoJwtVerifier;
+pub use verify::{AnyVerifier, Verify};
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.
 #[cfg(doctest)]
