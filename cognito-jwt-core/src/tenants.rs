@@ -200,7 +200,8 @@ impl IssuerResolver {
     /// refuses it, `Err` is an outage (not remembered).
     /// [`verify_sync`](crate::JwtVerifier::verify_sync) cannot wait for it,
     /// and answers [`ErrorKind::JwksNotCached`] for an issuer not resolved
-    /// yet. Concurrent tokens of one new issuer may ask more than once.
+    /// yet. Concurrent first tokens of one issuer may each ask; they share
+    /// one key set all the same.
     pub fn from_async_fn<F, Fut>(resolve: F) -> Self
     where
         F: Fn(String) -> Fut + Send + Sync + 'static,
@@ -432,10 +433,13 @@ impl Tenants {
                 ));
             }
         };
-        match self.engine(iss, &trusted) {
+        // Concurrent first tokens of one issuer may each have asked the
+        // resolver, but share the first engine built (so one key-set fetch).
+        let engine = self
+            .resolved
+            .try_get_with(iss.into(), || self.engine(iss, &trusted).map(Arc::new));
+        match engine {
             Ok(engine) => {
-                let engine = Arc::new(engine);
-                self.resolved.insert(iss.into(), Arc::clone(&engine));
                 // Evict now, so that the bound holds at every moment.
                 self.resolved.run_pending_tasks();
                 Ok(engine)

@@ -320,3 +320,28 @@ fn resolver_settings_are_checked() {
     assert!(IssuerResolver::list(twice).is_err());
     assert!(IssuerResolver::list([issuer(&tenant(0))]).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_tokens_of_one_issuer_share_one_fetch() {
+    let key = TestCurveKey::es256("k1");
+    let fetcher = jwks(&key);
+    let resolver = IssuerResolver::from_async_fn(|iss: String| async move {
+        // Slow enough that every token asks before any answer is remembered.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Ok(Some(issuer(&iss)))
+    });
+    let verifier = JwtVerifier::builder()
+        .issuer_resolver(resolver)
+        .fetcher(fetcher.clone())
+        .build()
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let (verifier, token) = (verifier.clone(), token(&key, &tenant(7)));
+        tasks.spawn(async move { verifier.verify::<StandardClaims>(&token).await });
+    }
+    while let Some(outcome) = tasks.join_next().await {
+        outcome.unwrap().unwrap();
+    }
+    assert_eq!(fetcher.fetches(), 1);
+}
