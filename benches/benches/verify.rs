@@ -32,6 +32,12 @@ fn suite(c: &mut Criterion) {
 fn floor(c: &mut Criterion, f: &Fixture) {
     let mut floor = c.benchmark_group("floor");
     floor.bench_function("aws_lc_rs_parsed_key", |b| b.iter(|| black_box(f).floor()));
+    floor.bench_function("es256_aws_lc_rs_parsed_key", |b| {
+        b.iter(|| black_box(f).es256().floor());
+    });
+    floor.bench_function("eddsa_aws_lc_rs_parsed_key", |b| {
+        b.iter(|| black_box(f).eddsa().floor());
+    });
     floor.finish();
 }
 
@@ -53,6 +59,12 @@ fn verify(c: &mut Criterion, f: &Fixture) {
             f.access_verifier()
                 .verify_sync::<AccessTokenClaims>(black_box(f.access_token()))
         })
+    });
+    verify.bench_function("es256_cached_key", |b| {
+        b.iter(|| black_box(f).es256().verify_cached());
+    });
+    verify.bench_function("eddsa_cached_key", |b| {
+        b.iter(|| black_box(f).eddsa().verify_cached());
     });
     verify.bench_function("cached_key_id_token", |b| {
         b.iter(|| {

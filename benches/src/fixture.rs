@@ -13,6 +13,8 @@ use cognito_jwt_core::{
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
+use crate::curves::CurveCase;
+
 /// The user pool the benchmark tokens come from.
 pub const POOL_ID: &str = "eu-west-1_Bench1234";
 /// The app client the benchmark tokens are issued to (26 characters, like Cognito's).
@@ -77,6 +79,8 @@ pub struct Fixture {
     exponent: Vec<u8>,
     peer_key: DecodingKey,
     peer_validation: Validation,
+    es256: CurveCase,
+    eddsa: CurveCase,
 }
 
 impl fmt::Debug for Fixture {
@@ -196,6 +200,8 @@ impl Fixture {
             exponent,
             peer_key,
             peer_validation,
+            es256: CurveCase::es256(),
+            eddsa: CurveCase::eddsa(),
         };
         fixture.check();
         fixture
@@ -340,6 +346,17 @@ impl Fixture {
                     .jwks_uri(jwks_uri),
             )
             .build()
+    }
+
+    /// An ES256 token of a generic issuer, its `JwtVerifier` and floor.
+    pub fn es256(&self) -> &CurveCase {
+        &self.es256
+    }
+
+    /// An EdDSA (Ed25519) token of a generic issuer, its `JwtVerifier` and
+    /// floor.
+    pub fn eddsa(&self) -> &CurveCase {
+        &self.eddsa
     }
 
     /// The floor: RSA PKCS#1 SHA-256 verification of the access token's

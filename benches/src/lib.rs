@@ -16,9 +16,11 @@
 //!
 //! See `benches/README.md` for the figures.
 
+mod curves;
 mod fixture;
 pub mod interleaved;
 mod key_set_server;
 
+pub use curves::CurveCase;
 pub use fixture::{CLIENT_ID, Fixture, POOL_ID, PeerAccessClaims, PeerRejection};
 pub use key_set_server::KeySetServer;

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use cognito_jwt_core::{CognitoJwtVerifier, Requirements, TokenClaims};
+use cognito_jwt_core::{AnyVerifier, CognitoJwtVerifier, JwtVerifier, Requirements, TokenClaims};
 
 use crate::config::CognitoConfig;
 use crate::error::CognitoError;
@@ -23,8 +23,9 @@ type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 ///
 /// Behind [`CognitoAuth<T>`](crate::CognitoAuth) this is the claims the
 /// middleware verified. Elsewhere the extractor verifies the token itself,
-/// with the verifier registered as `web::Data<CognitoJwtVerifier>` or as
-/// plain app data (`App::app_data(verifier)`); without one, the request
+/// with the verifier registered as `web::Data<CognitoJwtVerifier>` (or
+/// `web::Data<JwtVerifier>`) or as plain app data
+/// (`App::app_data(verifier)`); without one, the request
 /// fails with 500 and an error is logged. The token is read as
 /// [`CognitoConfig`] says (the `Authorization: Bearer` header by default).
 ///
@@ -121,7 +122,7 @@ fn verified<T: TokenClaims>(req: &HttpRequest) -> Option<T> {
 /// extractors of another claims type.
 #[derive(Clone)]
 pub(crate) struct Installed {
-    pub(crate) verifier: CognitoJwtVerifier,
+    pub(crate) verifier: AnyVerifier,
     pub(crate) config: CognitoConfig,
 }
 
@@ -132,10 +133,9 @@ impl Installed {
         if let Some(installed) = req.extensions().get::<Self>() {
             return Ok(installed.clone());
         }
-        let verifier = req
-            .app_data::<web::Data<CognitoJwtVerifier>>()
-            .map(|data| data.get_ref().clone())
-            .or_else(|| req.app_data::<CognitoJwtVerifier>().cloned());
+        let verifier = app_verifier::<CognitoJwtVerifier>(req)
+            .or_else(|| app_verifier::<JwtVerifier>(req))
+            .or_else(|| app_verifier::<AnyVerifier>(req));
         match verifier {
             Some(verifier) => Ok(Self {
                 verifier,
@@ -143,8 +143,9 @@ impl Installed {
             }),
             None => {
                 tracing::error!(
-                    "no CognitoJwtVerifier for this request: register one with \
-                     App::app_data(web::Data::new(verifier)) or wrap the scope in CognitoAuth"
+                    "no verifier for this request: register a CognitoJwtVerifier or a \
+                     JwtVerifier with App::app_data(web::Data::new(verifier)) or wrap the \
+                     scope in CognitoAuth"
                 );
                 Err(actix_web::error::ErrorInternalServerError(
                     "authentication is not configured",
@@ -189,6 +190,15 @@ impl Installed {
         .await
         .map_err(|rejection| CognitoError::new(rejection, &self.config))
     }
+}
+
+/// A verifier of type `V` registered on the app, as `web::Data<V>` or as
+/// plain app data.
+fn app_verifier<V: Clone + Into<AnyVerifier> + 'static>(req: &HttpRequest) -> Option<AnyVerifier> {
+    req.app_data::<web::Data<V>>()
+        .map(|data| data.get_ref().clone())
+        .or_else(|| req.app_data::<V>().cloned())
+        .map(Into::into)
 }
 
 /// The values of every `name` header, in order.

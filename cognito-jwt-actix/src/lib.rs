@@ -16,6 +16,12 @@
 //! - [`CognitoConfig`]: header or cookie, realm, and your own rendering of
 //!   refusals; [`CognitoError`] is the refusal itself.
 //!
+//! Each works with either verifier: a
+//! [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier), or a
+//! [`JwtVerifier`](cognito_jwt_core::JwtVerifier) for any OpenID Connect
+//! issuer (registered the same way, as `web::Data<JwtVerifier>`, and read
+//! as `StandardClaims` or your own claims type).
+//!
 //! Every decision — how the token is found and verified (one call,
 //! [`authenticate`](cognito_jwt_core::http::authenticate)), what optional
 //! authentication lets through, which status and `WWW-Authenticate`

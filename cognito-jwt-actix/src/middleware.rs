@@ -9,7 +9,7 @@ use std::rc::Rc;
 use actix_web::HttpMessage;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, Requirements, TokenClaims};
+use cognito_jwt_core::{AccessTokenClaims, AnyVerifier, Requirements, TokenClaims, Verify};
 
 use crate::config::CognitoConfig;
 use crate::extract::{CognitoClaims, Installed, Verified};
@@ -59,7 +59,7 @@ use crate::extract::{CognitoClaims, Installed, Verified};
 /// [`OptionalCognitoClaims<T>`]: crate::OptionalCognitoClaims
 #[must_use]
 pub struct CognitoAuth<T = AccessTokenClaims> {
-    verifier: CognitoJwtVerifier,
+    verifier: AnyVerifier,
     requirements: Requirements,
     config: Option<CognitoConfig>,
     optional: bool,
@@ -92,10 +92,13 @@ impl<T> fmt::Debug for CognitoAuth<T> {
 impl CognitoAuth {
     /// Verify every request with `verifier` (and the requirements set on
     /// it), as an access token. Change the claims type with
-    /// [`claims`](Self::claims).
-    pub fn new(verifier: CognitoJwtVerifier) -> Self {
+    /// [`claims`](Self::claims). `verifier` is a
+    /// [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier) or a
+    /// [`JwtVerifier`](cognito_jwt_core::JwtVerifier) (then use
+    /// `StandardClaims` or your own claims type).
+    pub fn new(verifier: impl Verify) -> Self {
         Self {
-            verifier,
+            verifier: verifier.into(),
             requirements: Requirements::new(),
             config: None,
             optional: false,

@@ -5,11 +5,12 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
-use cognito_jwt_core::{CognitoJwtVerifier, Requirements, TokenClaims};
+use cognito_jwt_core::{Requirements, TokenClaims};
 use http::request::Parts;
 
 use crate::rejection::CognitoRejection;
 use crate::settings::{Settings, Verified};
+use crate::verifier::Verifier;
 
 /// Extractor for the verified claims of the request's bearer token.
 ///
@@ -22,8 +23,10 @@ use crate::settings::{Settings, Verified};
 ///    already verified `T` (no second verification);
 /// 2. otherwise the token is verified here, with the verifier, token source
 ///    and realm of an enclosing `CognitoLayer` if there is one, else with
-///    the [`CognitoJwtVerifier`] from the router's state (via [`FromRef`]),
-///    the `Authorization` header and the default realm.
+///    the verifier from the router's state (via [`FromRef`]: a
+///    [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier), or a
+///    [`Verifier`] for either kind), the `Authorization` header and the
+///    default realm.
 ///
 /// Requests are refused with a [`CognitoRejection`]. Use
 /// `Option<CognitoClaims<T>>` where signing in is optional: it is `None`
@@ -79,11 +82,11 @@ fn verified<T: TokenClaims>(parts: &Parts) -> Option<T> {
 /// of the state.
 fn settings<'a, S>(parts: &'a Parts, state: &S) -> Cow<'a, Settings>
 where
-    CognitoJwtVerifier: FromRef<S>,
+    Verifier: FromRef<S>,
 {
     match parts.extensions.get::<Arc<Settings>>() {
         Some(settings) => Cow::Borrowed(settings),
-        None => Cow::Owned(Settings::new(CognitoJwtVerifier::from_ref(state))),
+        None => Cow::Owned(Settings::new(Verifier::from_ref(state).into_inner())),
     }
 }
 
@@ -91,7 +94,7 @@ impl<T, S> FromRequestParts<S> for CognitoClaims<T>
 where
     T: TokenClaims,
     S: Send + Sync,
-    CognitoJwtVerifier: FromRef<S>,
+    Verifier: FromRef<S>,
 {
     type Rejection = CognitoRejection;
 
@@ -110,7 +113,7 @@ impl<T, S> OptionalFromRequestParts<S> for CognitoClaims<T>
 where
     T: TokenClaims,
     S: Send + Sync,
-    CognitoJwtVerifier: FromRef<S>,
+    Verifier: FromRef<S>,
 {
     type Rejection = CognitoRejection;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use cognito_jwt_core::http::TokenSource;
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, Requirements, TokenClaims};
+use cognito_jwt_core::{AccessTokenClaims, Requirements, TokenClaims, Verify};
 use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -65,12 +65,15 @@ pub struct CognitoLayer<T = AccessTokenClaims, R = DefaultOnRejection> {
 
 impl CognitoLayer {
     /// A layer that requires a valid access token, read from the
-    /// `Authorization` header, checked by `verifier`, and answers refusals
+    /// `Authorization` header, checked by `verifier` (a
+    /// [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier) or a
+    /// [`JwtVerifier`](cognito_jwt_core::JwtVerifier);
+    /// give the latter `.claims::<StandardClaims>()` or your own type), and answers refusals
     /// with [`DefaultOnRejection`]. Change any of these with the methods
     /// below.
-    pub fn new(verifier: CognitoJwtVerifier) -> Self {
+    pub fn new(verifier: impl Verify) -> Self {
         Self {
-            settings: Arc::new(Settings::new(verifier)),
+            settings: Arc::new(Settings::new(verifier.into())),
             requirements: Arc::new(Requirements::new()),
             optional: false,
             on_rejection: DefaultOnRejection,

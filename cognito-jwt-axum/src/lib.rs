@@ -80,6 +80,12 @@
 //! }
 //! ```
 //!
+//! A [`JwtVerifier`](cognito_jwt_core::JwtVerifier) (any OpenID Connect
+//! issuer) works the same way, with `StandardClaims` or your own claims
+//! type: give it to [`CognitoLayer::new`], and put it in the state as a
+//! [`Verifier`] (`.with_state(Verifier::from(verifier))`, or
+//! `impl FromRef<AppState> for Verifier`).
+//!
 //! Behind a [`CognitoLayer`], the extractor uses the layer's verifier
 //! instead, and reuses the claims the layer verified rather than checking
 //! the token twice. It reuses only those: claims that another middleware
@@ -189,6 +195,7 @@ mod layer;
 mod ready;
 mod rejection;
 mod settings;
+mod verifier;
 
 pub use alb::{AlbIdentity, AlbWithAccessToken};
 /// The core crate this adapter is built on, so that versions always match.
@@ -197,6 +204,7 @@ pub use extract::CognitoClaims;
 pub use layer::{CognitoLayer, CognitoService, ResponseFuture};
 pub use ready::{Ready, ready};
 pub use rejection::{CognitoRejection, DefaultOnRejection, OnRejection};
+pub use verifier::Verifier;
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.
 #[cfg(doctest)]

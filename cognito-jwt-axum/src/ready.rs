@@ -6,13 +6,15 @@ use std::convert::Infallible;
 use axum_core::body::Body;
 use axum_core::extract::{FromRef, FromRequestParts};
 use axum_core::response::{IntoResponse, Response};
-use cognito_jwt_core::CognitoJwtVerifier;
+use cognito_jwt_core::Verify;
 use cognito_jwt_core::http::Readiness;
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 
-/// The readiness of the verifier in the router's state, as an extractor
+use crate::verifier::Verifier;
+
+/// The readiness of the verifier (either kind) in the router's state, as an extractor
 /// and as a response: 200 `{"ready":true,"key_sets":[…]}` when every key
 /// set has usable keys, otherwise 503 with `Retry-After` and the state of
 /// each key set (see [`Readiness`]).
@@ -34,7 +36,7 @@ pub struct Ready(Readiness);
 
 impl Ready {
     /// The readiness of `verifier` now.
-    pub fn of(verifier: &CognitoJwtVerifier) -> Self {
+    pub fn of(verifier: &impl Verify) -> Self {
         Self(Readiness::of(verifier))
     }
 
@@ -47,12 +49,12 @@ impl Ready {
 impl<S> FromRequestParts<S> for Ready
 where
     S: Send + Sync,
-    CognitoJwtVerifier: FromRef<S>,
+    Verifier: FromRef<S>,
 {
     type Rejection = Infallible;
 
     async fn from_request_parts(_parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
-        Ok(Self::of(&CognitoJwtVerifier::from_ref(state)))
+        Ok(Self::of(&Verifier::from_ref(state).into_inner()))
     }
 }
 

@@ -4,7 +4,7 @@
 use std::sync::{Arc, LazyLock};
 
 use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, TokenSource};
-use cognito_jwt_core::{CognitoJwtVerifier, Requirements, TokenClaims};
+use cognito_jwt_core::{AnyVerifier, Requirements, TokenClaims};
 use http::header::{AUTHORIZATION, COOKIE, HeaderName};
 use http::{HeaderMap, HeaderValue};
 
@@ -15,7 +15,7 @@ use crate::rejection::CognitoRejection;
 /// Private, so nothing else can put one there.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    pub(crate) verifier: CognitoJwtVerifier,
+    pub(crate) verifier: AnyVerifier,
     pub(crate) token_source: TokenSource,
     pub(crate) realm: Arc<str>,
 }
@@ -32,7 +32,7 @@ pub(crate) fn default_realm() -> Arc<str> {
 }
 
 impl Settings {
-    pub(crate) fn new(verifier: CognitoJwtVerifier) -> Self {
+    pub(crate) fn new(verifier: AnyVerifier) -> Self {
         Self {
             verifier,
             token_source: TokenSource::default(),

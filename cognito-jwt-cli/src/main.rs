@@ -5,6 +5,7 @@
 //! cognito-jwt inspect [TOKEN]            print header and claims WITHOUT verifying
 //! cognito-jwt jwks [OPTIONS]             print the pool's key set as a seed file (exit 0/2/3)
 //! cognito-jwt alb verify [OPTIONS] [TOKEN]  verify an ALB's x-amzn-oidc-data (exit 0/1/2/3)
+//! cognito-jwt oidc verify [OPTIONS] [TOKEN]  verify a token of any OIDC issuer (exit 0/1/2/3)
 //! ```
 //!
 //! The token is read from stdin when absent or `-`; surrounding whitespace and
@@ -20,8 +21,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Parser, Subcommand};
 use cognito_jwt_core::{
-    AcceptedTokenUse, CognitoJwtVerifier, ConfigError, ErrorKind, HttpClass, JwksFetcher as _,
-    Requirements, ReqwestFetcher, UserPool,
+    AcceptedTokenUse, Algorithm, CognitoJwtVerifier, ConfigError, Error, ErrorKind, HttpClass,
+    Issuer, JwksFetcher as _, JwtVerifier, Requirements, ReqwestFetcher, UserPool,
 };
 
 /// Verify or inspect Amazon Cognito ID and access tokens, or fetch a user
@@ -60,6 +61,56 @@ enum Command {
     /// Verify the `x-amzn-oidc-data` header an Application Load Balancer
     /// signs (`alb verify`).
     Alb(alb::AlbArgs),
+    /// Tokens of any OpenID Connect or OAuth 2.0 issuer.
+    #[command(subcommand)]
+    Oidc(OidcCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OidcCommand {
+    /// Verify a token against an issuer and print its claims as JSON.
+    ///
+    /// The key set is found by OpenID Connect discovery unless --jwks-uri
+    /// names it. Exit codes: 0 verified; 1 rejected ("rejected: KIND:
+    /// MESSAGE" on stderr); 2 usage or configuration error; 3 key set
+    /// unavailable ("unavailable: MESSAGE").
+    Verify(OidcVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct OidcVerifyArgs {
+    /// The issuer, exactly as in the tokens' `iss` (e.g.
+    /// `https://login.example.com/tenant-1`).
+    #[arg(long, env = "OIDC_ISSUER", value_name = "URL")]
+    issuer: Option<String>,
+    /// Accepted audience; repeatable, comma-separated in the environment.
+    #[arg(
+        long = "audience",
+        env = "OIDC_AUDIENCE",
+        value_name = "AUD",
+        value_delimiter = ','
+    )]
+    audiences: Vec<String>,
+    /// Key set URL; default: found by OpenID Connect discovery.
+    #[arg(long, env = "OIDC_JWKS_URI", value_name = "URL")]
+    jwks_uri: Option<String>,
+    /// Accepted signature algorithm (repeatable); default RS256.
+    #[arg(long = "algorithm", value_name = "ALG")]
+    algorithms: Vec<String>,
+    /// Require RFC 9068 access tokens (typ at+jwt and its claims).
+    #[arg(long)]
+    access_token_profile: bool,
+    /// The token must carry at least one of these scopes (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Clock-skew allowance in seconds (at most 300).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    leeway: u64,
+    /// Permit http:// issuer, discovery and key-set URLs (local providers).
+    #[arg(long)]
+    allow_http: bool,
+    /// The JWT; "-" or absent reads it from stdin.
+    token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +175,7 @@ fn main() -> ExitCode {
         Command::Inspect { token } => inspect(token),
         Command::Jwks(args) => jwks(args),
         Command::Alb(args) => alb::run(args),
+        Command::Oidc(OidcCommand::Verify(args)) => oidc_verify(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -282,6 +334,11 @@ fn verify(args: VerifyArgs) -> Outcome {
     }
     let result =
         runtime()?.block_on(verifier.verify_with::<serde_json::Value>(&token, &requirements));
+    report(result)
+}
+
+/// Print the claims, or the refusal with its exit code.
+fn report(result: Result<serde_json::Value, Error>) -> Outcome {
     match result {
         Ok(claims) => {
             println!("{claims}");
@@ -295,6 +352,77 @@ fn verify(args: VerifyArgs) -> Outcome {
             format!("rejected: {}: {}", e.kind().as_str(), e.message()),
         )),
     }
+}
+
+/// The CLI option (and variable) that a core configuration error about an
+/// OIDC issuer is about.
+fn oidc_option_for(error: &ConfigError) -> &'static str {
+    let name = error.name().unwrap_or("");
+    if name.contains("audience") {
+        "--audience / OIDC_AUDIENCE"
+    } else if name.contains("jwks_uri") {
+        "--jwks-uri / OIDC_JWKS_URI"
+    } else if name.contains("issuer") {
+        "--issuer / OIDC_ISSUER"
+    } else if name.contains("algorithm") {
+        "--algorithm"
+    } else if name.contains("leeway") {
+        "--leeway"
+    } else {
+        "configuration"
+    }
+}
+
+fn oidc_verifier(args: &OidcVerifyArgs) -> Result<JwtVerifier, (u8, String)> {
+    let config_error =
+        |e: &ConfigError| (EXIT_USAGE, format!("error: {}: {e}", oidc_option_for(e)));
+    let issuer = args.issuer.as_deref().ok_or_else(|| {
+        (
+            EXIT_USAGE,
+            "error: --issuer / OIDC_ISSUER is required".to_owned(),
+        )
+    })?;
+    if args.audiences.is_empty() {
+        return Err((
+            EXIT_USAGE,
+            "error: --audience / OIDC_AUDIENCE is required".to_owned(),
+        ));
+    }
+    let algorithms = args
+        .algorithms
+        .iter()
+        .map(|alg| alg.parse::<Algorithm>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| config_error(&e))?;
+    let mut issuer = Issuer::new(issuer)
+        .audiences(args.audiences.iter().map(|a| a.trim()))
+        .allow_http(args.allow_http);
+    if !algorithms.is_empty() {
+        issuer = issuer.algorithms(algorithms);
+    }
+    if let Some(uri) = &args.jwks_uri {
+        issuer = issuer.jwks_uri(uri);
+    }
+    if args.access_token_profile {
+        issuer = issuer.access_token_profile();
+    }
+    JwtVerifier::builder()
+        .issuer(issuer)
+        .leeway(Duration::from_secs(args.leeway))
+        .build()
+        .map_err(|e| config_error(&e))
+}
+
+fn oidc_verify(args: OidcVerifyArgs) -> Outcome {
+    let verifier = oidc_verifier(&args)?;
+    let token = read_token(args.token.clone())?;
+    let requirements = args
+        .scopes
+        .iter()
+        .fold(Requirements::new(), |requirements, scope| {
+            requirements.any_scope(scope)
+        });
+    report(runtime()?.block_on(verifier.verify_with::<serde_json::Value>(&token, &requirements)))
 }
 
 fn decode_json(segment: &str, what: &str) -> Result<serde_json::Value, (u8, String)> {

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
+use cognito_jwt_core::testing::{TestCurveKey, TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
 use serde_json::{Value, json};
 
@@ -645,4 +645,244 @@ fn help_names_every_subcommand_and_the_seed_file_variable() {
     let jwks = cli(&["jwks", "--help"], &[], None);
     assert_eq!(jwks.code, 0, "{jwks:?}");
     assert!(jwks.stdout.contains("COGNITO_JWKS_FILE"), "{jwks:?}");
+}
+
+/// An OpenID Connect provider on 127.0.0.1: its discovery document at
+/// `/realm/.well-known/openid-configuration` (issuer `http://…/realm`) and
+/// `keys` at `/realm/keys`; 404 elsewhere.
+struct OidcServer {
+    issuer: String,
+}
+
+impl OidcServer {
+    fn start(keys: &[Value]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let address = listener.local_addr().expect("its address");
+        let issuer = format!("http://{address}/realm");
+        let discovery = json!({ "issuer": issuer, "jwks_uri": format!("{issuer}/keys") });
+        let routes = [
+            (
+                "/realm/.well-known/openid-configuration".to_owned(),
+                discovery.to_string(),
+            ),
+            (
+                "/realm/keys".to_owned(),
+                json!({ "keys": keys }).to_string(),
+            ),
+        ];
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                // Peek at the request line; `respond` reads the request.
+                let mut head = [0; 256];
+                let read = stream.peek(&mut head).unwrap_or(0);
+                let request_line = String::from_utf8_lossy(&head[..read]);
+                let path = request_line.split(' ').nth(1).unwrap_or("");
+                match routes.iter().find(|(p, _)| p == path) {
+                    Some((p, document)) => respond(stream, p, document),
+                    None => respond(stream, "/nowhere", ""),
+                }
+            }
+        });
+        Self { issuer }
+    }
+}
+
+const AUDIENCE: &str = "orders-api";
+
+fn oidc_token(key: &TestCurveKey, typ: &str, claims: &Value) -> String {
+    let header = json!({ "alg": "ES256", "kid": key.kid(), "typ": typ });
+    key.sign_parts(&header.to_string(), &claims.to_string())
+}
+
+fn oidc_claims(issuer: &str) -> Value {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs();
+    json!({
+        "iss": issuer, "sub": "user-1", "aud": AUDIENCE, "client_id": "web",
+        "exp": now + 600, "iat": now - 5, "jti": "j-1", "scope": "orders:read",
+    })
+}
+
+/// `oidc verify` of the local provider, ES256 allowed, http permitted.
+fn oidc_args<'a>(issuer: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "oidc",
+        "verify",
+        "--issuer",
+        issuer,
+        "--audience",
+        AUDIENCE,
+        "--algorithm",
+        "ES256",
+        "--allow-http",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn oidc_verify_exit_0_prints_the_claims_found_by_discovery() {
+    let key = TestCurveKey::es256("es-1");
+    let server = OidcServer::start(&[key.jwk()]);
+    let token = oidc_token(&key, "JWT", &oidc_claims(&server.issuer));
+    let run = cli(&oidc_args(&server.issuer, &[&token]), &[], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let claims: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
+    assert_eq!(claims["sub"], "user-1");
+    assert_eq!(run.stdout.trim().lines().count(), 1);
+
+    // The environment, audiences comma-separated, the token on stdin.
+    let env = [
+        ("OIDC_ISSUER", server.issuer.as_str()),
+        ("OIDC_AUDIENCE", "other-api, orders-api"),
+        ("OIDC_JWKS_URI", &format!("{}/keys", server.issuer)),
+    ];
+    let run = cli(
+        &["oidc", "verify", "--algorithm", "ES256", "--allow-http"],
+        &env,
+        Some(&format!("Bearer {token}\n")),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+
+    // RFC 9068 profile and scopes.
+    let access = oidc_token(&key, "at+jwt", &oidc_claims(&server.issuer));
+    let profile = ["--access-token-profile", "--scope", "orders:read"];
+    let run = cli(
+        &oidc_args(&server.issuer, &[&profile[..], &[access.as_str()]].concat()),
+        &[],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[test]
+fn oidc_verify_exit_1_names_the_kind() {
+    let key = TestCurveKey::es256("es-1");
+    let server = OidcServer::start(&[key.jwk()]);
+    let mut wrong_audience = oidc_claims(&server.issuer);
+    wrong_audience["aud"] = json!("billing-api");
+    let forged = TestCurveKey::es256("es-1");
+    let good = oidc_token(&key, "JWT", &oidc_claims(&server.issuer));
+    let cases = [
+        (
+            oidc_token(&key, "JWT", &wrong_audience),
+            vec![],
+            "rejected: invalid_audience: ",
+        ),
+        (
+            oidc_token(&forged, "JWT", &oidc_claims(&server.issuer)),
+            vec![],
+            "rejected: invalid_signature: ",
+        ),
+        (
+            good.clone(),
+            vec!["--access-token-profile"],
+            "rejected: invalid_token_use: ",
+        ),
+        (
+            good.clone(),
+            vec!["--scope", "orders:write"],
+            "rejected: missing_scope: ",
+        ),
+    ];
+    for (token, extra, expected) in cases {
+        let run = cli(
+            &oidc_args(&server.issuer, &[&extra[..], &[token.as_str()]].concat()),
+            &[],
+            None,
+        );
+        assert_eq!(run.code, 1, "{expected}: {run:?}");
+        assert!(run.stderr.starts_with(expected), "{expected}: {run:?}");
+        assert!(run.stdout.is_empty());
+        assert_no_token(&run, &token);
+    }
+    // RS256 only by default: an ES256 token is refused before any fetch.
+    let run = cli(
+        &[
+            "oidc",
+            "verify",
+            "--issuer",
+            &server.issuer,
+            "--audience",
+            AUDIENCE,
+            "--allow-http",
+            &good,
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.starts_with("rejected: unsupported_algorithm: "));
+}
+
+#[test]
+fn oidc_verify_exit_2_for_usage_and_configuration() {
+    let key = TestCurveKey::es256("es-1");
+    let token = oidc_token(&key, "JWT", &oidc_claims("https://id.example.com"));
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["oidc", "verify", "--audience", AUDIENCE],
+            "--issuer / OIDC_ISSUER",
+        ),
+        (
+            &["oidc", "verify", "--issuer", "https://id.example.com"],
+            "--audience / OIDC_AUDIENCE",
+        ),
+        (
+            &[
+                "oidc",
+                "verify",
+                "--issuer",
+                "http://id.example.com",
+                "--audience",
+                "a",
+            ],
+            "--issuer / OIDC_ISSUER",
+        ),
+        (
+            &[
+                "oidc",
+                "verify",
+                "--issuer",
+                "https://id.example.com",
+                "--audience",
+                "a",
+                "--algorithm",
+                "HS256",
+            ],
+            "--algorithm",
+        ),
+        (
+            &[
+                "oidc",
+                "verify",
+                "--issuer",
+                "https://id.example.com",
+                "--audience",
+                "a",
+                "--leeway",
+                "301",
+            ],
+            "--leeway",
+        ),
+    ];
+    for (args, option) in cases {
+        let run = cli(&[args, &[token.as_str()]].concat(), &[], None);
+        assert_eq!(run.code, 2, "{option}: {run:?}");
+        assert!(run.stderr.starts_with("error: "), "{option}: {run:?}");
+        assert!(run.stderr.contains(option), "{option}: {run:?}");
+    }
+}
+
+#[test]
+fn oidc_verify_exit_3_when_the_key_set_is_unavailable() {
+    let key = TestCurveKey::es256("es-1");
+    let issuer = closed_port_url().replace(&format!("/{POOL_ID}/.well-known/jwks.json"), "");
+    let token = oidc_token(&key, "JWT", &oidc_claims(&issuer));
+    let run = cli(&oidc_args(&issuer, &[&token]), &[], None);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.starts_with("unavailable: "), "{run:?}");
+    assert!(run.stdout.is_empty());
 }

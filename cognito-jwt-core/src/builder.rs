@@ -37,6 +37,7 @@ impl fmt::Debug for CognitoJwtVerifierBuilder {
 /// The settings every verifier has, whatever its issuers: leeway,
 /// requirements, the custom check, key-set timings, the fetcher and the
 /// token cache.
+#[derive(Clone)]
 pub(crate) struct Common {
     pub(crate) leeway: Duration,
     pub(crate) requirements: Requirements,
@@ -133,6 +134,18 @@ impl Common {
             ));
         }
         Ok(())
+    }
+
+    /// These settings with the fetcher made, so that every engine built
+    /// from clones of them shares one HTTP client.
+    pub(crate) fn with_fetcher(mut self) -> Result<Self, ConfigError> {
+        if self.fetcher.is_none() {
+            self.fetcher = Some(default_fetcher(
+                self.connect_timeout,
+                self.settings.fetch_timeout,
+            )?);
+        }
+        Ok(self)
     }
 
     /// The engine for these issuers. Does no I/O.
@@ -304,47 +317,53 @@ impl CognitoJwtVerifierBuilder {
             ));
         }
         self.common.check()?;
-        let mut trusted = Trusted {
-            pools: Vec::new(),
-            issuers: Vec::new(),
-            sources: Vec::new(),
-            header: HeaderRules::COGNITO,
-            extra_lists: Vec::new(),
-        };
-        for (index, pool) in self.pools.iter().enumerate() {
-            let resolved = pool.resolve(index)?;
-            for issuer in &resolved.issuers {
-                trusted.issuer(
-                    issuer,
-                    index,
-                    format!("user_pool[{index}]"),
-                    "merge the two pools",
-                )?;
-            }
-            let source = trusted.source(SourceSpec {
-                url: resolved.jwks_uri.clone(),
-                discovery: None,
-                algorithms: AlgorithmSet::RS256,
-            });
-            trusted.pools.push(Pool {
-                rules: Rules::Cognito(resolved),
-                source,
-            });
-        }
-        let sources: Vec<usize> = trusted.pools.iter().map(|p| p.source).collect();
-        let inner = self.common.engine(trusted)?;
-        for (index, pool) in self.pools.iter().enumerate() {
-            if let Some(seed) = pool.seed(index)? {
-                inner
-                    .keys
-                    .seed(sources[index], &seed)
-                    .map_err(|problem| ConfigError::invalid(pool.seed_name(index), problem))?;
-            }
-        }
         Ok(CognitoJwtVerifier {
-            inner: Arc::new(inner),
+            inner: Arc::new(cognito_engine(&self.pools, self.common)?),
         })
     }
+}
+
+/// The engine for these user pools, under Cognito's rules. Does no I/O
+/// beyond reading seed files.
+pub(crate) fn cognito_engine(pools: &[UserPool], common: Common) -> Result<Inner, ConfigError> {
+    let mut trusted = Trusted {
+        pools: Vec::new(),
+        issuers: Vec::new(),
+        sources: Vec::new(),
+        header: HeaderRules::COGNITO,
+        extra_lists: Vec::new(),
+    };
+    for (index, pool) in pools.iter().enumerate() {
+        let resolved = pool.resolve(index)?;
+        for issuer in &resolved.issuers {
+            trusted.issuer(
+                issuer,
+                index,
+                format!("user_pool[{index}]"),
+                "merge the two pools",
+            )?;
+        }
+        let source = trusted.source(SourceSpec {
+            url: resolved.jwks_uri.clone(),
+            discovery: None,
+            algorithms: AlgorithmSet::RS256,
+        });
+        trusted.pools.push(Pool {
+            rules: Rules::Cognito(resolved),
+            source,
+        });
+    }
+    let sources: Vec<usize> = trusted.pools.iter().map(|p| p.source).collect();
+    let inner = common.engine(trusted)?;
+    for (index, pool) in pools.iter().enumerate() {
+        if let Some(seed) = pool.seed(index)? {
+            inner
+                .keys
+                .seed(sources[index], &seed)
+                .map_err(|problem| ConfigError::invalid(pool.seed_name(index), problem))?;
+        }
+    }
+    Ok(inner)
 }
 
 #[cfg(feature = "reqwest")]

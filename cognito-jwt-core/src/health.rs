@@ -130,6 +130,15 @@ impl Health {
         }
     }
 
+    /// The health of a verifier whose issuers are resolved at run time:
+    /// always ready (see [`JwtVerifier::health`](crate::JwtVerifier::health)).
+    pub(crate) fn resolved(key_sets: Vec<KeySetHealth>) -> Self {
+        Self {
+            ready: true,
+            key_sets,
+        }
+    }
+
     /// Seconds a client should wait before asking again when not ready:
     /// the earliest next fetch among the unusable key sets (at least 1).
     pub fn retry_after_secs(&self) -> Option<u64> {

@@ -8,12 +8,14 @@ use std::time::Duration;
 use crate::algorithm::AlgorithmSet;
 use crate::builder::{Common, Trusted};
 use crate::claims::ClaimsView;
+use crate::error::ErrorKind;
 use crate::error::{ConfigError, Error};
 use crate::health::Health;
 use crate::issuer::Issuer;
 use crate::jwks::{JwksFetcher, SourceSpec};
 use crate::jwt::HeaderRules;
 use crate::requirements::Requirements;
+use crate::tenants::{IssuerResolver, TenantLimits, Tenants};
 use crate::token_claims::TokenClaims;
 use crate::verifier::{Inner, Pool, Rules};
 
@@ -42,25 +44,34 @@ use crate::verifier::{Inner, Pool, Rules};
 /// ```
 #[derive(Clone)]
 pub struct JwtVerifier {
-    pub(crate) inner: Arc<Inner>,
+    engine: Engine,
+}
+
+/// Fixed issuers share one engine; resolved issuers get one each.
+#[derive(Clone)]
+enum Engine {
+    Fixed(Arc<Inner>),
+    Tenants(Arc<Tenants>),
 }
 
 impl fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtVerifier")
-            .field(
-                "issuers",
-                &self
-                    .inner
-                    .issuers
-                    .iter()
-                    .map(|(i, _)| i)
-                    .collect::<Vec<_>>(),
-            )
-            .field("keys", &self.inner.keys)
-            .field("leeway_secs", &self.inner.leeway)
-            .field("token_cache", &self.inner.token_cache.is_some())
-            .finish_non_exhaustive()
+        match &self.engine {
+            Engine::Fixed(inner) => f
+                .debug_struct("JwtVerifier")
+                .field(
+                    "issuers",
+                    &inner.issuers.iter().map(|(i, _)| i).collect::<Vec<_>>(),
+                )
+                .field("keys", &inner.keys)
+                .field("leeway_secs", &inner.leeway)
+                .field("token_cache", &inner.token_cache.is_some())
+                .finish_non_exhaustive(),
+            Engine::Tenants(tenants) => f
+                .debug_struct("JwtVerifier")
+                .field("tenants", tenants)
+                .finish_non_exhaustive(),
+        }
     }
 }
 
@@ -77,7 +88,7 @@ impl JwtVerifier {
     /// # Errors
     /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.inner.verify_with(token, &Requirements::new()).await
+        self.verify_with(token, &Requirements::new()).await
     }
 
     /// [`verify`](Self::verify), then also check `requirements`.
@@ -91,7 +102,10 @@ impl JwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        self.inner.verify_with(token, requirements).await
+        match &self.engine {
+            Engine::Fixed(inner) => inner.verify_with(token, requirements).await,
+            Engine::Tenants(tenants) => tenants.verify_with(token, requirements).await,
+        }
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -101,7 +115,7 @@ impl JwtVerifier {
     /// [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) before
     /// the issuer's key set was fetched.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.inner.verify_sync_with(token, &Requirements::new())
+        self.verify_sync_with(token, &Requirements::new())
     }
 
     /// [`verify_sync`](Self::verify_sync) with extra requirements.
@@ -113,20 +127,36 @@ impl JwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        self.inner.verify_sync_with(token, requirements)
+        match &self.engine {
+            Engine::Fixed(inner) => inner.verify_sync_with(token, requirements),
+            Engine::Tenants(tenants) => tenants.verify_sync_with(token, requirements),
+        }
     }
 
-    /// Fetch (discovering first where configured) every key set now.
+    /// Fetch (discovering first where configured) every key set now. With
+    /// an [`IssuerResolver`], the key sets of the issuers resolved so far.
     ///
     /// # Errors
     /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
     /// for the first key set that could not be fetched.
     pub async fn hydrate(&self) -> Result<(), Error> {
-        self.inner.keys.hydrate().await
+        match &self.engine {
+            Engine::Fixed(inner) => inner.keys.hydrate().await,
+            Engine::Tenants(tenants) => {
+                let mut first_error = None;
+                for engine in tenants.engines() {
+                    if let Err(e) = engine.keys.hydrate().await {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                first_error.map_or(Ok(()), Err)
+            }
+        }
     }
 
     /// Load a key-set document you already have for the issuer `issuer`
-    /// (exactly as configured). Returns the number of usable keys.
+    /// (exactly as configured, or as resolved and still remembered).
+    /// Returns the number of usable keys.
     ///
     /// # Errors
     /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
@@ -134,17 +164,43 @@ impl JwtVerifier {
     /// [`ErrorKind::InvalidIssuer`](crate::ErrorKind::InvalidIssuer) when
     /// no configured issuer is `issuer`.
     pub fn cache_jwks(&self, issuer: &str, jwks_json: &str) -> Result<usize, Error> {
-        self.inner.cache_jwks(
-            |rules| matches!(rules, Rules::Oidc(i) if i.issuer == issuer),
-            jwks_json,
-            "no configured issuer is this one; pass the URL given to Issuer::new",
-        )
+        match &self.engine {
+            Engine::Fixed(inner) => inner.cache_jwks(
+                |rules| matches!(rules, Rules::Oidc(i) if i.issuer == issuer),
+                jwks_json,
+                "no configured issuer is this one; pass the URL given to Issuer::new",
+            ),
+            Engine::Tenants(tenants) => tenants
+                .engine_of(issuer)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidIssuer,
+                        "the resolver has not allowed this issuer yet (or it was evicted); \
+                         verify one of its tokens first",
+                    )
+                })?
+                .cache_jwks(|_| true, jwks_json, "unreachable: one issuer per engine"),
+        }
     }
 
     /// The state of every key set (see
     /// [`CognitoJwtVerifier::health`](crate::CognitoJwtVerifier::health)).
+    ///
+    /// With an [`IssuerResolver`], the key sets of the issuers resolved and
+    /// still remembered, and `ready` is always true: no issuer is known in
+    /// advance, and one tenant's outage must not take the service out of
+    /// rotation.
     pub fn health(&self) -> Health {
-        Health::new(self.inner.keys.health())
+        match &self.engine {
+            Engine::Fixed(inner) => Health::new(inner.keys.health()),
+            Engine::Tenants(tenants) => Health::resolved(
+                tenants
+                    .engines()
+                    .iter()
+                    .flat_map(|engine| engine.keys.health())
+                    .collect(),
+            ),
+        }
     }
 
     /// Whether every key set has usable keys.
@@ -153,9 +209,15 @@ impl JwtVerifier {
     }
 
     /// The key-set URLs this verifier fetches: configured, discovered, or
-    /// (until discovery ran) the discovery document's.
+    /// (until discovery ran) the discovery document's. None with an
+    /// [`IssuerResolver`] (see [`health`](Self::health) for the issuers
+    /// resolved so far).
     pub fn jwks_uris(&self) -> impl Iterator<Item = &str> {
-        self.inner.jwks_uris()
+        let fixed = match &self.engine {
+            Engine::Fixed(inner) => Some(inner.as_ref()),
+            Engine::Tenants(_) => None,
+        };
+        fixed.into_iter().flat_map(|inner| inner.jwks_uris())
     }
 }
 
@@ -164,6 +226,8 @@ impl JwtVerifier {
 #[derive(Default)]
 pub struct JwtVerifierBuilder {
     issuers: Vec<Issuer>,
+    resolver: Option<IssuerResolver>,
+    limits: TenantLimits,
     common: Common,
 }
 
@@ -171,6 +235,8 @@ impl fmt::Debug for JwtVerifierBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtVerifierBuilder")
             .field("issuers", &self.issuers)
+            .field("resolver", &self.resolver)
+            .field("limits", &self.limits)
             .field("leeway", &self.common.leeway)
             .field("requirements", &self.common.requirements)
             .field("settings", &self.common.settings)
@@ -182,6 +248,42 @@ impl JwtVerifierBuilder {
     /// Trust this issuer. Call once per issuer.
     pub fn issuer(mut self, issuer: Issuer) -> Self {
         self.issuers.push(issuer);
+        self
+    }
+
+    /// Trust the issuers `resolver` allows, found at run time (many
+    /// tenants), instead of a fixed list: see [`IssuerResolver`]. Replaces
+    /// [`issuer`](Self::issuer); not combined with
+    /// [`token_cache`](Self::token_cache) yet.
+    ///
+    /// The resolver is asked about a token's `iss` only once the token's
+    /// header passed, and no URL is derived from a token before it allowed
+    /// the issuer.
+    pub fn issuer_resolver(mut self, resolver: IssuerResolver) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// How many resolved issuers (each with its key set) are remembered;
+    /// the least recently used is dropped beyond that, and resolved again
+    /// when it is next seen. Defaults to 100; 1 to 100 000. Needs an
+    /// [`issuer_resolver`](Self::issuer_resolver).
+    pub fn max_issuers(mut self, capacity: u64) -> Self {
+        self.limits.max_issuers = capacity;
+        self
+    }
+
+    /// How many issuers the resolver refused are remembered, and for how
+    /// long: a token naming one is refused without asking the resolver
+    /// again. Defaults to 10 000 issuers for 5 minutes; capacity 1 to
+    /// 1 000 000, time 1 second to 1 day. Needs an
+    /// [`issuer_resolver`](Self::issuer_resolver).
+    ///
+    /// Each entry holds at most 1 KiB (a longer `iss` is refused without
+    /// asking), so the default bounds this cache near 10 MiB.
+    pub fn refused_issuers(mut self, capacity: u64, ttl: Duration) -> Self {
+        self.limits.max_refused = capacity;
+        self.limits.refused_ttl = ttl;
         self
     }
 
@@ -279,44 +381,70 @@ impl JwtVerifierBuilder {
     /// # Errors
     /// A [`ConfigError`] naming the first setting that is missing or wrong.
     pub fn build(self) -> Result<JwtVerifier, ConfigError> {
-        if self.issuers.is_empty() {
+        if self.issuers.is_empty() && self.resolver.is_none() {
             return Err(ConfigError::missing(
-                "issuer".to_owned(),
-                "at least one Issuer (JwtVerifierBuilder::issuer)".to_owned(),
+                "issuer",
+                "at least one Issuer (JwtVerifierBuilder::issuer), or an IssuerResolver \
+                 (JwtVerifierBuilder::issuer_resolver)",
             ));
         }
         self.common.check()?;
-        let mut trusted = Trusted {
-            pools: Vec::new(),
-            issuers: Vec::new(),
-            sources: Vec::new(),
-            header: HeaderRules {
-                algorithms: AlgorithmSet::EMPTY,
-                cognito: false,
-            },
-            extra_lists: Vec::new(),
+        let engine = match self.resolver {
+            Some(resolver) => {
+                if !self.issuers.is_empty() {
+                    return Err(ConfigError::invalid(
+                        "issuer_resolver",
+                        "set either issuers or an issuer resolver, not both; put the fixed \
+                         issuers in the resolver (IssuerResolver::list)",
+                    ));
+                }
+                Engine::Tenants(Arc::new(Tenants::new(resolver, self.common, self.limits)?))
+            }
+            None => {
+                if self.limits != TenantLimits::default() {
+                    return Err(ConfigError::invalid(
+                        "max_issuers",
+                        "max_issuers and refused_issuers apply to an issuer resolver; set \
+                         one with issuer_resolver",
+                    ));
+                }
+                Engine::Fixed(Arc::new(oidc_engine(&self.issuers, self.common)?))
+            }
         };
-        for (index, issuer) in self.issuers.iter().enumerate() {
-            let resolved = issuer.resolve(index, &mut trusted.extra_lists)?;
-            trusted.issuer(
-                &resolved.issuer,
-                index,
-                format!("issuer[{index}]"),
-                "merge the two",
-            )?;
-            trusted.header.algorithms = trusted.header.algorithms.union(resolved.algorithms);
-            let source = trusted.source(SourceSpec {
-                url: resolved.url.clone(),
-                discovery: resolved.discovery.clone(),
-                algorithms: resolved.algorithms,
-            });
-            trusted.pools.push(Pool {
-                rules: Rules::Oidc(resolved),
-                source,
-            });
-        }
-        Ok(JwtVerifier {
-            inner: Arc::new(self.common.engine(trusted)?),
-        })
+        Ok(JwtVerifier { engine })
     }
+}
+
+/// The engine for these issuers. Does no I/O.
+pub(crate) fn oidc_engine(issuers: &[Issuer], common: Common) -> Result<Inner, ConfigError> {
+    let mut trusted = Trusted {
+        pools: Vec::new(),
+        issuers: Vec::new(),
+        sources: Vec::new(),
+        header: HeaderRules {
+            algorithms: AlgorithmSet::EMPTY,
+            cognito: false,
+        },
+        extra_lists: Vec::new(),
+    };
+    for (index, issuer) in issuers.iter().enumerate() {
+        let resolved = issuer.resolve(index, &mut trusted.extra_lists)?;
+        trusted.issuer(
+            &resolved.issuer,
+            index,
+            format!("issuer[{index}]"),
+            "merge the two",
+        )?;
+        trusted.header.algorithms = trusted.header.algorithms.union(resolved.algorithms);
+        let source = trusted.source(SourceSpec {
+            url: resolved.url.clone(),
+            discovery: resolved.discovery.clone(),
+            algorithms: resolved.algorithms,
+        });
+        trusted.pools.push(Pool {
+            rules: Rules::Oidc(resolved),
+            source,
+        });
+    }
+    common.engine(trusted)
 }

@@ -75,6 +75,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Issuers known only at run time (many tenants, such as one Cognito user
+//! pool per customer) are allowed one by one by an [`IssuerResolver`] given
+//! to [`JwtVerifierBuilder::issuer_resolver`].
+//!
 //! Web frameworks: see `cognito-jwt-axum` and `cognito-jwt-actix`, which
 //! share the HTTP mapping in [`http`]. For tests without AWS, enable the
 //! `testing` feature and use `testing::TestIssuer`.
@@ -94,12 +98,14 @@ mod jwks;
 mod jwt;
 mod jwt_verifier;
 mod requirements;
+mod tenants;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod token_cache;
 mod token_claims;
 mod verifier;
+mod verify;
 
 pub use alb::{
     ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, ALB_IDENTITY_HEADER, AlbClaims, AlbJwtVerifier,
@@ -118,8 +124,10 @@ pub use jwks::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
 pub use jwt::MAX_TOKEN_LEN;
 pub use jwt_verifier::{JwtVerifier, JwtVerifierBuilder};
 pub use requirements::Requirements;
+pub use tenants::{IssuerResolver, ResolveError, TrustedIssuer};
 pub use token_claims::TokenClaims;
 pub use verifier::CognitoJwtVerifier;
+pub use verify::{AnyVerifier, Verify};
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.
 #[cfg(doctest)]

@@ -3,12 +3,14 @@
 //! optional authentication.
 
 use crate::http::{AuthRejection, TokenSource};
-use crate::{CognitoJwtVerifier, Requirements, TokenClaims};
+use crate::{Requirements, TokenClaims, Verify};
 
 /// Authenticate a request: find its token as `token_source` says, given the
 /// values of every `Authorization` header and every `Cookie` header (pass
 /// them all, in order), verify it with `verifier` and `requirements`, and
-/// give its claims.
+/// give its claims. `verifier` is a
+/// [`CognitoJwtVerifier`](crate::CognitoJwtVerifier), a
+/// [`JwtVerifier`](crate::JwtVerifier) or an [`AnyVerifier`](crate::AnyVerifier).
 ///
 /// This is the whole of what an adapter's extractor or middleware decides;
 /// it only has to hand over the headers and render the [`AuthRejection`]
@@ -44,7 +46,7 @@ use crate::{CognitoJwtVerifier, Requirements, TokenClaims};
 /// [`TokenSource::extract`]), and [`AuthRejection::Token`] when the
 /// verifier refuses the token, `requirements` included.
 pub async fn authenticate<'a, T: TokenClaims>(
-    verifier: &CognitoJwtVerifier,
+    verifier: &impl Verify,
     token_source: &TokenSource,
     requirements: &Requirements,
     authorization: impl IntoIterator<Item = &'a [u8]>,
@@ -90,7 +92,7 @@ pub async fn authenticate<'a, T: TokenClaims>(
 /// # Errors
 /// As [`authenticate`], except [`AuthRejection::Missing`].
 pub async fn authenticate_optional<'a, T: TokenClaims>(
-    verifier: &CognitoJwtVerifier,
+    verifier: &impl Verify,
     token_source: &TokenSource,
     requirements: &Requirements,
     authorization: impl IntoIterator<Item = &'a [u8]>,
@@ -107,7 +109,7 @@ pub async fn authenticate_optional<'a, T: TokenClaims>(
 }
 
 async fn find_and_verify<'a, T: TokenClaims>(
-    verifier: &CognitoJwtVerifier,
+    verifier: &impl Verify,
     token_source: &TokenSource,
     requirements: &Requirements,
     authorization: impl IntoIterator<Item = &'a [u8]>,

@@ -1,7 +1,7 @@
 //! The readiness answer every adapter serves: whether every key set has
 //! usable keys, and the state of each.
 
-use crate::CognitoJwtVerifier;
+use crate::Verify;
 
 /// A readiness probe's answer, framework-free: 200 with
 /// `{"ready":true,"key_sets":[…]}` when every key set has usable keys,
@@ -28,8 +28,8 @@ pub struct Readiness {
 }
 
 impl Readiness {
-    /// The readiness of `verifier` now.
-    pub fn of(verifier: &CognitoJwtVerifier) -> Self {
+    /// The readiness of `verifier` (either kind) now.
+    pub fn of(verifier: &impl Verify) -> Self {
         Self {
             health: verifier.health(),
         }

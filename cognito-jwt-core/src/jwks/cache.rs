@@ -22,6 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::runtime::Handle;
 use tokio::sync::watch;
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::discovery::{Discovery, jwks_uri_of};
@@ -125,6 +126,11 @@ struct Shared {
     epoch: Instant,
     /// The runtime the verifier was built on, for callers outside one.
     runtime: Mutex<Option<Handle>>,
+    /// The refresh-ahead tasks, aborted when the cache is dropped: a task
+    /// would otherwise sleep until its next refresh is due (up to the
+    /// refresh interval), which adds up when verifiers come and go (the
+    /// resolved issuers of a many-tenant verifier).
+    refresh_tasks: Mutex<Vec<AbortHandle>>,
 }
 
 pub(crate) struct KeyCache {
@@ -150,11 +156,14 @@ impl std::fmt::Debug for KeyCache {
 
 impl Drop for KeyCache {
     fn drop(&mut self) {
-        // Refresh tasks hold only a weak reference and end at their next
-        // wake-up; fetch tasks under way finish on their own (bounded by
-        // the fetch time-out).
+        // Refresh tasks hold only a weak reference; they are aborted here
+        // rather than left asleep until their next wake-up. Fetch tasks
+        // under way finish on their own (bounded by the fetch time-out).
         for source in &self.shared.sources {
             source.refreshing.store(false, Ordering::Release);
+        }
+        for task in lock(&self.shared.refresh_tasks).drain(..) {
+            task.abort();
         }
     }
 }
@@ -202,6 +211,7 @@ impl KeyCache {
                 settings,
                 epoch: Instant::now(),
                 runtime: Mutex::new(Handle::try_current().ok()),
+                refresh_tasks: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -653,7 +663,10 @@ impl Shared {
                 .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                runtime.spawn(refresh_ahead(Arc::downgrade(self), index));
+                let task = runtime.spawn(refresh_ahead(Arc::downgrade(self), index));
+                let mut tasks = lock(&self.refresh_tasks);
+                tasks.retain(|task| !task.is_finished());
+                tasks.push(task.abort_handle());
             }
         }
     }

@@ -1,0 +1,64 @@
+//! Where extractors find the verifier in the router's state.
+
+use axum_core::extract::FromRef;
+use cognito_jwt_core::{AnyVerifier, CognitoJwtVerifier, JwtVerifier};
+
+/// The verifier the extractors (and [`ready`](crate::ready)) take from the
+/// router's state, through [`FromRef`]: either kind.
+///
+/// A state that gives a [`CognitoJwtVerifier`] (the verifier itself, or
+/// your state with `impl FromRef<AppState> for CognitoJwtVerifier`) gives
+/// a `Verifier` already. For a [`JwtVerifier`], put a `Verifier` in the
+/// state, or implement `FromRef<AppState> for Verifier`:
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use cognito_jwt_axum::{CognitoClaims, Verifier};
+/// use cognito_jwt_core::{JwtVerifier, StandardClaims};
+///
+/// async fn me(CognitoClaims(claims): CognitoClaims<StandardClaims>) -> String {
+///     claims.sub.unwrap_or_default()
+/// }
+///
+/// fn app(verifier: JwtVerifier) -> Router {
+///     Router::new()
+///         .route("/me", get(me))
+///         .with_state(Verifier::from(verifier))
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verifier(AnyVerifier);
+
+impl Verifier {
+    /// The verifier.
+    pub fn into_inner(self) -> AnyVerifier {
+        self.0
+    }
+}
+
+impl From<CognitoJwtVerifier> for Verifier {
+    fn from(verifier: CognitoJwtVerifier) -> Self {
+        Self(verifier.into())
+    }
+}
+
+impl From<JwtVerifier> for Verifier {
+    fn from(verifier: JwtVerifier) -> Self {
+        Self(verifier.into())
+    }
+}
+
+impl From<AnyVerifier> for Verifier {
+    fn from(verifier: AnyVerifier) -> Self {
+        Self(verifier)
+    }
+}
+
+impl<S> FromRef<S> for Verifier
+where
+    CognitoJwtVerifier: FromRef<S>,
+{
+    fn from_ref(state: &S) -> Self {
+        Self::from(CognitoJwtVerifier::from_ref(state))
+    }
+}

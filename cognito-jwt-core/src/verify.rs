@@ -1,0 +1,124 @@
+//! [`Verify`]: what adapters and request-level code need of a verifier,
+//! implemented by both verifiers and by [`AnyVerifier`].
+
+use std::future::Future;
+
+use crate::error::Error;
+use crate::health::Health;
+use crate::jwt_verifier::JwtVerifier;
+use crate::requirements::Requirements;
+use crate::token_claims::TokenClaims;
+use crate::verifier::CognitoJwtVerifier;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A verifier of either kind, [`CognitoJwtVerifier`] or [`JwtVerifier`]:
+/// what [`http::authenticate`](crate::http::authenticate),
+/// [`http::Readiness`](crate::http::Readiness) and the web framework
+/// adapters take, so that one code path serves both.
+///
+/// Sealed: the two verifiers (and [`AnyVerifier`], which holds either)
+/// are its only implementations.
+///
+/// ```
+/// use cognito_jwt_core::{Error, StandardClaims, Verify};
+///
+/// async fn subject(verifier: &impl Verify, token: &str) -> Result<Option<String>, Error> {
+///     let claims: StandardClaims = verifier.verify_with(token, &Default::default()).await?;
+///     Ok(claims.sub)
+/// }
+/// ```
+pub trait Verify:
+    sealed::Sealed + Clone + std::fmt::Debug + Send + Sync + Into<AnyVerifier> + 'static
+{
+    /// Verify `token` and check `requirements`, as
+    /// [`CognitoJwtVerifier::verify_with`] and [`JwtVerifier::verify_with`].
+    ///
+    /// # Errors
+    /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
+    fn verify_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> impl Future<Output = Result<T, Error>> + Send;
+
+    /// The state of the verifier's key sets, for readiness probes.
+    fn health(&self) -> Health;
+}
+
+/// Either verifier, for code that holds one without being generic (the
+/// adapters' layers and middleware store this).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AnyVerifier {
+    /// Cognito user pools.
+    Cognito(CognitoJwtVerifier),
+    /// Any OpenID Connect or OAuth 2.0 issuer.
+    Jwt(JwtVerifier),
+}
+
+impl From<CognitoJwtVerifier> for AnyVerifier {
+    fn from(verifier: CognitoJwtVerifier) -> Self {
+        Self::Cognito(verifier)
+    }
+}
+
+impl From<JwtVerifier> for AnyVerifier {
+    fn from(verifier: JwtVerifier) -> Self {
+        Self::Jwt(verifier)
+    }
+}
+
+impl sealed::Sealed for CognitoJwtVerifier {}
+impl sealed::Sealed for JwtVerifier {}
+impl sealed::Sealed for AnyVerifier {}
+
+impl Verify for CognitoJwtVerifier {
+    async fn verify_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        CognitoJwtVerifier::verify_with(self, token, requirements).await
+    }
+
+    fn health(&self) -> Health {
+        CognitoJwtVerifier::health(self)
+    }
+}
+
+impl Verify for JwtVerifier {
+    async fn verify_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        JwtVerifier::verify_with(self, token, requirements).await
+    }
+
+    fn health(&self) -> Health {
+        JwtVerifier::health(self)
+    }
+}
+
+impl Verify for AnyVerifier {
+    async fn verify_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        match self {
+            Self::Cognito(verifier) => verifier.verify_with(token, requirements).await,
+            Self::Jwt(verifier) => verifier.verify_with(token, requirements).await,
+        }
+    }
+
+    fn health(&self) -> Health {
+        match self {
+            Self::Cognito(verifier) => verifier.health(),
+            Self::Jwt(verifier) => verifier.health(),
+        }
+    }
+}
