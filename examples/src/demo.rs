@@ -7,6 +7,12 @@
 //! client, a forged one, an ID token where an access token is expected),
 //! calls every route and prints what each request got and why.
 //!
+//! Then the same server behind a (local) Application Load Balancer:
+//! [`alb_router`](crate::axum_server::alb_router) takes the identity from
+//! the `x-amzn-oidc-data` header, whose key is served as a load balancer
+//! serves it (a PEM document at `<base>/<kid>`); [`alb_steps`] sends a
+//! genuine header, a forged one, one from another load balancer and none.
+//!
 //! The same [`steps`] and [`run_steps`] drive the tests of both example
 //! servers.
 
@@ -14,11 +20,11 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::net::SocketAddr;
 
-use cognito_jwt_core::testing::{TestIssuer, TestKey};
-use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
+use cognito_jwt_core::testing::{AlbTokenBuilder, TestAlb, TestCurveKey, TestIssuer, TestKey};
+use cognito_jwt_core::{ALB_DATA_HEADER, AlbJwtVerifier, CognitoJwtVerifier, TokenUse, UserPool};
 use serde_json::Value;
 
-use crate::{local_fetcher, serve_jwks};
+use crate::{local_fetcher, serve_alb_key, serve_jwks};
 
 /// The demo user pool's id.
 pub const POOL_ID: &str = "eu-west-1_DemoPool1";
@@ -49,6 +55,14 @@ pub enum Credential {
     Forged,
     /// A valid ID token where access tokens are expected.
     IdToken,
+    /// A valid `x-amzn-oidc-data` header of [`USER`], from the demo's load
+    /// balancer.
+    AlbUser,
+    /// An `x-amzn-oidc-data` header that names the load balancer's key but
+    /// was signed with another key.
+    AlbForged,
+    /// A valid `x-amzn-oidc-data` header from another load balancer.
+    AlbOtherLoadBalancer,
 }
 
 impl Credential {
@@ -62,7 +76,19 @@ impl Credential {
             Credential::OtherClient => "other app client",
             Credential::Forged => "forged signature",
             Credential::IdToken => "ID token",
+            Credential::AlbUser => "ALB: alice",
+            Credential::AlbForged => "ALB: forged",
+            Credential::AlbOtherLoadBalancer => "ALB: another ALB",
         }
+    }
+
+    /// Whether it is sent as `x-amzn-oidc-data` rather than as a bearer
+    /// token.
+    pub fn is_alb_data(self) -> bool {
+        matches!(
+            self,
+            Credential::AlbUser | Credential::AlbForged | Credential::AlbOtherLoadBalancer
+        )
     }
 }
 
@@ -82,6 +108,9 @@ pub struct DemoTokens {
     pub forged: String,
     /// [`Credential::IdToken`].
     pub id_token: String,
+    /// The load balancer headers, when [`with_alb`](Self::with_alb) added
+    /// them.
+    pub alb: Option<AlbHeaders>,
 }
 
 impl DemoTokens {
@@ -106,7 +135,15 @@ impl DemoTokens {
                 .id_token(client_id)
                 .claim("cognito:username", USER)
                 .sign(),
+            alb: None,
         }
+    }
+
+    /// These tokens and `headers` for the [`alb_steps`].
+    #[must_use]
+    pub fn with_alb(mut self, headers: AlbHeaders) -> Self {
+        self.alb = Some(headers);
+        self
     }
 
     /// The token for `credential`, `None` for [`Credential::None`].
@@ -119,6 +156,44 @@ impl DemoTokens {
             Credential::OtherClient => Some(&self.other_client),
             Credential::Forged => Some(&self.forged),
             Credential::IdToken => Some(&self.id_token),
+            Credential::AlbUser => self.alb.as_ref().map(|h| h.user.as_str()),
+            Credential::AlbForged => self.alb.as_ref().map(|h| h.forged.as_str()),
+            Credential::AlbOtherLoadBalancer => {
+                self.alb.as_ref().map(|h| h.other_load_balancer.as_str())
+            }
+        }
+    }
+}
+
+/// The `x-amzn-oidc-data` values of the [`alb_steps`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AlbHeaders {
+    /// [`Credential::AlbUser`].
+    pub user: String,
+    /// [`Credential::AlbForged`].
+    pub forged: String,
+    /// [`Credential::AlbOtherLoadBalancer`].
+    pub other_load_balancer: String,
+}
+
+impl AlbHeaders {
+    /// Mint the headers as `alb` signs them once `issuer` has signed the
+    /// user in to `client_id`; a second load balancer signs the last one.
+    pub fn new(alb: &TestAlb, issuer: &TestIssuer, client_id: &str) -> Self {
+        fn data<'a>(alb: &'a TestAlb, issuer: &TestIssuer, client_id: &str) -> AlbTokenBuilder<'a> {
+            alb.data()
+                .header("iss", issuer.issuer())
+                .header("client", client_id)
+                .claim("iss", issuer.issuer())
+                .claim("username", USER)
+        }
+        let forger = TestCurveKey::es256(alb.kid());
+        let other = TestAlb::new(alb.region());
+        Self {
+            user: data(alb, issuer, client_id).sign(),
+            forged: data(alb, issuer, client_id).sign_with(&forger),
+            other_load_balancer: data(&other, issuer, client_id).sign(),
         }
     }
 }
@@ -202,6 +277,46 @@ pub fn steps() -> Vec<Step> {
     ]
 }
 
+/// The demo's requests to the server in ALB mode, and what each must get.
+pub fn alb_steps() -> Vec<Step> {
+    use Credential as C;
+    let step = |path, credential, status, why| Step {
+        path,
+        credential,
+        status,
+        why,
+    };
+    vec![
+        step(
+            "/api/activities/home",
+            C::AlbUser,
+            200,
+            "4 items, one for alice",
+        ),
+        step("/api/me", C::AlbUser, 200, "signed in as alice"),
+        step(
+            "/api/me",
+            C::AlbForged,
+            401,
+            "invalid_token: invalid_signature",
+        ),
+        step(
+            "/api/me",
+            C::AlbOtherLoadBalancer,
+            401,
+            "invalid_token: invalid_issuer",
+        ),
+        // The refusal of a request without credentials is the core's, in
+        // either mode.
+        step(
+            "/api/me",
+            C::None,
+            401,
+            "unauthorized: a bearer token is required",
+        ),
+    ]
+}
+
 /// What one request got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -258,7 +373,11 @@ pub async fn run_steps(
     for step in steps {
         let mut request = client.get(format!("{base_url}{}", step.path));
         if let Some(token) = tokens.get(step.credential) {
-            request = request.bearer_auth(token);
+            request = if step.credential.is_alb_data() {
+                request.header(ALB_DATA_HEADER, token)
+            } else {
+                request.bearer_auth(token)
+            };
         }
         let response = request.send().await?;
         let status = response.status().as_u16();
@@ -300,7 +419,9 @@ pub async fn run_demo(out: &mut dyn Write) -> bool {
 async fn demo(out: &mut dyn Write) -> Result<bool, Box<dyn std::error::Error>> {
     let issuer = TestIssuer::new(POOL_ID);
     let forger = TestKey::generate(issuer.key().kid());
-    let tokens = DemoTokens::new(&issuer, CLIENT_ID, &forger);
+    let alb = TestAlb::new("eu-west-1");
+    let tokens = DemoTokens::new(&issuer, CLIENT_ID, &forger)
+        .with_alb(AlbHeaders::new(&alb, &issuer, CLIENT_ID));
 
     let jwks = serve_jwks(POOL_ID, issuer.jwks_json()).await?;
     let verifier = CognitoJwtVerifier::builder()
@@ -312,42 +433,75 @@ async fn demo(out: &mut dyn Write) -> Result<bool, Box<dyn std::error::Error>> {
         )
         .fetcher(local_fetcher()?)
         .build()?;
+    let alb_key = serve_alb_key(alb.kid(), alb.public_key_pem()).await?;
+    let alb_verifier = AlbJwtVerifier::builder()
+        .load_balancer_arn(alb.arn())
+        .client_id(CLIENT_ID)
+        .issuer(issuer.issuer())
+        .keys_url(alb_key.base_url())
+        .fetcher(local_fetcher()?)
+        .build()?;
 
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let address = listener.local_addr()?;
-    let app = crate::axum_server::router(verifier, ADMIN_GROUP);
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let bearer_app = crate::axum_server::router(verifier.clone(), ADMIN_GROUP);
+    let (bearer_url, bearer_server) = serve_locally(bearer_app).await?;
+    let alb_app = crate::axum_server::alb_router(alb_verifier, verifier, ADMIN_GROUP);
+    let (alb_url, alb_server) = serve_locally(alb_app).await?;
 
     writeln!(out, "cognito-jwt demo (nothing leaves 127.0.0.1)")?;
     writeln!(out, "  user pool  {POOL_ID}, app client {CLIENT_ID}")?;
     writeln!(out, "  key set    {}", jwks.url())?;
     writeln!(
         out,
-        "  server     http://{address} (examples/src/axum_server.rs)"
+        "  server     {bearer_url} (examples/src/axum_server.rs)"
     )?;
     writeln!(out)?;
 
-    let steps = steps();
-    let outcomes = run_steps(
-        &local_client()?,
-        &format!("http://{address}"),
-        &tokens,
-        &steps,
-    )
-    .await;
-    server.abort();
-    let outcomes = outcomes?;
-
+    let client = local_client()?;
+    let outcomes = run_steps(&client, &bearer_url, &tokens, &steps()).await;
+    bearer_server.abort();
+    let mut outcomes = outcomes?;
     writeln!(out, "{}", table(&outcomes))?;
-    let passed = outcomes.iter().filter(|o| o.as_expected()).count();
-    let fetches = jwks.requests();
+
     writeln!(
         out,
-        "{passed}/{} outcomes as expected; the key set was fetched {fetches} time{}.",
+        "behind an Application Load Balancer (ALB mode: the identity from x-amzn-oidc-data)"
+    )?;
+    writeln!(out, "  load balancer  {}", alb.arn())?;
+    writeln!(out, "  its key        {}", alb_key.url())?;
+    writeln!(out, "  server         {alb_url} (axum_server::alb_router)")?;
+    writeln!(out)?;
+    let alb_outcomes = run_steps(&client, &alb_url, &tokens, &alb_steps()).await;
+    alb_server.abort();
+    let alb_outcomes = alb_outcomes?;
+    writeln!(out, "{}", table(&alb_outcomes))?;
+    outcomes.extend(alb_outcomes);
+
+    let passed = outcomes.iter().filter(|o| o.as_expected()).count();
+    writeln!(
+        out,
+        "{passed}/{} outcomes as expected; the key set was fetched {}, the load balancer's key {}.",
         outcomes.len(),
-        if fetches == 1 { "" } else { "s" }
+        times(jwks.requests()),
+        times(alb_key.requests()),
     )?;
     Ok(passed == outcomes.len())
+}
+
+/// Serve `app` on a free port of 127.0.0.1: its base URL and the task.
+async fn serve_locally(
+    app: axum::Router,
+) -> std::io::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((format!("http://{address}"), server))
+}
+
+fn times(count: usize) -> String {
+    match count {
+        1 => "1 time".to_owned(),
+        n => format!("{n} times"),
+    }
 }
 
 /// The outcomes as an aligned text table, mismatches marked.

@@ -1,6 +1,7 @@
 //! A local key-set endpoint, laid out like the emulators'
 //! (`/<pool id>/.well-known/jwks.json`), for the demo, the load test and
-//! the tests.
+//! the tests; and a local load balancer key endpoint (`/<kid>`, a PEM
+//! document), as `ALB_KEYS_URL` expects.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,6 +21,7 @@ use tokio::task::JoinHandle;
 struct Shared {
     document: RwLock<String>,
     requests: AtomicUsize,
+    content_type: &'static str,
 }
 
 /// A running key-set server; it stops when dropped.
@@ -52,6 +54,15 @@ pub async fn serve_jwks(pool_id: &str, document: String) -> std::io::Result<Jwks
     JwksServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), pool_id, document).await
 }
 
+/// Serve a load balancer's public key `pem` at `/<kid>` on a free port of
+/// 127.0.0.1 (see [`JwksServer::start_alb_key`]).
+///
+/// # Errors
+/// When no port can be bound.
+pub async fn serve_alb_key(kid: &str, pem: String) -> std::io::Result<JwksServer> {
+    JwksServer::start_alb_key(SocketAddr::from(([127, 0, 0, 1], 0)), kid, pem).await
+}
+
 impl JwksServer {
     /// Serve `document` for `pool_id` on `address`.
     ///
@@ -62,13 +73,37 @@ impl JwksServer {
         pool_id: &str,
         document: String,
     ) -> std::io::Result<Self> {
+        let path = format!("/{pool_id}/.well-known/jwks.json");
+        Self::serve(address, path, "application/json", document).await
+    }
+
+    /// Serve a load balancer's public key `pem` at `/<kid>` on `address`,
+    /// as its key endpoint does: [`base_url`](Self::base_url) is then the
+    /// verifier's `keys_url` (`ALB_KEYS_URL`).
+    ///
+    /// # Errors
+    /// When `address` cannot be bound.
+    pub async fn start_alb_key(
+        address: SocketAddr,
+        kid: &str,
+        pem: String,
+    ) -> std::io::Result<Self> {
+        Self::serve(address, format!("/{kid}"), "application/x-pem-file", pem).await
+    }
+
+    async fn serve(
+        address: SocketAddr,
+        path: String,
+        content_type: &'static str,
+        document: String,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(address).await?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             document: RwLock::new(document),
             requests: AtomicUsize::new(0),
+            content_type,
         });
-        let path = format!("/{pool_id}/.well-known/jwks.json");
         let app = Router::new()
             .route(&path, get(key_set))
             .with_state(Arc::clone(&shared));
@@ -85,9 +120,15 @@ impl JwksServer {
         })
     }
 
-    /// The key-set URL, for `COGNITO_JWKS_URI` or `UserPool::jwks_uri`.
+    /// The document's URL: for a key set, `COGNITO_JWKS_URI` or
+    /// `UserPool::jwks_uri`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// `http://<address>`: for a load balancer key, `ALB_KEYS_URL`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
     }
 
     /// The address it listens on.
@@ -103,7 +144,7 @@ impl JwksServer {
         }
     }
 
-    /// How many times the key set has been requested.
+    /// How many times the document has been requested.
     pub fn requests(&self) -> usize {
         self.shared.requests.load(Ordering::SeqCst)
     }
@@ -121,7 +162,7 @@ async fn key_set(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
         Ok(document) => document.clone(),
         Err(poisoned) => poisoned.into_inner().clone(),
     };
-    ([(CONTENT_TYPE, "application/json")], document)
+    ([(CONTENT_TYPE, shared.content_type)], document)
 }
 
 /// A key-set fetcher for local endpoints: like the default one, but it

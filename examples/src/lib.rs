@@ -50,7 +50,7 @@ pub use config::{DEFAULT_ADMIN_GROUP, DEFAULT_BIND_ADDR, ServerConfig};
 pub use feed::{
     Activity, AdminArea, HEALTHY, Health, HomeFeed, Me, display_name, home_feed, public_activities,
 };
-pub use jwks_server::{JwksServer, local_fetcher, serve_jwks};
+pub use jwks_server::{JwksServer, local_fetcher, serve_alb_key, serve_jwks};
 pub use lambda_authorizer::{AUTHORIZER_VARS, AuthorizerConfig};
 
 /// Log to stderr with `tracing`, filtered by `RUST_LOG` (default `info`),

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use cognito_jwt_examples::demo::{Credential, Outcome, Step, run_demo, steps, table};
+use cognito_jwt_examples::demo::{Credential, Outcome, Step, alb_steps, run_demo, steps, table};
 
 #[tokio::test]
 async fn demo_meets_every_expectation() {
@@ -11,14 +11,18 @@ async fn demo_meets_every_expectation() {
     let text = String::from_utf8(out).unwrap();
     assert!(passed, "{text}");
     assert!(
-        text.contains("13/13 outcomes as expected; the key set was fetched 1 time."),
+        text.contains(
+            "18/18 outcomes as expected; the key set was fetched 1 time, \
+             the load balancer's key 1 time."
+        ),
         "{text}"
     );
-    for step in steps() {
+    for step in steps().into_iter().chain(alb_steps()) {
         let row = format!("GET {}", step.path);
+        let label = step.credential.label();
         assert!(
             text.lines()
-                .any(|line| line.contains(&row) && line.contains(step.why)),
+                .any(|line| line.contains(&row) && line.contains(label) && line.contains(step.why)),
             "no row for {row} with {}:\n{text}",
             step.why
         );
@@ -39,7 +43,8 @@ fn demo_binary_exits_zero_without_configuration() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("request"), "{stdout}");
-    assert!(stdout.contains("13/13 outcomes as expected"), "{stdout}");
+    assert!(stdout.contains("18/18 outcomes as expected"), "{stdout}");
+    assert!(stdout.contains("x-amzn-oidc-data"), "{stdout}");
 }
 
 #[test]
