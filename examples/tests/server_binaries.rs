@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, ErrorKind, Requirements, TokenUse, UserPool,
+    AccessTokenClaims, AlbClaims, AlbJwtVerifier, CognitoJwtVerifier, ErrorKind, Requirements,
+    TokenUse, UserPool,
 };
 use cognito_jwt_examples::demo::CLIENT_ID;
 use cognito_jwt_examples::{local_fetcher, serve_jwks};
@@ -32,7 +33,12 @@ struct Server {
 
 impl Server {
     fn spawn(binary: &str, env: &[(&str, &str)]) -> Self {
+        Self::spawn_with_args(binary, &[], env)
+    }
+
+    fn spawn_with_args(binary: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let child = Command::new(binary)
+            .args(args)
             .env_clear()
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -276,16 +282,7 @@ async fn serves_and_logs_requests_without_tokens() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_issuer_prints_settings_that_verify_its_tokens() {
     let mut issuer = Server::spawn(env!("CARGO_BIN_EXE_local-issuer"), &[]);
-    let stdout = issuer.child.stdout.take().expect("stdout");
-    let mut exports = Vec::new();
-    for line in BufReader::new(stdout).lines().take(6) {
-        let line = line.expect("a line");
-        let (name, value) = line
-            .strip_prefix("export ")
-            .and_then(|rest| rest.split_once('='))
-            .unwrap_or_else(|| panic!("not an export line: {line:?}"));
-        exports.push((name.to_owned(), value.to_owned()));
-    }
+    let exports = tokio::task::block_in_place(|| read_exports(&mut issuer.child, 6));
     let get = |name: &str| {
         exports
             .iter()
@@ -320,4 +317,82 @@ async fn local_issuer_prints_settings_that_verify_its_tokens() {
     assert!(admin.in_group("admins"));
     issuer.terminate();
     assert!(issuer.wait().success());
+}
+
+/// The `export NAME=value` lines a process prints first, `count` of them.
+fn read_exports(child: &mut Child, count: usize) -> Vec<(String, String)> {
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout)
+        .lines()
+        .take(count)
+        .map(|line| {
+            let line = line.expect("a line");
+            line.strip_prefix("export ")
+                .and_then(|rest| rest.split_once('='))
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .unwrap_or_else(|| panic!("not an export line: {line:?}"))
+        })
+        .collect()
+}
+
+/// `local-issuer --alb` acts as the load balancer's key endpoint: a
+/// verifier configured with the printed `ALB_ARN` and `ALB_KEYS_URL`
+/// accepts its `x-amzn-oidc-data` headers, and `axum-server` started with
+/// the printed variables takes the identity from them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_issuer_alb_prints_headers_the_servers_accept() {
+    let mut issuer = Server::spawn_with_args(env!("CARGO_BIN_EXE_local-issuer"), &["--alb"], &[]);
+    let exports = tokio::task::block_in_place(|| read_exports(&mut issuer.child, 12));
+    let get = |name: &str| {
+        exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{name} not printed: {exports:?}"))
+    };
+    let verifier = AlbJwtVerifier::builder()
+        .load_balancer_arn(get("ALB_ARN"))
+        .keys_url(get("ALB_KEYS_URL"))
+        .fetcher(local_fetcher().expect("HTTP client"))
+        .build()
+        .expect("the printed settings configure a verifier");
+    let alice: AlbClaims = verifier
+        .verify(&get("ALB_DATA"))
+        .await
+        .expect("the header verifies");
+    assert_eq!(alice.username.as_deref(), Some("alice"));
+    assert_eq!(alice.signer, get("ALB_ARN"));
+    assert_eq!(alice.client, Some(get("ALB_CLIENT_ID")));
+
+    let env: Vec<(&str, &str)> = exports
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .chain([("BIND_ADDR", "127.0.0.1:0")])
+        .collect();
+    let mut server = Server::spawn(env!("CARGO_BIN_EXE_axum-server"), &env);
+    let base_url = tokio::task::block_in_place(|| server.base_url());
+    let client = client();
+    let me = client
+        .get(format!("{base_url}/api/me"))
+        .header("x-amzn-oidc-data", get("ALB_DATA"))
+        .send()
+        .await
+        .expect("a response");
+    assert_eq!(me.status(), 200, "alice's header");
+    let me: serde_json::Value =
+        serde_json::from_str(&me.text().await.expect("a body")).expect("JSON");
+    assert_eq!(me["username"], "alice");
+    let admin = client
+        .get(format!("{base_url}/api/admin"))
+        .header("x-amzn-oidc-data", get("ALB_ADMIN_DATA"))
+        .header("x-amzn-oidc-accesstoken", get("ADMIN_TOKEN"))
+        .send()
+        .await
+        .expect("a response");
+    assert_eq!(admin.status(), 200, "ada's header and token");
+
+    server.terminate();
+    assert!(tokio::task::block_in_place(|| server.wait()).success());
+    issuer.terminate();
+    assert!(tokio::task::block_in_place(|| issuer.wait()).success());
 }
