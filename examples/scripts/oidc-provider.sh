@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Interoperability with a real OpenID provider: panva's oidc-provider (npm,
+# OpenID Certified), started on a free loopback port, mints a JWT access
+# token (client credentials, RFC 9068) and an ID token (authorization code
+# flow with PKCE) signed with each of RS256, PS256, ES256 and EdDSA;
+# `cognito-jwt oidc verify` must accept each of them after OIDC discovery,
+# and refuse a tampered token, a wrong audience and an algorithm it was not
+# told to accept.
+#
+#   bash examples/scripts/oidc-provider.sh
+#
+# Needs Node.js (20.19+) with npm, and the Rust toolchain. Without Node it
+# prints a SKIPPED line and exits 0. Set COGNITO_JWT_BIN to test a built
+# binary instead of building cognito-jwt-cli here. Exit 0 when every check
+# passed, 1 otherwise.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+dir="$root/examples/scripts/oidc-provider"
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "SKIPPED: Node.js is not installed; the oidc-provider interoperability test did not run"
+  exit 0
+fi
+
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "SKIPPED: Node.js $(node --version) is older than 20.19, which oidc-provider 9 needs; the oidc-provider interoperability test did not run"
+  exit 0
+fi
+
+fail() { echo "error: $*" >&2; exit 1; }
+
+# The provider's packages, exactly as locked.
+(cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >&2) \
+  || fail "npm ci in $dir failed"
+
+# The CLI, built once (not timed per check).
+if [[ -z "${COGNITO_JWT_BIN:-}" ]]; then
+  (cd "$root" && timeout 1200 cargo build -q -p cognito-jwt-cli --locked) \
+    || fail "cargo build -p cognito-jwt-cli failed"
+  COGNITO_JWT_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/cognito-jwt"
+fi
+[[ -x "$COGNITO_JWT_BIN" ]] || fail "no cognito-jwt binary at $COGNITO_JWT_BIN"
+
+work="$(mktemp -d)"
+provider_pid=""
+cleanup() {
+  if [[ -n "$provider_pid" ]]; then
+    kill "$provider_pid" 2>/dev/null
+    wait "$provider_pid" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Port 0: the provider takes a free loopback port and names it in "issuer".
+# The timeout is a backstop for a provider left behind.
+timeout 600 node "$dir/provider.mjs" "${PORT:-0}" >"$work/tokens.json" 2>"$work/provider.log" &
+provider_pid=$!
+
+for _ in $(seq 1 60); do
+  [[ -s "$work/tokens.json" ]] && break
+  kill -0 "$provider_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [[ ! -s "$work/tokens.json" ]]; then
+  cat "$work/provider.log" >&2
+  fail "the provider printed no tokens within 30 s"
+fi
+
+field() { # field PATH...: a value of the tokens document
+  node -e '
+    let v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    for (const k of process.argv.slice(2)) v = v[k];
+    process.stdout.write(String(v));
+  ' "$work/tokens.json" "$@"
+}
+issuer="$(field issuer)"
+
+# The discovery document must answer before the checks.
+discovered=""
+for _ in $(seq 1 20); do
+  if node -e '
+    fetch(process.argv[1] + "/.well-known/openid-configuration", { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.json())
+      .then((d) => process.exit(d.issuer === process.argv[1] && d.jwks_uri ? 0 : 1), () => process.exit(1));
+  ' "$issuer"; then
+    discovered=yes
+    break
+  fi
+  sleep 0.5
+done
+[[ -n "$discovered" ]] || fail "no discovery document at $issuer within 10 s"
+echo "provider: $issuer (oidc-provider $(node -p 'require(process.argv[1]).version' "$dir/node_modules/oidc-provider/package.json"), Node $(node --version))"
+
+passed=0
+failed=0
+# check NAME WANT_EXIT ARGS...: run the CLI, compare its exit code.
+check() {
+  local name="$1" want="$2"
+  shift 2
+  local got
+  timeout 30 "$COGNITO_JWT_BIN" oidc verify --issuer "$issuer" --allow-http "$@" \
+    >"$work/out" 2>&1
+  got=$?
+  if [[ "$got" == "$want" ]]; then
+    passed=$((passed + 1))
+    printf 'ok    %-44s exit %s%s\n' "$name" "$got" "$([[ "$got" != 0 ]] && printf ': %s' "$(head -n1 "$work/out")")"
+  else
+    failed=$((failed + 1))
+    printf 'FAIL  %-44s exit %s, expected %s\n' "$name" "$got" "$want"
+    sed 's/^/      /' "$work/out"
+  fi
+}
+
+# The same token with sub changed to mallory, its signature kept.
+tamper() {
+  node -e '
+    const [h, p, s] = process.argv[1].split(".");
+    const claims = JSON.parse(Buffer.from(p, "base64url"));
+    claims.sub = "mallory";
+    process.stdout.write([h, Buffer.from(JSON.stringify(claims)).toString("base64url"), s].join("."));
+  ' "$1"
+}
+
+for alg in RS256 PS256 ES256 EdDSA; do
+  other=RS256
+  [[ "$alg" == RS256 ]] && other=ES256
+
+  at="$(field access_tokens "$alg" token)"
+  resource="$(field access_tokens "$alg" audience)"
+  check "$alg access token (client credentials)" 0 \
+    --access-token-profile --audience "$resource" --algorithm "$alg" "$at"
+  check "$alg access token, tampered" 1 \
+    --access-token-profile --audience "$resource" --algorithm "$alg" "$(tamper "$at")"
+  check "$alg access token, wrong audience" 1 \
+    --access-token-profile --audience https://api.example.test/other --algorithm "$alg" "$at"
+  check "$alg access token, only $other accepted" 1 \
+    --access-token-profile --audience "$resource" --algorithm "$other" "$at"
+
+  idt="$(field id_tokens "$alg" token)"
+  client="$(field id_tokens "$alg" audience)"
+  check "$alg ID token (authorization code)" 0 \
+    --audience "$client" --algorithm "$alg" "$idt"
+  check "$alg ID token, tampered" 1 \
+    --audience "$client" --algorithm "$alg" "$(tamper "$idt")"
+  check "$alg ID token, wrong audience" 1 \
+    --audience web-other --algorithm "$alg" "$idt"
+  check "$alg ID token, as an access token" 1 \
+    --access-token-profile --audience "$client" --algorithm "$alg" "$idt"
+done
+
+echo "$passed passed, $failed failed"
+[[ "$failed" == 0 ]]
