@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use cognito_jwt_core::{AlbJwtVerifier, ConfigError, HttpClass};
+use cognito_jwt_core::{AlbJwtVerifier, HttpClass};
 
-use crate::{EXIT_REJECTED, EXIT_UNAVAILABLE, EXIT_USAGE, Outcome, read_token, runtime};
+use crate::{
+    EXIT_REJECTED, EXIT_UNAVAILABLE, EXIT_USAGE, Outcome, option_for, read_token, runtime,
+};
 
 /// `cognito-jwt alb …`.
 #[derive(Debug, Args)]
@@ -65,23 +67,14 @@ pub(crate) fn run(args: AlbArgs) -> Outcome {
     }
 }
 
-/// The CLI option (and variable) that a core configuration error is about.
-fn option_for(error: &ConfigError) -> &'static str {
-    let name = error.name().unwrap_or("");
-    if name.contains("load_balancer_arn") {
-        "--alb-arn / ALB_ARN"
-    } else if name.contains("client_id") {
-        "--client-id / ALB_CLIENT_ID"
-    } else if name.contains("issuer") {
-        "--issuer / ALB_ISSUER"
-    } else if name.contains("keys_url") {
-        "--keys-url / ALB_KEYS_URL"
-    } else if name.contains("leeway") {
-        "--leeway"
-    } else {
-        "configuration"
-    }
-}
+/// `alb verify`'s options, by the settings they set.
+const ALB_OPTIONS: &[(&str, &str)] = &[
+    ("load_balancer_arn", "--alb-arn / ALB_ARN"),
+    ("client_id", "--client-id / ALB_CLIENT_ID"),
+    ("issuer", "--issuer / ALB_ISSUER"),
+    ("keys_url", "--keys-url / ALB_KEYS_URL"),
+    ("leeway", "--leeway"),
+];
 
 fn build_verifier(args: &AlbVerifyArgs) -> Result<AlbJwtVerifier, (u8, String)> {
     if args.arns.is_empty() {
@@ -105,9 +98,12 @@ fn build_verifier(args: &AlbVerifyArgs) -> Result<AlbJwtVerifier, (u8, String)> 
     if let Some(base) = &args.keys_url {
         builder = builder.keys_url(base);
     }
-    builder
-        .build()
-        .map_err(|e| (EXIT_USAGE, format!("error: {}: {e}", option_for(&e))))
+    builder.build().map_err(|e| {
+        (
+            EXIT_USAGE,
+            format!("error: {}: {e}", option_for(&e, ALB_OPTIONS)),
+        )
+    })
 }
 
 fn verify(args: AlbVerifyArgs) -> Outcome {

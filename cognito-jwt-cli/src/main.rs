@@ -231,28 +231,37 @@ fn without_bearer(text: &str) -> &str {
     }
 }
 
-/// The CLI option (and variable) that a core configuration error is about.
-fn option_for(error: &ConfigError) -> &'static str {
+/// The CLI option (and variable) that a core configuration error is about:
+/// the first of `options` whose key is part of the setting's name.
+pub(crate) fn option_for(error: &ConfigError, options: &[(&str, &'static str)]) -> &'static str {
     let name = error.name().unwrap_or("");
-    if name.contains("pool_id") || name == "COGNITO_USER_POOL_ID" {
-        "--user-pool-id / COGNITO_USER_POOL_ID"
-    } else if name.contains("client_id") || name == "COGNITO_CLIENT_ID" {
-        "--client-id / COGNITO_CLIENT_ID"
-    } else if name.contains("jwks_uri") {
-        "--jwks-uri / COGNITO_JWKS_URI"
-    } else if name.contains("issuer") || name.contains("replica") {
-        "--issuer / COGNITO_ISSUER"
-    } else if name.contains("leeway") {
-        "--leeway"
-    } else if name.contains("token_use") {
-        "--token-use / COGNITO_TOKEN_USE"
-    } else {
-        "configuration"
-    }
+    options
+        .iter()
+        .find(|(part, _)| name.contains(part))
+        .map_or("configuration", |(_, option)| option)
 }
 
+/// `verify`'s options, by the settings and variables they set.
+const VERIFY_OPTIONS: &[(&str, &str)] = &[
+    ("pool_id", "--user-pool-id / COGNITO_USER_POOL_ID"),
+    (
+        "COGNITO_USER_POOL_ID",
+        "--user-pool-id / COGNITO_USER_POOL_ID",
+    ),
+    ("client_id", "--client-id / COGNITO_CLIENT_ID"),
+    ("COGNITO_CLIENT_ID", "--client-id / COGNITO_CLIENT_ID"),
+    ("jwks_uri", "--jwks-uri / COGNITO_JWKS_URI"),
+    ("issuer", "--issuer / COGNITO_ISSUER"),
+    ("replica", "--issuer / COGNITO_ISSUER"),
+    ("leeway", "--leeway"),
+    ("token_use", "--token-use / COGNITO_TOKEN_USE"),
+];
+
 fn config_error(error: &ConfigError) -> (u8, String) {
-    (EXIT_USAGE, format!("error: {}: {error}", option_for(error)))
+    (
+        EXIT_USAGE,
+        format!("error: {}: {error}", option_for(error, VERIFY_OPTIONS)),
+    )
 }
 
 /// The pool id given, or the usage error that says it is missing.
@@ -354,28 +363,22 @@ fn report(result: Result<serde_json::Value, Error>) -> Outcome {
     }
 }
 
-/// The CLI option (and variable) that a core configuration error about an
-/// OIDC issuer is about.
-fn oidc_option_for(error: &ConfigError) -> &'static str {
-    let name = error.name().unwrap_or("");
-    if name.contains("audience") {
-        "--audience / OIDC_AUDIENCE"
-    } else if name.contains("jwks_uri") {
-        "--jwks-uri / OIDC_JWKS_URI"
-    } else if name.contains("issuer") {
-        "--issuer / OIDC_ISSUER"
-    } else if name.contains("algorithm") {
-        "--algorithm"
-    } else if name.contains("leeway") {
-        "--leeway"
-    } else {
-        "configuration"
-    }
-}
+/// `oidc verify`'s options, by the settings they set.
+const OIDC_OPTIONS: &[(&str, &str)] = &[
+    ("audience", "--audience / OIDC_AUDIENCE"),
+    ("jwks_uri", "--jwks-uri / OIDC_JWKS_URI"),
+    ("issuer", "--issuer / OIDC_ISSUER"),
+    ("algorithm", "--algorithm"),
+    ("leeway", "--leeway"),
+];
 
 fn oidc_verifier(args: &OidcVerifyArgs) -> Result<JwtVerifier, (u8, String)> {
-    let config_error =
-        |e: &ConfigError| (EXIT_USAGE, format!("error: {}: {e}", oidc_option_for(e)));
+    let config_error = |e: &ConfigError| {
+        (
+            EXIT_USAGE,
+            format!("error: {}: {e}", option_for(e, OIDC_OPTIONS)),
+        )
+    };
     let issuer = args.issuer.as_deref().ok_or_else(|| {
         (
             EXIT_USAGE,
