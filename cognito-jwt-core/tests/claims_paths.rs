@@ -100,7 +100,8 @@ fn assert_all(name: &str, token: &str, id: bool, expected: Result<(), ErrorKind>
 /// forms `serde_json` would not write (exponents).
 fn with_raw_claim(token: (String, String), claim: &str, raw: &str) -> String {
     let (header, payload) = token;
-    let mut object: serde_json::Map<String, Value> = serde_json::from_str(&payload).unwrap();
+    let mut object: serde_json::Map<String, Value> =
+        serde_json::from_str(&payload).expect("the token builder writes a JSON object");
     object.remove(claim);
     let rest = Value::Object(object).to_string();
     let payload = format!("{{\"{claim}\":{raw},{}", &rest[1..]);
