@@ -133,7 +133,7 @@ impl Fixture {
         let id_verifier = issuer.verifier(CLIENT_ID, TokenUse::Id);
         let caching_verifier = CognitoJwtVerifier::builder()
             .user_pool(issuer.user_pool(CLIENT_ID, TokenUse::Access))
-            .token_cache(1024)
+            .token_cache_max_bytes(4 * 1024 * 1024)
             .build()
             .expect("caching verifier configuration");
         caching_verifier
@@ -286,7 +286,7 @@ impl Fixture {
         &self.id_verifier
     }
 
-    /// Access tokens, keys cached, verified-token cache of 1,024 entries
+    /// Access tokens, keys cached, verified-token cache of 4 MiB
     /// already holding [`access_token`](Self::access_token).
     pub fn caching_verifier(&self) -> &CognitoJwtVerifier {
         &self.caching_verifier

@@ -271,6 +271,7 @@ impl CognitoJwtVerifier {
                     valid_until: self.valid_until(payload),
                     typed: Box::new(claims.clone()),
                 },
+                now_secs(),
             );
         }
         Ok(claims)
@@ -283,29 +284,28 @@ impl CognitoJwtVerifier {
         requirements: &Requirements,
     ) -> Option<Result<T, Error>> {
         let cache = self.inner.token_cache.as_ref()?;
-        let entry = cache.get(token)?;
-        if now_secs() >= entry.valid_until {
-            cache.remove(token);
-            return None;
-        }
-        // A removed key, or a key set due for refresh, sends the token
-        // through the full path (which refreshes the set), so that repeated
-        // tokens alone cannot keep a removed key alive.
-        if T::TOKEN_USE.is_some_and(|wanted| wanted != entry.token_use)
-            || !self
-                .inner
-                .keys
-                .still_current(entry.source, entry.generation)
-        {
-            return None;
-        }
-        let view = ClaimsView::new(&entry.payload, &entry.json, entry.token_use);
-        Some(self.check_requirements(&view, requirements).and_then(|()| {
-            match entry.typed.downcast_ref::<T>() {
-                Some(claims) => Ok(claims.clone()),
-                None => claims_of(&view),
-            }
-        }))
+        cache
+            .get(token, now_secs(), |entry| {
+                // A removed key, or a key set due for refresh, sends the
+                // token through the full path (which refreshes the set), so
+                // that repeated tokens alone cannot keep a removed key alive.
+                if T::TOKEN_USE.is_some_and(|wanted| wanted != entry.token_use)
+                    || !self
+                        .inner
+                        .keys
+                        .still_current(entry.source, entry.generation)
+                {
+                    return None;
+                }
+                let view = ClaimsView::new(&entry.payload, &entry.json, entry.token_use);
+                Some(self.check_requirements(&view, requirements).and_then(|()| {
+                    match entry.typed.downcast_ref::<T>() {
+                        Some(claims) => Ok(claims.clone()),
+                        None => claims_of(&view),
+                    }
+                }))
+            })
+            .flatten()
     }
 
     /// Until when (`exp + leeway`, in seconds since the epoch) a verified

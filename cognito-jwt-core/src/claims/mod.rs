@@ -6,5 +6,5 @@ mod payload;
 mod view;
 
 pub use cognito::{AccessTokenClaims, IdTokenClaims};
-pub(crate) use payload::{Payload, Text, json_problem};
+pub(crate) use payload::{ALLOCATION_OVERHEAD, Payload, Text, json_problem};
 pub use view::ClaimsView;
