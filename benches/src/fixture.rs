@@ -5,7 +5,7 @@ use std::fmt;
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cognito_jwt_core::testing::TestIssuer;
+use cognito_jwt_core::testing::{TestIssuer, TokenBuilder};
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims, TokenUse,
     UserPool,
@@ -104,15 +104,7 @@ impl Fixture {
     #[allow(clippy::expect_used)]
     pub fn new() -> Self {
         let issuer = TestIssuer::new(POOL_ID);
-        let access = || {
-            issuer
-                .access_token(CLIENT_ID)
-                .group("admins")
-                .group("billing-readers")
-                .group(&format!("{POOL_ID}_Google"))
-                .scope("aws.cognito.signin.user.admin phone openid profile email")
-                .claim("username", "google_104729384756102938475")
-        };
+        let access = || access_token(&issuer);
         let access_token = access().sign();
         let other_access_token = access()
             .claim("username", "google_204729384756102938476")
@@ -250,6 +242,18 @@ impl Fixture {
         &self.other_access_token
     }
 
+    /// `count` valid access tokens of the same shape, each for another
+    /// user (not cached anywhere yet).
+    pub fn user_access_tokens(&self, count: usize) -> Vec<String> {
+        (0..count)
+            .map(|user| {
+                access_token(&self.issuer)
+                    .claim("username", format!("google_{user:0>27}"))
+                    .sign()
+            })
+            .collect()
+    }
+
     /// A valid ID token for the same user.
     pub fn id_token(&self) -> &str {
         &self.id_token
@@ -286,8 +290,9 @@ impl Fixture {
         &self.id_verifier
     }
 
-    /// Access tokens, keys cached, verified-token cache of 4 MiB
-    /// already holding [`access_token`](Self::access_token).
+    /// Access tokens, keys cached, verified-token cache of 4 MiB already
+    /// holding [`access_token`](Self::access_token) and
+    /// [`other_access_token`](Self::other_access_token).
     pub fn caching_verifier(&self) -> &CognitoJwtVerifier {
         &self.caching_verifier
     }
@@ -360,6 +365,18 @@ impl Fixture {
         }
         Ok(claims)
     }
+}
+
+/// A Cognito-sized access token: three groups, five scopes, a federated
+/// user name.
+fn access_token(issuer: &TestIssuer) -> TokenBuilder<'_> {
+    issuer
+        .access_token(CLIENT_ID)
+        .group("admins")
+        .group("billing-readers")
+        .group(&format!("{POOL_ID}_Google"))
+        .scope("aws.cognito.signin.user.admin phone openid profile email")
+        .claim("username", "google_104729384756102938475")
 }
 
 /// Change one character in the middle of the signature segment, keeping the
