@@ -195,7 +195,7 @@ impl CognitoJwtVerifierBuilder {
     /// # use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
     /// let verifier = CognitoJwtVerifier::builder()
     ///     .user_pool(UserPool::new("eu-west-1_AbC123").client_id("c").token_use(TokenUse::Access))
-    ///     // About 16,000 Cognito access tokens.
+    ///     // About 14,000 Cognito access tokens.
     ///     .token_cache_max_bytes(64 * 1024 * 1024)
     ///     .build()?;
     /// # Ok::<(), cognito_jwt_core::ConfigError>(())
@@ -262,7 +262,7 @@ impl CognitoJwtVerifierBuilder {
                 "token_cache_max_bytes",
                 format!(
                     "{max_bytes} bytes is less than the 65536 allowed; the setting is in bytes \
-                     (a Cognito token counts about 4 KiB), and leaving it unset disables the cache"
+                     (a Cognito token counts about 5 KiB), and leaving it unset disables the cache"
                 ),
             ));
         }

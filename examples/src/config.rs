@@ -17,7 +17,7 @@ pub const DEFAULT_ADMIN_GROUP: &str = "admins";
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose access tokens are accepted |
 /// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
 /// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` |
-/// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 4 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
+/// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 5 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
