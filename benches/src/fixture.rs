@@ -5,7 +5,7 @@ use std::fmt;
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cognito_jwt_core::testing::{TestIssuer, sign_parts};
+use cognito_jwt_core::testing::{TestIssuer, TokenBuilder, sign_parts};
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims, TokenUse,
     UserPool,
@@ -110,15 +110,7 @@ impl Fixture {
     #[allow(clippy::expect_used)]
     pub fn new() -> Self {
         let issuer = TestIssuer::new(POOL_ID);
-        let access = || {
-            issuer
-                .access_token(CLIENT_ID)
-                .group("admins")
-                .group("billing-readers")
-                .group(&format!("{POOL_ID}_Google"))
-                .scope("aws.cognito.signin.user.admin phone openid profile email")
-                .claim("username", "google_104729384756102938475")
-        };
+        let access = || access_token(&issuer);
         let access_token = access().sign();
         let other_access_token = access()
             .claim("username", "google_204729384756102938476")
@@ -147,7 +139,7 @@ impl Fixture {
         let id_verifier = issuer.verifier(CLIENT_ID, TokenUse::Id);
         let caching_verifier = CognitoJwtVerifier::builder()
             .user_pool(issuer.user_pool(CLIENT_ID, TokenUse::Access))
-            .token_cache(1024)
+            .token_cache_max_bytes(4 * 1024 * 1024)
             .build()
             .expect("caching verifier configuration");
         caching_verifier
@@ -277,6 +269,18 @@ impl Fixture {
         &self.other_access_token
     }
 
+    /// `count` valid access tokens of the same shape, each for another
+    /// user (not cached anywhere yet).
+    pub fn user_access_tokens(&self, count: usize) -> Vec<String> {
+        (0..count)
+            .map(|user| {
+                access_token(&self.issuer)
+                    .claim("username", format!("google_{user:0>27}"))
+                    .sign()
+            })
+            .collect()
+    }
+
     /// A valid ID token for the same user.
     pub fn id_token(&self) -> &str {
         &self.id_token
@@ -326,8 +330,9 @@ impl Fixture {
         &self.id_verifier
     }
 
-    /// Access tokens, keys cached, verified-token cache of 1,024 entries
-    /// already holding [`access_token`](Self::access_token).
+    /// Access tokens, keys cached, verified-token cache of 4 MiB already
+    /// holding [`access_token`](Self::access_token) and
+    /// [`other_access_token`](Self::other_access_token).
     pub fn caching_verifier(&self) -> &CognitoJwtVerifier {
         &self.caching_verifier
     }
@@ -424,6 +429,18 @@ fn stuffed_payload(payload: &str) -> String {
     }
     out.push('}');
     out
+}
+
+/// A Cognito-sized access token: three groups, five scopes, a federated
+/// user name.
+fn access_token(issuer: &TestIssuer) -> TokenBuilder<'_> {
+    issuer
+        .access_token(CLIENT_ID)
+        .group("admins")
+        .group("billing-readers")
+        .group(&format!("{POOL_ID}_Google"))
+        .scope("aws.cognito.signin.user.admin phone openid profile email")
+        .claim("username", "google_104729384756102938475")
 }
 
 /// Change one character in the middle of the signature segment, keeping the

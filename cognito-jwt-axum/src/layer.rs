@@ -26,7 +26,7 @@ use crate::settings::{Settings, Verified};
 /// extractor (which reuses them rather than verifying again), axum's
 /// `Extension<T>`, or `request.extensions().get::<T>()`. Each layer
 /// verifies on its own, so a route guard under a router-wide layer checks
-/// the token twice; the verifier's `token_cache` makes the second check
+/// the token twice; the verifier's token cache (`token_cache_max_bytes`) makes the second check
 /// cheap.
 ///
 /// ```

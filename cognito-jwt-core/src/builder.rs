@@ -127,10 +127,15 @@ impl Common {
             ));
         }
         check_settings(&self.settings, self.connect_timeout)?;
-        if self.token_cache == Some(0) {
+        if let Some(max_bytes) = self.token_cache
+            && max_bytes < CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES
+        {
             return Err(ConfigError::invalid(
-                "token_cache",
-                "the capacity must be at least 1; leave it unset to disable the cache",
+                "token_cache_max_bytes",
+                format!(
+                    "{max_bytes} bytes is less than the 65536 allowed; the setting is in bytes \
+                     (a Cognito token counts about 5 KiB), and leaving it unset disables the cache"
+                ),
             ));
         }
         Ok(())
@@ -291,19 +296,43 @@ impl CognitoJwtVerifierBuilder {
         self
     }
 
-    /// Remember up to `capacity` verified tokens, so that a repeated token
-    /// skips the signature check. Off by default.
+    /// Remember verified tokens, up to `max_bytes` of them, so that a
+    /// repeated token skips the signature check. Off by default; at least
+    /// [`MIN_TOKEN_CACHE_BYTES`](Self::MIN_TOKEN_CACHE_BYTES).
     ///
     /// A hit is served only while the token has not expired (re-checked with
-    /// the leeway on every hit) and its key is still in the current key set;
-    /// group, scope and custom checks run on every request. Lookup is by the
-    /// exact token. Each entry holds the token, its decoded payload and the
-    /// typed claims: about 3 × the token's length, so roughly 4–8 KiB for a
-    /// Cognito token.
-    pub fn token_cache(mut self, capacity: u64) -> Self {
-        self.common.token_cache = Some(capacity);
+    /// the leeway on every hit), its key is still in the current key set and
+    /// that set is not due for a refresh; group, scope and custom checks run
+    /// on every request. Lookup is by the exact token.
+    ///
+    /// An entry counts as the bytes it holds: the token, its payload JSON,
+    /// the parsed claims (each string with its allocation), the typed
+    /// claims (estimated as the JSON and the parsed claims once more) and
+    /// about 700 bytes of structure. That is 4–5 KiB for a 1.2 KB Cognito
+    /// access token, and about 45 KiB for a 6 KiB token listing 300 groups.
+    /// When the cache is full, expired entries and those not used since the
+    /// last eviction pass go first. An evicted entry is freed once no
+    /// concurrent hit can still be reading it; until then (for up to 32
+    /// evictions per thread) it is held beyond the bound.
+    ///
+    /// ```
+    /// # use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
+    /// let verifier = CognitoJwtVerifier::builder()
+    ///     .user_pool(UserPool::new("eu-west-1_AbC123").client_id("c").token_use(TokenUse::Access))
+    ///     // About 14,000 Cognito access tokens.
+    ///     .token_cache_max_bytes(64 * 1024 * 1024)
+    ///     .build()?;
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    pub fn token_cache_max_bytes(mut self, max_bytes: u64) -> Self {
+        self.common.token_cache = Some(max_bytes);
         self
     }
+
+    /// The smallest [`token_cache_max_bytes`](Self::token_cache_max_bytes):
+    /// 64 KiB, a dozen Cognito tokens. A smaller figure is more likely a
+    /// number of tokens than a number of bytes.
+    pub const MIN_TOKEN_CACHE_BYTES: u64 = 64 * 1024;
 
     /// Check the configuration and build the verifier. Does no I/O.
     ///

@@ -254,7 +254,7 @@ impl JwtVerifierBuilder {
     /// Trust the issuers `resolver` allows, found at run time (many
     /// tenants), instead of a fixed list: see [`IssuerResolver`]. Replaces
     /// [`issuer`](Self::issuer); not combined with
-    /// [`token_cache`](Self::token_cache) yet.
+    /// [`token_cache_max_bytes`](Self::token_cache_max_bytes) yet.
     ///
     /// The resolver is asked about a token's `iss` only once the token's
     /// header passed, and no URL is derived from a token before it allowed
@@ -368,11 +368,12 @@ impl JwtVerifierBuilder {
         self
     }
 
-    /// Remember up to `capacity` verified tokens (see
-    /// [`CognitoJwtVerifierBuilder::token_cache`](crate::CognitoJwtVerifierBuilder::token_cache)).
-    /// Off by default.
-    pub fn token_cache(mut self, capacity: u64) -> Self {
-        self.common.token_cache = Some(capacity);
+    /// Remember verified tokens, up to `max_bytes` of them (see
+    /// [`CognitoJwtVerifierBuilder::token_cache_max_bytes`](crate::CognitoJwtVerifierBuilder::token_cache_max_bytes)).
+    /// Off by default; at least
+    /// [`MIN_TOKEN_CACHE_BYTES`](crate::CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES).
+    pub fn token_cache_max_bytes(mut self, max_bytes: u64) -> Self {
+        self.common.token_cache = Some(max_bytes);
         self
     }
 

@@ -317,7 +317,7 @@ impl Tenants {
         limits.check()?;
         if common.token_cache.is_some() {
             return Err(ConfigError::invalid(
-                "token_cache",
+                "token_cache_max_bytes",
                 "the token cache is not available with an issuer resolver yet; leave it unset",
             ));
         }

@@ -415,6 +415,7 @@ impl Inner {
                     valid_until: self.valid_until(&payload),
                     typed: Box::new(claims.clone()),
                 },
+                now,
             );
         }
         Ok(claims)
@@ -434,30 +435,34 @@ impl Inner {
         requirements: &Requirements,
     ) -> Option<Result<T, Error>> {
         let cache = self.token_cache.as_ref()?;
-        let entry = cache.get(token)?;
-        if unix_secs(SystemTime::now()).map_or(true, |now| now >= entry.valid_until) {
-            cache.remove(token);
-            return None;
-        }
-        // A removed key, or a key set due for refresh, sends the token
-        // through the full path (which refreshes the set), so that repeated
-        // tokens alone cannot keep a removed key alive. A type for another
-        // kind of token goes there too, to be refused with its reason.
-        let wanted_use = match entry.profile {
-            Profile::Cognito(token_use) => T::TOKEN_USE.is_none_or(|wanted| wanted == token_use),
-            Profile::Oidc { .. } => T::TOKEN_USE.is_none(),
-        };
-        if !wanted_use || !self.keys.still_current(entry.source, entry.generation) {
-            return None;
-        }
-        let view = ClaimsView::new(&entry.payload, &entry.json, entry.profile);
-        Some(
-            self.check_requirements(&self.pools[entry.pool], &view, requirements)
-                .and_then(|()| match entry.typed.downcast_ref::<T>() {
-                    Some(claims) => Ok(claims.clone()),
-                    None => claims_of(&view),
-                }),
-        )
+        // A clock before 1970 serves no hit: the full path fails closed.
+        let now = unix_secs(SystemTime::now()).ok()?;
+        cache
+            .get(token, now, |entry| {
+                // A removed key, or a key set due for refresh, sends the
+                // token through the full path (which refreshes the set), so
+                // that repeated tokens alone cannot keep a removed key alive.
+                // A type for another kind of token goes there too, to be
+                // refused with its reason.
+                let wanted_use = match entry.profile {
+                    Profile::Cognito(token_use) => {
+                        T::TOKEN_USE.is_none_or(|wanted| wanted == token_use)
+                    }
+                    Profile::Oidc { .. } => T::TOKEN_USE.is_none(),
+                };
+                if !wanted_use || !self.keys.still_current(entry.source, entry.generation) {
+                    return None;
+                }
+                let view = ClaimsView::new(&entry.payload, &entry.json, entry.profile);
+                Some(
+                    self.check_requirements(&self.pools[entry.pool], &view, requirements)
+                        .and_then(|()| match entry.typed.downcast_ref::<T>() {
+                            Some(claims) => Ok(claims.clone()),
+                            None => claims_of(&view),
+                        }),
+                )
+            })
+            .flatten()
     }
 
     /// Until when (`exp + leeway`, in seconds since the epoch) a verified

@@ -6,9 +6,10 @@
 //!   `elapsed` a key set is fetched at most `1 + elapsed / cooldown` times,
 //!   whatever the number of tokens or distinct kids. Unknown kids leave no
 //!   state behind (the cache holds one entry per key-set URL).
-//! - Verified-token cache (`token_cache(capacity)`): at most `capacity`
-//!   entries (moka's bound; its size is not visible through the public API).
-//!   What a user can observe is checked instead: every token verifies
+//! - Verified-token cache (`token_cache_max_bytes`): entries weighed by
+//!   their size up to the configured bytes (counted by the unit tests of
+//!   `token_cache.rs`; live heap bytes are measured in `memory_bounds.rs`).
+//!   What a user can observe is checked here: every token verifies
 //!   correctly whether it is served from the cache or evicted, and a cached
 //!   token is not served once it has expired or its key has left the set.
 #![cfg(feature = "testing")]
@@ -99,7 +100,10 @@ fn distinct_tokens(count: usize) -> Vec<String> {
 async fn ten_thousand_distinct_tokens_verify_with_a_bounded_token_cache() {
     let server = MockServer::start().await;
     let _jwks = serve(&server, json_response(ISSUER.jwks_json()), 1).await;
-    let verifier = builder(&server.uri()).token_cache(1000).build().unwrap();
+    let verifier = builder(&server.uri())
+        .token_cache_max_bytes(1024 * 1024)
+        .build()
+        .unwrap();
     let tokens = Arc::new(distinct_tokens(10_000));
     assert_eq!(
         tokens
@@ -147,7 +151,10 @@ async fn ten_thousand_distinct_tokens_verify_with_a_bounded_token_cache() {
 async fn expired_cached_token_is_refused() {
     let server = MockServer::start().await;
     let _jwks = serve(&server, json_response(ISSUER.jwks_json()), 1).await;
-    let verifier = builder(&server.uri()).token_cache(100).build().unwrap();
+    let verifier = builder(&server.uri())
+        .token_cache_max_bytes(1024 * 1024)
+        .build()
+        .unwrap();
     let short_lived = ISSUER.access_token(CLIENT).expires_in(2).sign();
     verify(&verifier, &short_lived).await.unwrap();
     verify(&verifier, &short_lived).await.unwrap();

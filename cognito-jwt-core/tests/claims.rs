@@ -751,16 +751,17 @@ fn the_token_cache_still_runs_requirements_and_the_custom_check_on_every_hit() {
     let revoked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let deny = revoked.clone();
     let verifier = custom(AcceptedTokenUse::Any, move |b| {
-        b.token_cache(100).custom_check(move |view| {
-            if view
-                .origin_jti()
-                .is_some_and(|s| deny.lock().unwrap().contains(s))
-            {
-                Err("revoked".to_owned())
-            } else {
-                Ok(())
-            }
-        })
+        b.token_cache_max_bytes(1024 * 1024)
+            .custom_check(move |view| {
+                if view
+                    .origin_jti()
+                    .is_some_and(|s| deny.lock().unwrap().contains(s))
+                {
+                    Err("revoked".to_owned())
+                } else {
+                    Ok(())
+                }
+            })
     });
     let token = POOL
         .access_token(CLIENT)

@@ -22,7 +22,7 @@ static CACHING: LazyLock<CognitoJwtVerifier> = LazyLock::new(|| {
     ISSUER.verifier_from(
         CognitoJwtVerifier::builder()
             .user_pool(ISSUER.user_pool(CLIENT, AcceptedTokenUse::Any))
-            .token_cache(64),
+            .token_cache_max_bytes(256 * 1024),
     )
 });
 static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {

@@ -195,7 +195,12 @@ fn timings_must_be_positive_and_consistent() {
         base().jwks_backoff(Duration::from_secs(10), Duration::from_secs(1)),
         "jwks_backoff",
     );
-    build_error(base().token_cache(0), "token_cache");
+    build_error(base().token_cache_max_bytes(0), "token_cache_max_bytes");
+    // A number of tokens where bytes are meant.
+    build_error(
+        base().token_cache_max_bytes(10_000),
+        "token_cache_max_bytes",
+    );
     // A zero cool-down or back-off would void the bound on fetches caused
     // by random kids; absurd values would overflow time arithmetic.
     build_error(base().jwks_cooldown(Duration::ZERO), "jwks_cooldown");
@@ -224,7 +229,7 @@ fn timings_must_be_positive_and_consistent() {
         .jwks_backoff(Duration::from_millis(10), Duration::from_secs(3600))
         .jwks_refresh_interval(Duration::from_secs(60))
         .jwks_max_staleness(Duration::from_secs(60))
-        .token_cache(1)
+        .token_cache_max_bytes(CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES)
         .build()
         .unwrap();
     base()

@@ -63,7 +63,11 @@ async fn a_removed_key_stops_verifying_within_one_refresh_interval_on_both_paths
         let jwks = ScriptedJwks::serving(both.clone());
         let verifier = verifier(&issuer, &jwks, |b| {
             let b = b.jwks_refresh_interval(interval);
-            if token_cache { b.token_cache(16) } else { b }
+            if token_cache {
+                b.token_cache_max_bytes(1024 * 1024)
+            } else {
+                b
+            }
         });
         verifier.hydrate().await.unwrap();
         assert_eq!(verify(&verifier, &retiring).await, None);

@@ -117,7 +117,7 @@ fn remote(server: &MockServer, route: &str, token_cache: bool) -> CognitoJwtVeri
             _ => Err("the session is not allowed".to_owned()),
         });
     if token_cache {
-        builder = builder.token_cache(100);
+        builder = builder.token_cache_max_bytes(1024 * 1024);
     }
     builder.build().expect("verifier")
 }

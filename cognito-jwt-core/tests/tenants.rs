@@ -312,7 +312,7 @@ fn resolver_settings_are_checked() {
     assert!(
         JwtVerifier::builder()
             .issuer_resolver(resolver)
-            .token_cache(10)
+            .token_cache_max_bytes(1024 * 1024)
             .build()
             .is_err()
     );

@@ -43,8 +43,8 @@ wait_for_lines "$work/pool.env" 5
 echo "wrk -t2 -c$connections -d$duration, axum-server in release, RUST_LOG=warn"
 echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the runs"
 printf '%-12s %-8s %12s %14s\n' "token cache" "route" "requests/s" "latency avg"
-for cache in 0 10000; do
-    BIND_ADDR=127.0.0.1:0 RUST_LOG=warn TOKEN_CACHE_CAPACITY=$cache \
+for cache in 0 67108864; do
+    BIND_ADDR=127.0.0.1:0 RUST_LOG=warn TOKEN_CACHE_MAX_BYTES=$cache \
         COGNITO_USER_POOL_ID=$COGNITO_USER_POOL_ID COGNITO_CLIENT_ID=$COGNITO_CLIENT_ID COGNITO_TOKEN_USE=access \
         COGNITO_JWKS_URI=$COGNITO_JWKS_URI \
         "$target/release/axum-server" > "$work/server-$cache.out" 2> "$work/server-$cache.log" &

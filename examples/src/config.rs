@@ -17,7 +17,7 @@ pub const DEFAULT_ADMIN_GROUP: &str = "admins";
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose access tokens are accepted |
 /// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
 /// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` |
-/// | `TOKEN_CACHE_CAPACITY` | unset or `0`: off | remember this many verified tokens ([`token_cache`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache)) |
+/// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 5 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
@@ -56,15 +56,18 @@ impl ServerConfig {
         let admin_group =
             variable("ADMIN_GROUP")?.unwrap_or_else(|| DEFAULT_ADMIN_GROUP.to_owned());
         let mut builder = CognitoJwtVerifier::builder().user_pool(pool);
-        if let Some(value) = variable("TOKEN_CACHE_CAPACITY")? {
-            let capacity = value.parse::<u64>().map_err(|_| {
+        if let Some(value) = variable("TOKEN_CACHE_MAX_BYTES")? {
+            let max_bytes = value.parse::<u64>().map_err(|_| {
                 invalid(
-                    "TOKEN_CACHE_CAPACITY",
-                    format!("{value:?} is not a number; expected a capacity such as 10000"),
+                    "TOKEN_CACHE_MAX_BYTES",
+                    format!(
+                        "{value:?} is not a number; expected a number of bytes such as \
+                         67108864 (64 MiB)"
+                    ),
                 )
             })?;
-            if capacity > 0 {
-                builder = builder.token_cache(capacity);
+            if max_bytes > 0 {
+                builder = builder.token_cache_max_bytes(max_bytes);
             }
         }
         Ok(Self {

@@ -136,9 +136,9 @@ fn invalid_settings_exit_naming_the_variable() {
         ),
         ("BIND_ADDR", "localhost:eighty", "BIND_ADDR is invalid"),
         (
-            "TOKEN_CACHE_CAPACITY",
+            "TOKEN_CACHE_MAX_BYTES",
             "lots",
-            "TOKEN_CACHE_CAPACITY is invalid",
+            "TOKEN_CACHE_MAX_BYTES is invalid",
         ),
         (
             "COGNITO_JWKS_URI",

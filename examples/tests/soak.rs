@@ -260,8 +260,8 @@ async fn soak(token_cache: Option<u64>) {
         )
         .fetcher(local_fetcher().expect("HTTP client"))
         .jwks_cooldown(COOLDOWN);
-    if let Some(capacity) = token_cache {
-        builder = builder.token_cache(capacity);
+    if let Some(max_bytes) = token_cache {
+        builder = builder.token_cache_max_bytes(max_bytes);
     }
     let server = start_axum(builder.build().expect("verifier configuration")).await;
     let load = Arc::new(Load {
@@ -341,5 +341,5 @@ async fn soak_with_key_rotation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_with_key_rotation_and_token_cache() {
-    soak(Some(1_000)).await;
+    soak(Some(4 * 1024 * 1024)).await;
 }

@@ -1,11 +1,13 @@
 //! Throughput with 1 and 2 threads, and a cold start under load.
 //!
-//! Throughput: each case runs for a slice of `--seconds` (default 0.25)
-//! with one thread, then with two, `--rounds` times (default 12); the
-//! medians and the median of the per-pair 2-thread/1-thread ratios are
-//! reported, so a drifting machine affects both sides of each ratio alike.
-//! The floor (bare RSA verification, no shared state) is measured the same
-//! way: its ratio is what the machine itself allows, so compare ours with it.
+//! Throughput: each of `--rounds` rounds (default 12) runs every case for a
+//! slice of `--seconds` (default 0.25) with one thread, then with each of
+//! `--threads` (default 2, and every core when the machine has more than
+//! two); the medians and the median of the per-pair N-thread/1-thread
+//! ratios are reported, so a drifting machine affects both sides of each
+//! ratio, and every case of a round, alike. The floor (bare RSA
+//! verification, no shared state) is measured the same way: its ratio is
+//! what the machine itself allowed, so compare ours with it.
 //!
 //! Cold start: `--concurrency` tasks verify the same token at once on a
 //! fresh verifier whose key set is served from 127.0.0.1; the key-set
@@ -16,6 +18,7 @@
 //!
 //! ```text
 //! cargo run --release -p cognito-jwt-benches --bin scaling -- --seconds 0.25 --rounds 12
+//! cargo run --release -p cognito-jwt-benches --bin scaling -- --threads 2,4,8 --cold-rounds 0
 //! ```
 
 use std::hint::black_box;
@@ -30,14 +33,18 @@ use cognito_jwt_core::AccessTokenClaims;
 struct Options {
     seconds: f64,
     rounds: usize,
+    /// Thread counts compared with one thread.
+    threads: Vec<usize>,
     concurrency: usize,
     cold_rounds: usize,
 }
 
 fn options() -> Result<Options, String> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut options = Options {
         seconds: 0.25,
         rounds: 12,
+        threads: if cores > 2 { vec![2, cores] } else { vec![2] },
         concurrency: 1000,
         cold_rounds: 5,
     };
@@ -49,15 +56,25 @@ fn options() -> Result<Options, String> {
             "--rounds" => options.rounds = number(&flag, &value)?,
             "--concurrency" => options.concurrency = number(&flag, &value)?,
             "--cold-rounds" => options.cold_rounds = number(&flag, &value)?,
+            "--threads" => {
+                options.threads = value
+                    .split(',')
+                    .map(|count| number(&flag, count))
+                    .collect::<Result<_, _>>()?;
+            }
             _ => {
                 return Err(format!(
-                    "unknown flag {flag}; expected --seconds, --rounds, --concurrency, --cold-rounds"
+                    "unknown flag {flag}; expected --seconds, --rounds, --threads, --concurrency, \
+                     --cold-rounds"
                 ));
             }
         }
     }
     if !(options.seconds > 0.0 && options.rounds > 0 && options.concurrency > 0) {
         return Err("--seconds, --rounds and --concurrency must be positive".to_owned());
+    }
+    if options.threads.is_empty() || options.threads.iter().any(|&n| n < 2) {
+        return Err("--threads takes thread counts of 2 or more, e.g. 2,4".to_owned());
     }
     Ok(options)
 }
@@ -103,6 +120,15 @@ fn median(values: &mut [f64]) -> f64 {
 
 fn scaling(f: &Fixture, options: &Options) {
     let slice = Duration::from_secs_f64(options.seconds);
+    let user_tokens = f.user_access_tokens(options.threads.iter().copied().max().unwrap_or(2));
+    for token in &user_tokens {
+        assert!(
+            f.caching_verifier()
+                .verify_sync::<AccessTokenClaims>(token)
+                .is_ok(),
+            "a user's token was refused"
+        );
+    }
     let hit = |token: &str| {
         f.caching_verifier()
             .verify_sync::<AccessTokenClaims>(token)
@@ -120,40 +146,60 @@ fn scaling(f: &Fixture, options: &Options) {
         ("verify/result_cache_hit", &|_| hit(f.access_token())),
         // Each thread repeats its own user's token, as on a real server.
         ("verify/result_cache_hit (a token per thread)", &|thread| {
-            hit(if thread == 0 {
-                f.access_token()
-            } else {
-                f.other_access_token()
-            })
+            hit(&user_tokens[thread])
         }),
     ];
+    let counts = options
+        .threads
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     println!(
-        "{} alternating pairs of {:.2} s slices (1 thread, then 2 threads) per case",
-        options.rounds, options.seconds
+        "{} rounds of {:.2} s slices per case: 1 thread, then {counts} threads, each paired \
+         with the 1-thread slice of its round; {} cores",
+        options.rounds,
+        options.seconds,
+        std::thread::available_parallelism().map_or(1, usize::from),
     );
-    println!(
-        "| case | 1 thread ops/s (median) | 2 threads ops/s (median) | ratio (median of pairs) | lowest pair | highest pair |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|");
-    for (name, op) in cases {
-        let mut one = Vec::with_capacity(options.rounds);
-        let mut two = Vec::with_capacity(options.rounds);
-        let mut ratios = Vec::with_capacity(options.rounds);
-        for _ in 0..options.rounds {
-            let single = throughput(1, slice, op);
-            let double = throughput(2, slice, op);
-            one.push(single);
-            two.push(double);
-            ratios.push(double / single);
-        }
-        let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-        let highest = ratios.iter().copied().fold(0.0, f64::max);
-        println!(
-            "| `{name}` | {:.0} | {:.0} | {:.2} | {lowest:.2} | {highest:.2} |",
-            median(&mut one),
-            median(&mut two),
-            median(&mut ratios),
+    print!("| case | 1 thread ops/s (median) |");
+    for n in &options.threads {
+        print!(
+            " {n} threads ops/s (median) | ratio 1→{n} (median of pairs) | lowest pair | highest pair |"
         );
+    }
+    println!();
+    println!(
+        "|---|---:|{}",
+        "---:|---:|---:|---:|".repeat(options.threads.len())
+    );
+    let mut one = vec![Vec::with_capacity(options.rounds); cases.len()];
+    let mut many =
+        vec![vec![Vec::with_capacity(options.rounds); options.threads.len()]; cases.len()];
+    let mut ratios = many.clone();
+    for _ in 0..options.rounds {
+        for (case, (_, op)) in cases.iter().enumerate() {
+            let single = throughput(1, slice, *op);
+            one[case].push(single);
+            for (i, &n) in options.threads.iter().enumerate() {
+                let parallel = throughput(n, slice, *op);
+                many[case][i].push(parallel);
+                ratios[case][i].push(parallel / single);
+            }
+        }
+    }
+    for (case, (name, _)) in cases.iter().enumerate() {
+        print!("| `{name}` | {:.0} |", median(&mut one[case]));
+        for (parallel, ratios) in many[case].iter_mut().zip(&mut ratios[case]) {
+            let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+            let highest = ratios.iter().copied().fold(0.0, f64::max);
+            print!(
+                " {:.0} | {:.2} | {lowest:.2} | {highest:.2} |",
+                median(parallel),
+                median(ratios),
+            );
+        }
+        println!();
     }
 }
 

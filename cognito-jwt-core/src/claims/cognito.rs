@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -82,7 +81,10 @@ pub struct IdTokenClaims {
     pub nonce: Option<String>,
     /// `at_hash` (hosted UI / OAuth flows).
     pub at_hash: Option<String>,
-    json: Arc<str>,
+    /// Owned, not shared: a token-cache hit clones the claims, and a shared
+    /// reference count written by every core serving the token would keep
+    /// hits from scaling.
+    json: Box<str>,
 }
 
 /// The claims of a Cognito access token (`token_use` = `access`).
@@ -140,7 +142,8 @@ pub struct AccessTokenClaims {
     pub event_id: Option<String>,
     /// `version`: 2 for tokens customized by a V2 pre-token-generation trigger.
     pub version: Option<u64>,
-    json: Arc<str>,
+    /// Owned, not shared (see [`IdTokenClaims`]).
+    json: Box<str>,
 }
 
 fn text(value: &Option<Cow<'_, str>>) -> Option<String> {

@@ -8,7 +8,8 @@ mod view;
 
 pub use cognito::{AccessTokenClaims, IdTokenClaims};
 pub(crate) use payload::{
-    KNOWN_CLAIMS, NumericDate, Payload, SeenKeys, Text, issuer_of, json_problem,
+    ALLOCATION_OVERHEAD, KNOWN_CLAIMS, NumericDate, Payload, SeenKeys, Text, issuer_of,
+    json_problem,
 };
 pub use standard::StandardClaims;
 pub use view::ClaimsView;

@@ -265,6 +265,10 @@ impl<'a> SeenKeys<'a> {
     }
 }
 
+/// What an allocator keeps beside each allocation, roughly (glibc's
+/// malloc: 8 to 16 bytes of header and rounding).
+pub(crate) const ALLOCATION_OVERHEAD: usize = 16;
+
 /// Declares [`Payload`], its parser and its owned copy from one table: the
 /// claims this crate knows, by name, field and kind. A claim not listed is
 /// skipped (and must not repeat).
@@ -338,6 +342,12 @@ macro_rules! payload {
                     _ => None,
                 }
             }
+
+            /// The heap bytes an owned copy holds beyond the struct itself:
+            /// each string and list, with [`ALLOCATION_OVERHEAD`] apiece.
+            pub(crate) fn heap_bytes(&self) -> usize {
+                0 $( + payload!(@heap $kind self.$field) )*
+            }
         }
 
         /// Every claim name of the table.
@@ -388,6 +398,15 @@ macro_rules! payload {
             .map_err(|_: A::Error| de::Error::custom(concat!("claim `", $key, "` must be an array of strings")))?
             .0
     };
+
+    (@heap text $v:expr) => { $v.as_ref().map_or(0, |t| t.len() + ALLOCATION_OVERHEAD) };
+    (@heap list $v:expr) => {
+        $v.as_ref().map_or(0, |l| {
+            l.iter().map(|t| size_of::<Cow<'_, str>>() + t.len() + ALLOCATION_OVERHEAD).sum::<usize>()
+                + ALLOCATION_OVERHEAD
+        })
+    };
+    (@heap $kind:ident $v:expr) => { 0 };
 
     (@own text $v:expr) => { $v.map(|t| Cow::Owned(t.into_owned())) };
     (@own audience $v:expr) => { $v.map(Audience::into_owned) };
