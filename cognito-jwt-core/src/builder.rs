@@ -13,7 +13,7 @@ use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, SourceSpec};
 use crate::jwt::HeaderRules;
 use crate::requirements::Requirements;
 use crate::token_cache::TokenCache;
-use crate::verifier::{CognitoJwtVerifier, CustomCheck, Inner, Pool, Rules};
+use crate::verifier::{CognitoJwtVerifier, CustomCheck, Inner, Pool, Rules, next_engine_id};
 
 /// Builds a [`CognitoJwtVerifier`]. `build()` does no network I/O.
 #[must_use]
@@ -168,7 +168,10 @@ impl Common {
             leeway: self.leeway.as_secs(),
             requirements: self.requirements,
             custom_check: self.custom_check,
-            token_cache: self.token_cache.map(TokenCache::new),
+            token_cache: self
+                .token_cache
+                .map(|max_bytes| Arc::new(TokenCache::new(max_bytes))),
+            id: next_engine_id(),
         })
     }
 }

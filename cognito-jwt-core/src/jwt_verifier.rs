@@ -253,8 +253,10 @@ impl JwtVerifierBuilder {
 
     /// Trust the issuers `resolver` allows, found at run time (many
     /// tenants), instead of a fixed list: see [`IssuerResolver`]. Replaces
-    /// [`issuer`](Self::issuer); not combined with
-    /// [`token_cache_max_bytes`](Self::token_cache_max_bytes) yet.
+    /// [`issuer`](Self::issuer). With
+    /// [`token_cache_max_bytes`](Self::token_cache_max_bytes), every issuer
+    /// shares one cache and its byte bound; a hit still reads the token's
+    /// `iss` to find its issuer.
     ///
     /// The resolver is asked about a token's `iss` only once the token's
     /// header passed, and no URL is derived from a token before it allowed

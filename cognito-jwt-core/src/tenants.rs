@@ -27,6 +27,7 @@ use crate::issuer::Issuer;
 use crate::jwt::{Decoded, HeaderRules};
 use crate::jwt_verifier::oidc_engine;
 use crate::requirements::Requirements;
+use crate::token_cache::TokenCache;
 use crate::token_claims::TokenClaims;
 use crate::verifier::Inner;
 
@@ -286,6 +287,8 @@ pub(crate) struct Tenants {
     /// engine).
     header: HeaderRules,
     limits: TenantLimits,
+    /// The verified-token cache every engine shares, if configured.
+    token_cache: Option<Arc<TokenCache>>,
     resolved: Cache<Box<str>, Arc<Inner>>,
     refused: Cache<Box<str>, ()>,
 }
@@ -295,6 +298,7 @@ impl fmt::Debug for Tenants {
         f.debug_struct("Tenants")
             .field("resolver", &self.resolver)
             .field("limits", &self.limits)
+            .field("token_cache", &self.token_cache.is_some())
             .field("resolved", &self.resolved.entry_count())
             .field("refused", &self.refused.entry_count())
             .finish_non_exhaustive()
@@ -311,19 +315,19 @@ fn refused() -> Error {
 impl Tenants {
     pub(crate) fn new(
         resolver: IssuerResolver,
-        common: Common,
+        mut common: Common,
         limits: TenantLimits,
     ) -> Result<Self, ConfigError> {
         limits.check()?;
-        if common.token_cache.is_some() {
-            return Err(ConfigError::invalid(
-                "token_cache_max_bytes",
-                "the token cache is not available with an issuer resolver yet; leave it unset",
-            ));
-        }
+        // One cache, one byte bound, for every issuer's engine.
+        let token_cache = common
+            .token_cache
+            .take()
+            .map(|max_bytes| Arc::new(TokenCache::new(max_bytes)));
         Ok(Self {
             resolver,
             common: common.with_fetcher()?,
+            token_cache,
             header: HeaderRules {
                 algorithms: AlgorithmSet::of(Algorithm::ALL.iter().copied()),
                 cognito: false,
@@ -458,7 +462,7 @@ impl Tenants {
 
     /// The engine for one resolved issuer, which must be `iss` itself.
     fn engine(&self, iss: &str, trusted: &TrustedIssuer) -> Result<Inner, String> {
-        let engine = match trusted {
+        let mut engine = match trusted {
             TrustedIssuer::Oidc(issuer) => {
                 oidc_engine(std::slice::from_ref(issuer), self.common.clone())
             }
@@ -467,6 +471,7 @@ impl Tenants {
             }
         }
         .map_err(|e| e.to_string())?;
+        engine.token_cache.clone_from(&self.token_cache);
         if engine.issuers.iter().any(|(issuer, _)| issuer == iss) {
             Ok(engine)
         } else {

@@ -29,6 +29,9 @@ pub(crate) struct CachedToken {
     pub(crate) pool: usize,
     /// The key-set generation read before the token's key was looked up.
     pub(crate) generation: u64,
+    /// The [`Inner::id`](crate::verifier::Inner::id) of the engine that
+    /// verified it: the only one that may serve it.
+    pub(crate) engine: u64,
     /// Seconds since the epoch until which a hit may be served (`exp + leeway`).
     pub(crate) valid_until: u64,
     /// The claims as the type first asked for; other types are built again
@@ -224,6 +227,7 @@ mod tests {
             source: 0,
             pool: 0,
             generation: 0,
+            engine: 0,
             valid_until,
             typed: Box::new(()),
         }

@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::algorithm::AlgorithmSet;
@@ -69,7 +70,18 @@ pub(crate) struct Inner {
     pub(crate) leeway: u64,
     pub(crate) requirements: Requirements,
     pub(crate) custom_check: Option<Arc<CustomCheck>>,
-    pub(crate) token_cache: Option<TokenCache>,
+    /// Shared by every engine of a resolver-backed verifier; entries say
+    /// which engine verified them.
+    pub(crate) token_cache: Option<Arc<TokenCache>>,
+    /// Unique in the process: a token-cache entry is served only by the
+    /// engine that verified its token.
+    pub(crate) id: u64,
+}
+
+/// A fresh [`Inner::id`].
+pub(crate) fn next_engine_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Verifies Cognito ID and access tokens against the pools' key sets.
@@ -412,6 +424,7 @@ impl Inner {
                     source: pool.source,
                     pool: self.pool_index(pool),
                     generation,
+                    engine: self.id,
                     valid_until: self.valid_until(&payload),
                     typed: Box::new(claims.clone()),
                 },
@@ -450,7 +463,12 @@ impl Inner {
                     }
                     Profile::Oidc { .. } => T::TOKEN_USE.is_none(),
                 };
-                if !wanted_use || !self.keys.still_current(entry.source, entry.generation) {
+                // Another engine's entry (an issuer resolved again after
+                // its engine was dropped) names another key cache.
+                if !wanted_use
+                    || entry.engine != self.id
+                    || !self.keys.still_current(entry.source, entry.generation)
+                {
                     return None;
                 }
                 let view = ClaimsView::new(&entry.payload, &entry.json, entry.profile);

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cognito_jwt_core::testing::{ScriptedJwks, TestCurveKey, TestIssuer};
 use cognito_jwt_core::{
     AccessTokenClaims, Algorithm, ErrorKind, IdTokenClaims, Issuer, IssuerResolver, JwtVerifier,
-    ResolveError, StandardClaims, TokenUse, TrustedIssuer,
+    Requirements, ResolveError, StandardClaims, TokenUse, TrustedIssuer,
 };
 use serde_json::{Value, json};
 
@@ -152,6 +152,44 @@ async fn an_evicted_issuer_is_resolved_again() {
         4,
         "a re-resolved issuer fetches its keys again"
     );
+}
+
+#[tokio::test]
+async fn every_issuer_shares_one_token_cache_and_hits_keep_their_checks() {
+    let key = TestCurveKey::es256("k1");
+    let fetcher = jwks(&key);
+    let (resolver, calls) = counting(3);
+    let verifier = JwtVerifier::builder()
+        .issuer_resolver(resolver)
+        .max_issuers(2)
+        .token_cache_max_bytes(1024 * 1024)
+        .fetcher(fetcher.clone())
+        .build()
+        .unwrap();
+    let tokens: Vec<String> = (0..3).map(|n| token(&key, &tenant(n))).collect();
+    // Each token, repeated, comes back with its own issuer's claims.
+    for _ in 0..3 {
+        for (n, token) in tokens[..2].iter().enumerate() {
+            let claims: StandardClaims = verifier.verify(token).await.unwrap();
+            assert_eq!(claims.iss, tenant(n));
+            let claims: StandardClaims = verifier.verify_sync(token).unwrap();
+            assert_eq!(claims.iss, tenant(n));
+        }
+    }
+    assert_eq!((calls.load(Ordering::SeqCst), fetcher.fetches()), (2, 2));
+    // Requirements still run on a hit.
+    let err = verifier
+        .verify_with::<StandardClaims>(&tokens[0], &Requirements::new().any_scope("orders/write"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MissingScope);
+    // Tenant 2 evicts tenant 1 (the least recently used); tenant 1's
+    // cached token is then verified by a new engine, with its own key
+    // fetch, not served from the entry the dropped engine left.
+    let _: StandardClaims = verifier.verify(&tokens[2]).await.unwrap();
+    let claims: StandardClaims = verifier.verify(&tokens[1]).await.unwrap();
+    assert_eq!(claims.iss, tenant(1));
+    assert_eq!((calls.load(Ordering::SeqCst), fetcher.fetches()), (4, 4));
 }
 
 #[tokio::test]
@@ -312,9 +350,10 @@ fn resolver_settings_are_checked() {
     assert!(
         JwtVerifier::builder()
             .issuer_resolver(resolver)
-            .token_cache_max_bytes(1024 * 1024)
+            .token_cache_max_bytes(1024)
             .build()
-            .is_err()
+            .is_err(),
+        "a token cache under its minimum"
     );
     let twice = [issuer(&tenant(0)), issuer(&tenant(0))];
     assert!(IssuerResolver::list(twice).is_err());
