@@ -97,6 +97,11 @@ mod issuer;
 mod jwks;
 mod jwt;
 mod jwt_verifier;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
+#[cfg(not(feature = "metrics"))]
+mod metrics;
 mod requirements;
 mod tenants;
 #[cfg(feature = "testing")]

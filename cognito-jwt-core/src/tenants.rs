@@ -26,6 +26,7 @@ use crate::error::{ConfigError, Error, ErrorKind};
 use crate::issuer::Issuer;
 use crate::jwt::{Decoded, HeaderRules};
 use crate::jwt_verifier::oidc_engine;
+use crate::metrics::Metrics;
 use crate::requirements::Requirements;
 use crate::token_claims::TokenClaims;
 use crate::verifier::Inner;
@@ -288,6 +289,8 @@ pub(crate) struct Tenants {
     limits: TenantLimits,
     resolved: Cache<Box<str>, Arc<Inner>>,
     refused: Cache<Box<str>, ()>,
+    /// The verifier's metrics, shared by every resolved issuer's engine.
+    pub(crate) metrics: Metrics,
 }
 
 impl fmt::Debug for Tenants {
@@ -313,6 +316,7 @@ impl Tenants {
         resolver: IssuerResolver,
         common: Common,
         limits: TenantLimits,
+        metrics: Metrics,
     ) -> Result<Self, ConfigError> {
         limits.check()?;
         if common.token_cache.is_some() {
@@ -338,6 +342,7 @@ impl Tenants {
                 .time_to_live(limits.refused_ttl)
                 .eviction_policy(EvictionPolicy::lru())
                 .build(),
+            metrics,
         })
     }
 
@@ -459,12 +464,16 @@ impl Tenants {
     /// The engine for one resolved issuer, which must be `iss` itself.
     fn engine(&self, iss: &str, trusted: &TrustedIssuer) -> Result<Inner, String> {
         let engine = match trusted {
-            TrustedIssuer::Oidc(issuer) => {
-                oidc_engine(std::slice::from_ref(issuer), self.common.clone())
-            }
-            TrustedIssuer::Cognito(pool) => {
-                cognito_engine(std::slice::from_ref(pool), self.common.clone())
-            }
+            TrustedIssuer::Oidc(issuer) => oidc_engine(
+                std::slice::from_ref(issuer),
+                self.common.clone(),
+                self.metrics.clone(),
+            ),
+            TrustedIssuer::Cognito(pool) => cognito_engine(
+                std::slice::from_ref(pool),
+                self.common.clone(),
+                self.metrics.clone(),
+            ),
         }
         .map_err(|e| e.to_string())?;
         if engine.issuers.iter().any(|(issuer, _)| issuer == iss) {

@@ -24,6 +24,7 @@ use crate::health::Health;
 use crate::issuer::ResolvedIssuer;
 use crate::jwks::{KeyCache, VerifyingKey};
 use crate::jwt::{Decoded, HeaderRules};
+use crate::metrics::Metrics;
 use crate::requirements::Requirements;
 use crate::token_cache::{CachedToken, TokenCache};
 use crate::token_claims::TokenClaims;
@@ -70,6 +71,7 @@ pub(crate) struct Inner {
     pub(crate) requirements: Requirements,
     pub(crate) custom_check: Option<Arc<CustomCheck>>,
     pub(crate) token_cache: Option<TokenCache>,
+    pub(crate) metrics: Metrics,
 }
 
 /// Verifies Cognito ID and access tokens against the pools' key sets.
@@ -129,7 +131,7 @@ impl CognitoJwtVerifier {
     /// # Errors
     /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.inner.verify_with(token, &Requirements::new()).await
+        self.verify_with(token, &Requirements::new()).await
     }
 
     /// [`verify`](Self::verify), then also check `requirements` (on top of
@@ -143,7 +145,8 @@ impl CognitoJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        self.inner.verify_with(token, requirements).await
+        let result = self.inner.verify_with(token, requirements).await;
+        self.inner.metrics.verified(result)
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -154,7 +157,7 @@ impl CognitoJwtVerifier {
     /// [`hydrate`](Self::hydrate) at start-up), [`ErrorKind::UnknownKid`]
     /// when the cached set lacks the token's key.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.inner.verify_sync_with(token, &Requirements::new())
+        self.verify_sync_with(token, &Requirements::new())
     }
 
     /// [`verify_sync`](Self::verify_sync) with extra requirements.
@@ -166,7 +169,8 @@ impl CognitoJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        self.inner.verify_sync_with(token, requirements)
+        let result = self.inner.verify_sync_with(token, requirements);
+        self.inner.metrics.verified(result)
     }
 
     /// Fetch every configured key set now, e.g. at start-up to fail fast or
@@ -427,13 +431,26 @@ impl Inner {
             .unwrap_or_default()
     }
 
-    /// Serve a repeated token from the verified-token cache.
+    /// Serve a repeated token from the verified-token cache, counting hits
+    /// and misses.
     fn cached<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
     ) -> Option<Result<T, Error>> {
         let cache = self.token_cache.as_ref()?;
+        let hit = self.cache_hit(cache, token, requirements);
+        self.metrics.token_cache(hit.is_some());
+        hit
+    }
+
+    /// The answer for a token the cache can serve, if it can.
+    fn cache_hit<T: TokenClaims>(
+        &self,
+        cache: &TokenCache,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Option<Result<T, Error>> {
         let entry = cache.get(token)?;
         if unix_secs(SystemTime::now()).map_or(true, |now| now >= entry.valid_until) {
             cache.remove(token);
