@@ -25,28 +25,30 @@
 //! (each token verified without the token cache) or reported by `health()`:
 //! without traffic it shows the age at the last of these.
 //!
-//! ```
-//! use cognito_jwt_core::testing::TestIssuer;
-//! use cognito_jwt_core::{CognitoJwtVerifier, StandardClaims, TokenUse};
-//! use metrics_util::debugging::DebuggingRecorder;
+//! With [`metrics-exporter-prometheus`](https://docs.rs/metrics-exporter-prometheus),
+//! whose text is the body of a `GET /metrics` route:
 //!
-//! let recorder = DebuggingRecorder::new(); // in a server: your exporter, installed globally
-//! let snapshotter = recorder.snapshotter();
-//! let issuer = TestIssuer::new("eu-west-1_Metrics1");
+//! ```
+//! use cognito_jwt_core::{CognitoJwtVerifier, StandardClaims, TokenUse, UserPool};
+//! use metrics_exporter_prometheus::PrometheusBuilder;
+//!
+//! // A server installs it globally at start-up, before building its
+//! // verifiers: `let prometheus = PrometheusBuilder::new().install_recorder()?;`
+//! let recorder = PrometheusBuilder::new().build_recorder();
+//! let prometheus = recorder.handle();
 //! let verifier = metrics::with_local_recorder(&recorder, || {
 //!     cognito_jwt_core::metrics::describe();
-//!     issuer.verifier_from(issuer.verifier_builder("client", TokenUse::Access).metrics_name("api"))
-//! });
-//! let token = issuer.access_token("client").sign();
-//! verifier.verify_sync::<StandardClaims>(&token).unwrap();
+//!     CognitoJwtVerifier::builder()
+//!         .user_pool(UserPool::new("eu-west-1_AbC123").client_id("c").token_use(TokenUse::Access))
+//!         .metrics_name("api")
+//!         .build()
+//! })?;
 //!
-//! let ok = snapshotter.snapshot().into_vec().into_iter().any(|(key, _, _, value)| {
-//!     let labels: Vec<_> = key.key().labels().map(|l| (l.key(), l.value())).collect();
-//!     key.key().name() == cognito_jwt_core::metrics::VERIFICATIONS_TOTAL
-//!         && labels == [("verifier", "api"), ("outcome", "ok")]
-//!         && value == metrics_util::debugging::DebugValue::Counter(1)
-//! });
-//! assert!(ok);
+//! assert!(verifier.verify_sync::<StandardClaims>("not a token").is_err());
+//! let text = prometheus.render();
+//! assert!(text.contains(r#"cognito_jwt_verifications_total{verifier="api",outcome="malformed"} 1"#));
+//! assert!(text.contains(r#"cognito_jwt_verifications_total{verifier="api",outcome="ok"} 0"#));
+//! # Ok::<(), cognito_jwt_core::ConfigError>(())
 //! ```
 
 #[cfg(feature = "metrics")]
