@@ -432,7 +432,8 @@ fn read_exports(child: &mut Child, count: usize) -> Vec<(String, String)> {
 /// `local-issuer --alb` acts as the load balancer's key endpoint: a
 /// verifier configured with the printed `ALB_ARN` and `ALB_KEYS_URL`
 /// accepts its `x-amzn-oidc-data` headers, and `axum-server` started with
-/// the printed variables takes the identity from them.
+/// the printed variables takes the identity from them (and counts them on
+/// `/metrics` under the `alb` verifier).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_issuer_alb_prints_headers_the_servers_accept() {
     let mut issuer = Server::spawn_with_args(env!("CARGO_BIN_EXE_local-issuer"), &["--alb"], &[]);
@@ -484,6 +485,25 @@ async fn local_issuer_alb_prints_headers_the_servers_accept() {
         .await
         .expect("a response");
     assert_eq!(admin.status(), 200, "ada's header and token");
+    let metrics = client
+        .get(format!("{base_url}/metrics"))
+        .send()
+        .await
+        .expect("a response")
+        .text()
+        .await
+        .expect("a body");
+    for line in [
+        r#"cognito_jwt_verifications_total{verifier="alb",outcome="ok"} 2"#,
+        r#"cognito_jwt_jwks_fetches_total{verifier="alb",reason="unknown_kid",outcome="ok"} 1"#,
+        r#"cognito_jwt_jwks_keys{verifier="alb"} 1"#,
+        r#"cognito_jwt_verifications_total{verifier="cognito",outcome="ok"} 1"#,
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "ALB mode /metrics has {line}:\n{metrics}"
+        );
+    }
 
     server.terminate();
     assert!(tokio::task::block_in_place(|| server.wait()).success());
