@@ -79,6 +79,11 @@
 //! pool per customer) are allowed one by one by an [`IssuerResolver`] given
 //! to [`JwtVerifierBuilder::issuer_resolver`].
 //!
+//! With the `metrics` feature, every verifier counts its verifications by
+//! outcome, key-set fetches by reason, token-cache hits and misses, and
+//! the keys it holds and their age, through the `metrics` facade (see the
+//! `metrics` module for names and labels).
+//!
 //! Web frameworks: see `cognito-jwt-axum` and `cognito-jwt-actix`, which
 //! share the HTTP mapping in [`http`]. For tests without AWS, enable the
 //! `testing` feature and use `testing::TestIssuer`.
