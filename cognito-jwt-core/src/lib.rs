@@ -106,7 +106,7 @@ mod jwt_verifier;
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
 #[cfg(not(feature = "metrics"))]
-mod metrics;
+mod no_metrics;
 mod requirements;
 mod tenants;
 #[cfg(feature = "testing")]
@@ -138,6 +138,9 @@ pub use tenants::{IssuerResolver, ResolveError, TrustedIssuer};
 pub use token_claims::TokenClaims;
 pub use verifier::CognitoJwtVerifier;
 pub use verify::{AnyVerifier, Verify};
+
+#[cfg(not(feature = "metrics"))]
+use no_metrics as metrics;
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.
 #[cfg(doctest)]

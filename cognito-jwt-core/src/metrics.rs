@@ -51,54 +51,43 @@
 //! # Ok::<(), cognito_jwt_core::ConfigError>(())
 //! ```
 
-#[cfg(feature = "metrics")]
 use std::sync::atomic::{AtomicI64, Ordering};
-#[cfg(feature = "metrics")]
 use std::sync::{Arc, Mutex, PoisonError};
 
-#[cfg(feature = "metrics")]
 use ::metrics::{Counter, Gauge, SharedString, Unit, describe_counter, describe_gauge};
 use tokio::time::Instant;
 
-use crate::error::Error;
-#[cfg(feature = "metrics")]
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
+use crate::jwks::{FetchOutcome, FetchReason};
 
 /// Verifications by outcome: a counter labelled `verifier` and `outcome`
 /// (`ok`, or the [`ErrorKind::as_str`](crate::ErrorKind::as_str) name of
 /// the refusal).
-#[cfg(feature = "metrics")]
 pub const VERIFICATIONS_TOTAL: &str = "cognito_jwt_verifications_total";
 
 /// Key-set fetches by reason and outcome: a counter labelled `verifier`,
 /// `reason` (`cold`, `retry`, `refresh`, `unknown_kid`, `hydrate`) and
 /// `outcome` (`ok`, `not_found`, `error`).
-#[cfg(feature = "metrics")]
 pub const JWKS_FETCHES_TOTAL: &str = "cognito_jwt_jwks_fetches_total";
 
 /// Tokens served from the token cache: a counter labelled `verifier`.
-#[cfg(feature = "metrics")]
 pub const TOKEN_CACHE_HITS_TOTAL: &str = "cognito_jwt_token_cache_hits_total";
 
 /// Tokens the token cache did not serve (verified in full): a counter
 /// labelled `verifier`.
-#[cfg(feature = "metrics")]
 pub const TOKEN_CACHE_MISSES_TOTAL: &str = "cognito_jwt_token_cache_misses_total";
 
 /// Keys held over all of a verifier's key sets: a gauge labelled
 /// `verifier`.
-#[cfg(feature = "metrics")]
 pub const JWKS_KEYS: &str = "cognito_jwt_jwks_keys";
 
 /// The age in seconds of the oldest key set a verifier holds: a gauge
 /// labelled `verifier`.
-#[cfg(feature = "metrics")]
 pub const JWKS_AGE_SECONDS: &str = "cognito_jwt_jwks_age_seconds";
 
 /// Describe every metric (type, unit, help text) to the installed
 /// recorder. Call it once, after installing the recorder; exporters that
 /// print help texts (Prometheus' `# HELP`) use them.
-#[cfg(feature = "metrics")]
 pub fn describe() {
     describe_counter!(
         VERIFICATIONS_TOTAL,
@@ -132,87 +121,46 @@ pub fn describe() {
     );
 }
 
-/// Why a key set is fetched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FetchReason {
-    /// The first fetch.
-    Cold,
-    /// A fetch after a failure left no usable set.
-    Retry,
-    /// The set is due for its refresh.
-    Refresh,
-    /// A token named a key the set lacks.
-    UnknownKid,
-    /// `hydrate()`.
-    Hydrate,
-}
+/// Every fetch reason, in declaration order.
+const REASONS: [FetchReason; 5] = [
+    FetchReason::Cold,
+    FetchReason::Retry,
+    FetchReason::Refresh,
+    FetchReason::UnknownKid,
+    FetchReason::Hydrate,
+];
 
-impl FetchReason {
-    #[cfg(feature = "metrics")]
-    const ALL: [FetchReason; 5] = [
-        FetchReason::Cold,
-        FetchReason::Retry,
-        FetchReason::Refresh,
-        FetchReason::UnknownKid,
-        FetchReason::Hydrate,
-    ];
+/// Every fetch outcome, in declaration order.
+const OUTCOMES: [FetchOutcome; 3] = [
+    FetchOutcome::Ok,
+    FetchOutcome::NotFound,
+    FetchOutcome::Error,
+];
 
-    /// The label value, also logged.
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            FetchReason::Cold => "cold",
-            FetchReason::Retry => "retry",
-            FetchReason::Refresh => "refresh",
-            FetchReason::UnknownKid => "unknown_kid",
-            FetchReason::Hydrate => "hydrate",
-        }
-    }
-}
-
-/// How a fetch ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FetchOutcome {
-    /// A usable set (or key) was stored.
-    Ok,
-    /// The endpoint has no such key (load balancers: an HTTP 4xx answer).
-    NotFound,
-    /// Anything else: network, time-out, HTTP error, unusable document.
-    Error,
-}
-
-#[cfg(feature = "metrics")]
-impl FetchOutcome {
-    const ALL: [FetchOutcome; 3] = [
-        FetchOutcome::Ok,
-        FetchOutcome::NotFound,
-        FetchOutcome::Error,
-    ];
-
-    const fn as_str(self) -> &'static str {
-        match self {
-            FetchOutcome::Ok => "ok",
-            FetchOutcome::NotFound => "not_found",
-            FetchOutcome::Error => "error",
-        }
+/// The label value of a fetch outcome.
+const fn outcome_label(outcome: FetchOutcome) -> &'static str {
+    match outcome {
+        FetchOutcome::Ok => "ok",
+        FetchOutcome::NotFound => "not_found",
+        FetchOutcome::Error => "error",
     }
 }
 
 /// One verifier's metric handles, registered when it is built and shared
 /// by everything it owns (its key caches, its resolved issuers' engines).
-/// Cheap to clone; without the `metrics` feature, nothing at all.
+/// Cheap to clone. Without the `metrics` feature, its twin in
+/// `no_metrics.rs` does nothing.
 #[derive(Clone)]
 pub(crate) struct Metrics {
-    #[cfg(feature = "metrics")]
     handles: Arc<Handles>,
 }
 
-#[cfg(feature = "metrics")]
 struct Handles {
     /// `ok`, then one per [`ErrorKind`] in declaration order.
     verifications: Vec<Counter>,
     cache_hits: Counter,
     cache_misses: Counter,
-    /// By reason, then outcome.
+    /// By reason, then outcome, in declaration order.
     fetches: Vec<Counter>,
     keys: Gauge,
     age: Gauge,
@@ -224,17 +172,15 @@ struct Handles {
     epoch: Instant,
 }
 
-#[cfg(feature = "metrics")]
 #[derive(Default)]
 struct HeldSets {
-    next_id: u64,
+    next_slot: u64,
     /// `(slot, keys, fetched at in ms from the epoch)`.
     held: Vec<(u64, usize, Option<i64>)>,
 }
 
 impl Metrics {
     /// Register every series of the verifier named `verifier`.
-    #[cfg(feature = "metrics")]
     pub(crate) fn new(verifier: &str) -> Self {
         let name = SharedString::from(verifier.to_owned());
         let verifications = std::iter::once("ok")
@@ -243,19 +189,15 @@ impl Metrics {
                 ::metrics::counter!(VERIFICATIONS_TOTAL, "verifier" => name.clone(), "outcome" => outcome)
             })
             .collect();
-        let fetches = FetchReason::ALL
+        let fetches = REASONS
             .iter()
-            .flat_map(|reason| {
-                FetchOutcome::ALL
-                    .iter()
-                    .map(move |outcome| (reason, outcome))
-            })
+            .flat_map(|reason| OUTCOMES.iter().map(move |outcome| (reason, outcome)))
             .map(|(reason, outcome)| {
                 ::metrics::counter!(
                     JWKS_FETCHES_TOTAL,
                     "verifier" => name.clone(),
                     "reason" => reason.as_str(),
-                    "outcome" => outcome.as_str()
+                    "outcome" => outcome_label(*outcome)
                 )
             })
             .collect();
@@ -274,23 +216,15 @@ impl Metrics {
         }
     }
 
-    #[cfg(not(feature = "metrics"))]
-    pub(crate) fn new(_verifier: &str) -> Self {
-        Self {}
-    }
-
     /// Count a verification's outcome; returns it unchanged.
     #[inline]
     pub(crate) fn verified<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
-        #[cfg(feature = "metrics")]
-        {
-            let index = match &result {
-                Ok(_) => 0,
-                Err(e) => 1 + e.kind() as usize,
-            };
-            if let Some(counter) = self.handles.verifications.get(index) {
-                counter.increment(1);
-            }
+        let index = match &result {
+            Ok(_) => 0,
+            Err(e) => 1 + e.kind() as usize,
+        };
+        if let Some(counter) = self.handles.verifications.get(index) {
+            counter.increment(1);
         }
         result
     }
@@ -298,63 +232,46 @@ impl Metrics {
     /// Count a token-cache lookup.
     #[inline]
     pub(crate) fn token_cache(&self, hit: bool) {
-        #[cfg(feature = "metrics")]
         if hit {
             self.handles.cache_hits.increment(1);
         } else {
             self.handles.cache_misses.increment(1);
         }
-        #[cfg(not(feature = "metrics"))]
-        let _ = hit;
     }
 
     /// Count a finished key-set (or key) fetch.
     pub(crate) fn fetched(&self, reason: FetchReason, outcome: FetchOutcome) {
-        #[cfg(feature = "metrics")]
-        {
-            let index = reason as usize * FetchOutcome::ALL.len() + outcome as usize;
-            if let Some(counter) = self.handles.fetches.get(index) {
-                counter.increment(1);
-            }
+        let index = reason as usize * OUTCOMES.len() + outcome as usize;
+        if let Some(counter) = self.handles.fetches.get(index) {
+            counter.increment(1);
         }
-        #[cfg(not(feature = "metrics"))]
-        let _ = (reason, outcome);
     }
 
     /// Bring the age gauge up to date: one atomic load and a clock read.
     #[inline]
     pub(crate) fn key_sets_read(&self) {
-        #[cfg(feature = "metrics")]
-        {
-            let oldest = self.handles.oldest_ms.load(Ordering::Acquire);
-            if oldest != i64::MAX {
-                let now = self.handles.ms_since_epoch(Instant::now());
-                #[allow(clippy::cast_precision_loss)]
-                self.handles
-                    .age
-                    .set(now.saturating_sub(oldest) as f64 / 1000.0);
-            }
+        let oldest = self.handles.oldest_ms.load(Ordering::Acquire);
+        if oldest != i64::MAX {
+            let now = self.handles.ms_since_epoch(Instant::now());
+            #[allow(clippy::cast_precision_loss)]
+            self.handles
+                .age
+                .set(now.saturating_sub(oldest) as f64 / 1000.0);
         }
     }
 
     /// A new key set's share of the gauges: nothing until it stores keys,
     /// given back when it is dropped.
     pub(crate) fn key_set(&self) -> KeySetMetrics {
-        #[cfg(feature = "metrics")]
-        {
-            let mut sets = self.handles.lock();
-            sets.next_id += 1;
-            KeySetMetrics {
-                metrics: self.clone(),
-                slot: sets.next_id,
-            }
+        let mut sets = self.handles.lock();
+        sets.next_slot += 1;
+        KeySetMetrics {
+            metrics: self.clone(),
+            slot: sets.next_slot,
         }
-        #[cfg(not(feature = "metrics"))]
-        KeySetMetrics {}
     }
 }
 
-#[cfg(feature = "metrics")]
 impl Handles {
     fn lock(&self) -> std::sync::MutexGuard<'_, HeldSets> {
         self.sets.lock().unwrap_or_else(PoisonError::into_inner)
@@ -402,9 +319,7 @@ impl Handles {
 
 /// One key set's (or key cache's) share of its verifier's gauges.
 pub(crate) struct KeySetMetrics {
-    #[cfg(feature = "metrics")]
     metrics: Metrics,
-    #[cfg(feature = "metrics")]
     slot: u64,
 }
 
@@ -412,39 +327,33 @@ impl KeySetMetrics {
     /// The set now holds `keys` keys, fetched at `fetched_at` (`None`:
     /// no age to report).
     pub(crate) fn stored(&self, keys: usize, fetched_at: Option<Instant>) {
-        #[cfg(feature = "metrics")]
-        {
-            self.metrics
-                .handles
-                .update(self.slot, Some((keys, fetched_at)));
-            self.metrics.key_sets_read();
-        }
-        #[cfg(not(feature = "metrics"))]
-        let _ = (keys, fetched_at);
+        self.metrics
+            .handles
+            .update(self.slot, Some((keys, fetched_at)));
+        self.metrics.key_sets_read();
     }
 }
 
-#[cfg(feature = "metrics")]
 impl Drop for KeySetMetrics {
     fn drop(&mut self) {
         self.metrics.handles.update(self.slot, None);
     }
 }
 
-#[cfg(all(test, feature = "metrics"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn error_kinds_index_in_declaration_order() {
+    fn indexes_follow_declaration_order() {
         for (index, kind) in ErrorKind::ALL.iter().enumerate() {
             assert_eq!(*kind as usize, index, "{kind}");
         }
-        for (index, reason) in FetchReason::ALL.iter().enumerate() {
+        for (index, reason) in REASONS.iter().enumerate() {
             assert_eq!(*reason as usize, index, "{}", reason.as_str());
         }
-        for (index, outcome) in FetchOutcome::ALL.iter().enumerate() {
-            assert_eq!(*outcome as usize, index, "{}", outcome.as_str());
+        for (index, outcome) in OUTCOMES.iter().enumerate() {
+            assert_eq!(*outcome as usize, index, "{}", outcome_label(*outcome));
         }
     }
 }

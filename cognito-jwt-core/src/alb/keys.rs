@@ -22,8 +22,10 @@ use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
-use crate::jwks::{CacheSettings, JwksFetcher, MAX_JWKS_BYTES, VerifyingKey};
-use crate::metrics::{FetchOutcome, FetchReason, KeySetMetrics, Metrics};
+use crate::jwks::{
+    CacheSettings, FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES, VerifyingKey,
+};
+use crate::metrics::{KeySetMetrics, Metrics};
 
 /// Keys held at most: a load balancer uses one key at a time per region.
 const MAX_KEYS: u64 = 256;

@@ -26,12 +26,12 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::discovery::{Discovery, jwks_uri_of};
-use super::fetch::{JwksFetcher, MAX_JWKS_BYTES};
+use super::fetch::{FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES};
 use super::keys::{KeySet, VerifyingKey, fetched_at_field, parse_key_set};
 use crate::algorithm::AlgorithmSet;
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
-use crate::metrics::{FetchOutcome, FetchReason, KeySetMetrics, Metrics};
+use crate::metrics::{KeySetMetrics, Metrics};
 
 /// Timing settings for the key-set cache; see the builder for defaults and
 /// bounds.
