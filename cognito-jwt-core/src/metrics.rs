@@ -14,8 +14,11 @@
 //!
 //! The `verifier` label is the name given to the builder's
 //! `metrics_name` (by default `cognito`, `oidc` or `alb`): a value the
-//! operator chose, one per verifier. No label ever carries a token, a
-//! claim, an issuer, a key id or a URL, so a client cannot add series.
+//! operator chose, one per verifier (two verifiers given one name add up
+//! their counters and keys, and share one age gauge). No label ever
+//! carries a token, a claim, an issuer, a key id or a URL, so a client
+//! cannot add series; the issuers an `IssuerResolver` allows all count
+//! under their verifier's name.
 //!
 //! Every series of a verifier is registered, at zero, when it is built,
 //! with the recorder installed then: **install your recorder (exporter)
