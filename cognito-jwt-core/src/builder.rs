@@ -11,6 +11,7 @@ use crate::config::{MAX_LEEWAY, UserPool};
 use crate::error::ConfigError;
 use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, SourceSpec};
 use crate::jwt::HeaderRules;
+use crate::metrics::Metrics;
 use crate::requirements::Requirements;
 use crate::token_cache::TokenCache;
 use crate::verifier::{CognitoJwtVerifier, CustomCheck, Inner, Pool, Rules, next_engine_id};
@@ -35,8 +36,8 @@ impl fmt::Debug for CognitoJwtVerifierBuilder {
 }
 
 /// The settings every verifier has, whatever its issuers: leeway,
-/// requirements, the custom check, key-set timings, the fetcher and the
-/// token cache.
+/// requirements, the custom check, key-set timings, the fetcher, the
+/// token cache and the name of its metrics.
 #[derive(Clone)]
 pub(crate) struct Common {
     pub(crate) leeway: Duration,
@@ -46,6 +47,9 @@ pub(crate) struct Common {
     pub(crate) connect_timeout: Duration,
     pub(crate) fetcher: Option<Arc<dyn JwksFetcher>>,
     pub(crate) token_cache: Option<u64>,
+    /// The `verifier` label of its metrics; the verifier type's default
+    /// when unset.
+    pub(crate) metrics_name: Option<String>,
 }
 
 impl Default for Common {
@@ -65,6 +69,7 @@ impl Default for Common {
             connect_timeout: Duration::from_secs(2),
             fetcher: None,
             token_cache: None,
+            metrics_name: None,
         }
     }
 }
@@ -127,6 +132,13 @@ impl Common {
             ));
         }
         check_settings(&self.settings, self.connect_timeout)?;
+        if self.metrics_name.as_deref() == Some("") {
+            return Err(ConfigError::invalid(
+                "metrics_name",
+                "the name is empty; give each verifier a short name of your own, or leave it \
+                 unset for the default",
+            ));
+        }
         if let Some(max_bytes) = self.token_cache
             && max_bytes < CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES
         {
@@ -153,8 +165,14 @@ impl Common {
         Ok(self)
     }
 
-    /// The engine for these issuers. Does no I/O.
-    pub(crate) fn engine(self, trusted: Trusted) -> Result<Inner, ConfigError> {
+    /// The metric handles of a verifier built from these settings, named
+    /// `default` unless a name was given.
+    pub(crate) fn metrics(&self, default: &str) -> Metrics {
+        Metrics::new(self.metrics_name.as_deref().unwrap_or(default))
+    }
+
+    /// The engine for these issuers, recording into `metrics`. Does no I/O.
+    pub(crate) fn engine(self, trusted: Trusted, metrics: Metrics) -> Result<Inner, ConfigError> {
         let fetcher = match self.fetcher {
             Some(f) => f,
             None => default_fetcher(self.connect_timeout, self.settings.fetch_timeout)?,
@@ -164,7 +182,7 @@ impl Common {
             extra_lists: trusted.extra_lists,
             pools: trusted.pools,
             issuers: trusted.issuers,
-            keys: KeyCache::new(trusted.sources, fetcher, self.settings),
+            keys: KeyCache::new(trusted.sources, fetcher, self.settings, metrics.clone()),
             leeway: self.leeway.as_secs(),
             requirements: self.requirements,
             custom_check: self.custom_check,
@@ -172,6 +190,7 @@ impl Common {
                 .token_cache
                 .map(|max_bytes| Arc::new(TokenCache::new(max_bytes))),
             id: next_engine_id(),
+            metrics,
         })
     }
 }
@@ -337,6 +356,16 @@ impl CognitoJwtVerifierBuilder {
     /// number of tokens than a number of bytes.
     pub const MIN_TOKEN_CACHE_BYTES: u64 = 64 * 1024;
 
+    /// The `verifier` label of this verifier's metrics (see
+    /// [`metrics`](crate::metrics)). Defaults to `cognito`. Give each
+    /// verifier of a process its own short name, such as `api` or `admin`.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn metrics_name(mut self, name: impl Into<String>) -> Self {
+        self.common.metrics_name = Some(name.into());
+        self
+    }
+
     /// Check the configuration and build the verifier. Does no I/O.
     ///
     /// # Errors
@@ -349,15 +378,20 @@ impl CognitoJwtVerifierBuilder {
             ));
         }
         self.common.check()?;
+        let metrics = self.common.metrics("cognito");
         Ok(CognitoJwtVerifier {
-            inner: Arc::new(cognito_engine(&self.pools, self.common)?),
+            inner: Arc::new(cognito_engine(&self.pools, self.common, metrics)?),
         })
     }
 }
 
 /// The engine for these user pools, under Cognito's rules. Does no I/O
 /// beyond reading seed files.
-pub(crate) fn cognito_engine(pools: &[UserPool], common: Common) -> Result<Inner, ConfigError> {
+pub(crate) fn cognito_engine(
+    pools: &[UserPool],
+    common: Common,
+    metrics: Metrics,
+) -> Result<Inner, ConfigError> {
     let mut trusted = Trusted {
         pools: Vec::new(),
         issuers: Vec::new(),
@@ -386,7 +420,7 @@ pub(crate) fn cognito_engine(pools: &[UserPool], common: Common) -> Result<Inner
         });
     }
     let sources: Vec<usize> = trusted.pools.iter().map(|p| p.source).collect();
-    let inner = common.engine(trusted)?;
+    let inner = common.engine(trusted, metrics)?;
     for (index, pool) in pools.iter().enumerate() {
         if let Some(seed) = pool.seed(index)? {
             inner

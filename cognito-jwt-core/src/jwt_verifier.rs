@@ -14,6 +14,7 @@ use crate::health::Health;
 use crate::issuer::Issuer;
 use crate::jwks::{JwksFetcher, SourceSpec};
 use crate::jwt::HeaderRules;
+use crate::metrics::Metrics;
 use crate::requirements::Requirements;
 use crate::tenants::{IssuerResolver, TenantLimits, Tenants};
 use crate::token_claims::TokenClaims;
@@ -102,10 +103,11 @@ impl JwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        match &self.engine {
+        let result = match &self.engine {
             Engine::Fixed(inner) => inner.verify_with(token, requirements).await,
             Engine::Tenants(tenants) => tenants.verify_with(token, requirements).await,
-        }
+        };
+        self.metrics().verified(result)
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -127,9 +129,17 @@ impl JwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        match &self.engine {
+        let result = match &self.engine {
             Engine::Fixed(inner) => inner.verify_sync_with(token, requirements),
             Engine::Tenants(tenants) => tenants.verify_sync_with(token, requirements),
+        };
+        self.metrics().verified(result)
+    }
+
+    fn metrics(&self) -> &Metrics {
+        match &self.engine {
+            Engine::Fixed(inner) => &inner.metrics,
+            Engine::Tenants(tenants) => &tenants.metrics,
         }
     }
 
@@ -379,6 +389,17 @@ impl JwtVerifierBuilder {
         self
     }
 
+    /// The `verifier` label of this verifier's metrics (see
+    /// [`metrics`](crate::metrics)), shared by the issuers an
+    /// [`IssuerResolver`] allows. Defaults to `oidc`. Give each verifier of
+    /// a process its own short name.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn metrics_name(mut self, name: impl Into<String>) -> Self {
+        self.common.metrics_name = Some(name.into());
+        self
+    }
+
     /// Check the configuration and build the verifier. Does no I/O.
     ///
     /// # Errors
@@ -392,6 +413,7 @@ impl JwtVerifierBuilder {
             ));
         }
         self.common.check()?;
+        let metrics = self.common.metrics("oidc");
         let engine = match self.resolver {
             Some(resolver) => {
                 if !self.issuers.is_empty() {
@@ -401,7 +423,12 @@ impl JwtVerifierBuilder {
                          issuers in the resolver (IssuerResolver::list)",
                     ));
                 }
-                Engine::Tenants(Arc::new(Tenants::new(resolver, self.common, self.limits)?))
+                Engine::Tenants(Arc::new(Tenants::new(
+                    resolver,
+                    self.common,
+                    self.limits,
+                    metrics,
+                )?))
             }
             None => {
                 if self.limits != TenantLimits::default() {
@@ -411,7 +438,7 @@ impl JwtVerifierBuilder {
                          one with issuer_resolver",
                     ));
                 }
-                Engine::Fixed(Arc::new(oidc_engine(&self.issuers, self.common)?))
+                Engine::Fixed(Arc::new(oidc_engine(&self.issuers, self.common, metrics)?))
             }
         };
         Ok(JwtVerifier { engine })
@@ -419,7 +446,11 @@ impl JwtVerifierBuilder {
 }
 
 /// The engine for these issuers. Does no I/O.
-pub(crate) fn oidc_engine(issuers: &[Issuer], common: Common) -> Result<Inner, ConfigError> {
+pub(crate) fn oidc_engine(
+    issuers: &[Issuer],
+    common: Common,
+    metrics: Metrics,
+) -> Result<Inner, ConfigError> {
     let mut trusted = Trusted {
         pools: Vec::new(),
         issuers: Vec::new(),
@@ -449,5 +480,5 @@ pub(crate) fn oidc_engine(issuers: &[Issuer], common: Common) -> Result<Inner, C
             source,
         });
     }
-    common.engine(trusted)
+    common.engine(trusted, metrics)
 }

@@ -79,6 +79,11 @@
 //! pool per customer) are allowed one by one by an [`IssuerResolver`] given
 //! to [`JwtVerifierBuilder::issuer_resolver`].
 //!
+//! With the `metrics` feature, every verifier counts its verifications by
+//! outcome, key-set fetches by reason, token-cache hits and misses, and
+//! the keys it holds and their age, through the `metrics` facade (see the
+//! `metrics` module for names and labels).
+//!
 //! Web frameworks: see `cognito-jwt-axum` and `cognito-jwt-actix`, which
 //! share the HTTP mapping in [`http`]. For tests without AWS, enable the
 //! `testing` feature and use `testing::TestIssuer`.
@@ -97,6 +102,11 @@ mod issuer;
 mod jwks;
 mod jwt;
 mod jwt_verifier;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
+#[cfg(not(feature = "metrics"))]
+mod no_metrics;
 mod requirements;
 mod tenants;
 #[cfg(feature = "testing")]
@@ -128,6 +138,9 @@ pub use tenants::{IssuerResolver, ResolveError, TrustedIssuer};
 pub use token_claims::TokenClaims;
 pub use verifier::CognitoJwtVerifier;
 pub use verify::{AnyVerifier, Verify};
+
+#[cfg(not(feature = "metrics"))]
+use no_metrics as metrics;
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.
 #[cfg(doctest)]

@@ -26,6 +26,7 @@ use crate::error::{ConfigError, Error, ErrorKind};
 use crate::issuer::Issuer;
 use crate::jwt::{Decoded, HeaderRules};
 use crate::jwt_verifier::oidc_engine;
+use crate::metrics::Metrics;
 use crate::requirements::Requirements;
 use crate::token_cache::TokenCache;
 use crate::token_claims::TokenClaims;
@@ -291,6 +292,8 @@ pub(crate) struct Tenants {
     token_cache: Option<Arc<TokenCache>>,
     resolved: Cache<Box<str>, Arc<Inner>>,
     refused: Cache<Box<str>, ()>,
+    /// The verifier's metrics, shared by every resolved issuer's engine.
+    pub(crate) metrics: Metrics,
 }
 
 impl fmt::Debug for Tenants {
@@ -317,6 +320,7 @@ impl Tenants {
         resolver: IssuerResolver,
         mut common: Common,
         limits: TenantLimits,
+        metrics: Metrics,
     ) -> Result<Self, ConfigError> {
         limits.check()?;
         // One cache, one byte bound, for every issuer's engine.
@@ -342,6 +346,7 @@ impl Tenants {
                 .time_to_live(limits.refused_ttl)
                 .eviction_policy(EvictionPolicy::lru())
                 .build(),
+            metrics,
         })
     }
 
@@ -463,12 +468,16 @@ impl Tenants {
     /// The engine for one resolved issuer, which must be `iss` itself.
     fn engine(&self, iss: &str, trusted: &TrustedIssuer) -> Result<Inner, String> {
         let mut engine = match trusted {
-            TrustedIssuer::Oidc(issuer) => {
-                oidc_engine(std::slice::from_ref(issuer), self.common.clone())
-            }
-            TrustedIssuer::Cognito(pool) => {
-                cognito_engine(std::slice::from_ref(pool), self.common.clone())
-            }
+            TrustedIssuer::Oidc(issuer) => oidc_engine(
+                std::slice::from_ref(issuer),
+                self.common.clone(),
+                self.metrics.clone(),
+            ),
+            TrustedIssuer::Cognito(pool) => cognito_engine(
+                std::slice::from_ref(pool),
+                self.common.clone(),
+                self.metrics.clone(),
+            ),
         }
         .map_err(|e| e.to_string())?;
         engine.token_cache.clone_from(&self.token_cache);

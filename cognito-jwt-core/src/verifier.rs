@@ -25,6 +25,7 @@ use crate::health::Health;
 use crate::issuer::ResolvedIssuer;
 use crate::jwks::{KeyCache, VerifyingKey};
 use crate::jwt::{Decoded, HeaderRules};
+use crate::metrics::Metrics;
 use crate::requirements::Requirements;
 use crate::token_cache::{CachedToken, TokenCache};
 use crate::token_claims::TokenClaims;
@@ -76,6 +77,7 @@ pub(crate) struct Inner {
     /// Unique in the process: a token-cache entry is served only by the
     /// engine that verified its token.
     pub(crate) id: u64,
+    pub(crate) metrics: Metrics,
 }
 
 /// A fresh [`Inner::id`].
@@ -141,7 +143,7 @@ impl CognitoJwtVerifier {
     /// # Errors
     /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.inner.verify_with(token, &Requirements::new()).await
+        self.verify_with(token, &Requirements::new()).await
     }
 
     /// [`verify`](Self::verify), then also check `requirements` (on top of
@@ -155,7 +157,8 @@ impl CognitoJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        self.inner.verify_with(token, requirements).await
+        let result = self.inner.verify_with(token, requirements).await;
+        self.inner.metrics.verified(result)
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -166,7 +169,7 @@ impl CognitoJwtVerifier {
     /// [`hydrate`](Self::hydrate) at start-up), [`ErrorKind::UnknownKid`]
     /// when the cached set lacks the token's key.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.inner.verify_sync_with(token, &Requirements::new())
+        self.verify_sync_with(token, &Requirements::new())
     }
 
     /// [`verify_sync`](Self::verify_sync) with extra requirements.
@@ -178,7 +181,8 @@ impl CognitoJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        self.inner.verify_sync_with(token, requirements)
+        let result = self.inner.verify_sync_with(token, requirements);
+        self.inner.metrics.verified(result)
     }
 
     /// Fetch every configured key set now, e.g. at start-up to fail fast or
@@ -441,13 +445,26 @@ impl Inner {
             .unwrap_or_default()
     }
 
-    /// Serve a repeated token from the verified-token cache.
+    /// Serve a repeated token from the verified-token cache, counting hits
+    /// and misses.
     fn cached<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
     ) -> Option<Result<T, Error>> {
         let cache = self.token_cache.as_ref()?;
+        let hit = self.cache_hit(cache, token, requirements);
+        self.metrics.token_cache(hit.is_some());
+        hit
+    }
+
+    /// The answer for a token the cache can serve, if it can.
+    fn cache_hit<T: TokenClaims>(
+        &self,
+        cache: &TokenCache,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Option<Result<T, Error>> {
         // A clock before 1970 serves no hit: the full path fails closed.
         let now = unix_secs(SystemTime::now()).ok()?;
         cache

@@ -30,6 +30,9 @@
 //! - `/api/admin` is wrapped in [`CognitoAuth`] requiring the admin group
 //!   (403 `insufficient_scope` otherwise); its handler reuses the claims
 //!   the middleware verified.
+//!
+//! [`metrics`] registers `/metrics`, added to either app by the
+//! `actix-server` binary.
 
 use std::future::Future;
 use std::time::Instant;
@@ -46,6 +49,8 @@ use cognito_jwt_core::http::authenticate_alb_with_access_token;
 use cognito_jwt_core::{ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AlbJwtVerifier, Requirements};
 
 use crate::alb_mode::alb_home_feed;
+use crate::prometheus::METRICS_CONTENT_TYPE;
+use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::feed::{AdminArea, HEALTHY, Me, home_feed};
 
@@ -84,6 +89,21 @@ pub fn routes(config: &mut web::ServiceConfig, verifier: &CognitoJwtVerifier, ad
                 .wrap(CognitoAuth::new(verifier.clone()).require_any_group(admin_group))
                 .route(web::get().to(admin)),
         );
+}
+
+/// Register `GET /metrics`: what `prometheus` recorded, in the Prometheus
+/// text format, without a token. For `App::configure` on [`app`] or
+/// [`alb_app`].
+pub fn metrics(config: &mut web::ServiceConfig, prometheus: PrometheusHandle) {
+    config
+        .app_data(web::Data::new(prometheus))
+        .route("/metrics", web::get().to(render_metrics));
+}
+
+async fn render_metrics(prometheus: web::Data<PrometheusHandle>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(METRICS_CONTENT_TYPE)
+        .body(prometheus.render())
 }
 
 async fn health() -> HttpResponse {

@@ -10,6 +10,7 @@
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let config = ServerConfig::from_env()?;
 //!     let app = axum_server::router(config.verifier, &config.admin_group);
+//!     // The binary also merges `metrics_router` (see `install_metrics`).
 //!     let listener = tokio::net::TcpListener::bind(config.bind_addr).await?;
 //!     axum::serve(listener, app).await?;
 //!     Ok(())
@@ -24,6 +25,9 @@
 //! - `/api/admin` sits behind a [`CognitoLayer`] that requires the admin
 //!   group (403 `insufficient_scope` otherwise); its handler reuses the
 //!   claims the layer verified.
+//!
+//! [`metrics_router`] serves `/metrics`, merged into either app by the
+//! `axum-server` binary.
 
 use std::time::Instant;
 
@@ -40,12 +44,15 @@ use std::sync::Arc;
 
 use axum::extract::{FromRef, State};
 use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
 use cognito_jwt_axum::{AlbIdentity, CognitoRejection};
 use cognito_jwt_core::http::{DEFAULT_REALM, authenticate_alb_with_access_token};
 use cognito_jwt_core::{ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AlbJwtVerifier, Requirements};
+use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::alb_mode::alb_home_feed;
 use crate::feed::{AdminArea, HEALTHY, Health, HomeFeed, Me, home_feed};
+use crate::prometheus::METRICS_CONTENT_TYPE;
 
 /// The app: every route of the example backend, with request logging.
 /// `admin_group` is the Cognito group allowed on `/api/admin`.
@@ -59,6 +66,21 @@ pub fn router(verifier: CognitoJwtVerifier, admin_group: &str) -> Router {
         .route("/api/admin", get(admin).layer(admins_only))
         .layer(middleware::from_fn(log_request))
         .with_state(verifier)
+}
+
+/// `GET /metrics`: what `prometheus` recorded, in the Prometheus text
+/// format, without a token, with request logging. Merge it into
+/// [`router`] or [`alb_router`].
+pub fn metrics_router(prometheus: PrometheusHandle) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let text = prometheus.render();
+                async move { ([(CONTENT_TYPE, METRICS_CONTENT_TYPE)], text) }
+            }),
+        )
+        .layer(middleware::from_fn(log_request))
 }
 
 async fn health() -> Json<Health> {

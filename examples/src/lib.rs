@@ -24,6 +24,7 @@
 //! | `GET /api/activities/home` | 200 [`HomeFeed`]: the public activities without a token, one more naming the user with a valid one; 401 for a bad token (never silently anonymous) |
 //! | `GET /api/me` | 200 [`Me`] (`sub`, `username`, `groups`, `scopes`); 401 without a valid token |
 //! | `GET /api/admin` | 200 [`AdminArea`] for members of `ADMIN_GROUP`; 403 `insufficient_scope` for other users |
+//! | `GET /metrics` | 200, the verifiers' metrics in the Prometheus text format ([`install_metrics`]), no token needed |
 //!
 //! Refusals follow RFC 6750 (`WWW-Authenticate`, a JSON body with `error`
 //! and `kind`); a key set that cannot be fetched gives 503 with
@@ -35,6 +36,7 @@ mod config;
 mod feed;
 mod jwks_server;
 mod lambda_authorizer;
+mod prometheus;
 
 pub mod actix_server;
 pub mod axum_server;
@@ -52,6 +54,7 @@ pub use feed::{
 };
 pub use jwks_server::{JwksServer, local_fetcher, serve_alb_key, serve_jwks};
 pub use lambda_authorizer::{AUTHORIZER_VARS, AuthorizerConfig};
+pub use prometheus::{METRICS_CONTENT_TYPE, install_metrics};
 
 /// Log to stderr with `tracing`, filtered by `RUST_LOG` (default `info`),
 /// in colour only on a terminal.

@@ -276,6 +276,100 @@ async fn serves_and_logs_requests_without_tokens() {
     }
 }
 
+/// `GET /metrics` serves the verifier's counters and gauges in the
+/// Prometheus text format, without a token, and no token or claim in them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_prometheus_metrics_after_requests() {
+    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+    let client = client();
+    for binary in BINARIES {
+        let mut server = Server::spawn(
+            binary,
+            &[
+                ("COGNITO_USER_POOL_ID", POOL_ID),
+                ("COGNITO_CLIENT_ID", CLIENT_ID),
+                ("COGNITO_TOKEN_USE", "access"),
+                ("COGNITO_JWKS_URI", jwks.url()),
+                ("BIND_ADDR", "127.0.0.1:0"),
+                ("TOKEN_CACHE_MAX_BYTES", "1048576"),
+            ],
+        );
+        let base_url = tokio::task::block_in_place(|| server.base_url());
+        // The start-up fetch first, so that it is the only one.
+        let deadline = Instant::now() + BOUND;
+        while client
+            .get(format!("{base_url}/ready"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            != 200
+        {
+            assert!(Instant::now() < deadline, "{binary} never got ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for (token, status) in [
+            (&TOKENS.user, 200),
+            (&TOKENS.forged, 401),
+            (&TOKENS.user, 200),
+        ] {
+            let response = client
+                .get(format!("{base_url}/api/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "{binary}");
+        }
+
+        let response = client
+            .get(format!("{base_url}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{binary}");
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        assert!(
+            content_type.starts_with("text/plain; version=0.0.4"),
+            "{binary}: {content_type}"
+        );
+        let text = response.text().await.unwrap();
+        for line in [
+            r#"cognito_jwt_verifications_total{verifier="cognito",outcome="ok"} 2"#,
+            r#"cognito_jwt_verifications_total{verifier="cognito",outcome="invalid_signature"} 1"#,
+            r#"cognito_jwt_verifications_total{verifier="cognito",outcome="expired"} 0"#,
+            r#"cognito_jwt_jwks_fetches_total{verifier="cognito",reason="hydrate",outcome="ok"} 1"#,
+            r#"cognito_jwt_jwks_fetches_total{verifier="cognito",reason="cold",outcome="ok"} 0"#,
+            r#"cognito_jwt_token_cache_hits_total{verifier="cognito"} 1"#,
+            r#"cognito_jwt_token_cache_misses_total{verifier="cognito"} 2"#,
+            r#"cognito_jwt_jwks_keys{verifier="cognito"} 1"#,
+            "# TYPE cognito_jwt_jwks_age_seconds gauge",
+            "# HELP cognito_jwt_verifications_total Token verifications",
+        ] {
+            assert!(
+                text.lines().any(|l| l.starts_with(line)),
+                "{binary} /metrics has {line}:\n{text}"
+            );
+        }
+        for token in [&TOKENS.user, &TOKENS.forged] {
+            for part in token.split('.') {
+                assert!(
+                    !text.contains(part),
+                    "{binary} /metrics shows part of a token"
+                );
+            }
+        }
+        let claims: AccessTokenClaims = ISSUER
+            .verifier(CLIENT_ID, TokenUse::Access)
+            .verify_sync(&TOKENS.user)
+            .unwrap();
+        assert!(
+            !text.contains(&claims.sub),
+            "{binary} /metrics shows a claim"
+        );
+    }
+}
+
 /// `local-issuer` prints working settings and tokens: a verifier configured
 /// with exactly the printed variables accepts its tokens, and it stops on
 /// SIGTERM.
@@ -338,7 +432,8 @@ fn read_exports(child: &mut Child, count: usize) -> Vec<(String, String)> {
 /// `local-issuer --alb` acts as the load balancer's key endpoint: a
 /// verifier configured with the printed `ALB_ARN` and `ALB_KEYS_URL`
 /// accepts its `x-amzn-oidc-data` headers, and `axum-server` started with
-/// the printed variables takes the identity from them.
+/// the printed variables takes the identity from them (and counts them on
+/// `/metrics` under the `alb` verifier).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_issuer_alb_prints_headers_the_servers_accept() {
     let mut issuer = Server::spawn_with_args(env!("CARGO_BIN_EXE_local-issuer"), &["--alb"], &[]);
@@ -390,6 +485,25 @@ async fn local_issuer_alb_prints_headers_the_servers_accept() {
         .await
         .expect("a response");
     assert_eq!(admin.status(), 200, "ada's header and token");
+    let metrics = client
+        .get(format!("{base_url}/metrics"))
+        .send()
+        .await
+        .expect("a response")
+        .text()
+        .await
+        .expect("a body");
+    for line in [
+        r#"cognito_jwt_verifications_total{verifier="alb",outcome="ok"} 2"#,
+        r#"cognito_jwt_jwks_fetches_total{verifier="alb",reason="unknown_kid",outcome="ok"} 1"#,
+        r#"cognito_jwt_jwks_keys{verifier="alb"} 1"#,
+        r#"cognito_jwt_verifications_total{verifier="cognito",outcome="ok"} 1"#,
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "ALB mode /metrics has {line}:\n{metrics}"
+        );
+    }
 
     server.terminate();
     assert!(tokio::task::block_in_place(|| server.wait()).success());

@@ -22,7 +22,10 @@ use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
-use crate::jwks::{CacheSettings, JwksFetcher, MAX_JWKS_BYTES, VerifyingKey};
+use crate::jwks::{
+    CacheSettings, FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES, VerifyingKey,
+};
+use crate::metrics::{KeySetMetrics, Metrics};
 
 /// Keys held at most: a load balancer uses one key at a time per region.
 const MAX_KEYS: u64 = 256;
@@ -100,6 +103,10 @@ struct Shared {
     missing: moka::sync::Cache<Arc<str>, ()>,
     fetcher: Arc<dyn JwksFetcher>,
     settings: CacheSettings,
+    metrics: Metrics,
+    /// The keys' share of the keys gauge (they have no age: a load
+    /// balancer's key never changes under its kid).
+    gauges: KeySetMetrics,
 }
 
 /// The key cache of an [`AlbJwtVerifier`](crate::AlbJwtVerifier).
@@ -127,6 +134,7 @@ impl AlbKeys {
         bases: Vec<String>,
         fetcher: Arc<dyn JwksFetcher>,
         settings: CacheSettings,
+        metrics: Metrics,
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
@@ -144,6 +152,8 @@ impl AlbKeys {
                     .build(),
                 fetcher,
                 settings,
+                gauges: metrics.key_set(),
+                metrics,
             }),
         }
     }
@@ -333,6 +343,11 @@ impl Shared {
         match outcome {
             Ok(key) => {
                 self.keys.insert(Arc::clone(&url), Arc::new(key));
+                self.keys.run_pending_tasks();
+                let held = usize::try_from(self.keys.entry_count()).unwrap_or(usize::MAX);
+                self.gauges.stored(held, None);
+                self.metrics
+                    .fetched(FetchReason::UnknownKid, FetchOutcome::Ok);
                 let mut gate = lock(gate);
                 gate.failures = 0;
                 gate.last_error = None;
@@ -343,6 +358,8 @@ impl Shared {
             }
             Err((Some(status), message)) if (400..500).contains(&status) => {
                 self.missing.insert(Arc::clone(&url), ());
+                self.metrics
+                    .fetched(FetchReason::UnknownKid, FetchOutcome::NotFound);
                 let mut gate = lock(gate);
                 gate.failures = 0;
                 gate.last_error = None;
@@ -362,6 +379,8 @@ impl Shared {
                 gate.last_error = Some(message.clone());
                 let failures = gate.failures;
                 drop(gate);
+                self.metrics
+                    .fetched(FetchReason::UnknownKid, FetchOutcome::Error);
                 tracing::warn!(
                     %url,
                     duration_ms,

@@ -26,6 +26,7 @@ use crate::claims::{ClaimsView, Payload};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::health::Health;
 use crate::jwks::{JwksFetcher, VerifyingKey};
+use crate::metrics::Metrics;
 use crate::token_claims::TokenClaims;
 use crate::verifier::{claims_of, unix_secs};
 use arn::{LoadBalancer, load_balancer};
@@ -86,6 +87,7 @@ struct Inner {
     issuer: Option<String>,
     keys: AlbKeys,
     leeway: u64,
+    metrics: Metrics,
 }
 
 impl fmt::Debug for AlbJwtVerifier {
@@ -125,11 +127,8 @@ impl AlbJwtVerifier {
     /// balancer has no key with the token's kid, and
     /// [`ErrorKind::JwksUnavailable`] when its key endpoint fails.
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        let token = AlbToken::decode(token)?;
-        let (endpoint, kid) = self.inner.check_header(&token.header)?;
-        let url = self.inner.keys.url(endpoint, kid);
-        let key = self.inner.keys.key(endpoint, url, kid).await?;
-        self.inner.finish(&token, &key)
+        let result = self.inner.verify(token).await;
+        self.inner.metrics.verified(result)
     }
 
     /// Verify with cached keys only; never waits on the network.
@@ -138,13 +137,8 @@ impl AlbJwtVerifier {
     /// As [`verify`](Self::verify); [`ErrorKind::JwksNotCached`] when the
     /// token's key has not been fetched yet.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        let token = AlbToken::decode(token)?;
-        let (endpoint, kid) = self.inner.check_header(&token.header)?;
-        let key = self
-            .inner
-            .keys
-            .cached(&self.inner.keys.url(endpoint, kid))?;
-        self.inner.finish(&token, &key)
+        let result = self.inner.verify_sync(token);
+        self.inner.metrics.verified(result)
     }
 
     /// The state of every key endpoint (one per region in use):
@@ -163,6 +157,21 @@ impl AlbJwtVerifier {
 }
 
 impl Inner {
+    async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
+        let token = AlbToken::decode(token)?;
+        let (endpoint, kid) = self.check_header(&token.header)?;
+        let url = self.keys.url(endpoint, kid);
+        let key = self.keys.key(endpoint, url, kid).await?;
+        self.finish(&token, &key)
+    }
+
+    fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
+        let token = AlbToken::decode(token)?;
+        let (endpoint, kid) = self.check_header(&token.header)?;
+        let key = self.keys.cached(&self.keys.url(endpoint, kid))?;
+        self.finish(&token, &key)
+    }
+
     /// Everything the header must say before a key is looked up; the key
     /// endpoint and the kid to fetch.
     fn check_header<'h>(&self, header: &'h RawAlbHeader) -> Result<(usize, &'h str), Error> {
@@ -419,6 +428,16 @@ impl AlbJwtVerifierBuilder {
         self
     }
 
+    /// The `verifier` label of this verifier's metrics (see
+    /// [`metrics`](crate::metrics)). Defaults to `alb`. Give each verifier
+    /// of a process its own short name.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn metrics_name(mut self, name: impl Into<String>) -> Self {
+        self.common.metrics_name = Some(name.into());
+        self
+    }
+
     /// Check the configuration and build the verifier. Does no I/O.
     ///
     /// # Errors
@@ -460,6 +479,7 @@ impl AlbJwtVerifierBuilder {
                 load_balancers.push((arn, endpoint));
             }
         }
+        let metrics = self.common.metrics("alb");
         let fetcher = match self.common.fetcher {
             Some(fetcher) => fetcher,
             None => default_fetcher(
@@ -472,8 +492,9 @@ impl AlbJwtVerifierBuilder {
                 load_balancers,
                 client_ids: self.client_ids,
                 issuer: self.issuer,
-                keys: AlbKeys::new(bases, fetcher, self.common.settings),
+                keys: AlbKeys::new(bases, fetcher, self.common.settings, metrics.clone()),
                 leeway: self.common.leeway.as_secs(),
+                metrics,
             }),
         })
     }

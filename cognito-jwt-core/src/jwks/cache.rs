@@ -26,11 +26,12 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::discovery::{Discovery, jwks_uri_of};
-use super::fetch::{JwksFetcher, MAX_JWKS_BYTES};
+use super::fetch::{FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES};
 use super::keys::{KeySet, VerifyingKey, fetched_at_field, parse_key_set};
 use crate::algorithm::AlgorithmSet;
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
+use crate::metrics::{KeySetMetrics, Metrics};
 
 /// Timing settings for the key-set cache; see the builder for defaults and
 /// bounds.
@@ -113,6 +114,8 @@ struct Source {
     state: Mutex<FetchState>,
     /// Whether its refresh-ahead task is running.
     refreshing: AtomicBool,
+    /// Its share of the keys and age gauges.
+    gauges: KeySetMetrics,
 }
 
 struct Shared {
@@ -131,6 +134,7 @@ struct Shared {
     /// refresh interval), which adds up when verifiers come and go (the
     /// resolved issuers of a many-tenant verifier).
     refresh_tasks: Mutex<Vec<AbortHandle>>,
+    metrics: Metrics,
 }
 
 pub(crate) struct KeyCache {
@@ -189,6 +193,7 @@ impl KeyCache {
         specs: Vec<SourceSpec>,
         fetcher: Arc<dyn JwksFetcher>,
         settings: CacheSettings,
+        metrics: Metrics,
     ) -> Self {
         let sources = specs
             .into_iter()
@@ -201,6 +206,7 @@ impl KeyCache {
                 due_at_ms: AtomicU64::new(0),
                 state: Mutex::new(FetchState::default()),
                 refreshing: AtomicBool::new(false),
+                gauges: metrics.key_set(),
             })
             .collect();
         Self {
@@ -212,6 +218,7 @@ impl KeyCache {
                 epoch: Instant::now(),
                 runtime: Mutex::new(Handle::try_current().ok()),
                 refresh_tasks: Mutex::new(Vec::new()),
+                metrics,
             }),
         }
     }
@@ -248,6 +255,7 @@ impl KeyCache {
     /// source. The hot path: no lock is held, nothing waits.
     pub(crate) fn find(&self, kid: &str) -> Option<(usize, Arc<VerifyingKey>)> {
         self.shared.keep_refreshing();
+        self.shared.metrics.key_sets_read();
         self.shared.find(kid)
     }
 
@@ -331,7 +339,8 @@ impl KeyCache {
             .map(|index| {
                 (
                     index,
-                    self.shared.start_fetch_for(index, true, Some("hydrate")),
+                    self.shared
+                        .start_fetch_for(index, true, Some(FetchReason::Hydrate)),
                 )
             })
             .collect();
@@ -382,6 +391,7 @@ impl KeyCache {
 
     /// Every source's state, for readiness checks.
     pub(crate) fn health(&self) -> Vec<KeySetHealth> {
+        self.shared.metrics.key_sets_read();
         self.shared
             .sources
             .iter()
@@ -502,6 +512,8 @@ impl Shared {
         state.failures = 0;
         state.last_error = None;
         state.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
+        drop(state);
+        source.gauges.stored(set.len(), Some(set.fetched_at));
     }
 
     /// Start fetching source `index` unless a fetch is under way (then join
@@ -512,12 +524,13 @@ impl Shared {
         self.start_fetch_for(index, force, None)
     }
 
-    /// [`start_fetch`](Self::start_fetch), logged with `reason` when given.
+    /// [`start_fetch`](Self::start_fetch), logged and counted under `reason`
+    /// when given, else under the one the cache's state implies.
     fn start_fetch_for(
         self: &Arc<Self>,
         index: usize,
         force: bool,
-        reason: Option<&'static str>,
+        reason: Option<FetchReason>,
     ) -> Option<watch::Receiver<bool>> {
         let source = &self.sources[index];
         let mut state = lock(&source.state);
@@ -534,10 +547,10 @@ impl Shared {
         }
         let runtime = self.runtime()?;
         let reason = reason.unwrap_or_else(|| match source.usable_set(self) {
-            None if !state.attempted => "cold",
-            None => "retry",
-            Some(set) if set.fetched_at.elapsed() >= self.refresh_at() => "refresh",
-            Some(_) => "unknown kid",
+            None if !state.attempted => FetchReason::Cold,
+            None => FetchReason::Retry,
+            Some(set) if set.fetched_at.elapsed() >= self.refresh_at() => FetchReason::Refresh,
+            Some(_) => FetchReason::UnknownKid,
         });
         let (done, fetch) = watch::channel(false);
         state.in_flight = Some(fetch.clone());
@@ -560,7 +573,7 @@ impl Shared {
             .saturating_sub(self.settings.refresh_ahead())
     }
 
-    async fn fetch(&self, index: usize, reason: &'static str) {
+    async fn fetch(&self, index: usize, reason: FetchReason) {
         let source = &self.sources[index];
         let started = Instant::now();
         let outcome = match self.resolve(source).await {
@@ -571,11 +584,13 @@ impl Shared {
             Err(message) => Err(message),
         };
         let elapsed_ms = duration_ms(started.elapsed());
+        let reason_name = reason.as_str();
         match outcome {
             Ok(keys) => {
+                self.metrics.fetched(reason, FetchOutcome::Ok);
                 tracing::info!(
                     url = %source.url(),
-                    reason,
+                    reason = reason_name,
                     duration_ms = elapsed_ms,
                     keys,
                     "fetched key set"
@@ -593,9 +608,10 @@ impl Shared {
                 let failures = state.failures;
                 state.last_error = Some(message.clone());
                 drop(state);
+                self.metrics.fetched(reason, FetchOutcome::Error);
                 tracing::warn!(
                     url = %source.url(),
-                    reason,
+                    reason = reason_name,
                     duration_ms = elapsed_ms,
                     failures,
                     retry_in_ms = duration_ms(backoff),
@@ -782,6 +798,7 @@ mod tests {
                 min_backoff: Duration::from_secs(1),
                 max_backoff: Duration::from_secs(60),
             },
+            Metrics::new("test"),
         )
     }
 

@@ -11,6 +11,45 @@ use std::time::Duration;
 /// are under 2 KiB.
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
 
+/// Why a key set (or a load balancer's key) is fetched: logged, and the
+/// `reason` label of the fetch counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FetchReason {
+    /// The first fetch.
+    Cold,
+    /// A fetch after a failure left no usable set.
+    Retry,
+    /// The set is due for its refresh.
+    Refresh,
+    /// A token named a key the set lacks.
+    UnknownKid,
+    /// `hydrate()`.
+    Hydrate,
+}
+
+impl FetchReason {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            FetchReason::Cold => "cold",
+            FetchReason::Retry => "retry",
+            FetchReason::Refresh => "refresh",
+            FetchReason::UnknownKid => "unknown_kid",
+            FetchReason::Hydrate => "hydrate",
+        }
+    }
+}
+
+/// How a fetch ended, for the fetch counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FetchOutcome {
+    /// A usable set (or key) was stored.
+    Ok,
+    /// The endpoint has no such key (load balancers: an HTTP 4xx answer).
+    NotFound,
+    /// Anything else: network, time-out, HTTP error, unusable document.
+    Error,
+}
+
 /// A boxed future returned by [`JwksFetcher::fetch`].
 pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, FetchError>> + Send + 'a>>;
 

@@ -6,6 +6,8 @@
 //! status 2 and a message naming the variable. The bound address is
 //! printed on stdout as `listening on http://<address>`. Ctrl-C or SIGTERM
 //! stop the server after the requests in flight (actix-web handles both).
+//! `GET /metrics` serves the verifiers' metrics in the Prometheus text
+//! format.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,6 +15,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use cognito_jwt_examples::{
     ServerConfig, actix_server, alb_verifier_from_env, hydrate_and_log, init_tracing,
+    install_metrics,
 };
 
 /// How long requests in flight may take to finish after a stop signal.
@@ -21,6 +24,14 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 #[actix_web::main]
 async fn main() -> ExitCode {
     init_tracing();
+    // Before the verifiers are built: they register their series with it.
+    let prometheus = match install_metrics() {
+        Ok(prometheus) => prometheus,
+        Err(error) => {
+            eprintln!("error: cannot install the metrics recorder: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let config = match ServerConfig::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -41,14 +52,18 @@ async fn main() -> ExitCode {
     let server = match alb {
         Some(alb) => HttpServer::new(move || {
             actix_server::alb_app(alb.clone(), verifier.clone(), &admin_group)
+                .configure(|config| actix_server::metrics(config, prometheus.clone()))
         })
         .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
         .bind(config.bind_addr)
         .map(|server| (server.addrs(), server.run())),
-        None => HttpServer::new(move || actix_server::app(verifier.clone(), &admin_group))
-            .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
-            .bind(config.bind_addr)
-            .map(|server| (server.addrs(), server.run())),
+        None => HttpServer::new(move || {
+            actix_server::app(verifier.clone(), &admin_group)
+                .configure(|config| actix_server::metrics(config, prometheus.clone()))
+        })
+        .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
+        .bind(config.bind_addr)
+        .map(|server| (server.addrs(), server.run())),
     };
     let (addresses, server) = match server {
         Ok((addresses, server)) => (addresses, server),

@@ -4,18 +4,27 @@
 //! `cognito_jwt_examples::ServerConfig`); a bad configuration exits with
 //! status 2 and a message naming the variable. The bound address is
 //! printed on stdout as `listening on http://<address>`. Ctrl-C or SIGTERM
-//! stop the server after the requests in flight.
+//! stop the server after the requests in flight. `GET /metrics` serves the
+//! verifiers' metrics in the Prometheus text format.
 
 use std::process::ExitCode;
 
 use cognito_jwt_examples::{
     ServerConfig, alb_verifier_from_env, axum_server, hydrate_and_log, init_tracing,
-    shutdown_signal,
+    install_metrics, shutdown_signal,
 };
 
 #[tokio::main]
 async fn main() -> ExitCode {
     init_tracing();
+    // Before the verifiers are built: they register their series with it.
+    let prometheus = match install_metrics() {
+        Ok(prometheus) => prometheus,
+        Err(error) => {
+            eprintln!("error: cannot install the metrics recorder: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let config = match ServerConfig::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -49,7 +58,8 @@ async fn main() -> ExitCode {
     let app = match alb {
         Some(alb) => axum_server::alb_router(alb, config.verifier, &config.admin_group),
         None => axum_server::router(config.verifier, &config.admin_group),
-    };
+    }
+    .merge(axum_server::metrics_router(prometheus));
     match axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
