@@ -235,7 +235,8 @@ impl Bench {
             first_poll: OnceLock::new(),
             posted: Mutex::new(Some(sender)),
         });
-        let server = tokio::spawn(axum::serve(listener, runtime_api(Arc::clone(&stub))).into_future());
+        let server =
+            tokio::spawn(axum::serve(listener, runtime_api(Arc::clone(&stub))).into_future());
 
         let log = self.work_dir.join(format!("{}.log", case.name));
         let stderr = std::fs::File::create(&log)
@@ -279,7 +280,12 @@ impl Bench {
             let output = std::fs::read_to_string(&log).unwrap_or_default();
             let tail: Vec<&str> = output.lines().rev().take(10).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
-            format!("{} ({}): {problem}\n{}", case.name, case.keys, tail.join("\n"))
+            format!(
+                "{} ({}): {problem}\n{}",
+                case.name,
+                case.keys,
+                tail.join("\n")
+            )
         };
         let (answered_at, posted) = match outcome {
             Ok(Ok(answer)) => answer,
@@ -375,9 +381,21 @@ fn report(cases: &[Case]) {
         ) else {
             continue;
         };
-        let min = runs.iter().map(|r| r.first_answer).min().unwrap_or_default();
-        let max = runs.iter().map(|r| r.first_answer).max().unwrap_or_default();
-        let max_rss = runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or_default();
+        let min = runs
+            .iter()
+            .map(|r| r.first_answer)
+            .min()
+            .unwrap_or_default();
+        let max = runs
+            .iter()
+            .map(|r| r.first_answer)
+            .max()
+            .unwrap_or_default();
+        let max_rss = runs
+            .iter()
+            .map(|r| r.peak_rss_kib)
+            .max()
+            .unwrap_or_default();
         let ratio = baseline.map_or_else(
             || "–".to_owned(),
             |b| format!("{:.2}", first.as_secs_f64() / b.as_secs_f64()),
@@ -407,8 +425,18 @@ fn cases(options: &Options) -> Vec<Case> {
     };
     let node = Path::new(&options.node);
     vec![
-        case("apigw-authorizer (Rust)", &options.rust, vec![], Keys::Bundled),
-        case("apigw-authorizer (Rust)", &options.rust, vec![], Keys::Fetched),
+        case(
+            "apigw-authorizer (Rust)",
+            &options.rust,
+            vec![],
+            Keys::Bundled,
+        ),
+        case(
+            "apigw-authorizer (Rust)",
+            &options.rust,
+            vec![],
+            Keys::Fetched,
+        ),
         case(
             "aws-jwt-verify (Node)",
             node,
@@ -492,7 +520,10 @@ async fn main() -> ExitCode {
         }
     }
     if let Err(error) = std::fs::remove_dir_all(&bench.work_dir) {
-        eprintln!("warning: cannot remove {}: {error}", bench.work_dir.display());
+        eprintln!(
+            "warning: cannot remove {}: {error}",
+            bench.work_dir.display()
+        );
     }
     report(&cases);
     outcome
