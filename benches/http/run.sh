@@ -112,15 +112,16 @@ start jwt-authorizer "$peers_target/release/jwt-authorizer-server"
 start jsonwebtoken "$peers_target/release/jsonwebtoken-server"
 start node node benches/node/http-server.mjs
 
+aws_jwt_verify=$(node -p 'require("./benches/node/node_modules/aws-jwt-verify/package.json").version')
 # name | server | route | label
 cases=(
     "health|axum-off|/health|axum example, /health (no verification: the HTTP ceiling)"
     "axum-off|axum-off|/api/me|axum example, token cache off (the baseline)"
     "axum-on|axum-on|/api/me|axum example, token cache on (10,000)"
     "actix|actix|/api/me|actix example, token cache off"
-    "jwt-authorizer|jwt-authorizer|/api/me|jwt-authorizer 0.15 (axum 0.7)"
-    "jsonwebtoken|jsonwebtoken|/api/me|hand-written axum 0.8 + jsonwebtoken::decode"
-    "node|node|/api/me|Node $(node --version): aws-jwt-verify + node:http"
+    "jwt-authorizer|jwt-authorizer|/api/me|jwt-authorizer 0.15 (axum 0.7, jsonwebtoken 9 on ring)"
+    "jsonwebtoken|jsonwebtoken|/api/me|hand-written axum 0.8 + jsonwebtoken 12 decode (aws-lc-rs)"
+    "node|node|/api/me|aws-jwt-verify $aws_jwt_verify + node:http (Node $(node --version))"
 )
 
 # Every server must accept the token (same user) and refuse it with one
