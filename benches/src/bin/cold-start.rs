@@ -266,9 +266,13 @@ impl Bench {
         let fetches_before = self.key_set.requests();
 
         let started = Instant::now();
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", case.program.display()))?;
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) => {
+                server.abort();
+                return Err(format!("cannot start {}: {error}", case.program.display()));
+            }
+        };
         let outcome = tokio::time::timeout(BOUND, answered).await;
         let peak_rss_kib = peak_rss_kib(child.id());
         // The function waits for its next event: stop it.
