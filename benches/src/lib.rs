@@ -12,7 +12,10 @@
 //! - `cargo run --release -p cognito-jwt-benches --bin scaling` — throughput
 //!   with 1 and 2 threads, and 1,000 concurrent cold verifications;
 //! - `cargo run --release -p cognito-jwt-benches --bin export-fixture` — a
-//!   token and key set for the Node comparison in `benches/node/`.
+//!   token and key set for the Node comparison in `benches/node/`;
+//! - `cargo run --release -p cognito-jwt-benches --bin cold-start` — the
+//!   Lambda Runtime API for the cold-start comparison of
+//!   `benches/cold-start/run.sh`.
 //!
 //! See `benches/README.md` for the figures.
 
