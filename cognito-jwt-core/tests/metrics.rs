@@ -354,7 +354,7 @@ async fn fetches_are_counted_by_reason_and_outcome_and_the_gauges_follow_the_set
 /// all of them, each verification counted once, the keys of every
 /// resolved issuer added up, and no issuer ever a label.
 #[tokio::test]
-async fn resolved_issuers_share_the_verifiers_series() {
+async fn resolved_issuers_share_the_verifiers_series_and_token_cache() {
     let recorder = TestRecorder::default();
     let tenant_a = TestIssuer::new("eu-west-1_TenantA1");
     let mut tenant_b = TestIssuer::new("eu-west-1_TenantB1");
@@ -374,6 +374,7 @@ async fn resolved_issuers_share_the_verifiers_series() {
         JwtVerifier::builder()
             .issuer_resolver(resolver)
             .fetcher(keys.clone())
+            .token_cache_max_bytes(1024 * 1024)
             .metrics_name("tenants")
             .build()
     })
@@ -383,7 +384,11 @@ async fn resolved_issuers_share_the_verifiers_series() {
         tenant_a.access_token(CLIENT).sign(),
         tenant_b.access_token(CLIENT).sign(),
     ] {
-        let _: StandardClaims = verifier.verify(&token).await.expect("a tenant's token");
+        // In full while the key set arrives, in full again (the set's
+        // generation moved on meanwhile), then twice from the cache.
+        for _ in 0..4 {
+            let _: StandardClaims = verifier.verify(&token).await.expect("a tenant's token");
+        }
     }
     let refused = verifier
         .verify::<StandardClaims>(&stranger.access_token(CLIENT).sign())
@@ -396,7 +401,7 @@ async fn resolved_issuers_share_the_verifiers_series() {
     let name = ("verifier", "tenants");
     assert_eq!(
         recorder.counter(VERIFICATIONS_TOTAL, &[name, ("outcome", "ok")]),
-        2
+        8
     );
     assert_eq!(
         recorder.counter(VERIFICATIONS_TOTAL, &[name, ("outcome", "invalid_issuer")]),
@@ -404,7 +409,7 @@ async fn resolved_issuers_share_the_verifiers_series() {
     );
     assert_eq!(
         recorder.counter_sum(VERIFICATIONS_TOTAL, &[]),
-        3,
+        9,
         "each counted once"
     );
     assert_eq!(
@@ -415,6 +420,9 @@ async fn resolved_issuers_share_the_verifiers_series() {
         2
     );
     assert_eq!(recorder.gauge(JWKS_KEYS, &[name]), 3.0, "1 + 2 keys");
+    // One cache for both issuers: two hits and two misses each.
+    assert_eq!(recorder.counter(TOKEN_CACHE_HITS_TOTAL, &[name]), 4);
+    assert_eq!(recorder.counter(TOKEN_CACHE_MISSES_TOTAL, &[name]), 4);
     let allowed = allowed_label_values(&["tenants"]);
     for value in recorder.label_values() {
         assert!(allowed.contains(&value), "unexpected label value {value:?}");
