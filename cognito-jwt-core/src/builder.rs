@@ -195,6 +195,137 @@ impl Common {
     }
 }
 
+/// The setters every verifier builder with key sets shares: they write
+/// `self.common`. `$default_name` is the default `verifier` metrics label.
+macro_rules! common_setters {
+    ($default_name:literal) => {
+        /// Clock-skew allowance for `exp`, `nbf` and `iat`. Defaults to
+        /// zero; at most 5 minutes.
+        ///
+        /// A token is accepted while `now < exp + leeway` (at `now == exp +
+        /// leeway` it has expired), and refused when `nbf` or `iat` is
+        /// later than `now + leeway`.
+        pub fn leeway(mut self, leeway: ::std::time::Duration) -> Self {
+            self.common.leeway = leeway;
+            self
+        }
+
+        /// Require a scope on every token (`scope`, or `scp` where a
+        /// generic issuer uses it); several calls mean any of them.
+        /// Defaults to none.
+        pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
+            self.common.requirements = self.common.requirements.any_scope(scope);
+            self
+        }
+
+        /// After fetching a key set, how long to wait before fetching it
+        /// again because a token named an unknown `kid`. Defaults to 10
+        /// seconds; 100 ms to 1 hour. A flood of random `kid`s causes at
+        /// most one fetch per window and key-set URL.
+        pub fn jwks_cooldown(mut self, cooldown: ::std::time::Duration) -> Self {
+            self.common.settings.cooldown = cooldown;
+            self
+        }
+
+        /// How often key sets are refreshed, so that keys removed upstream
+        /// stop verifying within one interval. Defaults to 15 minutes;
+        /// 100 ms to 7 days.
+        ///
+        /// Refreshes run in the background, shortly before a set is due
+        /// (by the fetch time-out, at most half the interval): no request
+        /// waits for one. They need a Tokio runtime: the one the verifier
+        /// was built or first used on.
+        pub fn jwks_refresh_interval(mut self, interval: ::std::time::Duration) -> Self {
+            self.common.settings.refresh_interval = interval;
+            self
+        }
+
+        /// How long a key set stays usable after its last successful fetch
+        /// while refreshes fail. Defaults to 24 hours; at least the refresh
+        /// interval, at most 30 days. After that, verification reports
+        /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
+        /// until a fetch succeeds.
+        pub fn jwks_max_staleness(mut self, max: ::std::time::Duration) -> Self {
+            self.common.settings.max_staleness = max;
+            self
+        }
+
+        /// Total time allowed for one fetch (a key set, or a discovery
+        /// document), body included. Defaults to 5 seconds; at most 5
+        /// minutes. Waiting verifications are released when it fires.
+        pub fn jwks_fetch_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.common.settings.fetch_timeout = timeout;
+            self
+        }
+
+        /// Connect time-out of the default fetcher. Defaults to 2 seconds;
+        /// at most 5 minutes.
+        pub fn jwks_connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.common.connect_timeout = timeout;
+            self
+        }
+
+        /// Back-off after failed fetches: `min` after the first failure,
+        /// doubling up to `max`. Defaults to 1 second and 60 seconds; each
+        /// 10 ms to 1 hour.
+        pub fn jwks_backoff(
+            mut self,
+            min: ::std::time::Duration,
+            max: ::std::time::Duration,
+        ) -> Self {
+            self.common.settings.min_backoff = min;
+            self.common.settings.max_backoff = max;
+            self
+        }
+
+        /// Fetch key sets (and discovery documents) with this fetcher
+        /// instead of the default reqwest one.
+        pub fn fetcher(mut self, fetcher: impl crate::jwks::JwksFetcher) -> Self {
+            self.common.fetcher = Some(::std::sync::Arc::new(fetcher));
+            self
+        }
+
+        /// Remember verified tokens, up to `max_bytes` of them, so that a
+        /// repeated token skips the signature check. Off by default; at
+        /// least
+        /// [`MIN_TOKEN_CACHE_BYTES`](crate::CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES).
+        ///
+        /// A hit is served only while the token has not expired
+        /// (re-checked with the leeway on every hit), its key is still in
+        /// the current key set and that set is not due for a refresh;
+        /// group, scope and custom checks run on every request. Lookup is
+        /// by the exact token.
+        ///
+        /// An entry counts as the bytes it holds: the token, its payload
+        /// JSON, the parsed claims (each string with its allocation), the
+        /// typed claims (estimated as the JSON and the parsed claims once
+        /// more) and about 700 bytes of structure. That is 4–5 KiB for a
+        /// 1.2 KB Cognito access token, and about 45 KiB for a 6 KiB token
+        /// listing 300 groups. When the cache is full, expired entries and
+        /// those not used since the last eviction pass go first. An evicted
+        /// entry is freed once no concurrent hit can still be reading it;
+        /// until then (for up to 32 evictions per thread) it is held beyond
+        /// the bound.
+        pub fn token_cache_max_bytes(mut self, max_bytes: u64) -> Self {
+            self.common.token_cache = Some(max_bytes);
+            self
+        }
+
+        #[doc = concat!(
+                    "The `verifier` label of this verifier's metrics (see ",
+                    "[`metrics`](crate::metrics)). Defaults to `", $default_name, "`. ",
+                    "Give each verifier of a process its own short name, such as `api` or `admin`."
+                )]
+        #[cfg(feature = "metrics")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+        pub fn metrics_name(mut self, name: impl Into<String>) -> Self {
+            self.common.metrics_name = Some(name.into());
+            self
+        }
+    };
+}
+pub(crate) use common_setters;
+
 impl CognitoJwtVerifierBuilder {
     /// Trust this user pool. Call once per pool.
     pub fn user_pool(mut self, pool: UserPool) -> Self {
@@ -202,28 +333,10 @@ impl CognitoJwtVerifierBuilder {
         self
     }
 
-    /// Clock-skew allowance for `exp`, `nbf` and `iat`. Defaults to zero;
-    /// at most 5 minutes.
-    ///
-    /// A token is accepted while `now < exp + leeway` (at `now == exp +
-    /// leeway` it has expired), and refused when `nbf` or `iat` is later than
-    /// `now + leeway`.
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.common.leeway = leeway;
-        self
-    }
-
     /// Require a group (`cognito:groups`) on every token; several calls
     /// mean any of them. Defaults to none.
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         self.common.requirements = self.common.requirements.any_group(group);
-        self
-    }
-
-    /// Require a scope on every token; several calls mean any of them.
-    /// Defaults to none.
-    pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
-        self.common.requirements = self.common.requirements.any_scope(scope);
         self
     }
 
@@ -257,85 +370,9 @@ impl CognitoJwtVerifierBuilder {
         self
     }
 
-    /// After fetching a key set, how long to wait before fetching it again
-    /// because a token named an unknown `kid`. Defaults to 10 seconds; 100 ms
-    /// to 1 hour. A flood of random `kid`s causes at most one fetch per
-    /// window and key-set URL.
-    pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
-        self.common.settings.cooldown = cooldown;
-        self
-    }
-
-    /// How often key sets are refreshed, so that keys removed upstream stop
-    /// verifying within one interval. Defaults to 15 minutes; 100 ms to 7
-    /// days.
-    ///
-    /// Refreshes run in the background, shortly before a set is due (by the
-    /// fetch time-out, at most half the interval): no request waits for
-    /// one. They need a Tokio runtime: the one the verifier was built or
-    /// first used on.
-    pub fn jwks_refresh_interval(mut self, interval: Duration) -> Self {
-        self.common.settings.refresh_interval = interval;
-        self
-    }
-
-    /// How long a key set stays usable after its last successful fetch while
-    /// refreshes fail. Defaults to 24 hours; at least the refresh interval,
-    /// at most 30 days. After that, verification
-    /// reports [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable) until a fetch succeeds.
-    pub fn jwks_max_staleness(mut self, max: Duration) -> Self {
-        self.common.settings.max_staleness = max;
-        self
-    }
-
-    /// Total time allowed for one key-set fetch, body included (at most 5
-    /// minutes). Defaults to
-    /// 5 seconds. Waiting verifications are released when it fires.
-    pub fn jwks_fetch_timeout(mut self, timeout: Duration) -> Self {
-        self.common.settings.fetch_timeout = timeout;
-        self
-    }
-
-    /// Connect time-out of the default fetcher. Defaults to 2 seconds; at
-    /// most 5 minutes.
-    pub fn jwks_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.common.connect_timeout = timeout;
-        self
-    }
-
-    /// Back-off after failed fetches: `min` after the first failure,
-    /// doubling up to `max`. Defaults to 1 second and 60 seconds; each 10 ms
-    /// to 1 hour.
-    pub fn jwks_backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.common.settings.min_backoff = min;
-        self.common.settings.max_backoff = max;
-        self
-    }
-
-    /// Fetch key sets with this fetcher instead of the default reqwest one.
-    pub fn fetcher(mut self, fetcher: impl JwksFetcher) -> Self {
-        self.common.fetcher = Some(Arc::new(fetcher));
-        self
-    }
-
-    /// Remember verified tokens, up to `max_bytes` of them, so that a
-    /// repeated token skips the signature check. Off by default; at least
-    /// [`MIN_TOKEN_CACHE_BYTES`](Self::MIN_TOKEN_CACHE_BYTES).
-    ///
-    /// A hit is served only while the token has not expired (re-checked with
-    /// the leeway on every hit), its key is still in the current key set and
-    /// that set is not due for a refresh; group, scope and custom checks run
-    /// on every request. Lookup is by the exact token.
-    ///
-    /// An entry counts as the bytes it holds: the token, its payload JSON,
-    /// the parsed claims (each string with its allocation), the typed
-    /// claims (estimated as the JSON and the parsed claims once more) and
-    /// about 700 bytes of structure. That is 4–5 KiB for a 1.2 KB Cognito
-    /// access token, and about 45 KiB for a 6 KiB token listing 300 groups.
-    /// When the cache is full, expired entries and those not used since the
-    /// last eviction pass go first. An evicted entry is freed once no
-    /// concurrent hit can still be reading it; until then (for up to 32
-    /// evictions per thread) it is held beyond the bound.
+    /// The smallest [`token_cache_max_bytes`](Self::token_cache_max_bytes):
+    /// 64 KiB, a dozen Cognito tokens. A smaller figure is more likely a
+    /// number of tokens than a number of bytes.
     ///
     /// ```
     /// # use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
@@ -346,25 +383,9 @@ impl CognitoJwtVerifierBuilder {
     ///     .build()?;
     /// # Ok::<(), cognito_jwt_core::ConfigError>(())
     /// ```
-    pub fn token_cache_max_bytes(mut self, max_bytes: u64) -> Self {
-        self.common.token_cache = Some(max_bytes);
-        self
-    }
-
-    /// The smallest [`token_cache_max_bytes`](Self::token_cache_max_bytes):
-    /// 64 KiB, a dozen Cognito tokens. A smaller figure is more likely a
-    /// number of tokens than a number of bytes.
     pub const MIN_TOKEN_CACHE_BYTES: u64 = 64 * 1024;
 
-    /// The `verifier` label of this verifier's metrics (see
-    /// [`metrics`](crate::metrics)). Defaults to `cognito`. Give each
-    /// verifier of a process its own short name, such as `api` or `admin`.
-    #[cfg(feature = "metrics")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
-    pub fn metrics_name(mut self, name: impl Into<String>) -> Self {
-        self.common.metrics_name = Some(name.into());
-        self
-    }
+    common_setters!("cognito");
 
     /// Check the configuration and build the verifier. Does no I/O.
     ///

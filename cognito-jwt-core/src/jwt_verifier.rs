@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::algorithm::AlgorithmSet;
-use crate::builder::{Common, Trusted};
+use crate::builder::{Common, Trusted, common_setters};
 use crate::claims::ClaimsView;
 use crate::error::ErrorKind;
 use crate::error::{ConfigError, Error};
 use crate::health::Health;
 use crate::issuer::Issuer;
-use crate::jwks::{JwksFetcher, SourceSpec};
+use crate::jwks::SourceSpec;
 use crate::jwt::HeaderRules;
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
@@ -299,26 +299,11 @@ impl JwtVerifierBuilder {
         self
     }
 
-    /// Clock-skew allowance for `exp`, `nbf` and `iat`. Defaults to zero;
-    /// at most 5 minutes. As
-    /// [`CognitoJwtVerifierBuilder::leeway`](crate::CognitoJwtVerifierBuilder::leeway).
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.common.leeway = leeway;
-        self
-    }
-
     /// Require a group on every token (in each issuer's
     /// [`groups_claim`](Issuer::groups_claim)); several calls mean any of
     /// them. Defaults to none.
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         self.common.requirements = self.common.requirements.any_group(group);
-        self
-    }
-
-    /// Require a scope (`scope` or `scp`) on every token; several calls
-    /// mean any of them. Defaults to none.
-    pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
-        self.common.requirements = self.common.requirements.any_scope(scope);
         self
     }
 
@@ -333,72 +318,7 @@ impl JwtVerifierBuilder {
         self
     }
 
-    /// Unknown-`kid` refetch cool-down. Defaults to 10 seconds; 100 ms to 1 hour.
-    pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
-        self.common.settings.cooldown = cooldown;
-        self
-    }
-
-    /// Background refresh interval. Defaults to 15 minutes; 100 ms to 7 days.
-    pub fn jwks_refresh_interval(mut self, interval: Duration) -> Self {
-        self.common.settings.refresh_interval = interval;
-        self
-    }
-
-    /// How long a key set serves while refreshes fail. Defaults to 24
-    /// hours; at least the refresh interval, at most 30 days.
-    pub fn jwks_max_staleness(mut self, max: Duration) -> Self {
-        self.common.settings.max_staleness = max;
-        self
-    }
-
-    /// Total time for one fetch (a discovery document or a key set).
-    /// Defaults to 5 seconds; at most 5 minutes.
-    pub fn jwks_fetch_timeout(mut self, timeout: Duration) -> Self {
-        self.common.settings.fetch_timeout = timeout;
-        self
-    }
-
-    /// Connect time-out of the default fetcher. Defaults to 2 seconds.
-    pub fn jwks_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.common.connect_timeout = timeout;
-        self
-    }
-
-    /// Back-off after failed fetches, `min` doubling up to `max`. Defaults
-    /// to 1 second and 60 seconds.
-    pub fn jwks_backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.common.settings.min_backoff = min;
-        self.common.settings.max_backoff = max;
-        self
-    }
-
-    /// Fetch discovery documents and key sets with this fetcher instead of
-    /// the default reqwest one.
-    pub fn fetcher(mut self, fetcher: impl JwksFetcher) -> Self {
-        self.common.fetcher = Some(Arc::new(fetcher));
-        self
-    }
-
-    /// Remember verified tokens, up to `max_bytes` of them (see
-    /// [`CognitoJwtVerifierBuilder::token_cache_max_bytes`](crate::CognitoJwtVerifierBuilder::token_cache_max_bytes)).
-    /// Off by default; at least
-    /// [`MIN_TOKEN_CACHE_BYTES`](crate::CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES).
-    pub fn token_cache_max_bytes(mut self, max_bytes: u64) -> Self {
-        self.common.token_cache = Some(max_bytes);
-        self
-    }
-
-    /// The `verifier` label of this verifier's metrics (see
-    /// [`metrics`](crate::metrics)), shared by the issuers an
-    /// [`IssuerResolver`] allows. Defaults to `oidc`. Give each verifier of
-    /// a process its own short name.
-    #[cfg(feature = "metrics")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
-    pub fn metrics_name(mut self, name: impl Into<String>) -> Self {
-        self.common.metrics_name = Some(name.into());
-        self
-    }
+    common_setters!("oidc");
 
     /// Check the configuration and build the verifier. Does no I/O.
     ///
