@@ -4,8 +4,8 @@
 //!
 //! | call | answer |
 //! |---|---|
-//! | `profile.v1.Profile/Me` | [`MeReply`](proto::MeReply): `sub`, `username`, `groups`, `scopes` of the caller's access token |
-//! | `profile.v1.Admin/Area` | [`AreaReply`](proto::AreaReply) for members of `ADMIN_GROUP`; `PERMISSION_DENIED` for other users |
+//! | `profile.v1.Profile/Me` | [`MeReply`]: `sub`, `username`, `groups`, `scopes` of the caller's access token |
+//! | `profile.v1.Admin/Area` | [`AreaReply`] for members of `ADMIN_GROUP`; `PERMISSION_DENIED` for other users |
 //!
 //! The token comes from the `authorization` metadata (`Bearer <token>`),
 //! checked in front of each service in one of two ways that give the same
@@ -70,10 +70,14 @@ use proto::{AreaReply, AreaRequest, MeReply, MeRequest};
 
 /// The messages, servers and clients generated from `proto/profile.proto`
 /// (package `profile.v1`).
-#[allow(missing_docs, unreachable_pub, clippy::all)]
 pub mod proto {
     tonic::include_proto!("profile.v1");
 }
+
+/// This package's README code blocks, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// The metadata key the token is read from.
 pub const AUTHORIZATION: &str = "authorization";
@@ -186,7 +190,6 @@ impl Interceptor for SyncAuth {
 /// `profile.v1.Profile`: the caller, from the claims verified in front of
 /// it.
 #[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
 pub struct ProfileService;
 
 #[tonic::async_trait]
@@ -205,7 +208,6 @@ impl Profile for ProfileService {
 /// `profile.v1.Admin`: what an administrator sees; the group is checked in
 /// front of it.
 #[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
 pub struct AdminService;
 
 #[tonic::async_trait]
