@@ -147,13 +147,10 @@ async fn every_case_of_the_http_table_gets_its_grpc_code_both_ways() {
     }
     let mut codes = std::collections::BTreeSet::new();
     for case in cases(&tokens) {
-        let answers: Vec<(Code, String)> = {
-            let mut answers = Vec::new();
-            for server in &servers {
-                answers.push(code_and_message(&server.area(&case.authorization).await));
-            }
-            answers
-        };
+        let mut answers = Vec::new();
+        for server in &servers {
+            answers.push(code_and_message(&server.area(&case.authorization).await));
+        }
         let (code, message) = &answers[0];
         assert_eq!(*code, grpc_code(case.status), "{}: {message}", case.name);
         assert_eq!(answers[0], answers[1], "{}: layer, then sync", case.name);
