@@ -143,7 +143,11 @@ impl<T, R> CognitoLayer<T, R> {
     /// Answer refusals with `on_rejection` instead of
     /// [`DefaultOnRejection`], e.g. a closure
     /// `Fn(CognitoRejection) -> http::Response<B>`. It is also how to use
-    /// the layer with a response body that cannot be made from a `String`.
+    /// the layer with a response body that cannot be made from a `String`,
+    /// and in front of a gRPC service, whose refusals are gRPC statuses
+    /// ([`AuthRejection::grpc_code`](cognito_jwt_core::http::AuthRejection::grpc_code)
+    /// and `grpc_message` of [`CognitoRejection::reason`]; with tonic, a
+    /// `tonic::Status` made of them and rendered by its `into_http`).
     pub fn on_rejection<F>(self, on_rejection: F) -> CognitoLayer<T, F> {
         CognitoLayer {
             settings: self.settings,

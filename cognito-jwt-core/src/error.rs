@@ -1,4 +1,5 @@
-//! Verification errors, configuration errors, and their single HTTP mapping.
+//! Verification errors, configuration errors, and their single HTTP (and
+//! gRPC) mapping.
 
 use std::fmt;
 use std::time::Duration;
@@ -141,6 +142,75 @@ impl HttpClass {
             HttpClass::InvalidToken => Some("invalid_token"),
             HttpClass::InsufficientScope => Some("insufficient_scope"),
         }
+    }
+
+    /// The gRPC status code with the same meaning, so that a gRPC service
+    /// refuses a request exactly when, and as, an HTTP route would.
+    pub const fn grpc_code(self) -> GrpcCode {
+        match self {
+            HttpClass::MissingCredentials | HttpClass::InvalidToken => GrpcCode::Unauthenticated,
+            HttpClass::InvalidRequest => GrpcCode::InvalidArgument,
+            HttpClass::InsufficientScope => GrpcCode::PermissionDenied,
+            HttpClass::Unavailable => GrpcCode::Unavailable,
+        }
+    }
+}
+
+/// The gRPC status code of a refused request: the [`HttpClass`] of the
+/// outcome in gRPC's terms ([`HttpClass::grpc_code`]).
+///
+/// Plain numbers, so that any gRPC library can use them: with tonic,
+/// `tonic::Code::from(code.code())`.
+///
+/// ```
+/// use cognito_jwt_core::{ErrorKind, GrpcCode};
+///
+/// let code = ErrorKind::MissingGroup.http_class().grpc_code();
+/// assert_eq!(code, GrpcCode::PermissionDenied);
+/// assert_eq!((code.code(), code.as_str()), (7, "PERMISSION_DENIED"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GrpcCode {
+    /// `INVALID_ARGUMENT` (3): the `authorization` metadata is malformed
+    /// (HTTP 400 `invalid_request`).
+    InvalidArgument,
+    /// `PERMISSION_DENIED` (7): the token is valid but lacks a group or
+    /// scope (HTTP 403 `insufficient_scope`).
+    PermissionDenied,
+    /// `UNAVAILABLE` (14): the key set cannot be had right now; the call
+    /// may be retried (HTTP 503).
+    Unavailable,
+    /// `UNAUTHENTICATED` (16): no credentials, or a token that is invalid,
+    /// expired or not for us (HTTP 401).
+    Unauthenticated,
+}
+
+impl GrpcCode {
+    /// The numeric code sent as `grpc-status`.
+    pub const fn code(self) -> i32 {
+        match self {
+            GrpcCode::InvalidArgument => 3,
+            GrpcCode::PermissionDenied => 7,
+            GrpcCode::Unavailable => 14,
+            GrpcCode::Unauthenticated => 16,
+        }
+    }
+
+    /// The code's name in the gRPC specification, e.g. `"UNAUTHENTICATED"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GrpcCode::InvalidArgument => "INVALID_ARGUMENT",
+            GrpcCode::PermissionDenied => "PERMISSION_DENIED",
+            GrpcCode::Unavailable => "UNAVAILABLE",
+            GrpcCode::Unauthenticated => "UNAUTHENTICATED",
+        }
+    }
+}
+
+impl fmt::Display for GrpcCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -315,6 +385,47 @@ mod tests {
         let long = "x".repeat(500);
         assert!(quoted(&long).chars().count() < 70);
         assert_eq!(quoted("é"), "\"\\u{e9}\"");
+    }
+
+    #[test]
+    fn every_kind_has_the_grpc_code_of_its_http_status() {
+        for &kind in ErrorKind::ALL {
+            let expected = match kind.http_class().status() {
+                401 => GrpcCode::Unauthenticated,
+                403 => GrpcCode::PermissionDenied,
+                503 => GrpcCode::Unavailable,
+                status => panic!("{kind}: a token outcome with status {status}"),
+            };
+            assert_eq!(kind.http_class().grpc_code(), expected, "{kind}");
+        }
+        assert_eq!(
+            HttpClass::InvalidRequest.grpc_code(),
+            GrpcCode::InvalidArgument
+        );
+        assert_eq!(
+            HttpClass::MissingCredentials.grpc_code(),
+            GrpcCode::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn grpc_codes_are_the_specification_numbers() {
+        let codes = [
+            GrpcCode::InvalidArgument,
+            GrpcCode::PermissionDenied,
+            GrpcCode::Unavailable,
+            GrpcCode::Unauthenticated,
+        ];
+        assert_eq!(codes.map(GrpcCode::code), [3, 7, 14, 16]);
+        assert_eq!(
+            codes.map(|code| code.to_string()),
+            [
+                "INVALID_ARGUMENT",
+                "PERMISSION_DENIED",
+                "UNAVAILABLE",
+                "UNAUTHENTICATED"
+            ]
+        );
     }
 
     #[test]

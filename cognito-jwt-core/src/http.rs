@@ -1,7 +1,9 @@
 //! Framework-free HTTP rules shared by the adapters: reading the bearer
 //! token from request headers, verifying it ([`authenticate`],
 //! [`authenticate_optional`]), and turning any outcome into one RFC 6750
-//! answer (status, `WWW-Authenticate`, `Retry-After`, JSON body).
+//! answer (status, `WWW-Authenticate`, `Retry-After`, JSON body) or one
+//! gRPC status ([`AuthRejection::grpc_code`],
+//! [`AuthRejection::grpc_message`]).
 //!
 //! Only plain bytes, strings and numbers cross this boundary, so adapters on
 //! different `http` crate versions (axum on 1.x, actix-web on 0.2) render
@@ -9,7 +11,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, ErrorKind, HttpClass};
+use crate::error::{Error, ErrorKind, GrpcCode, HttpClass};
 
 mod alb;
 mod authenticate;
@@ -65,7 +67,9 @@ impl InvalidRequest {
 /// then read [`status`](Self::status),
 /// [`www_authenticate`](Self::www_authenticate),
 /// [`retry_after_secs`](Self::retry_after_secs) and
-/// [`body_json`](Self::body_json).
+/// [`body_json`](Self::body_json); a gRPC service reads
+/// [`grpc_code`](Self::grpc_code) and [`grpc_message`](Self::grpc_message)
+/// instead.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthRejection {
@@ -212,6 +216,34 @@ impl AuthRejection {
                 r#"{{"error":"{error}","error_description":"{}"}}"#,
                 self.description()
             ),
+        }
+    }
+
+    /// The gRPC status code: `INVALID_ARGUMENT`, `UNAUTHENTICATED`,
+    /// `PERMISSION_DENIED` or `UNAVAILABLE`, wherever the HTTP answer would
+    /// be 400, 401, 403 or 503 (see [`HttpClass::grpc_code`]).
+    ///
+    /// ```
+    /// use cognito_jwt_core::GrpcCode;
+    /// use cognito_jwt_core::http::{AuthRejection, bearer_token};
+    ///
+    /// let rejection = bearer_token([&b"Bearer not a token"[..]]).unwrap_err();
+    /// assert_eq!(rejection.grpc_code(), GrpcCode::InvalidArgument);
+    /// assert_eq!(rejection.grpc_message(), "the bearer token has invalid characters");
+    /// assert_eq!(AuthRejection::Missing.grpc_code().code(), 16); // UNAUTHENTICATED
+    /// ```
+    pub fn grpc_code(&self) -> GrpcCode {
+        self.http_class().grpc_code()
+    }
+
+    /// The `grpc-message`: the fixed [`description`](Self::description),
+    /// prefixed with the error kind when a token was checked (e.g.
+    /// `"expired: the token has expired"`). It never contains the token or
+    /// any other text from the request.
+    pub fn grpc_message(&self) -> String {
+        match self.kind() {
+            Some(kind) => format!("{kind}: {}", self.description()),
+            None => self.description().to_owned(),
         }
     }
 
@@ -431,6 +463,42 @@ mod tests {
             Err(AuthRejection::Missing)
         );
         assert_eq!(source.extract([&b"Bearer q"[..]], cookies), Ok("q"));
+    }
+
+    #[test]
+    fn grpc_answers_agree_with_http_answers() {
+        let mut rejections = vec![AuthRejection::Missing];
+        rejections.extend(
+            [
+                InvalidRequest::MultipleAuthorizationHeaders,
+                InvalidRequest::NotVisibleAscii,
+                InvalidRequest::EmptyToken,
+                InvalidRequest::InvalidTokenSyntax,
+            ]
+            .map(AuthRejection::InvalidRequest),
+        );
+        rejections.extend(
+            ErrorKind::ALL
+                .iter()
+                .map(|&kind| AuthRejection::Token(Error::new(kind, "secret.token.text"))),
+        );
+        for rejection in rejections {
+            let expected = match rejection.status() {
+                400 => GrpcCode::InvalidArgument,
+                401 => GrpcCode::Unauthenticated,
+                403 => GrpcCode::PermissionDenied,
+                503 => GrpcCode::Unavailable,
+                status => panic!("{rejection:?}: status {status}"),
+            };
+            assert_eq!(rejection.grpc_code(), expected, "{rejection:?}");
+            let message = rejection.grpc_message();
+            assert!(message.ends_with(rejection.description()), "{message}");
+            assert!(!message.contains("secret"), "{message}");
+            match rejection.kind() {
+                Some(kind) => assert!(message.starts_with(&format!("{kind}: ")), "{message}"),
+                None => assert_eq!(message, rejection.description()),
+            }
+        }
     }
 
     #[test]
