@@ -47,6 +47,11 @@ pub enum InvalidRequest {
     EmptyToken,
     /// The token has characters a bearer token cannot have.
     InvalidTokenSyntax,
+    /// More than one `x-amzn-oidc-data` header.
+    MultipleAlbHeaders,
+    /// The `x-amzn-oidc-data` header is empty, or has bytes or characters
+    /// no token a load balancer signs has.
+    InvalidAlbHeader,
 }
 
 impl InvalidRequest {
@@ -57,6 +62,10 @@ impl InvalidRequest {
             InvalidRequest::NotVisibleAscii => "the Authorization header must be visible ASCII",
             InvalidRequest::EmptyToken => "the bearer token is empty",
             InvalidRequest::InvalidTokenSyntax => "the bearer token has invalid characters",
+            InvalidRequest::MultipleAlbHeaders => "send exactly one x-amzn-oidc-data header",
+            InvalidRequest::InvalidAlbHeader => {
+                "the x-amzn-oidc-data header does not hold a load balancer's token"
+            }
         }
     }
 }
@@ -76,6 +85,9 @@ pub enum AuthRejection {
     /// No credentials were sent (no `Authorization` header, another scheme
     /// such as `Basic`, or no token cookie).
     Missing,
+    /// No `x-amzn-oidc-data` header: the request did not come through an
+    /// Application Load Balancer that authenticates users.
+    MissingAlbHeader,
     /// The request itself is malformed.
     InvalidRequest(InvalidRequest),
     /// The token was refused or could not be checked.
@@ -86,6 +98,7 @@ impl fmt::Debug for AuthRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AuthRejection::Missing => f.write_str("Missing"),
+            AuthRejection::MissingAlbHeader => f.write_str("MissingAlbHeader"),
             AuthRejection::InvalidRequest(r) => f.debug_tuple("InvalidRequest").field(r).finish(),
             AuthRejection::Token(e) => f.debug_tuple("Token").field(&e.kind()).finish(),
         }
@@ -96,6 +109,9 @@ impl fmt::Display for AuthRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AuthRejection::Missing => f.write_str("no bearer token in the request"),
+            AuthRejection::MissingAlbHeader => {
+                f.write_str("no x-amzn-oidc-data header in the request")
+            }
             AuthRejection::InvalidRequest(r) => f.write_str(r.description()),
             AuthRejection::Token(e) => fmt::Display::fmt(e, f),
         }
@@ -124,7 +140,10 @@ impl AuthRejection {
     /// Whether no credentials were sent at all (the case an optional
     /// extractor turns into `None`).
     pub fn is_missing(&self) -> bool {
-        matches!(self, AuthRejection::Missing)
+        matches!(
+            self,
+            AuthRejection::Missing | AuthRejection::MissingAlbHeader
+        )
     }
 
     /// The verification error kind, when a token was checked.
@@ -138,7 +157,9 @@ impl AuthRejection {
     /// The HTTP meaning.
     pub fn http_class(&self) -> HttpClass {
         match self {
-            AuthRejection::Missing => HttpClass::MissingCredentials,
+            AuthRejection::Missing | AuthRejection::MissingAlbHeader => {
+                HttpClass::MissingCredentials
+            }
             AuthRejection::InvalidRequest(_) => HttpClass::InvalidRequest,
             AuthRejection::Token(e) => e.kind().http_class(),
         }
@@ -153,6 +174,7 @@ impl AuthRejection {
     pub fn description(&self) -> &'static str {
         match self {
             AuthRejection::Missing => "a bearer token is required",
+            AuthRejection::MissingAlbHeader => "an x-amzn-oidc-data header is required",
             AuthRejection::InvalidRequest(r) => r.description(),
             AuthRejection::Token(e) => match e.kind() {
                 ErrorKind::Expired => "the token has expired",
@@ -258,6 +280,9 @@ impl AuthRejection {
                 tracing::debug!(kind = %e.kind(), status = self.status(), "bearer token rejected");
             }
             AuthRejection::Missing => tracing::debug!(status = 401, "no bearer token"),
+            AuthRejection::MissingAlbHeader => {
+                tracing::debug!(status = 401, "no x-amzn-oidc-data header");
+            }
             AuthRejection::InvalidRequest(r) => {
                 tracing::debug!(reason = ?r, status = 400, "malformed authorization");
             }
@@ -467,13 +492,15 @@ mod tests {
 
     #[test]
     fn grpc_answers_agree_with_http_answers() {
-        let mut rejections = vec![AuthRejection::Missing];
+        let mut rejections = vec![AuthRejection::Missing, AuthRejection::MissingAlbHeader];
         rejections.extend(
             [
                 InvalidRequest::MultipleAuthorizationHeaders,
                 InvalidRequest::NotVisibleAscii,
                 InvalidRequest::EmptyToken,
                 InvalidRequest::InvalidTokenSyntax,
+                InvalidRequest::MultipleAlbHeaders,
+                InvalidRequest::InvalidAlbHeader,
             ]
             .map(AuthRejection::InvalidRequest),
         );

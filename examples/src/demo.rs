@@ -306,13 +306,12 @@ pub fn alb_steps() -> Vec<Step> {
             401,
             "invalid_token: invalid_issuer",
         ),
-        // The refusal of a request without credentials is the core's, in
-        // either mode.
+        // Without the header, the refusal names it.
         step(
             "/api/me",
             C::None,
             401,
-            "unauthorized: a bearer token is required",
+            "unauthorized: an x-amzn-oidc-data header is required",
         ),
     ]
 }

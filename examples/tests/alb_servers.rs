@@ -147,7 +147,20 @@ async fn both_servers_answer_alb_requests_identically() {
         assert_eq!(status, 401, "{name}");
         assert!(challenge.expect("a challenge").contains("invalid_token"));
     }
-    assert_eq!(answer("malformed", "/api/me").0, 400);
+    let (status, _, body) = answer("malformed", "/api/me");
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (
+            400,
+            Some("the x-amzn-oidc-data header does not hold a load balancer's token")
+        )
+    );
+    // Without the header, the answer names it, not a bearer token.
+    let (_, _, body) = answer("bearer only", "/api/me");
+    assert_eq!(
+        body["error_description"].as_str(),
+        Some("an x-amzn-oidc-data header is required")
+    );
     let (status, _, area) = answer("data + admin", "/api/admin");
     assert_eq!((status, area["admin"].as_str()), (200, Some("alice")));
     assert_eq!(answer("data", "/api/admin").0, 401);

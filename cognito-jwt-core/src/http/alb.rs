@@ -10,15 +10,20 @@ use crate::{AccessTokenClaims, AlbClaims, CognitoJwtVerifier, Requirements, Toke
 /// Read the token from the values of every `x-amzn-oidc-data` header of a
 /// request (pass them all, in order).
 ///
-/// No header is [`AuthRejection::Missing`]; two headers, bytes outside
-/// visible ASCII, an empty value or characters no ALB token has are
+/// No header is [`AuthRejection::MissingAlbHeader`]; two headers
+/// ([`InvalidRequest::MultipleAlbHeaders`]), bytes outside visible ASCII,
+/// an empty value or characters no ALB token has
+/// ([`InvalidRequest::InvalidAlbHeader`]) are
 /// [`AuthRejection::InvalidRequest`].
 ///
 /// ```
 /// use cognito_jwt_core::http::{alb_data_token, AuthRejection};
 ///
 /// assert_eq!(alb_data_token([&b"eyJ0.eyJz.c2ln=="[..]]), Ok("eyJ0.eyJz.c2ln=="));
-/// assert_eq!(alb_data_token(std::iter::empty::<&[u8]>()), Err(AuthRejection::Missing));
+/// assert_eq!(
+///     alb_data_token(std::iter::empty::<&[u8]>()),
+///     Err(AuthRejection::MissingAlbHeader)
+/// );
 /// ```
 ///
 /// # Errors
@@ -29,11 +34,11 @@ where
 {
     let mut values = values.into_iter();
     let Some(value) = values.next() else {
-        return Err(AuthRejection::Missing);
+        return Err(AuthRejection::MissingAlbHeader);
     };
     if values.next().is_some() {
         return Err(AuthRejection::InvalidRequest(
-            InvalidRequest::MultipleAuthorizationHeaders,
+            InvalidRequest::MultipleAlbHeaders,
         ));
     }
     let value = std::str::from_utf8(value)
@@ -43,18 +48,20 @@ where
                 .all(|b| (b'!'..=b'~').contains(&b) || b == b' ' || b == b'\t')
         })
         .ok_or(AuthRejection::InvalidRequest(
-            InvalidRequest::NotVisibleAscii,
+            InvalidRequest::InvalidAlbHeader,
         ))?
         .trim_matches([' ', '\t']);
     if value.is_empty() {
-        return Err(AuthRejection::InvalidRequest(InvalidRequest::EmptyToken));
+        return Err(AuthRejection::InvalidRequest(
+            InvalidRequest::InvalidAlbHeader,
+        ));
     }
     if !value
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'='))
     {
         return Err(AuthRejection::InvalidRequest(
-            InvalidRequest::InvalidTokenSyntax,
+            InvalidRequest::InvalidAlbHeader,
         ));
     }
     Ok(value)
@@ -66,7 +73,7 @@ where
 /// [`authenticate`](crate::http::authenticate).
 ///
 /// # Errors
-/// [`AuthRejection::Missing`] without the header (the request did not come
+/// [`AuthRejection::MissingAlbHeader`] without the header (the request did not come
 /// through an authenticating load balancer), [`AuthRejection::InvalidRequest`]
 /// when it is malformed, [`AuthRejection::Token`] when the token is refused.
 pub async fn authenticate_alb<'a, T: TokenClaims>(
@@ -83,14 +90,14 @@ pub async fn authenticate_alb<'a, T: TokenClaims>(
 /// header, a refusal for a bad one.
 ///
 /// # Errors
-/// As [`authenticate_alb`], except [`AuthRejection::Missing`].
+/// As [`authenticate_alb`], except [`AuthRejection::MissingAlbHeader`].
 pub async fn authenticate_alb_optional<'a, T: TokenClaims>(
     verifier: &AlbJwtVerifier,
     data: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Option<T>, AuthRejection> {
     match verify_alb(verifier, data).await {
         Ok(claims) => Ok(Some(claims)),
-        Err(AuthRejection::Missing) => Ok(None),
+        Err(rejection) if rejection.is_missing() => Ok(None),
         Err(rejection) => {
             rejection.log();
             Err(rejection)
@@ -116,7 +123,15 @@ pub async fn authenticate_alb_with_access_token<'a>(
 ) -> Result<(AlbClaims, AccessTokenClaims), AuthRejection> {
     async {
         let claims: AlbClaims = verify_alb(verifier, data).await?;
-        let token = alb_data_token(access_token)?;
+        // The load balancer sends this header only when asked to: its
+        // absence is missing credentials, not a request off the ALB path.
+        let token = alb_data_token(access_token).map_err(|rejection| {
+            if rejection.is_missing() {
+                AuthRejection::Missing
+            } else {
+                rejection
+            }
+        })?;
         let access_claims: AccessTokenClaims = access.verify_with(token, requirements).await?;
         if access_claims.sub != claims.sub {
             return Err(AuthRejection::from(Error::new(
