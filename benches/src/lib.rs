@@ -17,6 +17,11 @@
 //!   Lambda Runtime API for the cold-start comparison of
 //!   `benches/cold-start/run.sh`.
 //!
+//! With the `metrics` feature (`--features metrics`), `interleaved` and
+//! `scaling` first install a Prometheus recorder ([`install_metrics`]), so
+//! every verification and token-cache hit also counts, as in a server that
+//! exports `/metrics`.
+//!
 //! See `benches/README.md` for the figures.
 
 mod curves;
@@ -27,3 +32,26 @@ mod key_set_server;
 pub use curves::CurveCase;
 pub use fixture::{CLIENT_ID, Fixture, POOL_ID, PeerAccessClaims, PeerRejection};
 pub use key_set_server::KeySetServer;
+
+/// Installs a Prometheus recorder when built with the `metrics` feature
+/// (the core's counters then record, as in a server serving `/metrics`);
+/// call it before the [`Fixture`] is built, since verifiers take their
+/// counters from the recorder installed when they are built. Returns a
+/// line for the report's header.
+///
+/// # Errors
+/// When a recorder is already installed in this process.
+pub fn install_metrics() -> Result<&'static str, String> {
+    #[cfg(feature = "metrics")]
+    {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .map_err(|error| format!("cannot install the Prometheus recorder: {error}"))?;
+        cognito_jwt_core::metrics::describe();
+        Ok("metrics: recorded (cognito-jwt-core `metrics` feature, Prometheus recorder installed)")
+    }
+    #[cfg(not(feature = "metrics"))]
+    {
+        Ok("metrics: off (build with --features metrics to record them)")
+    }
+}

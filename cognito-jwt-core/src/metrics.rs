@@ -24,7 +24,16 @@
 //! with the recorder installed then: **install your recorder (exporter)
 //! before building the verifiers**. Recording is then an atomic operation
 //! on a handle kept by the verifier, and nothing at all without the
-//! feature. The age gauge is set whenever a key set is stored, looked up
+//! feature. What that costs (`benches/README.md`, "What recording metrics
+//! costs"): nothing measurable on a full verification; about 40 ns on a
+//! token-cache hit (0.022 → 0.025 × of an RSA check), which makes two
+//! adds (the hit and the verification). Those adds land on counters that
+//! every core shares, so two threads doing nothing but cache hits, at
+//! 1.5–1.6 million a second each, reached 1.5–1.7 × one thread instead
+//! of 2 ×. That is about seventeen times the rate at which one core of the
+//! axum example answers HTTP requests from its token cache (about 93,000 a
+//! second, metrics recorded).
+//! The age gauge is set whenever a key set is stored, looked up
 //! (each token verified without the token cache) or reported by `health()`:
 //! without traffic it shows the age at the last of these.
 //!

@@ -25,6 +25,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match cognito_jwt_benches::install_metrics() {
+        Ok(line) => println!("{line}"),
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    }
     print!("{}", interleaved::report(&Fixture::new(), samples));
     ExitCode::SUCCESS
 }

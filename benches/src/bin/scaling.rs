@@ -308,6 +308,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match cognito_jwt_benches::install_metrics() {
+        Ok(line) => println!("{line}"),
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    }
     let fixture = Fixture::new();
     scaling(&fixture, &options);
     match cold_start(&fixture, &options) {
