@@ -7,8 +7,7 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderMap, HeaderValue};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 use cognito_jwt_core::http::AuthRejection;
 use cognito_jwt_core::{
     ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AccessTokenClaims, AlbClaims, AlbJwtVerifier,
@@ -17,6 +16,7 @@ use cognito_jwt_core::{
 
 use crate::config::CognitoConfig;
 use crate::error::CognitoError;
+use crate::extract::values;
 
 type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -143,25 +143,17 @@ pub struct AlbWithAccessToken {
 /// plain app data, or the 500 that says it is missing.
 /// `name` is the type's, for the log.
 fn registered<V: Clone + 'static>(req: &HttpRequest, name: &str) -> Result<V, actix_web::Error> {
-    req.app_data::<web::Data<V>>()
-        .map(|data| data.get_ref().clone())
-        .or_else(|| req.app_data::<V>().cloned())
-        .ok_or_else(|| {
-            tracing::error!(
-                "no {name} for this request: register one with App::app_data(web::Data::new(verifier))"
-            );
-            actix_web::error::ErrorInternalServerError("authentication is not configured")
-        })
+    crate::extract::registered(req).ok_or_else(|| {
+        tracing::error!(
+            "no {name} for this request: register one with App::app_data(web::Data::new(verifier))"
+        );
+        actix_web::error::ErrorInternalServerError("authentication is not configured")
+    })
 }
 
 fn refuse(req: &HttpRequest) -> impl FnOnce(AuthRejection) -> actix_web::Error {
     let config = CognitoConfig::from_app(req);
     move |rejection| CognitoError::new(rejection, &config).into()
-}
-
-/// The values of every `name` header, in order.
-fn values<'a>(headers: &'a HeaderMap, name: &'static str) -> impl Iterator<Item = &'a [u8]> {
-    headers.get_all(name).map(HeaderValue::as_bytes)
 }
 
 impl<T: TokenClaims> FromRequest for AlbIdentity<T> {

@@ -5,7 +5,7 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{AUTHORIZATION, AsHeaderName, COOKIE, HeaderMap, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use cognito_jwt_core::{AnyVerifier, CognitoJwtVerifier, JwtVerifier, Requirements, TokenClaims};
 
@@ -192,17 +192,20 @@ impl Installed {
     }
 }
 
-/// A verifier of type `V` registered on the app, as `web::Data<V>` or as
-/// plain app data.
-fn app_verifier<V: Clone + Into<AnyVerifier> + 'static>(req: &HttpRequest) -> Option<AnyVerifier> {
+/// The `V` registered on the app, as `web::Data<V>` or as plain app data.
+pub(crate) fn registered<V: Clone + 'static>(req: &HttpRequest) -> Option<V> {
     req.app_data::<web::Data<V>>()
         .map(|data| data.get_ref().clone())
         .or_else(|| req.app_data::<V>().cloned())
-        .map(Into::into)
+}
+
+/// A verifier of type `V` registered on the app, as any verifier.
+fn app_verifier<V: Clone + Into<AnyVerifier> + 'static>(req: &HttpRequest) -> Option<AnyVerifier> {
+    registered::<V>(req).map(Into::into)
 }
 
 /// The values of every `name` header, in order.
-fn values(headers: &HeaderMap, name: HeaderName) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn values(headers: &HeaderMap, name: impl AsHeaderName) -> impl Iterator<Item = &[u8]> {
     headers.get_all(name).map(HeaderValue::as_bytes)
 }
 

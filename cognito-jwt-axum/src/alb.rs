@@ -11,10 +11,9 @@ use cognito_jwt_core::{
     CognitoJwtVerifier, Requirements, TokenClaims,
 };
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue};
 
 use crate::rejection::CognitoRejection;
-use crate::settings::default_realm;
+use crate::settings::{default_realm, values};
 
 /// Extractor for the verified claims of the `x-amzn-oidc-data` header an
 /// Application Load Balancer adds to the requests it has authenticated.
@@ -77,11 +76,6 @@ impl<T> DerefMut for AlbIdentity<T> {
 
 fn reject(reason: AuthRejection) -> CognitoRejection {
     CognitoRejection::new(reason, default_realm())
-}
-
-/// The values of every `name` header, in order.
-fn values<'a>(headers: &'a HeaderMap, name: &'static str) -> impl Iterator<Item = &'a [u8]> {
-    headers.get_all(name).into_iter().map(HeaderValue::as_bytes)
 }
 
 impl<T, S> FromRequestParts<S> for AlbIdentity<T>

@@ -5,7 +5,7 @@ use std::sync::{Arc, LazyLock};
 
 use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, TokenSource};
 use cognito_jwt_core::{AnyVerifier, Requirements, TokenClaims};
-use http::header::{AUTHORIZATION, COOKIE, HeaderName};
+use http::header::{AUTHORIZATION, AsHeaderName, COOKIE};
 use http::{HeaderMap, HeaderValue};
 
 use crate::rejection::CognitoRejection;
@@ -83,6 +83,6 @@ impl Settings {
 }
 
 /// The values of every `name` header, in order.
-fn values(headers: &HeaderMap, name: HeaderName) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn values(headers: &HeaderMap, name: impl AsHeaderName) -> impl Iterator<Item = &[u8]> {
     headers.get_all(name).into_iter().map(HeaderValue::as_bytes)
 }
