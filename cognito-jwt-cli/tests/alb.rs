@@ -2,13 +2,14 @@
 //! environment, against a local load-balancer key server: every exit code
 //! and its message.
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::net::TcpListener;
 use std::sync::LazyLock;
 
 use cognito_jwt_core::testing::{TestAlb, TestCurveKey};
 use serde_json::Value;
+use support::{assert_no_token, cli};
+
+mod support;
 
 static ALB: LazyLock<TestAlb> = LazyLock::new(|| TestAlb::new("eu-west-1"));
 /// One key server for the whole file, serving `ALB`'s key.
@@ -17,82 +18,12 @@ static KEYS: LazyLock<String> = LazyLock::new(|| serve_key(&ALB));
 /// Serve `alb`'s PEM key at `<base>/<kid>` on 127.0.0.1 (404 elsewhere),
 /// until the test binary exits; the base URL.
 fn serve_key(alb: &TestAlb) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let base = format!(
-        "http://{}/keys",
-        listener.local_addr().expect("its address")
+    let address = support::serve(
+        format!("/keys/{}", alb.kid()),
+        "text/plain",
+        alb.public_key_pem(),
     );
-    let path = format!("/keys/{}", alb.kid());
-    let document = alb.public_key_pem();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            respond(stream, &path, &document);
-        }
-    });
-    base
-}
-
-/// Answer one request: `document` for `GET <path>`, 404 for anything else.
-fn respond(stream: TcpStream, path: &str, document: &str) {
-    let mut reader = BufReader::new(&stream);
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    let mut line = String::new();
-    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-        line.clear();
-    }
-    let (status, body) = if request_line.starts_with(&format!("GET {path} ")) {
-        ("200 OK", document)
-    } else {
-        ("404 Not Found", "")
-    };
-    let response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\
-         connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = (&stream).write_all(response.as_bytes());
-}
-
-/// One run of the CLI.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Run the CLI with only `env` set and `stdin` (nothing when `None`).
-fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-jwt"))
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the CLI starts");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-    }
-    let output = child.wait_with_output().expect("the CLI finishes");
-    Run {
-        code: output.status.code().expect("an exit code"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
+    format!("http://{address}/keys")
 }
 
 /// `alb verify` trusting `ALB`, keys from the local server.
@@ -100,13 +31,6 @@ fn verify_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["alb", "verify", "--alb-arn", ALB.arn(), "--keys-url", &KEYS];
     args.extend_from_slice(extra);
     args
-}
-
-fn assert_no_token(run: &Run, token: &str) {
-    for segment in token.split('.') {
-        let segment = segment.trim_end_matches('=');
-        assert!(!run.stderr.contains(segment), "stderr echoes the token");
-    }
 }
 
 #[test]

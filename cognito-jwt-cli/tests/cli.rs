@@ -1,15 +1,16 @@
 //! The `cognito-jwt` CLI, run as a built binary with a cleared environment,
 //! against a local key-set server: every exit code and its message.
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::net::TcpListener;
 use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cognito_jwt_core::testing::{TestCurveKey, TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
 use serde_json::{Value, json};
+use support::{assert_no_token, cli};
+
+mod support;
 
 const POOL_ID: &str = "eu-west-1_CliTests1";
 const CLIENT_ID: &str = "cli-test-client";
@@ -69,46 +70,16 @@ struct KeySetServer {
 
 impl KeySetServer {
     fn start(document: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let address = listener.local_addr().expect("its address");
         let path = format!("/{POOL_ID}/.well-known/jwks.json");
-        let url = format!("http://{address}{path}");
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                respond(stream, &path, &document);
-            }
-        });
-        Self { url }
+        let address = support::serve(path.clone(), "application/json", document);
+        Self {
+            url: format!("http://{address}{path}"),
+        }
     }
 
     fn url(&self) -> &str {
         &self.url
     }
-}
-
-/// Answer one request: `document` for `GET <path>`, 404 for anything else.
-fn respond(stream: TcpStream, path: &str, document: &str) {
-    let mut reader = BufReader::new(&stream);
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    // Read the rest of the head; requests here have no body.
-    let mut line = String::new();
-    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-        line.clear();
-    }
-    let (status, body) = if request_line.starts_with(&format!("GET {path} ")) {
-        ("200 OK", document)
-    } else {
-        ("404 Not Found", "")
-    };
-    let response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-         connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = (&stream).write_all(response.as_bytes());
 }
 
 /// A key-set URL on a port where nothing listens.
@@ -118,45 +89,6 @@ fn closed_port_url() -> String {
         listener.local_addr().expect("its address").port()
     };
     format!("http://127.0.0.1:{port}/{POOL_ID}/.well-known/jwks.json")
-}
-
-/// One run of the CLI.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Run the CLI with only `env` set and `stdin` (nothing when `None`).
-fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-jwt"));
-    command
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the CLI starts");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-    }
-    let output = child.wait_with_output().expect("the CLI finishes");
-    Run {
-        code: output.status.code().expect("an exit code"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
 }
 
 /// `verify` with the pool and client on the command line.
@@ -172,11 +104,6 @@ fn verify_args<'a>(jwks_uri: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     ];
     args.extend_from_slice(extra);
     args
-}
-
-fn assert_no_token(run: &Run, token: &str) {
-    let signature = token.rsplit('.').next().expect("a signature");
-    assert!(!run.stderr.contains(signature), "stderr echoes the token");
 }
 
 #[test]
@@ -678,8 +605,10 @@ impl OidcServer {
                 let request_line = String::from_utf8_lossy(&head[..read]);
                 let path = request_line.split(' ').nth(1).unwrap_or("");
                 match routes.iter().find(|(p, _)| p == path) {
-                    Some((p, document)) => respond(stream, p, document),
-                    None => respond(stream, "/nowhere", ""),
+                    Some((p, document)) => {
+                        support::respond(stream, p, "application/json", document)
+                    }
+                    None => support::respond(stream, "/nowhere", "application/json", ""),
                 }
             }
         });
