@@ -10,6 +10,19 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+/// Listen on `address` and print `listening on http://<address>`.
+///
+/// # Errors
+/// A message saying what failed.
+pub async fn listen(address: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| format!("cannot listen on {address}: {error}"))?;
+    let bound = listener.local_addr().map_err(|error| error.to_string())?;
+    println!("listening on http://{bound}");
+    Ok(listener)
+}
+
 /// The pool whose access tokens are accepted.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {

@@ -15,7 +15,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use cognito_jwt_http_peers::{AccessClaims, Me, PoolSettings};
+use cognito_jwt_http_peers::{AccessClaims, Me, PoolSettings, listen};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 
@@ -51,20 +51,13 @@ async fn main() -> ExitCode {
     let app = Router::new()
         .route("/api/me", get(me))
         .layer(middleware::from_fn_with_state(auth, authenticate));
-    let listener = match tokio::net::TcpListener::bind(settings.bind_addr).await {
+    let listener = match listen(settings.bind_addr).await {
         Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", settings.bind_addr);
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
     };
-    match listener.local_addr() {
-        Ok(address) => println!("listening on http://{address}"),
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    }
     match axum::serve(listener, app).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

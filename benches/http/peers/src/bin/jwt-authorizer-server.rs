@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use axum07::Json;
 use axum07::Router;
 use axum07::routing::get;
-use cognito_jwt_http_peers::{AccessClaims, Me, PoolSettings};
+use cognito_jwt_http_peers::{AccessClaims, Me, PoolSettings, listen};
 use jsonwebtoken9::Algorithm;
 use jwt_authorizer::{IntoLayer as _, JwtAuthorizer, JwtClaims, Validation};
 
@@ -41,20 +41,13 @@ async fn main() -> ExitCode {
     let app = Router::new()
         .route("/api/me", get(me))
         .layer(authorizer.into_layer());
-    let listener = match tokio::net::TcpListener::bind(settings.bind_addr).await {
+    let listener = match listen(settings.bind_addr).await {
         Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", settings.bind_addr);
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
     };
-    match listener.local_addr() {
-        Ok(address) => println!("listening on http://{address}"),
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    }
     match axum07::serve(listener, app).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
