@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine as _;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use super::keys::{TestCurveKey, b64};
-use super::token::{now, unique_id};
+use super::keys::TestCurveKey;
+use super::token::{Parts, Segments, now, token_setters, unique_id};
 use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
 
 /// A local stand-in for an Application Load Balancer: its ARN, a P-256
@@ -178,61 +178,41 @@ impl TestAlb {
     pub fn data(&self) -> AlbTokenBuilder<'_> {
         let exp = now() + 120;
         let user = unique_id();
-        let mut header = Map::new();
-        header.insert("typ".into(), json!("JWT"));
-        header.insert("kid".into(), json!(self.kid()));
-        header.insert("alg".into(), json!("ES256"));
-        header.insert("iss".into(), json!(self.issuer()));
-        header.insert("client".into(), json!(self.client_id()));
-        header.insert("signer".into(), json!(self.arn));
-        header.insert("exp".into(), json!(exp));
-        let mut payload = Map::new();
-        payload.insert("sub".into(), json!(user));
-        payload.insert("email_verified".into(), json!("true"));
-        payload.insert("email".into(), json!(format!("{user}@example.com")));
-        payload.insert("username".into(), json!(user));
-        payload.insert("exp".into(), json!(exp));
-        payload.insert("iss".into(), json!(self.issuer()));
+        let header = json!({
+            "typ": "JWT",
+            "kid": self.kid(),
+            "alg": "ES256",
+            "iss": self.issuer(),
+            "client": self.client_id(),
+            "signer": self.arn,
+            "exp": exp,
+        });
+        let payload = json!({
+            "sub": user,
+            "email_verified": "true",
+            "email": format!("{user}@example.com"),
+            "username": user,
+            "exp": exp,
+            "iss": self.issuer(),
+        });
         AlbTokenBuilder {
             alb: self,
-            header,
-            payload,
+            parts: Parts::new(header, payload),
         }
     }
 }
 
-/// An `x-amzn-oidc-data` value being built; see [`TestAlb::data`].
+/// An `x-amzn-oidc-data` value being built; see [`TestAlb::data`]. Its
+/// claims are the payload's.
 #[derive(Debug)]
+#[must_use]
 pub struct AlbTokenBuilder<'a> {
     alb: &'a TestAlb,
-    header: Map<String, Value>,
-    payload: Map<String, Value>,
+    parts: Parts,
 }
 
 impl AlbTokenBuilder<'_> {
-    /// Set a payload claim.
-    pub fn claim(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.payload.insert(name.to_owned(), value.into());
-        self
-    }
-
-    /// Remove a payload claim.
-    pub fn without(mut self, name: &str) -> Self {
-        self.payload.remove(name);
-        self
-    }
-
-    /// Set a header field.
-    pub fn header(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.header.insert(name.to_owned(), value.into());
-        self
-    }
-
-    /// Remove a header field.
-    pub fn without_header(mut self, name: &str) -> Self {
-        self.header.remove(name);
-        self
-    }
+    token_setters!();
 
     /// Expire `seconds` from now (negative: in the past), in the header
     /// and the payload.
@@ -250,14 +230,6 @@ impl AlbTokenBuilder<'_> {
         self.claim("exp", now() + seconds)
     }
 
-    /// The header and payload JSON.
-    pub fn json(&self) -> (String, String) {
-        (
-            Value::Object(self.header.clone()).to_string(),
-            Value::Object(self.payload.clone()).to_string(),
-        )
-    }
-
     /// Signed by the load balancer's key, every segment padded.
     pub fn sign(self) -> String {
         let key = &self.alb.key;
@@ -266,27 +238,22 @@ impl AlbTokenBuilder<'_> {
 
     /// Signed by `key` (its `kid` is not put in the header), padded.
     pub fn sign_with(self, key: &TestCurveKey) -> String {
-        let (header, payload) = self.json();
-        let input = format!("{}.{}", b64_padded(header), b64_padded(payload));
-        let signature = key.sign(input.as_bytes());
-        format!("{input}.{}", b64_padded(signature))
+        self.parts.sign(Segments::Padded, |input| key.sign(input))
     }
 
     /// Signed over unpadded segments, every segment unpadded: what a
     /// generic JWT library would produce, never what a load balancer sends.
     pub fn sign_unpadded(self) -> String {
-        let (header, payload) = self.json();
-        let input = format!("{}.{}", b64(header), b64(payload));
-        let signature = self.alb.key.sign(input.as_bytes());
-        format!("{input}.{}", b64(signature))
+        let key = &self.alb.key;
+        self.parts.sign(Segments::Unpadded, |input| key.sign(input))
     }
 
     /// Signed with a DER-encoded ECDSA signature (as JWS forbids), padded.
     pub fn sign_der(self) -> String {
-        let (header, payload) = self.json();
-        let input = format!("{}.{}", b64_padded(header), b64_padded(payload));
-        let signature = self.alb.key.sign_der(input.as_bytes()).unwrap_or_default();
-        format!("{input}.{}", b64_padded(signature))
+        let key = &self.alb.key;
+        self.parts.sign(Segments::Padded, |input| {
+            key.sign_der(input).unwrap_or_default()
+        })
     }
 }
 

@@ -1,10 +1,10 @@
 //! A local Cognito user pool: [`TestIssuer`] and its [`TokenBuilder`].
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::fetchers::StaticJwks;
-use super::keys::{TestKey, sign_parts};
-use super::token::{now, unique_id};
+use super::keys::TestKey;
+use super::token::{Parts, Segments, now, token_setters, unique_id};
 use crate::config::{AcceptedTokenUse, UserPool};
 use crate::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};
 
@@ -205,52 +205,24 @@ impl TestIssuer {
 #[must_use]
 pub struct TokenBuilder<'a> {
     issuer: &'a TestIssuer,
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    parts: Parts,
 }
 
 impl<'a> TokenBuilder<'a> {
     fn new(issuer: &'a TestIssuer, claims: Value) -> Self {
-        let mut header = Map::new();
-        header.insert("kid".into(), issuer.key().kid().into());
-        header.insert("alg".into(), "RS256".into());
-        let Value::Object(claims) = claims else {
-            unreachable!("claims are built as an object")
-        };
+        let header = json!({"kid": issuer.key().kid(), "alg": "RS256"});
         Self {
             issuer,
-            header,
-            claims,
+            parts: Parts::new(header, claims),
         }
     }
 
-    /// Set (or replace) a claim.
-    pub fn claim(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.claims.insert(name.to_owned(), value.into());
-        self
-    }
-
-    /// Remove a claim.
-    pub fn without(mut self, name: &str) -> Self {
-        self.claims.remove(name);
-        self
-    }
-
-    /// Set (or replace) a header parameter.
-    pub fn header(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.header.insert(name.to_owned(), value.into());
-        self
-    }
-
-    /// Remove a header parameter.
-    pub fn without_header(mut self, name: &str) -> Self {
-        self.header.remove(name);
-        self
-    }
+    token_setters!(jwt);
 
     /// Add a group to `cognito:groups`.
     pub fn group(mut self, group: &str) -> Self {
         let groups = self
+            .parts
             .claims
             .entry("cognito:groups")
             .or_insert_with(|| Value::Array(Vec::new()));
@@ -258,24 +230,6 @@ impl<'a> TokenBuilder<'a> {
             list.push(group.into());
         }
         self
-    }
-
-    /// Replace `scope`.
-    pub fn scope(self, scope: &str) -> Self {
-        self.claim("scope", scope)
-    }
-
-    /// Set `exp` to now + `seconds` (negative for an expired token).
-    pub fn expires_in(self, seconds: i64) -> Self {
-        self.claim("exp", now() + seconds)
-    }
-
-    /// The header and claims as JSON text, e.g. to edit and pass to [`sign_parts`].
-    pub fn json(&self) -> (String, String) {
-        (
-            Value::Object(self.header.clone()).to_string(),
-            Value::Object(self.claims.clone()).to_string(),
-        )
     }
 
     /// Sign with the issuer's current key (RS256).
@@ -286,7 +240,7 @@ impl<'a> TokenBuilder<'a> {
 
     /// Sign with another key (RS256), keeping the header's `kid`.
     pub fn sign_with(self, key: &TestKey) -> String {
-        let (header, claims) = self.json();
-        sign_parts(key, &header, &claims)
+        self.parts
+            .sign(Segments::Unpadded, |input| key.sign_rs256(input))
     }
 }

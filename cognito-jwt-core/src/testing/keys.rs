@@ -10,6 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
+use super::token::{Segments, compact};
 use crate::Algorithm;
 
 /// The size of a generated [`TestKey`]: the moduli Cognito's verifiers
@@ -326,9 +327,9 @@ impl TestCurveKey {
     /// A compact JWS of this header and payload (raw JSON text), signed
     /// with this key.
     pub fn sign_parts(&self, header_json: &str, payload_json: &str) -> String {
-        let input = format!("{}.{}", b64(header_json), b64(payload_json));
-        let signature = self.sign(input.as_bytes());
-        format!("{input}.{}", b64(signature))
+        compact(header_json, payload_json, Segments::Unpadded, |input| {
+            self.sign(input)
+        })
     }
 }
 
@@ -340,9 +341,9 @@ pub fn b64(bytes: impl AsRef<[u8]>) -> String {
 /// Join a header and payload (raw JSON text, so duplicate keys and other
 /// malformations are possible) and sign them with `key` using RS256.
 pub fn sign_parts(key: &TestKey, header_json: &str, payload_json: &str) -> String {
-    let input = format!("{}.{}", b64(header_json), b64(payload_json));
-    let signature = key.sign_rs256(input.as_bytes());
-    format!("{input}.{}", b64(signature))
+    compact(header_json, payload_json, Segments::Unpadded, |input| {
+        key.sign_rs256(input)
+    })
 }
 
 #[cfg(test)]
