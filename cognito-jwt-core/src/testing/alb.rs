@@ -2,16 +2,16 @@
 //! `x-amzn-oidc-data` values ([`AlbTokenBuilder`]) and its key endpoint
 //! ([`TestAlbKeys`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine as _;
 use serde_json::json;
 
+use super::fetchers::Routes;
 use super::keys::TestCurveKey;
 use super::token::{Parts, Segments, now, token_setters, unique_id};
-use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
+use crate::jwks::{FetchFuture, JwksFetcher};
 
 /// A local stand-in for an Application Load Balancer: its ARN, a P-256
 /// key with a UUID `kid`, and `x-amzn-oidc-data` values signed the way the
@@ -262,9 +262,7 @@ impl AlbTokenBuilder<'_> {
 /// failing on demand, counting its fetches. Clones share one server.
 #[derive(Debug, Clone, Default)]
 pub struct TestAlbKeys {
-    documents: Arc<Mutex<Vec<(String, String)>>>,
-    failure: Arc<Mutex<Option<String>>>,
-    fetches: Arc<AtomicU64>,
+    routes: Arc<Routes>,
 }
 
 impl TestAlbKeys {
@@ -275,52 +273,28 @@ impl TestAlbKeys {
 
     /// Serve `document` at `url`.
     pub fn serve(&self, url: impl Into<String>, document: impl Into<String>) {
-        let mut documents = self
-            .documents
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let url = url.into();
-        documents.retain(|(u, _)| *u != url);
-        documents.push((url, document.into()));
+        self.routes.serve(url.into(), document.into());
     }
 
     /// Fail every fetch with `message` (as a connection error would), or
     /// serve again with `None`.
     pub fn fail(&self, message: Option<&str>) {
-        *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = message.map(str::to_owned);
+        self.routes.fail(message.map(str::to_owned));
     }
 
     /// How many fetches have started.
     pub fn fetches(&self) -> u64 {
-        self.fetches.load(Ordering::SeqCst)
+        self.routes.total_fetches()
     }
 
     /// The document at `url`, if served.
     pub fn document(&self, url: &str) -> Option<String> {
-        self.documents
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|(u, _)| u == url)
-            .map(|(_, d)| d.clone())
+        self.routes.document(url)
     }
 }
 
 impl JwksFetcher for TestAlbKeys {
     fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a> {
-        self.fetches.fetch_add(1, Ordering::SeqCst);
-        let failure = self
-            .failure
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let document = self.document(url);
-        Box::pin(async move {
-            match (failure, document) {
-                (Some(message), _) => Err(FetchError::new(message)),
-                (None, Some(document)) => Ok(document.into_bytes()),
-                (None, None) => Err(FetchError::http_status(404, "HTTP 404 Not Found")),
-            }
-        })
+        self.routes.fetch(url)
     }
 }

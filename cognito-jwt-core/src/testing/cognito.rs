@@ -70,6 +70,16 @@ impl TestIssuer {
         StaticJwks(self.jwks_json())
     }
 
+    /// The URL a verifier fetches the key set from:
+    /// `<issuer>/.well-known/jwks.json`, as [`user_pool`](Self::user_pool)
+    /// configures it.
+    pub fn jwks_uri(&self) -> String {
+        format!(
+            "{}/.well-known/jwks.json",
+            self.issuer.trim_end_matches('/')
+        )
+    }
+
     /// The published key set: `{"keys": [...]}`.
     pub fn jwks_json(&self) -> String {
         json!({"keys": self.keys.iter().map(TestKey::jwk).collect::<Vec<_>>()}).to_string()

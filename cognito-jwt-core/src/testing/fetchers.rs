@@ -1,9 +1,12 @@
 //! Key-set fetchers that answer in-process: a fixed document, an endpoint
-//! that is down, and a scripted one for key-set lifecycle tests.
+//! that is down, a scripted one for key-set lifecycle tests, and one that
+//! serves several issuers by URL.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use super::cognito::TestIssuer;
 use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
 
 /// A key-set "fetcher" that serves a fixed document without any I/O.
@@ -115,5 +118,164 @@ impl JwksFetcher for ScriptedJwks {
                 None => Err(FetchError::new("nothing scripted")),
             }
         })
+    }
+}
+
+/// A [`JwksFetcher`] for tests of several issuers at once (an
+/// [`IssuerResolver`](crate::IssuerResolver), many tenants): serves each
+/// issuer added to it at its own URLs, the key set of a [`TestIssuer`] at
+/// [`jwks_uri`](TestIssuer::jwks_uri), answers any other URL with an HTTP
+/// 404 [`FetchError`], and counts fetches by URL. What an issuer publishes
+/// is copied when it is added: add it again after
+/// [`rotate`](TestIssuer::rotate). Clones share one server.
+///
+/// ```
+/// use cognito_jwt_core::testing::{TestIssuer, TestIssuers};
+/// use cognito_jwt_core::{AccessTokenClaims, IssuerResolver, JwtVerifier, TokenUse};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let tenants = [TestIssuer::new("eu-west-1_Tenant1"), TestIssuer::new("eu-west-1_Tenant2")];
+/// let issuers = TestIssuers::new();
+/// for tenant in &tenants {
+///     issuers.add_user_pool(tenant);
+/// }
+/// let resolver =
+///     IssuerResolver::list(tenants.iter().map(|t| t.user_pool("web", TokenUse::Access))).unwrap();
+/// let verifier = JwtVerifier::builder()
+///     .issuer_resolver(resolver)
+///     .fetcher(issuers.clone())
+///     .build()
+///     .unwrap();
+///
+/// for tenant in &tenants {
+///     let token = tenant.access_token("web").sign();
+///     let claims: AccessTokenClaims = verifier.verify(&token).await.unwrap();
+///     assert_eq!(claims.iss, tenant.issuer());
+///     assert_eq!(issuers.fetches(&tenant.jwks_uri()), 1);
+/// }
+/// assert_eq!(issuers.fetches("https://example.com/unknown"), 0);
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TestIssuers {
+    routes: Arc<Routes>,
+}
+
+impl TestIssuers {
+    /// A server with nothing to serve yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Serve `pool`'s key set, as it is now, at its
+    /// [`jwks_uri`](TestIssuer::jwks_uri).
+    pub fn add_user_pool(&self, pool: &TestIssuer) {
+        self.serve(pool.jwks_uri(), pool.jwks_json());
+    }
+
+    /// Serve `document` at `url` (replacing what was served there).
+    pub fn serve(&self, url: impl Into<String>, document: impl Into<String>) {
+        self.routes.serve(url.into(), document.into());
+    }
+
+    /// How many fetches of `url` have started.
+    pub fn fetches(&self, url: &str) -> u64 {
+        self.routes.fetches(url)
+    }
+
+    /// How many fetches have started, of any URL.
+    pub fn total_fetches(&self) -> u64 {
+        self.routes.total_fetches()
+    }
+}
+
+impl JwksFetcher for TestIssuers {
+    fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a> {
+        self.routes.fetch(url)
+    }
+}
+
+/// Documents by URL, fetches counted by URL, and a failure on demand: the
+/// server behind [`TestIssuers`] and [`TestAlbKeys`](super::TestAlbKeys).
+#[derive(Debug, Default)]
+pub(super) struct Routes {
+    state: Mutex<RoutesState>,
+}
+
+#[derive(Debug, Default)]
+struct RoutesState {
+    documents: HashMap<String, String>,
+    fetches: HashMap<String, u64>,
+    failure: Option<String>,
+}
+
+impl Routes {
+    fn state(&self) -> MutexGuard<'_, RoutesState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn serve(&self, url: String, document: String) {
+        self.state().documents.insert(url, document);
+    }
+
+    pub(super) fn fail(&self, message: Option<String>) {
+        self.state().failure = message;
+    }
+
+    pub(super) fn document(&self, url: &str) -> Option<String> {
+        self.state().documents.get(url).cloned()
+    }
+
+    pub(super) fn fetches(&self, url: &str) -> u64 {
+        self.state().fetches.get(url).copied().unwrap_or(0)
+    }
+
+    pub(super) fn total_fetches(&self) -> u64 {
+        self.state().fetches.values().sum()
+    }
+
+    /// Count a fetch of `url` and answer it: the failure if one is set,
+    /// else the document, else HTTP 404.
+    pub(super) fn fetch(&self, url: &str) -> FetchFuture<'static> {
+        let answer = {
+            let mut state = self.state();
+            *state.fetches.entry(url.to_owned()).or_default() += 1;
+            match (&state.failure, state.documents.get(url)) {
+                (Some(message), _) => Err(FetchError::new(message.clone())),
+                (None, Some(document)) => Ok(document.clone().into_bytes()),
+                (None, None) => Err(FetchError::http_status(404, "HTTP 404 Not Found")),
+            }
+        };
+        Box::pin(async move { answer })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unknown_url_is_a_counted_404() {
+        let issuers = TestIssuers::new();
+        issuers.serve("https://id.example/keys", "{}");
+        let err = issuers.fetch("https://id.example/other").await.unwrap_err();
+        assert_eq!(err.status(), Some(404));
+        assert_eq!(issuers.fetches("https://id.example/other"), 1);
+        assert_eq!(issuers.fetches("https://id.example/keys"), 0);
+    }
+
+    #[tokio::test]
+    async fn fetches_are_counted_by_url_and_clones_share_them() {
+        let pool = TestIssuer::new("eu-west-1_Counted");
+        let issuers = TestIssuers::new();
+        issuers.add_user_pool(&pool);
+        let clone = issuers.clone();
+        for _ in 0..2 {
+            let document = clone.fetch(&pool.jwks_uri()).await.unwrap();
+            assert_eq!(document, pool.jwks_json().into_bytes());
+        }
+        let _ = clone.fetch("https://id.example/other").await;
+        assert_eq!(issuers.fetches(&pool.jwks_uri()), 2);
+        assert_eq!(issuers.total_fetches(), 3);
     }
 }

@@ -25,5 +25,5 @@ mod token;
 
 pub use alb::{AlbTokenBuilder, TestAlb, TestAlbKeys, b64_padded, random_uuid};
 pub use cognito::{TestIssuer, TokenBuilder};
-pub use fetchers::{ScriptedJwks, StaticJwks, UnreachableJwks};
+pub use fetchers::{ScriptedJwks, StaticJwks, TestIssuers, UnreachableJwks};
 pub use keys::{RsaKeySize, RsaPadding, TestCurveKey, TestKey, b64, sign_parts};
