@@ -38,6 +38,9 @@ fn floor(c: &mut Criterion, f: &Fixture) {
     floor.bench_function("eddsa_aws_lc_rs_parsed_key", |b| {
         b.iter(|| black_box(f).eddsa().floor());
     });
+    floor.bench_function("alb_aws_lc_rs_parsed_key", |b| {
+        b.iter(|| black_box(f).alb().floor());
+    });
     floor.finish();
 }
 
@@ -65,6 +68,10 @@ fn verify(c: &mut Criterion, f: &Fixture) {
     });
     verify.bench_function("eddsa_cached_key", |b| {
         b.iter(|| black_box(f).eddsa().verify_cached());
+    });
+    // An Application Load Balancer's x-amzn-oidc-data token (ES256).
+    verify.bench_function("alb_cached_key", |b| {
+        b.iter(|| black_box(f).alb().verify_cached());
     });
     verify.bench_function("cached_key_id_token", |b| {
         b.iter(|| {

@@ -20,9 +20,39 @@ const ISSUER: &str = "https://login.example.com/bench";
 pub struct CurveCase {
     token: String,
     verifier: JwtVerifier,
-    parsed_key: ParsedPublicKey,
-    /// The token's signature, decoded.
+    floor: ParsedKeyFloor,
+}
+
+/// A floor: one token's signature checked by aws-lc-rs alone, with a key
+/// parsed beforehand and the signature decoded beforehand.
+pub(crate) struct ParsedKeyFloor {
+    key: ParsedPublicKey,
     signature: Vec<u8>,
+}
+
+impl ParsedKeyFloor {
+    /// # Panics
+    /// When aws-lc-rs refuses the public key.
+    #[allow(clippy::expect_used)]
+    pub(crate) fn new(
+        algorithm: &'static dyn VerificationAlgorithm,
+        public_key: &[u8],
+        signature: Vec<u8>,
+    ) -> Self {
+        Self {
+            key: ParsedPublicKey::new(algorithm, public_key).expect("the key parses"),
+            signature,
+        }
+    }
+
+    /// Check the signature over `token`'s signing input (everything
+    /// before its last dot).
+    pub(crate) fn verify(&self, token: &str) -> bool {
+        let end = token.rfind('.').unwrap_or(0);
+        self.key
+            .verify_sig(&token.as_bytes()[..end], &self.signature)
+            .is_ok()
+    }
 }
 
 impl fmt::Debug for CurveCase {
@@ -82,16 +112,14 @@ impl CurveCase {
             Algorithm::ES256 => &ECDSA_P256_SHA256_FIXED,
             _ => &ED25519,
         };
-        let parsed_key = ParsedPublicKey::new(backend, key.public_key()).expect("the key parses");
         let signature = token
             .rsplit_once('.')
             .map(|(_, s)| URL_SAFE_NO_PAD.decode(s).expect("signature base64"))
             .expect("a signature segment");
         let case = Self {
+            floor: ParsedKeyFloor::new(backend, &key.public_key(), signature),
             token,
             verifier,
-            parsed_key,
-            signature,
         };
         assert!(case.floor(), "floor: the signature must verify");
         if let Err(e) = case.verifier.verify_sync::<StandardClaims>(&case.token) {
@@ -102,10 +130,7 @@ impl CurveCase {
 
     /// The floor: the signature check alone, with a key parsed beforehand.
     pub fn floor(&self) -> bool {
-        let end = self.token.rfind('.').unwrap_or(0);
-        self.parsed_key
-            .verify_sig(&self.token.as_bytes()[..end], &self.signature)
-            .is_ok()
+        self.floor.verify(&self.token)
     }
 
     /// The whole verification on cached keys, into [`StandardClaims`].

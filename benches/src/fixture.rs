@@ -13,6 +13,7 @@ use cognito_jwt_core::{
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
+use crate::alb::AlbCase;
 use crate::curves::CurveCase;
 
 /// The user pool the benchmark tokens come from.
@@ -81,6 +82,7 @@ pub struct Fixture {
     peer_validation: Validation,
     es256: CurveCase,
     eddsa: CurveCase,
+    alb: AlbCase,
 }
 
 impl fmt::Debug for Fixture {
@@ -194,6 +196,7 @@ impl Fixture {
             peer_validation,
             es256: CurveCase::es256(),
             eddsa: CurveCase::eddsa(),
+            alb: AlbCase::new(),
         };
         fixture.check();
         fixture
@@ -362,6 +365,12 @@ impl Fixture {
     /// floor.
     pub fn eddsa(&self) -> &CurveCase {
         &self.eddsa
+    }
+
+    /// An Application Load Balancer's `x-amzn-oidc-data` token (ES256),
+    /// its `AlbJwtVerifier` and floor.
+    pub fn alb(&self) -> &AlbCase {
+        &self.alb
     }
 
     /// The floor: RSA PKCS#1 SHA-256 verification of the access token's

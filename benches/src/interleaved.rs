@@ -1,6 +1,6 @@
-//! The headline cases and the main `parts/` sampled round-robin: each
-//! sample runs every case for about a millisecond, so a machine drifting
-//! between fast and slow states slows all cases alike. Reports the 10th
+//! The headline cases and the main `parts/` ([`cases::ALL`]) sampled
+//! round-robin: each sample runs every case for about a millisecond, so a
+//! machine drifting between fast and slow states slows all cases alike. Reports the 10th
 //! percentile and the median of the per-sample ns/op, and the ratio of each
 //! percentile to the floor's. Used by the `interleaved` binary and printed
 //! at the end of `cargo bench -p cognito-jwt-benches`.
@@ -9,129 +9,17 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use cognito_jwt_core::{AccessTokenClaims, IdTokenClaims};
-
-use crate::{Fixture, PeerAccessClaims};
-
-type Case<'a> = (&'static str, Box<dyn Fn() -> bool + 'a>);
-
-pub(crate) fn cases(f: &Fixture) -> Vec<Case<'_>> {
-    vec![
-        ("floor/aws_lc_rs_parsed_key", Box::new(|| f.floor())),
-        (
-            "peers/aws_lc_rs_key_per_call",
-            Box::new(|| f.key_per_call()),
-        ),
-        (
-            "peers/jsonwebtoken_decode",
-            Box::new(|| f.jsonwebtoken_decode(f.access_token()).is_ok()),
-        ),
-        (
-            "verify/cached_key",
-            Box::new(|| {
-                f.access_verifier()
-                    .verify_sync::<AccessTokenClaims>(f.access_token())
-                    .is_ok()
-            }),
-        ),
-        (
-            "verify/cached_key_id_token",
-            Box::new(|| {
-                f.id_verifier()
-                    .verify_sync::<IdTokenClaims>(f.id_token())
-                    .is_ok()
-            }),
-        ),
-        (
-            "verify/result_cache_hit",
-            Box::new(|| {
-                f.caching_verifier()
-                    .verify_sync::<AccessTokenClaims>(f.access_token())
-                    .is_ok()
-            }),
-        ),
-        (
-            "verify/reject_bad_signature",
-            Box::new(|| {
-                f.access_verifier()
-                    .verify_sync::<AccessTokenClaims>(f.bad_signature_token())
-                    .is_err()
-            }),
-        ),
-        (
-            "verify/reject_expired",
-            Box::new(|| {
-                f.access_verifier()
-                    .verify_sync::<AccessTokenClaims>(f.expired_token())
-                    .is_err()
-            }),
-        ),
-        (
-            "verify/reject_hostile_forged",
-            Box::new(|| {
-                f.access_verifier()
-                    .verify_sync::<AccessTokenClaims>(f.hostile_token())
-                    .is_err()
-            }),
-        ),
-        (
-            "verify/reject_hostile_unknown_kid",
-            Box::new(|| {
-                f.access_verifier()
-                    .verify_sync::<AccessTokenClaims>(f.hostile_unknown_kid_token())
-                    .is_err()
-            }),
-        ),
-        (
-            "parts/pre_signature_unknown_kid",
-            Box::new(|| {
-                f.access_verifier()
-                    .verify_sync::<AccessTokenClaims>(f.unknown_kid_token())
-                    .is_err()
-            }),
-        ),
-        (
-            "parts/deserialize_peer_claims",
-            Box::new(|| serde_json::from_slice::<PeerAccessClaims>(f.payload()).is_ok()),
-        ),
-        (
-            "floor/es256_aws_lc_rs_parsed_key",
-            Box::new(|| f.es256().floor()),
-        ),
-        (
-            "verify/es256_cached_key",
-            Box::new(|| f.es256().verify_cached()),
-        ),
-        (
-            "floor/eddsa_aws_lc_rs_parsed_key",
-            Box::new(|| f.eddsa().floor()),
-        ),
-        (
-            "verify/eddsa_cached_key",
-            Box::new(|| f.eddsa().verify_cached()),
-        ),
-    ]
-}
-
-/// The floor a case is compared with: the bare signature check of its
-/// algorithm (`es256_…` and `eddsa_…` cases have their own; every other
-/// case is RS256).
-fn floor_of(name: &str) -> &'static str {
-    let case = name.split_once('/').map_or(name, |(_, case)| case);
-    if case.starts_with("es256_") {
-        "floor/es256_aws_lc_rs_parsed_key"
-    } else if case.starts_with("eddsa_") {
-        "floor/eddsa_aws_lc_rs_parsed_key"
-    } else {
-        "floor/aws_lc_rs_parsed_key"
-    }
-}
+use crate::Fixture;
+use crate::cases::{self, floor_of};
 
 /// Nanoseconds per call of `op` over `iterations` calls.
-fn time(op: &dyn Fn() -> bool, iterations: u32) -> f64 {
+fn time(f: &Fixture, op: fn(&Fixture) -> bool, iterations: u32) -> f64 {
     let started = Instant::now();
     for _ in 0..iterations {
-        assert!(black_box(op()), "a case took an unexpected path");
+        assert!(
+            black_box(op(black_box(f))),
+            "a case took an unexpected path"
+        );
     }
     started.elapsed().as_nanos() as f64 / f64::from(iterations)
 }
@@ -149,13 +37,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// When a case takes an unexpected path (a valid token refused, say).
 pub fn report(fixture: &Fixture, samples: usize) -> String {
     let samples = samples.max(1);
-    let cases = cases(fixture);
+    let cases = cases::ALL;
     // About 1 ms per case and sample, after a warm-up.
     let batches: Vec<u32> = cases
         .iter()
         .map(|(_, op)| {
-            time(op.as_ref(), 2_000);
-            let ns = time(op.as_ref(), 2_000);
+            time(fixture, *op, 2_000);
+            let ns = time(fixture, *op, 2_000);
             (Duration::from_millis(1).as_nanos() as f64 / ns).clamp(10.0, 1e6) as u32
         })
         .collect();
@@ -164,7 +52,7 @@ pub fn report(fixture: &Fixture, samples: usize) -> String {
         // Rotate the order so no case always follows the same one.
         for offset in 0..cases.len() {
             let index = (sample + offset) % cases.len();
-            results[index].push(time(cases[index].1.as_ref(), batches[index]));
+            results[index].push(time(fixture, cases[index].1, batches[index]));
         }
     }
     for series in &mut results {

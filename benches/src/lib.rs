@@ -24,11 +24,14 @@
 //!
 //! See `benches/README.md` for the figures.
 
+mod alb;
+pub mod cases;
 mod curves;
 mod fixture;
 pub mod interleaved;
 mod key_set_server;
 
+pub use alb::AlbCase;
 pub use curves::CurveCase;
 pub use fixture::{CLIENT_ID, Fixture, POOL_ID, PeerAccessClaims, PeerRejection};
 pub use key_set_server::KeySetServer;
