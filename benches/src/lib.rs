@@ -9,6 +9,9 @@
 //! - `cargo run --release -p cognito-jwt-benches --bin interleaved` — the
 //!   headline cases sampled round-robin, for ratios that survive a drifting
 //!   machine;
+//! - `cargo run --release -p cognito-jwt-benches --bin instructions` — the
+//!   same cases in instructions per operation, counted by valgrind's
+//!   callgrind: a yardstick that a noisy machine does not move;
 //! - `cargo run --release -p cognito-jwt-benches --bin scaling` — throughput
 //!   with 1 and 2 threads, and 1,000 concurrent cold verifications;
 //! - `cargo run --release -p cognito-jwt-benches --bin export-fixture` — a
