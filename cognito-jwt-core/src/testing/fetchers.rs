@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::cognito::TestIssuer;
+use super::oidc::TestOidcIssuer;
 use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
 
 /// A key-set "fetcher" that serves a fixed document without any I/O.
@@ -123,37 +124,51 @@ impl JwksFetcher for ScriptedJwks {
 
 /// A [`JwksFetcher`] for tests of several issuers at once (an
 /// [`IssuerResolver`](crate::IssuerResolver), many tenants): serves each
-/// issuer added to it at its own URLs, the key set of a [`TestIssuer`] at
-/// [`jwks_uri`](TestIssuer::jwks_uri), answers any other URL with an HTTP
-/// 404 [`FetchError`], and counts fetches by URL. What an issuer publishes
-/// is copied when it is added: add it again after
-/// [`rotate`](TestIssuer::rotate). Clones share one server.
+/// issuer added to it at its own URLs (the key set of a [`TestIssuer`],
+/// the discovery document and key set of a [`TestOidcIssuer`]), answers
+/// any other URL with an HTTP 404 [`FetchError`], and counts fetches by
+/// URL. What an issuer publishes is copied when it is added: add it again
+/// after rotating its keys. Clones share one server.
 ///
 /// ```
-/// use cognito_jwt_core::testing::{TestIssuer, TestIssuers};
-/// use cognito_jwt_core::{AccessTokenClaims, IssuerResolver, JwtVerifier, TokenUse};
+/// use cognito_jwt_core::testing::{TestIssuer, TestIssuers, TestOidcIssuer};
+/// use cognito_jwt_core::{
+///     Algorithm, ErrorKind, IssuerResolver, JwtVerifier, StandardClaims, TokenUse, TrustedIssuer,
+/// };
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let tenants = [TestIssuer::new("eu-west-1_Tenant1"), TestIssuer::new("eu-west-1_Tenant2")];
+/// let pool = TestIssuer::new("eu-west-1_Tenant1");
+/// let oidc = TestOidcIssuer::new("https://login.example.com/tenant-2", Algorithm::ES256);
 /// let issuers = TestIssuers::new();
-/// for tenant in &tenants {
-///     issuers.add_user_pool(tenant);
-/// }
-/// let resolver =
-///     IssuerResolver::list(tenants.iter().map(|t| t.user_pool("web", TokenUse::Access))).unwrap();
+/// issuers.add_user_pool(&pool);
+/// issuers.add_oidc_issuer(&oidc);
+///
+/// let resolver = IssuerResolver::list([
+///     TrustedIssuer::from(pool.user_pool("web", TokenUse::Access)),
+///     TrustedIssuer::from(oidc.issuer_config("orders-api")),
+/// ])
+/// .unwrap();
 /// let verifier = JwtVerifier::builder()
 ///     .issuer_resolver(resolver)
 ///     .fetcher(issuers.clone())
 ///     .build()
 ///     .unwrap();
 ///
-/// for tenant in &tenants {
-///     let token = tenant.access_token("web").sign();
-///     let claims: AccessTokenClaims = verifier.verify(&token).await.unwrap();
-///     assert_eq!(claims.iss, tenant.issuer());
-///     assert_eq!(issuers.fetches(&tenant.jwks_uri()), 1);
-/// }
-/// assert_eq!(issuers.fetches("https://example.com/unknown"), 0);
+/// let token = pool.access_token("web").sign();
+/// let claims: StandardClaims = verifier.verify(&token).await.unwrap();
+/// assert_eq!(claims.iss, pool.issuer());
+/// let token = oidc.access_token("orders-api").sign();
+/// let claims: StandardClaims = verifier.verify(&token).await.unwrap();
+/// assert_eq!(claims.iss, oidc.issuer());
+/// assert_eq!(issuers.fetches(&pool.jwks_uri()), 1);
+/// assert_eq!(issuers.fetches(&oidc.discovery_url()), 1); // then its jwks_uri
+/// assert_eq!(issuers.total_fetches(), 3);
+///
+/// let stranger = TestIssuer::new("eu-west-1_Stranger");
+/// let token = stranger.access_token("web").sign();
+/// let refused = verifier.verify::<StandardClaims>(&token).await.unwrap_err();
+/// assert_eq!(refused.kind(), ErrorKind::InvalidIssuer);
+/// assert_eq!(issuers.total_fetches(), 3, "nothing is fetched for an issuer not allowed");
 /// # }
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -171,6 +186,14 @@ impl TestIssuers {
     /// [`jwks_uri`](TestIssuer::jwks_uri).
     pub fn add_user_pool(&self, pool: &TestIssuer) {
         self.serve(pool.jwks_uri(), pool.jwks_json());
+    }
+
+    /// Serve `issuer`'s discovery document and key set, as they are now,
+    /// at its [`discovery_url`](TestOidcIssuer::discovery_url) and
+    /// [`jwks_uri`](TestOidcIssuer::jwks_uri).
+    pub fn add_oidc_issuer(&self, issuer: &TestOidcIssuer) {
+        self.serve(issuer.discovery_url(), issuer.discovery_json());
+        self.serve(issuer.jwks_uri(), issuer.jwks_json());
     }
 
     /// Serve `document` at `url` (replacing what was served there).

@@ -147,7 +147,19 @@ impl TestKey {
 
     /// The public key as a Cognito-style JWK.
     pub fn jwk(&self) -> Value {
-        json!({"alg": "RS256", "e": self.e(), "kid": self.kid, "kty": "RSA", "n": self.n(), "use": "sig"})
+        self.jwk_for(RsaPadding::Pkcs1Sha256)
+    }
+
+    /// The public key as a JWK whose `alg` is `padding`'s.
+    fn jwk_for(&self, padding: RsaPadding) -> Value {
+        json!({
+            "alg": padding.alg(),
+            "e": self.e(),
+            "kid": self.kid,
+            "kty": "RSA",
+            "n": self.n(),
+            "use": "sig",
+        })
     }
 
     /// The public key as PKCS#1 DER (what an attacker might use as an HMAC secret).
@@ -346,6 +358,123 @@ pub fn sign_parts(key: &TestKey, header_json: &str, payload_json: &str) -> Strin
     })
 }
 
+/// A signing key for any [`Algorithm`] a [`JwtVerifier`](crate::JwtVerifier)
+/// accepts: a 2048-bit [`TestKey`] for `RS256` to `PS512`, a
+/// [`TestCurveKey`] for `ES256`, `ES384` and `EdDSA`. What a
+/// [`TestOidcIssuer`](super::TestOidcIssuer) signs with; its JWK names its
+/// algorithm, so a verifier uses it for that algorithm only.
+///
+/// ```
+/// use cognito_jwt_core::testing::TestSigningKey;
+/// use cognito_jwt_core::{Algorithm, ErrorKind, Issuer, JwtVerifier};
+/// use serde_json::{Value, json};
+///
+/// let key = TestSigningKey::generate("k1", Algorithm::PS256);
+/// let verifier = JwtVerifier::builder()
+///     .issuer(
+///         Issuer::new("https://id.example.com")
+///             .audience("api")
+///             .algorithms([Algorithm::RS256, Algorithm::PS256]),
+///     )
+///     .build()?;
+/// verifier.cache_jwks("https://id.example.com", &json!({"keys": [key.jwk()]}).to_string())?;
+///
+/// let claims = json!({"iss": "https://id.example.com", "aud": "api", "exp": 4_000_000_000_u64});
+/// let header = json!({"alg": "PS256", "kid": "k1"});
+/// let token = key.sign_parts(&header.to_string(), &claims.to_string());
+/// verifier.verify_sync::<Value>(&token)?;
+///
+/// // The same key announced as RS256: it serves PS256 only.
+/// let relabelled = json!({"alg": "RS256", "kid": "k1"});
+/// let token = key.sign_parts(&relabelled.to_string(), &claims.to_string());
+/// let refused = verifier.verify_sync::<Value>(&token).unwrap_err();
+/// assert_eq!(refused.kind(), ErrorKind::UnsupportedAlgorithm);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct TestSigningKey {
+    algorithm: Algorithm,
+    key: AnyKey,
+}
+
+enum AnyKey {
+    Rsa { key: TestKey, padding: RsaPadding },
+    Curve(TestCurveKey),
+}
+
+impl fmt::Debug for TestSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestSigningKey")
+            .field("kid", &self.kid())
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestSigningKey {
+    /// A new key for `algorithm`.
+    ///
+    /// # Panics
+    /// If the crypto backend cannot generate keys (test code only).
+    pub fn generate(kid: impl Into<String>, algorithm: Algorithm) -> Self {
+        let kid = kid.into();
+        let rsa = |kid, padding| AnyKey::Rsa {
+            key: TestKey::generate(kid),
+            padding,
+        };
+        let key = match algorithm {
+            Algorithm::RS256 => rsa(kid, RsaPadding::Pkcs1Sha256),
+            Algorithm::RS384 => rsa(kid, RsaPadding::Pkcs1Sha384),
+            Algorithm::RS512 => rsa(kid, RsaPadding::Pkcs1Sha512),
+            Algorithm::PS256 => rsa(kid, RsaPadding::PssSha256),
+            Algorithm::PS384 => rsa(kid, RsaPadding::PssSha384),
+            Algorithm::PS512 => rsa(kid, RsaPadding::PssSha512),
+            Algorithm::ES256 => AnyKey::Curve(TestCurveKey::es256(kid)),
+            Algorithm::ES384 => AnyKey::Curve(TestCurveKey::es384(kid)),
+            Algorithm::EdDSA => AnyKey::Curve(TestCurveKey::ed25519(kid)),
+        };
+        Self { algorithm, key }
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        match &self.key {
+            AnyKey::Rsa { key, .. } => key.kid(),
+            AnyKey::Curve(key) => key.kid(),
+        }
+    }
+
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The public JWK, with `kid`, `use` `sig` and `alg` this key's
+    /// algorithm.
+    pub fn jwk(&self) -> Value {
+        match &self.key {
+            AnyKey::Rsa { key, padding } => key.jwk_for(*padding),
+            AnyKey::Curve(key) => key.jwk(),
+        }
+    }
+
+    /// Sign `input` with this key's algorithm (ECDSA signatures in JOSE
+    /// form).
+    pub fn sign(&self, input: &[u8]) -> Vec<u8> {
+        match &self.key {
+            AnyKey::Rsa { key, padding } => key.sign_with(*padding, input),
+            AnyKey::Curve(key) => key.sign(input),
+        }
+    }
+
+    /// A compact JWS of this header and payload (raw JSON text), signed
+    /// with this key whatever the header's `alg` says.
+    pub fn sign_parts(&self, header_json: &str, payload_json: &str) -> String {
+        compact(header_json, payload_json, Segments::Unpadded, |input| {
+            self.sign(input)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,5 +494,22 @@ mod tests {
         let key = TestKey::generate_with_size("big", RsaKeySize::Rsa3072);
         assert_eq!(URL_SAFE_NO_PAD.decode(key.n()).unwrap().len(), 384);
         assert_eq!(key.sign_with(RsaPadding::PssSha512, b"input").len(), 384);
+    }
+
+    #[test]
+    fn a_signing_key_announces_its_algorithm_and_key_type() {
+        for algorithm in Algorithm::ALL {
+            let key = TestSigningKey::generate("k", *algorithm);
+            assert_eq!(key.algorithm(), *algorithm);
+            let jwk = key.jwk();
+            assert_eq!(jwk["alg"], algorithm.as_str());
+            assert_eq!(jwk["kid"], "k");
+            let kty = match algorithm {
+                Algorithm::ES256 | Algorithm::ES384 => "EC",
+                Algorithm::EdDSA => "OKP",
+                _ => "RSA",
+            };
+            assert_eq!(jwk["kty"], kty, "{algorithm}");
+        }
     }
 }
