@@ -1,0 +1,6 @@
+//! The integration tests, one module per behaviour.
+
+mod alb;
+mod attacker_text;
+mod extractors_and_middleware;
+mod oidc;

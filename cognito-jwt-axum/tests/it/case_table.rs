@@ -1,0 +1,124 @@
+//! The shared HTTP case table (SECURITY-CASES section E) and the 503
+//! answers, through a real `Router`.
+
+use axum::Router;
+use axum::routing::get;
+use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
+use cognito_jwt_core::AccessTokenClaims;
+use cognito_jwt_core::http::DEFAULT_REALM;
+
+use crate::support::*;
+
+async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> &'static str {
+    assert!(claims.in_group(GROUP));
+    "welcome"
+}
+
+#[tokio::test]
+async fn case_table_with_the_extractor() {
+    let app = Router::new()
+        .route("/api/admin", get(admin))
+        .with_state(group_verifier());
+    run_cases(&app, "/api/admin", DEFAULT_REALM).await;
+}
+
+#[tokio::test]
+async fn case_table_with_a_route_guard() {
+    let app = Router::new()
+        .route(
+            "/api/admin",
+            get(admin).layer(CognitoLayer::new(verifier()).require_any_group(GROUP)),
+        )
+        .route("/api/open", get(|| async { "open" }))
+        .with_state(verifier());
+    run_cases(&app, "/api/admin", DEFAULT_REALM).await;
+
+    let open = send(&app, request("/api/open", &[])).await;
+    assert_eq!(open.status, 200, "the guard covers its route only");
+}
+
+#[tokio::test]
+async fn case_table_with_a_router_layer_and_realm() {
+    let app = Router::new()
+        .route("/api/admin", get(|| async { "welcome" }))
+        .layer(
+            CognitoLayer::new(verifier())
+                .require_any_group("auditors")
+                .require_any_group(GROUP)
+                .realm("admin \"area\""),
+        );
+    run_cases(&app, "/api/admin", "admin \\\"area\\\"").await;
+}
+
+#[tokio::test]
+async fn case_table_with_keys_from_a_local_server() {
+    let jwks = ISSUER.jwks_json();
+    let server = Router::new().route(
+        "/{pool}/.well-known/jwks.json",
+        get(move || async move { jwks }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
+
+    let verifier = remote_verifier(&format!(
+        "http://{address}/{}/.well-known/jwks.json",
+        ISSUER.pool_id()
+    ));
+    let app = Router::new()
+        .route(
+            "/api/admin",
+            get(admin).layer(CognitoLayer::new(verifier.clone()).require_any_group(GROUP)),
+        )
+        .with_state(verifier);
+    run_cases(&app, "/api/admin", DEFAULT_REALM).await;
+    server.abort();
+}
+
+/// Every well-formed token of the issuer needs the key set: 503, whatever
+/// else is wrong with it, and never `invalid_token`.
+#[tokio::test]
+async fn unavailable_key_set_is_503_for_the_extractor() {
+    let app = Router::new()
+        .route("/api/admin", get(admin))
+        .with_state(unavailable_verifier());
+    for (what, token) in [
+        ("valid", &TOKENS.valid_in_group),
+        ("expired", &TOKENS.expired),
+        ("forged", &TOKENS.forged),
+    ] {
+        let reply = send(&app, request("/api/admin", &bearer(token))).await;
+        assert_unavailable(&reply, what);
+        for secret in secrets() {
+            reply.assert_not_echoed(&secret, what);
+        }
+    }
+}
+
+#[tokio::test]
+async fn unavailable_key_set_is_503_for_the_layer() {
+    let app = Router::new()
+        .route("/api/admin", get(|| async { "welcome" }))
+        .layer(CognitoLayer::new(unavailable_verifier()).require_any_group(GROUP));
+    let reply = send(&app, request("/api/admin", &bearer(&TOKENS.valid_in_group))).await;
+    assert_unavailable(&reply, "layer");
+}
+
+#[tokio::test]
+async fn closed_key_set_port_is_503() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let verifier = remote_verifier(&format!(
+        "http://127.0.0.1:{port}/{}/.well-known/jwks.json",
+        ISSUER.pool_id()
+    ));
+    let app = Router::new()
+        .route("/api/admin", get(admin))
+        .with_state(verifier);
+    for attempt in ["first request", "during back-off"] {
+        let reply = send(&app, request("/api/admin", &bearer(&TOKENS.valid_in_group))).await;
+        assert_unavailable(&reply, attempt);
+    }
+}

@@ -1,0 +1,6 @@
+//! The `cognito-jwt` command, run as a built binary: one module per
+//! subcommand family.
+
+mod alb_verify;
+mod commands;
+mod support;

@@ -1,0 +1,24 @@
+//! The core's integration tests, one module per behaviour. Tests that own
+//! process-wide state (the counting allocator, the global tracing
+//! subscriber) are in `tests/process`.
+#![cfg(feature = "testing")]
+
+mod alb;
+mod attacker_text;
+mod bounds_under_floods;
+mod claim_checks;
+mod configuration;
+mod header_and_signature;
+mod http_authenticate;
+mod key_set_cache;
+mod key_set_faults;
+mod key_set_lifecycle;
+#[cfg(feature = "metrics")]
+mod metrics;
+mod oidc;
+mod one_claims_parser;
+mod properties;
+mod size_limits;
+mod support;
+mod tenants;
+mod token_shapes;

@@ -1,0 +1,4 @@
+//! Helpers shared by the test modules.
+
+pub(crate) mod fixtures;
+pub(crate) mod key_server;

@@ -1,0 +1,4 @@
+//! The integration tests, one module per behaviour.
+
+mod authorizer_events;
+mod support;

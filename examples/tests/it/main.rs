@@ -1,0 +1,9 @@
+//! The integration tests, one module per behaviour.
+
+mod alb_mode;
+mod demo;
+mod lambda_binaries;
+mod route_table;
+mod server_binaries;
+mod soak;
+mod support;
