@@ -332,6 +332,7 @@ mod tests {
         for algorithm in Algorithm::ALL {
             let issuer = TestOidcIssuer::new("https://id.example.com/t1", *algorithm);
             let access = issuer.verifier(AUD);
+            assert!(access.is_ready(), "{algorithm}: the key set is cached");
             let token = issuer.access_token(AUD).sign();
             let claims: StandardClaims = access.verify_sync(&token).unwrap();
             assert_eq!(claims.aud, [AUD], "{algorithm}");
