@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::fetchers::StaticJwks;
+use super::fetchers::{StaticJwks, TestIssuers};
 use super::keys::TestKey;
 use super::token::{Parts, Segments, now, token_setters, unique_id};
 use crate::config::{AcceptedTokenUse, UserPool};
@@ -252,5 +252,14 @@ impl<'a> TokenBuilder<'a> {
     pub fn sign_with(self, key: &TestKey) -> String {
         self.parts
             .sign(Segments::Unpadded, |input| key.sign_rs256(input))
+    }
+}
+
+// Beside the issuer it serves, so that the fetchers need no issuer type.
+impl TestIssuers {
+    /// Serve `pool`'s key set, as it is now, at its
+    /// [`jwks_uri`](TestIssuer::jwks_uri).
+    pub fn add_user_pool(&self, pool: &TestIssuer) {
+        self.serve(pool.jwks_uri(), pool.jwks_json());
     }
 }

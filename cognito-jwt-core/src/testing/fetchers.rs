@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::cognito::TestIssuer;
-use super::oidc::TestOidcIssuer;
 use crate::jwks::{FetchError, FetchFuture, JwksFetcher};
 
 /// A key-set "fetcher" that serves a fixed document without any I/O.
@@ -124,8 +122,8 @@ impl JwksFetcher for ScriptedJwks {
 
 /// A [`JwksFetcher`] for tests of several issuers at once (an
 /// [`IssuerResolver`](crate::IssuerResolver), many tenants): serves each
-/// issuer added to it at its own URLs (the key set of a [`TestIssuer`],
-/// the discovery document and key set of a [`TestOidcIssuer`]), answers
+/// issuer added to it at its own URLs (the key set of a [`TestIssuer`](super::TestIssuer),
+/// the discovery document and key set of a [`TestOidcIssuer`](super::TestOidcIssuer)), answers
 /// any other URL with an HTTP 404 [`FetchError`], and counts fetches by
 /// URL. What an issuer publishes is copied when it is added: add it again
 /// after rotating its keys. Clones share one server.
@@ -180,20 +178,6 @@ impl TestIssuers {
     /// A server with nothing to serve yet.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Serve `pool`'s key set, as it is now, at its
-    /// [`jwks_uri`](TestIssuer::jwks_uri).
-    pub fn add_user_pool(&self, pool: &TestIssuer) {
-        self.serve(pool.jwks_uri(), pool.jwks_json());
-    }
-
-    /// Serve `issuer`'s discovery document and key set, as they are now,
-    /// at its [`discovery_url`](TestOidcIssuer::discovery_url) and
-    /// [`jwks_uri`](TestOidcIssuer::jwks_uri).
-    pub fn add_oidc_issuer(&self, issuer: &TestOidcIssuer) {
-        self.serve(issuer.discovery_url(), issuer.discovery_json());
-        self.serve(issuer.jwks_uri(), issuer.jwks_json());
     }
 
     /// Serve `document` at `url` (replacing what was served there).
@@ -276,6 +260,7 @@ impl Routes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::TestIssuer;
 
     #[tokio::test]
     async fn an_unknown_url_is_a_counted_404() {

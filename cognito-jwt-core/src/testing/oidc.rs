@@ -315,6 +315,17 @@ impl<'a> OidcTokenBuilder<'a> {
     }
 }
 
+// Beside the issuer it serves, so that the fetchers need no issuer type.
+impl TestIssuers {
+    /// Serve `issuer`'s discovery document and key set, as they are now,
+    /// at its [`discovery_url`](TestOidcIssuer::discovery_url) and
+    /// [`jwks_uri`](TestOidcIssuer::jwks_uri).
+    pub fn add_oidc_issuer(&self, issuer: &TestOidcIssuer) {
+        self.serve(issuer.discovery_url(), issuer.discovery_json());
+        self.serve(issuer.jwks_uri(), issuer.jwks_json());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
