@@ -1,45 +1,18 @@
 //! The same extractors, middleware, readiness handler and answers with a
-//! `JwtVerifier` (an OIDC issuer signing with ES256) as with Cognito.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! `JwtVerifier` (an OIDC issuer signing with ES256, its RFC 9068 access
+//! tokens) as with Cognito.
 
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
 use cognito_jwt_actix::{CognitoAuth, CognitoClaims, OptionalCognitoClaims};
-use cognito_jwt_core::testing::TestCurveKey;
-use cognito_jwt_core::{Algorithm, Issuer, JwtVerifier, StandardClaims};
-use serde_json::json;
+use cognito_jwt_core::testing::TestOidcIssuer;
+use cognito_jwt_core::{Algorithm, StandardClaims};
 
-const ISS: &str = "https://id.example.com/actix";
 const AUD: &str = "orders-api";
 
-fn token(key: &TestCurveKey, scope: &str, exp_in: i64) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("a clock after 1970")
-        .as_secs()
-        .cast_signed();
-    let header = json!({ "alg": "ES256", "kid": key.kid(), "typ": "JWT" });
-    let claims =
-        json!({ "iss": ISS, "sub": "user-9", "aud": AUD, "scope": scope, "exp": now + exp_in });
-    key.sign_parts(&header.to_string(), &claims.to_string())
-}
-
-fn oidc_verifier(key: &TestCurveKey) -> JwtVerifier {
-    let verifier = JwtVerifier::builder()
-        .issuer(
-            Issuer::new(ISS)
-                .audience(AUD)
-                .jwks_uri(format!("{ISS}/keys"))
-                .algorithms([Algorithm::ES256]),
-        )
-        .build()
-        .expect("a valid configuration");
-    verifier
-        .cache_jwks(ISS, &json!({ "keys": [key.jwk()] }).to_string())
-        .expect("a usable key set");
-    verifier
+fn issuer() -> TestOidcIssuer {
+    TestOidcIssuer::new("https://id.example.com/actix", Algorithm::ES256)
 }
 
 async fn me(claims: CognitoClaims<StandardClaims>) -> String {
@@ -64,22 +37,23 @@ fn get(uri: &str, token: Option<&str>) -> TestRequest {
 
 #[actix_web::test]
 async fn the_extractors_and_readiness_use_a_jwt_verifier_from_app_data() {
-    let key = TestCurveKey::es256("es-1");
+    let oidc = issuer();
     let app = test::init_service(
         App::new()
-            .app_data(web::Data::new(oidc_verifier(&key)))
+            .app_data(web::Data::new(oidc.verifier(AUD)))
             .route("/me", web::get().to(me))
             .route("/home", web::get().to(home))
             .route("/ready", web::get().to(cognito_jwt_actix::ready)),
     )
     .await;
 
-    let ok = test::call_service(&app, get("/me", Some(&token(&key, "", 600))).to_request()).await;
+    let token = oidc.access_token(AUD).claim("sub", "user-9").sign();
+    let ok = test::call_service(&app, get("/me", Some(&token)).to_request()).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(test::read_body(ok).await, "user-9");
 
-    let expired =
-        test::call_service(&app, get("/me", Some(&token(&key, "", -600))).to_request()).await;
+    let token = oidc.access_token(AUD).expires_in(-600).sign();
+    let expired = test::call_service(&app, get("/me", Some(&token)).to_request()).await;
     assert_eq!(expired.status(), 401);
     let challenge = expired.headers().get(WWW_AUTHENTICATE).unwrap();
     assert!(
@@ -98,12 +72,12 @@ async fn the_extractors_and_readiness_use_a_jwt_verifier_from_app_data() {
 
 #[actix_web::test]
 async fn the_middleware_takes_a_jwt_verifier_with_the_same_answers() {
-    let key = TestCurveKey::es256("es-1");
+    let oidc = issuer();
     let app = test::init_service(
         App::new().service(
             web::scope("/orders")
                 .wrap(
-                    CognitoAuth::new(oidc_verifier(&key))
+                    CognitoAuth::new(oidc.verifier(AUD))
                         .claims::<StandardClaims>()
                         .require_any_scope("orders:read"),
                 )
@@ -112,19 +86,14 @@ async fn the_middleware_takes_a_jwt_verifier_with_the_same_answers() {
     )
     .await;
 
-    let ok = test::call_service(
-        &app,
-        get("/orders", Some(&token(&key, "orders:read", 600))).to_request(),
-    )
-    .await;
+    let token = oidc.access_token(AUD).claim("sub", "user-9");
+    let token = token.scope("orders:read").sign();
+    let ok = test::call_service(&app, get("/orders", Some(&token)).to_request()).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(test::read_body(ok).await, "user-9");
 
-    let no_scope = test::call_service(
-        &app,
-        get("/orders", Some(&token(&key, "profile", 600))).to_request(),
-    )
-    .await;
+    let token = oidc.access_token(AUD).scope("profile").sign();
+    let no_scope = test::call_service(&app, get("/orders", Some(&token)).to_request()).await;
     assert_eq!(no_scope.status(), 403);
     let challenge = no_scope.headers().get(WWW_AUTHENTICATE).unwrap();
     assert!(challenge.to_str().unwrap().contains("insufficient_scope"));
