@@ -2,7 +2,7 @@
 //!
 //! Configuration comes from the environment, as for the HTTP example
 //! servers (`cognito_jwt_examples::ServerConfig`: `COGNITO_*`,
-//! `BIND_ADDR`, `ADMIN_GROUP`, `TOKEN_CACHE_CAPACITY`), plus `GRPC_VERIFY`
+//! `BIND_ADDR`, `ADMIN_GROUP`, `TOKEN_CACHE_MAX_BYTES`), plus `GRPC_VERIFY`
 //! (`layer`, the default, or `sync`); a bad configuration exits with
 //! status 2 and a message naming the variable. The bound address is
 //! printed on stdout as `listening on http://<address>`. Ctrl-C or SIGTERM
