@@ -303,7 +303,19 @@ pub(crate) fn quoted(untrusted: &str) -> String {
 /// [`CognitoJwtVerifierBuilder::build`](crate::CognitoJwtVerifierBuilder::build)
 /// and [`CognitoJwtVerifier::from_env`](crate::CognitoJwtVerifier::from_env),
 /// always at start-up, never per request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Its `Debug` output is its message, so that a `main` returning
+/// `Result<(), Box<dyn Error>>` prints what to fix rather than a struct
+/// (`{:#?}` shows the fields):
+///
+/// ```
+/// use cognito_jwt_core::ConfigError;
+///
+/// let error = ConfigError::Invalid { name: "COGNITO_LEEWAY".into(), problem: "not a number".into() };
+/// assert_eq!(format!("{error:?}"), "COGNITO_LEEWAY is invalid: not a number");
+/// assert!(format!("{error:#?}").starts_with("Invalid {"));
+/// ```
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// A required setting or environment variable is absent.
@@ -332,6 +344,34 @@ pub enum ConfigError {
         #[source]
         source: crate::jwks::FetchError,
     },
+}
+
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            Self::Missing {
+                name,
+                expected,
+                did_you_mean,
+            } => f
+                .debug_struct("Missing")
+                .field("name", name)
+                .field("expected", expected)
+                .field("did_you_mean", did_you_mean)
+                .finish(),
+            Self::Invalid { name, problem } => f
+                .debug_struct("Invalid")
+                .field("name", name)
+                .field("problem", problem)
+                .finish(),
+            Self::HttpClient { source } => {
+                f.debug_struct("HttpClient").field("source", source).finish()
+            }
+        }
+    }
 }
 
 fn did_you_mean_text(name: Option<&str>) -> String {
