@@ -224,7 +224,7 @@ impl Inner {
                     ErrorKind::InvalidIssuer,
                     format!(
                         "the header's signer is not a configured load balancer (expected {}); \
-                         check ALB_ARN",
+                         check the load balancer ARNs the verifier was built with",
                         self.load_balancers
                             .iter()
                             .map(|(arn, _)| arn.as_str())
@@ -450,8 +450,7 @@ impl AlbJwtVerifierBuilder {
         if self.arns.is_empty() {
             return Err(ConfigError::missing(
                 "load_balancer_arn".to_owned(),
-                "at least one load balancer ARN \
-                           (AlbJwtVerifierBuilder::load_balancer_arn or ALB_ARN)"
+                "at least one load balancer ARN (AlbJwtVerifierBuilder::load_balancer_arn)"
                     .to_owned(),
             ));
         }
