@@ -46,6 +46,15 @@ pub trait Verify:
 
     /// The state of the verifier's key sets, for readiness probes.
     fn health(&self) -> Health;
+
+    /// Fetch every key set now (at start-up, to fail fast or to log a
+    /// problem early), as [`CognitoJwtVerifier::hydrate`] and
+    /// [`JwtVerifier::hydrate`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
+    /// for the first key set that could not be fetched.
+    fn hydrate(&self) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 /// Either verifier, for code that holds one without being generic (the
@@ -87,6 +96,10 @@ impl Verify for CognitoJwtVerifier {
     fn health(&self) -> Health {
         CognitoJwtVerifier::health(self)
     }
+
+    async fn hydrate(&self) -> Result<(), Error> {
+        CognitoJwtVerifier::hydrate(self).await
+    }
 }
 
 impl Verify for JwtVerifier {
@@ -100,6 +113,10 @@ impl Verify for JwtVerifier {
 
     fn health(&self) -> Health {
         JwtVerifier::health(self)
+    }
+
+    async fn hydrate(&self) -> Result<(), Error> {
+        JwtVerifier::hydrate(self).await
     }
 }
 
@@ -119,6 +136,13 @@ impl Verify for AnyVerifier {
         match self {
             Self::Cognito(verifier) => verifier.health(),
             Self::Jwt(verifier) => verifier.health(),
+        }
+    }
+
+    async fn hydrate(&self) -> Result<(), Error> {
+        match self {
+            Self::Cognito(verifier) => verifier.hydrate().await,
+            Self::Jwt(verifier) => verifier.hydrate().await,
         }
     }
 }

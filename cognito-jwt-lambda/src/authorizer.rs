@@ -14,7 +14,7 @@ use aws_lambda_events::apigw::{
 use aws_lambda_events::appsync::{AppSyncLambdaAuthorizerRequest, AppSyncLambdaAuthorizerResponse};
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use cognito_jwt_core::http::{AuthRejection, bearer_token};
-use cognito_jwt_core::{CognitoJwtVerifier, HttpClass, Requirements};
+use cognito_jwt_core::{AnyVerifier, HttpClass, Requirements, Verify};
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use lambda_runtime::Diagnostic;
@@ -48,7 +48,7 @@ pub struct Authorizer {
 }
 
 struct Inner {
-    verifier: CognitoJwtVerifier,
+    verifier: AnyVerifier,
     options: AuthorizerOptions,
 }
 
@@ -153,16 +153,20 @@ const POLICY_VERSION: &str = "2012-10-17";
 const INVOKE: &str = "execute-api:Invoke";
 
 impl Authorizer {
-    /// An authorizer verifying with `verifier`, deciding and answering as
-    /// `options` say.
-    pub fn new(verifier: CognitoJwtVerifier, options: AuthorizerOptions) -> Self {
+    /// An authorizer verifying with `verifier` (a `CognitoJwtVerifier`, or
+    /// a `JwtVerifier` for any OpenID Connect issuer), deciding and
+    /// answering as `options` say.
+    pub fn new(verifier: impl Verify, options: AuthorizerOptions) -> Self {
         Self {
-            inner: Arc::new(Inner { verifier, options }),
+            inner: Arc::new(Inner {
+                verifier: verifier.into(),
+                options,
+            }),
         }
     }
 
     /// The verifier.
-    pub fn verifier(&self) -> &CognitoJwtVerifier {
+    pub fn verifier(&self) -> &AnyVerifier {
         &self.inner.verifier
     }
 

@@ -5,22 +5,28 @@ use std::collections::BTreeMap;
 use cognito_jwt_core::{ClaimsView, TokenClaims, TokenUse};
 use serde::{Deserialize, Serialize};
 
-/// The signed-in caller: the claims of a verified ID or access token that
-/// an authorizer uses, plus the whole payload.
+/// The signed-in caller: the claims of a verified token that an authorizer
+/// uses, plus the whole payload. A Cognito ID or access token fills every
+/// field; a token of another OpenID Connect issuer (through a
+/// `JwtVerifier`) has no `token_use`, and its fields are empty where it
+/// lacks the claim.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Identity {
-    /// `sub`: the user's id (the client id for machine-to-machine tokens).
-    /// It becomes the policy's `principalId`.
+    /// `sub`: the user's id (the client id for machine-to-machine tokens);
+    /// empty when the token has none. It becomes the policy's
+    /// `principalId`.
     pub sub: String,
     /// `username` of an access token, `cognito:username` of an ID token;
     /// `None` for machine-to-machine tokens.
     pub username: Option<String>,
-    /// The verified app client: `client_id` of an access token, `aud` of an
-    /// ID token.
+    /// The verified app client: `client_id` of an access token, `aud` of a
+    /// Cognito ID token; for other issuers `client_id`, else `azp`, else
+    /// empty.
     pub client_id: String,
-    /// Which kind of token it was.
-    pub token_use: TokenUse,
+    /// Which kind of Cognito token it was; `None` for other issuers'
+    /// tokens.
+    pub token_use: Option<TokenUse>,
     /// The granted scopes, space-separated as in the claim; `None` for ID
     /// tokens and access tokens without scopes.
     pub scope: Option<String>,
@@ -51,17 +57,24 @@ impl TryFrom<serde_json::Value> for Verified {
 impl TokenClaims for Verified {
     fn from_view(view: &ClaimsView<'_>) -> Result<Self, serde_json::Error> {
         let scopes: Vec<&str> = view.scopes().collect();
+        let claims: serde_json::Value = view.deserialize()?;
+        let token_use = view.token_use();
+        let client_id = match (view.client_id(), token_use) {
+            ("", None) => claims
+                .get("azp")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(""),
+            (client_id, _) => client_id,
+        }
+        .to_owned();
         Ok(Verified(Identity {
             sub: view.subject().to_owned(),
             username: view.username().map(str::to_owned),
-            client_id: view.client_id().to_owned(),
-            // Always set by the Cognito verifier this crate is built on.
-            token_use: view.token_use().ok_or_else(|| {
-                <serde_json::Error as serde::de::Error>::custom("the token has no token_use")
-            })?,
+            client_id,
+            token_use,
             scope: (!scopes.is_empty()).then(|| scopes.join(" ")),
             groups: view.groups().map(str::to_owned).collect(),
-            claims: view.deserialize()?,
+            claims,
         }))
     }
 }
@@ -141,8 +154,10 @@ impl AuthorizerContext {
     }
 
     /// The standard context of `identity`: `sub`, `client_id`, `token_use`
-    /// (`access` or `id`), `username` (`""` for machine-to-machine tokens),
-    /// `scope` (space-separated, `""` for ID tokens) and `groups`.
+    /// (`access` or `id`; `""` for other issuers' tokens), `username` (`""`
+    /// for machine-to-machine tokens), `scope` (space-separated, `""` for
+    /// ID tokens) and `groups`. Every key is present; a claim the token
+    /// lacks is `""`.
     ///
     /// Groups are joined with a space, like `scope`: Cognito group names
     /// cannot contain white space, so the list splits back unambiguously.
@@ -151,7 +166,7 @@ impl AuthorizerContext {
         context.insert("sub", identity.sub.as_str());
         context.insert("username", identity.username.as_deref().unwrap_or(""));
         context.insert("client_id", identity.client_id.as_str());
-        context.insert("token_use", identity.token_use.as_str());
+        context.insert("token_use", identity.token_use.map_or("", TokenUse::as_str));
         context.insert("scope", identity.scope.as_deref().unwrap_or(""));
         context.insert("groups", identity.groups.join(" "));
         context

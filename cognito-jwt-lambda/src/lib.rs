@@ -1,4 +1,5 @@
-//! AWS Lambda authorizers that verify Amazon Cognito tokens with
+//! AWS Lambda authorizers that verify Amazon Cognito tokens, or those of any
+//! OpenID Connect issuer (a `JwtVerifier`), with
 //! [`cognito_jwt_core`]: API Gateway REST `TOKEN` and `REQUEST` authorizers,
 //! HTTP API authorizers (payload 1.0 and 2.0, IAM-policy and simple
 //! responses), and AppSync Lambda authorization.

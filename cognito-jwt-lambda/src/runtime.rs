@@ -1,6 +1,6 @@
 //! The ready main loop, and reporting a failed start-up to Lambda.
 
-use cognito_jwt_core::CognitoJwtVerifier;
+use cognito_jwt_core::Verify;
 use http::Method;
 use lambda_runtime::{LambdaEvent, service_fn};
 use lambda_runtime_api_client::body::Body;
@@ -10,7 +10,8 @@ use crate::authorizer::Authorizer;
 use crate::event::AuthorizerEvent;
 use crate::options::AuthorizerOptions;
 
-/// Run an authorizer function: load the key set once for this execution
+/// Run an authorizer function over any verifier (a `CognitoJwtVerifier`,
+/// or a `JwtVerifier` for another issuer): load the key set once for this execution
 /// environment (unless [`AuthorizerOptions::fetch_keys_at_start`] is off),
 /// then answer every event with [`Authorizer::handle`] under the Lambda
 /// Runtime API, until the environment is shut down.
@@ -39,12 +40,12 @@ use crate::options::AuthorizerOptions;
 /// When the Lambda Runtime API fails (the function then exits and Lambda
 /// starts a new environment).
 pub async fn run(
-    verifier: CognitoJwtVerifier,
+    verifier: impl Verify,
     options: AuthorizerOptions,
 ) -> Result<(), lambda_runtime::Error> {
     // A key set bundled with the function (COGNITO_JWKS_FILE) already
     // serves: the cold start then makes no request.
-    if options.fetch_keys_at_start_enabled() && !verifier.is_ready() {
+    if options.fetch_keys_at_start_enabled() && !verifier.health().ready {
         load_keys(&verifier).await;
     }
     let authorizer = Authorizer::new(verifier, options);
@@ -54,8 +55,9 @@ pub async fn run(
     .await
 }
 
-async fn load_keys(verifier: &CognitoJwtVerifier) {
-    let jwks_uri: Vec<&str> = verifier.jwks_uris().collect();
+async fn load_keys(verifier: &impl Verify) {
+    let health = verifier.health();
+    let jwks_uri: Vec<&str> = health.key_sets.iter().map(|set| set.url.as_str()).collect();
     match verifier.hydrate().await {
         Ok(()) => tracing::info!(?jwks_uri, "key set loaded before the first invocation"),
         Err(error) => tracing::warn!(

@@ -1,4 +1,5 @@
 //! The integration tests, one module per behaviour.
 
 mod authorizer_events;
+mod oidc_issuer;
 mod support;
