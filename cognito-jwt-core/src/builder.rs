@@ -85,11 +85,14 @@ pub(crate) struct Trusted {
 
 impl Trusted {
     /// The index of the source for `spec`, shared with an earlier issuer
-    /// that has the same URL (their algorithms then add up).
+    /// that has the same URL (their algorithms and names then add up).
     pub(crate) fn source(&mut self, spec: SourceSpec) -> usize {
         match self.sources.iter_mut().position(|s| s.url == spec.url) {
             Some(i) => {
-                self.sources[i].algorithms = self.sources[i].algorithms.union(spec.algorithms);
+                let shared = &mut self.sources[i];
+                shared.algorithms = shared.algorithms.union(spec.algorithms);
+                shared.name.push_str(", ");
+                shared.name.push_str(&spec.name);
                 i
             }
             None => {
@@ -431,6 +434,7 @@ pub(crate) fn cognito_engine(
             )?;
         }
         let source = trusted.source(SourceSpec {
+            name: resolved.pool_id.clone(),
             url: resolved.jwks_uri.clone(),
             discovery: None,
             algorithms: AlgorithmSet::RS256,

@@ -391,6 +391,7 @@ pub(crate) fn oidc_engine(
         )?;
         trusted.header.algorithms = trusted.header.algorithms.union(resolved.algorithms);
         let source = trusted.source(SourceSpec {
+            name: format!("issuer[{index}]"),
             url: resolved.url.clone(),
             discovery: resolved.discovery.clone(),
             algorithms: resolved.algorithms,

@@ -463,15 +463,15 @@ impl AlbJwtVerifierBuilder {
         if self.issuer.as_deref() == Some("") {
             return Err(ConfigError::invalid("issuer", "the issuer is empty"));
         }
-        let mut bases: Vec<String> = Vec::new();
+        let mut bases: Vec<(String, String)> = Vec::new();
         let mut load_balancers = Vec::new();
         for (index, arn) in self.arns.iter().enumerate() {
-            let LoadBalancer { arn, keys_base } =
-                load_balancer(arn, &format!("load_balancer_arn[{index}]"), keys_url)?;
-            let endpoint = match bases.iter().position(|b| *b == keys_base) {
+            let name = format!("load_balancer_arn[{index}]");
+            let LoadBalancer { arn, keys_base } = load_balancer(arn, &name, keys_url)?;
+            let endpoint = match bases.iter().position(|(_, b)| *b == keys_base) {
                 Some(i) => i,
                 None => {
-                    bases.push(keys_base);
+                    bases.push((name, keys_base));
                     bases.len() - 1
                 }
             };
