@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cognito_jwt_core::http::Readiness;
 use cognito_jwt_core::testing::{ScriptedJwks, TestCurveKey, TestIssuer};
 use cognito_jwt_core::{
-    AccessTokenClaims, Algorithm, CognitoJwtVerifier, ErrorKind, Issuer, IssuerResolver,
-    JwtVerifier, StandardClaims, TokenUse,
+    AccessTokenClaims, Algorithm, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims,
+    Issuer, IssuerResolver, JwtVerifier, Requirements, StandardClaims, TokenUse,
 };
 use serde_json::{Value, json};
 
@@ -176,4 +176,111 @@ async fn ready_body_of_a_resolver_counts_issuers_and_lists_none() {
         41,
         "health() keeps the detail"
     );
+}
+
+fn setting_of<T: std::fmt::Debug>(built: Result<T, ConfigError>) -> String {
+    let error = built.expect_err("a blank name is refused");
+    assert!(error.to_string().contains("empty"), "{error}");
+    error.name().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn blank_requirement_names_are_refused_when_a_verifier_is_built() {
+    let issuer = TestIssuer::new("eu-west-1_Review10");
+    let cognito = || {
+        CognitoJwtVerifier::builder()
+            .user_pool(issuer.user_pool(CLIENT, TokenUse::Access))
+            .fetcher(ScriptedJwks::default())
+    };
+    let oidc = || JwtVerifier::builder().issuer(tenant_issuer(&tenant(1)));
+    for blank in ["", " ", "\t\n"] {
+        assert_eq!(
+            setting_of(cognito().require_any_scope(blank).build()),
+            "require_any_scope"
+        );
+        assert_eq!(
+            setting_of(
+                cognito()
+                    .require_any_group("admins")
+                    .require_any_group(blank)
+                    .build()
+            ),
+            "require_any_group"
+        );
+        assert_eq!(
+            setting_of(oidc().require_any_scope(blank).build()),
+            "require_any_scope"
+        );
+        assert_eq!(
+            setting_of(oidc().require_any_group(blank).build()),
+            "require_any_group"
+        );
+        assert_eq!(
+            setting_of(Requirements::new().any_scope(blank).validate()),
+            "any_scope"
+        );
+        assert_eq!(
+            setting_of(
+                Requirements::new()
+                    .any_group("admins")
+                    .any_group(blank)
+                    .validate()
+            ),
+            "any_group"
+        );
+    }
+    assert!(cognito().require_any_scope("orders/read").build().is_ok());
+    assert!(
+        Requirements::new()
+            .any_group("admins")
+            .any_scope("orders/read")
+            .validate()
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn per_request_requirements_with_a_blank_name_refuse_every_token() {
+    let issuer = TestIssuer::new("eu-west-1_Review10b");
+    let verifier = CognitoJwtVerifier::builder()
+        .user_pool(issuer.user_pool(CLIENT, cognito_jwt_core::AcceptedTokenUse::Any))
+        .fetcher(ScriptedJwks::serving(issuer.jwks_json()))
+        .build()
+        .unwrap();
+    // Tokens whose groups or scopes hold an empty entry, and an ID token.
+    let access = issuer.access_token(CLIENT).group("").group("admins").sign();
+    let scoped = issuer.access_token(CLIENT).scope("orders/read").sign();
+    let id = issuer.id_token(CLIENT).group("").sign();
+    let cases = [
+        (Requirements::new().any_group(""), ErrorKind::MissingGroup),
+        (
+            Requirements::new().any_group("admins").any_group(" "),
+            ErrorKind::MissingGroup,
+        ),
+        (Requirements::new().any_scope(""), ErrorKind::MissingScope),
+        (
+            Requirements::new().any_scope("orders/read").any_scope(""),
+            ErrorKind::MissingScope,
+        ),
+    ];
+    for (requirements, kind) in cases {
+        for token in [&access, &scoped] {
+            let err = verifier
+                .verify_with::<AccessTokenClaims>(token, &requirements)
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), kind, "{requirements:?}");
+            assert!(err.message().contains("empty"), "{err}");
+        }
+        let err = verifier
+            .verify_with::<IdTokenClaims>(&id, &requirements)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), kind, "{requirements:?}");
+    }
+    // Sound requirements still pass.
+    let _: AccessTokenClaims = verifier
+        .verify_with(&access, &Requirements::new().any_group("admins"))
+        .await
+        .unwrap();
 }

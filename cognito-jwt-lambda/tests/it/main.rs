@@ -1,4 +1,5 @@
 //! The integration tests, one module per behaviour.
 
 mod authorizer_events;
+mod blank_requirements;
 mod support;
