@@ -216,6 +216,23 @@ fn blank_requirement_names_are_refused_when_a_verifier_is_built() {
             "require_any_group"
         );
         assert_eq!(
+            setting_of(
+                JwtVerifier::builder()
+                    .issuer(tenant_issuer(&tenant(1)))
+                    .issuer(tenant_issuer(&tenant(2)).require_any_scope(blank))
+                    .build()
+            ),
+            "issuer[1].require_any_scope"
+        );
+        assert_eq!(
+            setting_of(
+                JwtVerifier::builder()
+                    .issuer(tenant_issuer(&tenant(1)).require_any_group(blank))
+                    .build()
+            ),
+            "issuer[0].require_any_group"
+        );
+        assert_eq!(
             setting_of(Requirements::new().any_scope(blank).validate()),
             "any_scope"
         );
