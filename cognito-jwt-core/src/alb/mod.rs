@@ -26,6 +26,7 @@ use crate::claims::{ClaimsView, Payload};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::health::Health;
 use crate::jwks::{JwksFetcher, VerifyingKey};
+use crate::jwt::media_type_is;
 use crate::metrics::Metrics;
 use crate::token_claims::TokenClaims;
 use crate::verifier::{claims_of, unix_secs};
@@ -190,7 +191,11 @@ impl Inner {
                 ));
             }
         }
-        if header.typ.as_deref().is_some_and(|typ| typ != "JWT") {
+        if header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| !media_type_is(typ, "jwt"))
+        {
             return Err(Error::new(
                 ErrorKind::Malformed,
                 "the header's typ is not JWT",

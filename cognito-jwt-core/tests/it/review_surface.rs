@@ -3,10 +3,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cognito_jwt_core::http::Readiness;
-use cognito_jwt_core::testing::{ScriptedJwks, TestCurveKey, TestIssuer};
+use cognito_jwt_core::testing::{ScriptedJwks, TestAlb, TestCurveKey, TestIssuer, TestOidcIssuer};
 use cognito_jwt_core::{
-    AccessTokenClaims, Algorithm, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims,
-    Issuer, IssuerResolver, JwtVerifier, Requirements, StandardClaims, TokenUse,
+    AccessTokenClaims, AlbClaims, Algorithm, CognitoJwtVerifier, ConfigError, ErrorKind,
+    IdTokenClaims, Issuer, IssuerResolver, JwtVerifier, Requirements, StandardClaims, TokenUse,
 };
 use serde_json::{Value, json};
 
@@ -300,4 +300,117 @@ async fn per_request_requirements_with_a_blank_name_refuse_every_token() {
         .verify_with(&access, &Requirements::new().any_group("admins"))
         .await
         .unwrap();
+}
+
+/// `typ` values that mean `application/jwt` (RFC 7515 §4.1.9: a media
+/// type, compared case-insensitively, `application/` implied).
+const JWT_TYPES: [&str; 6] = [
+    "JWT",
+    "jwt",
+    "Jwt",
+    "application/jwt",
+    "APPLICATION/JWT",
+    "Application/JWT",
+];
+/// `typ` values that are no JWT type, or not exactly one.
+const NOT_JWT_TYPES: [&str; 13] = [
+    "",
+    "JWS",
+    "JOSE",
+    "jwt ",
+    " jwt",
+    "application/jwt; charset=utf-8",
+    "text/jwt",
+    "x-application/jwt",
+    "application/",
+    "application/application/jwt",
+    "\u{ff2a}\u{ff37}\u{ff34}",
+    "dpop+jwt",
+    "jwt+at",
+];
+const ACCESS_TOKEN_TYPES: [&str; 4] = [
+    "at+jwt",
+    "AT+JWT",
+    "application/at+jwt",
+    "Application/At+Jwt",
+];
+
+#[tokio::test]
+async fn cognito_reads_typ_as_a_media_type() {
+    let issuer = TestIssuer::new("eu-west-1_Review11");
+    let verifier = issuer.verifier(CLIENT, TokenUse::Access);
+    for typ in JWT_TYPES {
+        let token = issuer.access_token(CLIENT).header("typ", typ).sign();
+        let claims = verifier.verify_sync::<AccessTokenClaims>(&token);
+        assert!(claims.is_ok(), "{typ:?}: {claims:?}");
+    }
+    for typ in NOT_JWT_TYPES.iter().chain(&ACCESS_TOKEN_TYPES) {
+        let token = issuer.access_token(CLIENT).header("typ", *typ).sign();
+        let err = verifier
+            .verify_sync::<AccessTokenClaims>(&token)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Malformed, "{typ:?}");
+        assert!(!err.message().contains(typ) || typ.is_empty(), "{err}");
+    }
+    let token = issuer.access_token(CLIENT).header("typ", 7).sign();
+    let err = verifier
+        .verify_sync::<AccessTokenClaims>(&token)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Malformed);
+}
+
+#[tokio::test]
+async fn oidc_reads_typ_as_a_media_type_with_and_without_rfc_9068() {
+    let issuer = TestOidcIssuer::new("https://login.example.com/review", Algorithm::ES256);
+    let id_tokens = issuer.verifier_from(issuer.verifier_builder(issuer.id_token_config("app")));
+    let access_tokens = issuer.verifier("orders-api");
+    for typ in JWT_TYPES {
+        let token = issuer.id_token("app").header("typ", typ).sign();
+        let claims = id_tokens.verify_sync::<StandardClaims>(&token);
+        assert!(claims.is_ok(), "{typ:?}: {claims:?}");
+        let token = issuer.access_token("orders-api").header("typ", typ).sign();
+        let err = access_tokens
+            .verify_sync::<StandardClaims>(&token)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidTokenUse, "{typ:?}");
+    }
+    for typ in ACCESS_TOKEN_TYPES {
+        let token = issuer.access_token("orders-api").header("typ", typ).sign();
+        let claims = access_tokens.verify_sync::<StandardClaims>(&token);
+        assert!(claims.is_ok(), "{typ:?}: {claims:?}");
+        let token = issuer.id_token("app").header("typ", typ).sign();
+        let err = id_tokens.verify_sync::<StandardClaims>(&token).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidTokenUse, "{typ:?}");
+    }
+    for typ in NOT_JWT_TYPES {
+        for (verifier, token) in [
+            (&id_tokens, issuer.id_token("app").header("typ", typ).sign()),
+            (
+                &access_tokens,
+                issuer.access_token("orders-api").header("typ", typ).sign(),
+            ),
+        ] {
+            let err = verifier.verify_sync::<StandardClaims>(&token).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Malformed, "{typ:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_load_balancer_header_reads_typ_as_a_media_type() {
+    let alb = TestAlb::new("eu-west-1");
+    let verifier = alb.verifier();
+    for typ in JWT_TYPES {
+        let claims = verifier
+            .verify::<AlbClaims>(&alb.data().header("typ", typ).sign())
+            .await;
+        assert!(claims.is_ok(), "{typ:?}: {claims:?}");
+    }
+    for typ in NOT_JWT_TYPES.iter().chain(&ACCESS_TOKEN_TYPES) {
+        let err = verifier
+            .verify::<AlbClaims>(&alb.data().header("typ", *typ).sign())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Malformed, "{typ:?}");
+    }
 }
