@@ -126,6 +126,28 @@ async fn ready_body_of_oidc_issuers_names_them_by_position() {
 }
 
 #[tokio::test]
+async fn ready_body_of_a_load_balancer_verifier_has_the_same_shape() {
+    let alb = TestAlb::new("eu-west-1");
+    let verifier = alb.verifier();
+    let body = Readiness::from(verifier.health()).body_json();
+    assert_eq!(
+        body,
+        r#"{"ready":false,"key_sets":[{"name":"load_balancer_arn[0]","state":"never_fetched","age_secs":null}]}"#
+    );
+    let _: AlbClaims = verifier.verify(&alb.data().sign()).await.unwrap();
+    let answer = Readiness::from(verifier.health());
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.body_json(),
+        r#"{"ready":true,"key_sets":[{"name":"load_balancer_arn[0]","state":"fresh","age_secs":0}]}"#
+    );
+    assert!(
+        verifier.health().to_json().contains("://"),
+        "health() keeps the URL"
+    );
+}
+
+#[tokio::test]
 async fn ready_body_of_a_resolver_counts_issuers_and_lists_none() {
     let key = TestCurveKey::es256("k1");
     let jwks = ScriptedJwks::serving(json!({ "keys": [key.jwk()] }).to_string());
