@@ -123,6 +123,9 @@ impl<T> CognitoAuth<T> {
     /// Also require a group (`cognito:groups`); several calls mean any of
     /// them. A valid token outside every group gets 403
     /// `insufficient_scope`.
+    /// An empty or blank name names nothing: every request is then refused
+    /// (see [`Requirements`](cognito_jwt_core::Requirements), whose
+    /// `validate` checks names at start-up).
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         self.requirements = self.requirements.any_group(group);
         self
@@ -130,6 +133,9 @@ impl<T> CognitoAuth<T> {
 
     /// Also require a scope; several calls mean any of them. A valid token
     /// without one gets 403 `insufficient_scope`.
+    /// An empty or blank name names nothing: every request is then refused
+    /// (see [`Requirements`](cognito_jwt_core::Requirements), whose
+    /// `validate` checks names at start-up).
     pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
         self.requirements = self.requirements.any_scope(scope);
         self

@@ -10,7 +10,8 @@ use crate::extract::Installed;
 
 /// A readiness handler: 200 `{"ready":true,"key_sets":[…]}` when every key
 /// set of the app's verifier has usable keys, otherwise 503 with
-/// `Retry-After` and the state of each key set (see [`Readiness`]). The
+/// `Retry-After`; the core's bounded body, with no URLs or error text
+/// (see [`Readiness`]). The
 /// verifier is the one the extractors use (app data, or an enclosing
 /// [`CognitoAuth`](crate::CognitoAuth)).
 ///

@@ -97,6 +97,9 @@ impl<T, R> CognitoLayer<T, R> {
 
     /// Require membership of `group` (`cognito:groups`); several calls
     /// mean any of them. Refused requests get 403 `insufficient_scope`.
+    /// An empty or blank name names nothing: every request is then refused
+    /// (see [`Requirements`](cognito_jwt_core::Requirements), whose
+    /// `validate` checks names at start-up).
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         let requirements = Arc::make_mut(&mut self.requirements);
         *requirements = std::mem::take(requirements).any_group(group);
@@ -105,6 +108,9 @@ impl<T, R> CognitoLayer<T, R> {
 
     /// Require `scope`; several calls mean any of them. Refused requests
     /// get 403 `insufficient_scope`.
+    /// An empty or blank name names nothing: every request is then refused
+    /// (see [`Requirements`](cognito_jwt_core::Requirements), whose
+    /// `validate` checks names at start-up).
     pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
         let requirements = Arc::make_mut(&mut self.requirements);
         *requirements = std::mem::take(requirements).any_scope(scope);

@@ -16,8 +16,8 @@ use crate::verifier::Verifier;
 
 /// The readiness of the verifier (either kind) in the router's state, as an extractor
 /// and as a response: 200 `{"ready":true,"key_sets":[…]}` when every key
-/// set has usable keys, otherwise 503 with `Retry-After` and the state of
-/// each key set (see [`Readiness`]).
+/// set has usable keys, otherwise 503 with `Retry-After`; the core's
+/// bounded body, with no URLs or error text (see [`Readiness`]).
 ///
 /// ```no_run
 /// use axum::{Router, routing::get};

@@ -111,7 +111,7 @@ fn verify(args: AlbVerifyArgs) -> Outcome {
     let token = read_token(args.token)?;
     match runtime()?.block_on(verifier.verify::<serde_json::Value>(&token)) {
         Ok(claims) => {
-            println!("{claims}");
+            println!("{}", crate::output::json(&claims));
             Ok(())
         }
         Err(e) if e.kind().http_class() == HttpClass::Unavailable => {

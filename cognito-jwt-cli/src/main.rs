@@ -9,9 +9,12 @@
 //! ```
 //!
 //! The token is read from stdin when absent or `-`; surrounding whitespace and
-//! a leading `Bearer ` are ignored.
+//! a leading `Bearer ` are ignored. Text from a token is printed escaped:
+//! control characters, bidirectional overrides and isolates and line
+//! separators as `\uXXXX` in JSON and `\u{…}` elsewhere.
 
 mod alb;
+mod output;
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -350,7 +353,7 @@ fn verify(args: VerifyArgs) -> Outcome {
 fn report(result: Result<serde_json::Value, Error>) -> Outcome {
     match result {
         Ok(claims) => {
-            println!("{claims}");
+            println!("{}", output::json(&claims));
             Ok(())
         }
         Err(e) if e.kind().http_class() == HttpClass::Unavailable => {
@@ -470,10 +473,9 @@ fn inspect(token: Option<String>) -> Outcome {
     }
     let header = decode_json(segments[0], "header")?;
     let claims = decode_json(segments[1], "payload")?;
-    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     println!("UNVERIFIED — nothing below has been checked; use `cognito-jwt verify` for that.");
-    println!("header:\n{}", pretty(&header));
-    println!("claims:\n{}", pretty(&claims));
+    println!("header:\n{}", output::json_pretty(&header));
+    println!("claims:\n{}", output::json_pretty(&claims));
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -483,10 +485,10 @@ fn inspect(token: Option<String>) -> Outcome {
         None => println!("expiry: no numeric exp claim (would be rejected)"),
     }
     if let Some(token_use) = claims.get("token_use").and_then(serde_json::Value::as_str) {
-        println!("token_use: {token_use}");
+        println!("token_use: {}", output::text(token_use));
     }
     if let Some(iss) = claims.get("iss").and_then(serde_json::Value::as_str) {
-        println!("issuer: {iss}");
+        println!("issuer: {}", output::text(iss));
     }
     Ok(())
 }

@@ -85,11 +85,14 @@ pub(crate) struct Trusted {
 
 impl Trusted {
     /// The index of the source for `spec`, shared with an earlier issuer
-    /// that has the same URL (their algorithms then add up).
+    /// that has the same URL (their algorithms and names then add up).
     pub(crate) fn source(&mut self, spec: SourceSpec) -> usize {
         match self.sources.iter_mut().position(|s| s.url == spec.url) {
             Some(i) => {
-                self.sources[i].algorithms = self.sources[i].algorithms.union(spec.algorithms);
+                let shared = &mut self.sources[i];
+                shared.algorithms = shared.algorithms.union(spec.algorithms);
+                shared.name.push_str(", ");
+                shared.name.push_str(&spec.name);
                 i
             }
             None => {
@@ -132,6 +135,8 @@ impl Common {
             ));
         }
         check_settings(&self.settings, self.connect_timeout)?;
+        self.requirements
+            .validate_as("require_any_group", "require_any_scope")?;
         if self.metrics_name.as_deref() == Some("") {
             return Err(ConfigError::invalid(
                 "metrics_name",
@@ -212,7 +217,8 @@ macro_rules! common_setters {
 
         /// Require a scope on every token (`scope`, or `scp` where a
         /// generic issuer uses it); several calls mean any of them.
-        /// Defaults to none.
+        /// Defaults to none. An empty or blank name fails `build` with a
+        /// [`ConfigError`](crate::ConfigError) naming `require_any_scope`.
         pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
             self.common.requirements = self.common.requirements.any_scope(scope);
             self
@@ -334,7 +340,9 @@ impl CognitoJwtVerifierBuilder {
     }
 
     /// Require a group (`cognito:groups`) on every token; several calls
-    /// mean any of them. Defaults to none.
+    /// mean any of them. Defaults to none. An empty or blank name fails
+    /// [`build`](Self::build) with a [`ConfigError`] naming
+    /// `require_any_group`.
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         self.common.requirements = self.common.requirements.any_group(group);
         self
@@ -431,6 +439,7 @@ pub(crate) fn cognito_engine(
             )?;
         }
         let source = trusted.source(SourceSpec {
+            name: resolved.pool_id.clone(),
             url: resolved.jwks_uri.clone(),
             discovery: None,
             algorithms: AlgorithmSet::RS256,

@@ -14,7 +14,8 @@ pub enum ErrorKind {
     /// The token is not a well-formed compact JWS: wrong size, wrong number of
     /// segments, bad base64url, invalid JSON, duplicate keys, a required claim
     /// missing or of the wrong type, or a forbidden header (`crit`, `cty`, a
-    /// `typ` other than `JWT`, a missing or oversized `kid`).
+    /// `typ` naming another media type than `JWT` (or RFC 9068's `at+jwt`
+    /// where accepted), a missing or oversized `kid`).
     Malformed,
     /// The header's `alg` is not `RS256`, the only algorithm Cognito uses.
     UnsupportedAlgorithm,

@@ -1,5 +1,7 @@
-//! What a verifier can say about its key sets: for readiness probes,
-//! dashboards and logs.
+//! What a verifier can say about its key sets: for the operator's own
+//! dashboards, logs and endpoints. Public readiness probes serve the
+//! bounded summary of [`http::Readiness`](crate::http::Readiness) instead,
+//! which has no URLs or error text.
 
 use std::fmt;
 use std::time::Duration;
@@ -65,10 +67,15 @@ impl fmt::Display for KeySetState {
     }
 }
 
-/// One key set's URL, state and number of usable keys.
+/// One key set's name, URL, state and number of usable keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KeySetHealth {
+    /// What the configuration calls it: the user pool id, `issuer[i]` for
+    /// the OpenID Connect issuer given `i`-th, `load_balancer_arn[i]` for
+    /// a load balancer's key endpoint (names joined by `, ` when several
+    /// share one key set). Never a URL.
+    pub name: String,
     /// The key-set URL.
     pub url: String,
     /// Its state.
@@ -78,14 +85,29 @@ pub struct KeySetHealth {
 }
 
 impl KeySetHealth {
-    pub(crate) fn new(url: String, state: KeySetState, keys: usize) -> Self {
-        Self { url, state, keys }
+    pub(crate) fn new(name: String, url: String, state: KeySetState, keys: usize) -> Self {
+        Self {
+            name,
+            url,
+            state,
+            keys,
+        }
+    }
+
+    /// Seconds since the key set in use was fetched; `None` when none is
+    /// held (never fetched, or unavailable).
+    pub fn age_secs(&self) -> Option<u64> {
+        match &self.state {
+            KeySetState::Fresh { age } | KeySetState::Stale { age, .. } => Some(age.as_secs()),
+            KeySetState::NeverFetched | KeySetState::Unavailable { .. } => None,
+        }
     }
 }
 
 impl Serialize for KeySetHealth {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("KeySetHealth", 6)?;
+        let mut out = serializer.serialize_struct("KeySetHealth", 7)?;
+        out.serialize_field("name", &self.name)?;
         out.serialize_field("url", &self.url)?;
         out.serialize_field("state", self.state.as_str())?;
         out.serialize_field("keys", &self.keys)?;
@@ -113,6 +135,11 @@ impl Serialize for KeySetHealth {
 
 /// Every key set of a verifier, and whether it is ready: every key set
 /// has usable keys.
+///
+/// It names key-set URLs and the last fetch errors (which can carry
+/// internal host names): serve it on the operator's own endpoints only.
+/// A public readiness probe answers with
+/// [`http::Readiness`](crate::http::Readiness).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Health {
@@ -120,6 +147,10 @@ pub struct Health {
     pub ready: bool,
     /// One entry per key-set URL.
     pub key_sets: Vec<KeySetHealth>,
+    /// Whether the key sets are those of issuers an
+    /// [`IssuerResolver`](crate::IssuerResolver) allowed, one per issuer.
+    #[serde(skip)]
+    resolved: bool,
 }
 
 impl Health {
@@ -127,6 +158,7 @@ impl Health {
         Self {
             ready: key_sets.iter().all(|k| k.state.is_usable()),
             key_sets,
+            resolved: false,
         }
     }
 
@@ -136,7 +168,15 @@ impl Health {
         Self {
             ready: true,
             key_sets,
+            resolved: true,
         }
+    }
+
+    /// Whether the key sets are those of the issuers an
+    /// [`IssuerResolver`](crate::IssuerResolver) allowed (one each), rather
+    /// than configured ones.
+    pub fn is_resolved(&self) -> bool {
+        self.resolved
     }
 
     /// Seconds a client should wait before asking again when not ready:
@@ -161,8 +201,10 @@ impl Health {
         Some(soonest.max(1))
     }
 
-    /// The JSON body of a readiness answer, e.g.
-    /// `{"ready":true,"key_sets":[{"url":…,"state":"fresh","keys":2,"age_secs":40}]}`.
+    /// Every detail as JSON, for the operator's own endpoints, e.g.
+    /// `{"ready":true,"key_sets":[{"name":…,"url":…,"state":"fresh","keys":2,"age_secs":40}]}`
+    /// (a public readiness probe serves
+    /// [`Readiness::body_json`](crate::http::Readiness::body_json)).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| format!("{{\"ready\":{}}}", self.ready))
     }

@@ -160,14 +160,17 @@ impl Issuer {
     }
 
     /// Require a scope (`scope` string or `scp` array) on this issuer's
-    /// tokens; several calls mean any of them.
+    /// tokens; several calls mean any of them. An empty or blank name is
+    /// a [`ConfigError`] naming `issuer[i].require_any_scope` at build.
     pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
         self.requirements = self.requirements.any_scope(scope);
         self
     }
 
     /// Require a group (in the [`groups_claim`](Self::groups_claim)) on
-    /// this issuer's tokens; several calls mean any of them.
+    /// this issuer's tokens; several calls mean any of them. An empty or
+    /// blank name is a [`ConfigError`] naming `issuer[i].require_any_group`
+    /// at build.
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         self.requirements = self.requirements.any_group(group);
         self
@@ -305,6 +308,8 @@ impl Issuer {
                 }),
             ),
         };
+        self.requirements
+            .validate_as(&field("require_any_group"), &field("require_any_scope"))?;
         Ok(ResolvedIssuer {
             issuer: self.issuer.clone(),
             audiences: if self.any_audience {

@@ -278,8 +278,9 @@ impl<'de> Deserialize<'de> for StrOrOther<'de> {
 }
 
 /// What the header rules accept: the algorithms, and whether they are
-/// Cognito's (RS256 only, `typ` absent or exactly `JWT`, messages that say
-/// so) or any issuer's (`typ` compared as a media type, RFC 7515 §4.1.9).
+/// Cognito's (RS256 only, `typ` absent or `JWT`, messages that say so) or
+/// any issuer's (`typ` absent, `JWT` or `at+jwt`). Either way `typ` is
+/// compared as a media type ([`media_type_is`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HeaderRules {
     pub(crate) algorithms: AlgorithmSet,
@@ -298,25 +299,37 @@ impl HeaderRules {
 pub(crate) enum Typ {
     /// Absent.
     Absent,
-    /// `JWT` (or `application/jwt`, any case, for other issuers).
+    /// `JWT`, `jwt` or `application/jwt`, any case.
     Jwt,
     /// `at+jwt` or `application/at+jwt`, any case (RFC 9068).
     AccessToken,
 }
 
-/// `typ` compared as a media type (RFC 7515 §4.1.9): case-insensitive,
-/// `application/` implied when there is no `/`.
-fn media_type(typ: &str) -> Option<Typ> {
-    let lower = typ.to_ascii_lowercase();
-    let subtype = match lower.split_once('/') {
-        Some(("application", subtype)) => subtype,
-        Some(_) => return None,
-        None => lower.as_str(),
+/// Whether the header parameter `typ` names the media type
+/// `application/<subtype>`: the one comparison for every `typ` check
+/// (`jwt`, RFC 9068's `at+jwt`, DPoP's `dpop+jwt`).
+///
+/// RFC 7515 §4.1.9 makes `typ` a media type, to be read with
+/// `application/` prepended when it has no `/`; media type names are
+/// case-insensitive (RFC 2045 §5.1), in ASCII. Anything else, parameters
+/// and surrounding whitespace included, is another type.
+pub(crate) fn media_type_is(typ: &str, subtype: &str) -> bool {
+    let named = match typ.split_once('/') {
+        Some((top, named)) if top.eq_ignore_ascii_case("application") => named,
+        Some(_) => return false,
+        None => typ,
     };
-    match subtype {
-        "jwt" => Some(Typ::Jwt),
-        "at+jwt" => Some(Typ::AccessToken),
-        _ => None,
+    named.eq_ignore_ascii_case(subtype)
+}
+
+/// The JWT types a verifier tells apart.
+fn media_type(typ: &str) -> Option<Typ> {
+    if media_type_is(typ, "jwt") {
+        Some(Typ::Jwt)
+    } else if media_type_is(typ, "at+jwt") {
+        Some(Typ::AccessToken)
+    } else {
+        None
     }
 }
 
@@ -387,12 +400,16 @@ pub(crate) fn check_header<'a>(
             "the header has a cty parameter; nested or typed content is not accepted",
         ));
     }
-    let typ = match header.typ.as_deref() {
-        None => Typ::Absent,
-        Some("JWT") => Typ::Jwt,
-        Some(_) if rules.cognito => return Err(malformed("the header's typ is not JWT")),
-        Some(typ) => media_type(typ)
-            .ok_or_else(|| malformed("the header's typ is neither JWT nor at+jwt (RFC 9068)"))?,
+    let typ = match (header.typ.as_deref().map(media_type), rules.cognito) {
+        (None, _) => Typ::Absent,
+        (Some(Some(Typ::Jwt)), _) => Typ::Jwt,
+        (Some(_), true) => return Err(malformed("the header's typ is not JWT")),
+        (Some(Some(typ)), false) => typ,
+        (Some(None), false) => {
+            return Err(malformed(
+                "the header's typ is neither JWT nor at+jwt (RFC 9068)",
+            ));
+        }
     };
     let kid = match header.kid {
         None if rules.cognito => Err(malformed(
@@ -428,6 +445,62 @@ mod tests {
         check_header(json.as_bytes(), &rules)
             .map(|h| h.typ)
             .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn media_type_is_compares_case_insensitively_with_application_implied() {
+        for typ in [
+            "jwt",
+            "JWT",
+            "Jwt",
+            "application/jwt",
+            "APPLICATION/JWT",
+            "aPpLiCaTiOn/jWt",
+        ] {
+            assert!(media_type_is(typ, "jwt"), "{typ}");
+        }
+        for typ in [
+            "at+jwt",
+            "AT+JWT",
+            "application/at+jwt",
+            "Application/At+Jwt",
+        ] {
+            assert!(media_type_is(typ, "at+jwt"), "{typ}");
+            assert!(!media_type_is(typ, "jwt"), "{typ}");
+        }
+        assert!(media_type_is("application/DPoP+JWT", "dpop+jwt"));
+        for typ in [
+            "",
+            "/jwt",
+            "application/",
+            "application/application/jwt",
+            "text/jwt",
+            "applications/jwt",
+            "application /jwt",
+            "jwt ",
+            " jwt",
+            "jwt;charset=utf-8",
+            "application/jwt; charset=utf-8",
+            "\u{ff2a}\u{ff37}\u{ff34}",
+            "jwt\0",
+            "jws",
+            "at+jwt",
+            "dpop+jwt",
+        ] {
+            assert!(!media_type_is(typ, "jwt"), "{typ:?}");
+        }
+    }
+
+    #[test]
+    fn cognito_accepts_every_spelling_of_jwt_and_nothing_else() {
+        let h = |t: &str| format!(r#"{{"alg":"RS256","kid":"k","typ":"{t}"}}"#);
+        for t in ["JWT", "jwt", "application/jwt", "Application/JWT"] {
+            let typ = check_header(h(t).as_bytes(), &HeaderRules::COGNITO).map(|h| h.typ);
+            assert!(matches!(typ, Ok(Typ::Jwt)), "{t}");
+        }
+        for t in ["at+jwt", "application/at+jwt", "JWS", "text/jwt", ""] {
+            assert_eq!(kid(&h(t)), Err(ErrorKind::Malformed), "{t}");
+        }
     }
 
     #[test]

@@ -301,7 +301,9 @@ impl JwtVerifierBuilder {
 
     /// Require a group on every token (in each issuer's
     /// [`groups_claim`](Issuer::groups_claim)); several calls mean any of
-    /// them. Defaults to none.
+    /// them. Defaults to none. An empty or blank name fails
+    /// [`build`](Self::build) with a [`ConfigError`] naming
+    /// `require_any_group`.
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         self.common.requirements = self.common.requirements.any_group(group);
         self
@@ -391,6 +393,7 @@ pub(crate) fn oidc_engine(
         )?;
         trusted.header.algorithms = trusted.header.algorithms.union(resolved.algorithms);
         let source = trusted.source(SourceSpec {
+            name: format!("issuer[{index}]"),
             url: resolved.url.clone(),
             discovery: resolved.discovery.clone(),
             algorithms: resolved.algorithms,

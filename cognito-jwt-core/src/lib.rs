@@ -6,7 +6,8 @@
 //!
 //! - structure and header: at most [`MAX_TOKEN_LEN`] bytes, three unpadded
 //!   base64url segments, `alg` = `RS256` only, a bounded `kid`, no `crit` or
-//!   `cty`, `typ` absent or `JWT`; `jku`/`jwk`/`x5u`/`x5c` are never used;
+//!   `cty`, `typ` absent or `JWT` (a media type, RFC 7515 §4.1.9: any case,
+//!   `application/` optional); `jku`/`jwk`/`x5u`/`x5c` are never used;
 //! - signature: with the pool's key named by `kid`, parsed once when the
 //!   key set loads (RSA 2048–8192 bits);
 //! - claims: `iss` exactly one of the configured issuers, `token_use`,

@@ -219,8 +219,10 @@ impl CognitoJwtVerifier {
     }
 
     /// The state of every key set: never fetched, fresh, stale or
-    /// unavailable, with ages and the last error. Cheap; meant for
-    /// readiness probes and dashboards.
+    /// unavailable, with URLs, ages and the last error. Cheap; meant for
+    /// dashboards and the operator's own endpoints (the error text can name
+    /// internal hosts): a public readiness probe serves
+    /// [`http::Readiness`](crate::http::Readiness) instead.
     ///
     /// ```
     /// # use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};

@@ -44,7 +44,8 @@ pub trait Verify:
         requirements: &Requirements,
     ) -> impl Future<Output = Result<T, Error>> + Send;
 
-    /// The state of the verifier's key sets, for readiness probes.
+    /// The state of the verifier's key sets, in detail (see
+    /// [`http::Readiness`](crate::http::Readiness) for a public probe).
     fn health(&self) -> Health;
 
     /// Fetch every key set now (at start-up, to fail fast or to log a

@@ -14,7 +14,7 @@ use aws_lambda_events::apigw::{
 use aws_lambda_events::appsync::{AppSyncLambdaAuthorizerRequest, AppSyncLambdaAuthorizerResponse};
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use cognito_jwt_core::http::{AuthRejection, bearer_token};
-use cognito_jwt_core::{AnyVerifier, HttpClass, Requirements, Verify};
+use cognito_jwt_core::{AnyVerifier, ConfigError, HttpClass, Requirements, Verify};
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use lambda_runtime::Diagnostic;
@@ -155,7 +155,10 @@ const INVOKE: &str = "execute-api:Invoke";
 impl Authorizer {
     /// An authorizer verifying with `verifier` (a `CognitoJwtVerifier`, or
     /// a `JwtVerifier` for any OpenID Connect issuer), deciding and
-    /// answering as `options` say.
+    /// answering as `options` say. Options that
+    /// [`AuthorizerOptions::validate`] refuses (an empty required group or
+    /// scope) deny every caller; prefer [`try_new`](Self::try_new), which
+    /// refuses them up front.
     pub fn new(verifier: impl Verify, options: AuthorizerOptions) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -163,6 +166,15 @@ impl Authorizer {
                 options,
             }),
         }
+    }
+
+    /// [`new`](Self::new), once [`AuthorizerOptions::validate`] passed.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the option that is wrong.
+    pub fn try_new(verifier: impl Verify, options: AuthorizerOptions) -> Result<Self, ConfigError> {
+        options.validate()?;
+        Ok(Self::new(verifier, options))
     }
 
     /// The verifier.
@@ -219,7 +231,12 @@ impl Authorizer {
     /// Apply the options' requirements to a verified caller.
     fn check(&self, identity: Identity) -> Decision {
         let options = &self.inner.options;
-        let scopes = identity.scope.as_deref().unwrap_or("").split(' ');
+        let scopes = identity
+            .scope
+            .as_deref()
+            .unwrap_or("")
+            .split(' ')
+            .filter(|scope| !scope.is_empty());
         let groups = identity.groups.iter().map(String::as_str);
         if let Err(error) = options.requirements.check(groups, scopes) {
             AuthRejection::from(error).log();

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_jwt_core::Requirements;
+use cognito_jwt_core::{ConfigError, Requirements};
 
 use crate::identity::{AuthorizerContext, Identity};
 
@@ -62,6 +62,10 @@ impl AuthorizerOptions {
     /// A verified token outside every required group gets an explicit
     /// Deny (HTTP 403), not a 401: the caller is known, just not allowed.
     /// Defaults to none.
+    ///
+    /// An empty or blank name is refused by [`validate`](Self::validate),
+    /// [`Authorizer::try_new`](crate::Authorizer::try_new) and
+    /// [`run`](crate::run); options holding one deny every caller.
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         self.requirements = self.requirements.any_group(group);
         self
@@ -69,6 +73,8 @@ impl AuthorizerOptions {
 
     /// Require a scope; several calls mean any of them. As with groups, a
     /// verified token without one gets an explicit Deny. Defaults to none.
+    /// An empty or blank name is refused as for
+    /// [`require_any_group`](Self::require_any_group).
     pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
         self.requirements = self.requirements.any_scope(scope);
         self
@@ -141,6 +147,29 @@ impl AuthorizerOptions {
     pub fn appsync_ttl_override(mut self, ttl: Duration) -> Self {
         self.ttl_override = Some(ttl);
         self
+    }
+
+    /// Check the options: every required group and scope is a name (not
+    /// empty, not only whitespace). [`run`](crate::run) and
+    /// [`Authorizer::try_new`](crate::Authorizer::try_new) call it.
+    ///
+    /// ```
+    /// use cognito_jwt_lambda::AuthorizerOptions;
+    ///
+    /// let error = AuthorizerOptions::new().require_any_scope("").validate().unwrap_err();
+    /// assert_eq!(error.name(), Some("require_any_scope"));
+    /// ```
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming `require_any_group` or `require_any_scope`.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.requirements.validate().map_err(|error| match error {
+            ConfigError::Invalid { name, problem } => ConfigError::Invalid {
+                name: format!("require_{name}"),
+                problem,
+            },
+            other => other,
+        })
     }
 
     pub(crate) fn fetch_keys_at_start_enabled(&self) -> bool {

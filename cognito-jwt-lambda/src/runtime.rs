@@ -37,18 +37,23 @@ use crate::options::AuthorizerOptions;
 /// ```
 ///
 /// # Errors
-/// When the Lambda Runtime API fails (the function then exits and Lambda
-/// starts a new environment).
+/// Options that [`AuthorizerOptions::validate`] refuses, reported as an
+/// init error ([`report_init_error`]); when the Lambda Runtime API fails
+/// (the function then exits and Lambda starts a new environment).
 pub async fn run(
     verifier: impl Verify,
     options: AuthorizerOptions,
 ) -> Result<(), lambda_runtime::Error> {
+    let authorizer = match Authorizer::try_new(verifier, options) {
+        Ok(authorizer) => authorizer,
+        Err(error) => return Err(report_init_error(error).await),
+    };
     // A key set bundled with the function (COGNITO_JWKS_FILE) already
     // serves: the cold start then makes no request.
-    if options.fetch_keys_at_start_enabled() && !verifier.health().ready {
-        load_keys(&verifier).await;
+    let verifier = authorizer.verifier();
+    if authorizer.options().fetch_keys_at_start_enabled() && !verifier.health().ready {
+        load_keys(verifier).await;
     }
-    let authorizer = Authorizer::new(verifier, options);
     lambda_runtime::run(service_fn(|event: LambdaEvent<AuthorizerEvent>| {
         authorizer.handle(event.payload)
     }))

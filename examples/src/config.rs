@@ -16,7 +16,7 @@ pub const DEFAULT_ADMIN_GROUP: &str = "admins";
 /// |---|---|---|
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose access tokens are accepted |
 /// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
-/// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` |
+/// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` (set but empty is refused) |
 /// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 5 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -54,7 +54,7 @@ impl ServerConfig {
             })?,
         };
         let admin_group =
-            variable("ADMIN_GROUP")?.unwrap_or_else(|| DEFAULT_ADMIN_GROUP.to_owned());
+            group_variable("ADMIN_GROUP")?.unwrap_or_else(|| DEFAULT_ADMIN_GROUP.to_owned());
         let mut builder = CognitoJwtVerifier::builder().user_pool(pool);
         if let Some(value) = variable("TOKEN_CACHE_MAX_BYTES")? {
             let max_bytes = value.parse::<u64>().map_err(|_| {
@@ -85,6 +85,19 @@ pub(crate) fn variable(name: &str) -> Result<Option<String>, ConfigError> {
         Ok(value) => Ok(Some(value.trim().to_owned())),
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(_)) => Err(invalid(name, "it is not valid UTF-8")),
+    }
+}
+
+/// A group name from the variable `name`: `None` when it is unset; refused
+/// when it is set but empty or only whitespace, which names no group (a
+/// template that lost its value must not change who is let in).
+pub(crate) fn group_variable(name: &str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if value.trim().is_empty() => Err(invalid(
+            name,
+            "it is set but empty; set it to a group name, or unset it",
+        )),
+        _ => variable(name),
     }
 }
 

@@ -3,6 +3,8 @@
 use cognito_jwt_core::{CognitoJwtVerifier, ConfigError};
 use cognito_jwt_lambda::AuthorizerOptions;
 
+use crate::config::group_variable;
+
 /// The `AUTHORIZER_*` variables `apigw-authorizer` reads, with what each
 /// means. Any other variable named like them stops start-up.
 pub const AUTHORIZER_VARS: &[(&str, &str)] = &[
@@ -26,7 +28,7 @@ pub const AUTHORIZER_VARS: &[(&str, &str)] = &[
 /// |---|---|---|
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`](cognito_jwt_core::UserPool::from_env) | the user pool whose tokens are accepted |
 /// | `COGNITO_JWKS_FILE` | unset | a key set bundled with the function, `{"keys": […]}`: the first invocations need no network |
-/// | `AUTHORIZER_REQUIRED_GROUP` | none | tokens of users outside it get an explicit Deny (403) |
+/// | `AUTHORIZER_REQUIRED_GROUP` | none | tokens of users outside it get an explicit Deny (403); set but empty is refused |
 /// | `AUTHORIZER_SIMPLE_RESPONSES` | `false` | `true`: HTTP API 2.0 events get `{"isAuthorized": …}` |
 /// | `AUTHORIZER_WIDE_RESOURCE` | `false` | `true`: an Allow names `<api-id>/<stage>/*/*` |
 #[derive(Debug, Clone)]
@@ -58,9 +60,10 @@ impl AuthorizerConfig {
         let mut options = AuthorizerOptions::new()
             .simple_responses(flag("AUTHORIZER_SIMPLE_RESPONSES")?)
             .wide_resource(flag("AUTHORIZER_WIDE_RESOURCE")?);
-        if let Some(group) = variable("AUTHORIZER_REQUIRED_GROUP")? {
+        if let Some(group) = group_variable("AUTHORIZER_REQUIRED_GROUP")? {
             options = options.require_any_group(group);
         }
+        options.validate()?;
         Ok(Self { verifier, options })
     }
 }

@@ -4,3 +4,4 @@
 mod alb_verify;
 mod commands;
 mod support;
+mod token_text;

@@ -93,6 +93,8 @@ struct Gate {
 }
 
 struct Endpoint {
+    /// The first load balancer (`load_balancer_arn[i]`) using it.
+    name: String,
     base: String,
     gate: Mutex<Gate>,
 }
@@ -131,7 +133,7 @@ fn no_such_key() -> Error {
 
 impl AlbKeys {
     pub(crate) fn new(
-        bases: Vec<String>,
+        bases: Vec<(String, String)>,
         fetcher: Arc<dyn JwksFetcher>,
         settings: CacheSettings,
         metrics: Metrics,
@@ -140,7 +142,8 @@ impl AlbKeys {
             shared: Arc::new(Shared {
                 endpoints: bases
                     .into_iter()
-                    .map(|base| Endpoint {
+                    .map(|(name, base)| Endpoint {
+                        name,
                         base,
                         gate: Mutex::new(Gate::default()),
                     })
@@ -288,7 +291,7 @@ impl AlbKeys {
                         }),
                     },
                 };
-                KeySetHealth::new(endpoint.base.clone(), state, keys)
+                KeySetHealth::new(endpoint.name.clone(), endpoint.base.clone(), state, keys)
             })
             .collect()
     }

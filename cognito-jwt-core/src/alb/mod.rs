@@ -26,6 +26,7 @@ use crate::claims::{ClaimsView, Payload};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::health::Health;
 use crate::jwks::{JwksFetcher, VerifyingKey};
+use crate::jwt::media_type_is;
 use crate::metrics::Metrics;
 use crate::token_claims::TokenClaims;
 use crate::verifier::{claims_of, unix_secs};
@@ -190,7 +191,11 @@ impl Inner {
                 ));
             }
         }
-        if header.typ.as_deref().is_some_and(|typ| typ != "JWT") {
+        if header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| !media_type_is(typ, "jwt"))
+        {
             return Err(Error::new(
                 ErrorKind::Malformed,
                 "the header's typ is not JWT",
@@ -462,15 +467,15 @@ impl AlbJwtVerifierBuilder {
         if self.issuer.as_deref() == Some("") {
             return Err(ConfigError::invalid("issuer", "the issuer is empty"));
         }
-        let mut bases: Vec<String> = Vec::new();
+        let mut bases: Vec<(String, String)> = Vec::new();
         let mut load_balancers = Vec::new();
         for (index, arn) in self.arns.iter().enumerate() {
-            let LoadBalancer { arn, keys_base } =
-                load_balancer(arn, &format!("load_balancer_arn[{index}]"), keys_url)?;
-            let endpoint = match bases.iter().position(|b| *b == keys_base) {
+            let name = format!("load_balancer_arn[{index}]");
+            let LoadBalancer { arn, keys_base } = load_balancer(arn, &name, keys_url)?;
+            let endpoint = match bases.iter().position(|(_, b)| *b == keys_base) {
                 Some(i) => i,
                 None => {
-                    bases.push(keys_base);
+                    bases.push((name, keys_base));
                     bases.len() - 1
                 }
             };

@@ -1,13 +1,36 @@
 //! The readiness answer every adapter serves: whether every key set has
-//! usable keys, and the state of each.
+//! usable keys, as a bounded summary fit for unauthenticated callers.
+
+use serde::Serialize;
 
 use crate::Verify;
+use crate::health::{Health, KeySetState};
 
-/// A readiness probe's answer, framework-free: 200 with
-/// `{"ready":true,"key_sets":[…]}` when every key set has usable keys,
-/// otherwise 503 with `Retry-After` and the same body with
-/// `"ready":false`. The body names key-set URLs, states, ages and the last
-/// fetch error; never a token or key material.
+/// A readiness probe's answer, framework-free: 200 when every key set has
+/// usable keys, otherwise 503 with `Retry-After`.
+///
+/// The body is one bounded schema for every verifier kind, safe to serve
+/// to anyone: no URLs, host names or error text (a fetch error can carry
+/// an internal host name or credentials), no token or key material.
+///
+/// - Configured issuers (user pools, OpenID Connect issuers, load
+///   balancers): one entry per key set, named as the configuration names
+///   it (the pool id, `issuer[i]`, `load_balancer_arn[i]`; see
+///   [`KeySetHealth::name`](crate::KeySetHealth::name)), with its state
+///   (`fresh`, `stale`, `unavailable` or `never_fetched`) and `age_secs`,
+///   the seconds since the key set in use was fetched, `null` when none is
+///   held (never fetched, or unavailable):
+///   `{"ready":true,"key_sets":[{"name":"eu-west-1_AbC123","state":"fresh","age_secs":40}]}`.
+/// - Issuers allowed by an [`IssuerResolver`](crate::IssuerResolver):
+///   counts only, so the body neither lists tenants nor grows with
+///   [`max_issuers`](crate::JwtVerifierBuilder::max_issuers):
+///   `{"ready":true,"issuers":{"resolved":12,"usable":11,"unavailable":1}}`
+///   (`resolved` counts the issuers remembered, `usable` those whose key
+///   set verifies tokens now, `unavailable` those whose key set cannot be
+///   fetched; the rest were not fetched yet).
+///
+/// Per key-set detail (URLs, last errors, number of keys) stays in
+/// [`health`](crate::Verify::health), for the operator's own endpoints.
 ///
 /// ```
 /// use cognito_jwt_core::http::Readiness;
@@ -19,12 +42,43 @@ use crate::Verify;
 /// let answer = Readiness::of(&verifier);
 /// assert_eq!(answer.status(), 503); // nothing fetched yet
 /// assert_eq!(answer.retry_after_secs(), Some(1));
-/// assert!(answer.body_json().starts_with(r#"{"ready":false"#));
+/// assert_eq!(
+///     answer.body_json(),
+///     r#"{"ready":false,"key_sets":[{"name":"eu-west-1_AbC123","state":"never_fetched","age_secs":null}]}"#
+/// );
 /// # Ok::<(), cognito_jwt_core::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Readiness {
-    health: crate::Health,
+    health: Health,
+}
+
+/// The body for configured key sets.
+#[derive(Serialize)]
+struct KeySetsBody<'a> {
+    ready: bool,
+    key_sets: Vec<KeySetSummary<'a>>,
+}
+
+#[derive(Serialize)]
+struct KeySetSummary<'a> {
+    name: &'a str,
+    state: &'static str,
+    age_secs: Option<u64>,
+}
+
+/// The body for resolved issuers.
+#[derive(Serialize)]
+struct IssuersBody {
+    ready: bool,
+    issuers: IssuerCounts,
+}
+
+#[derive(Serialize)]
+struct IssuerCounts {
+    resolved: usize,
+    usable: usize,
+    unavailable: usize,
 }
 
 impl Readiness {
@@ -50,8 +104,46 @@ impl Readiness {
         self.health.retry_after_secs()
     }
 
-    /// The JSON body (`application/json`).
+    /// The JSON body (`application/json`): see [`Readiness`] for its
+    /// two shapes.
     pub fn body_json(&self) -> String {
-        self.health.to_json()
+        let ready = self.health.ready;
+        let body = if self.health.is_resolved() {
+            let key_sets = &self.health.key_sets;
+            serde_json::to_string(&IssuersBody {
+                ready,
+                issuers: IssuerCounts {
+                    resolved: key_sets.len(),
+                    usable: key_sets.iter().filter(|k| k.state.is_usable()).count(),
+                    unavailable: key_sets
+                        .iter()
+                        .filter(|k| matches!(k.state, KeySetState::Unavailable { .. }))
+                        .count(),
+                },
+            })
+        } else {
+            serde_json::to_string(&KeySetsBody {
+                ready,
+                key_sets: self
+                    .health
+                    .key_sets
+                    .iter()
+                    .map(|k| KeySetSummary {
+                        name: &k.name,
+                        state: k.state.as_str(),
+                        age_secs: k.age_secs(),
+                    })
+                    .collect(),
+            })
+        };
+        body.unwrap_or_else(|_| format!("{{\"ready\":{ready}}}"))
+    }
+}
+
+/// The readiness of a verifier whose [`Health`] you hold, such as an
+/// [`AlbJwtVerifier`](crate::AlbJwtVerifier)'s.
+impl From<Health> for Readiness {
+    fn from(health: Health) -> Self {
+        Self { health }
     }
 }

@@ -93,6 +93,9 @@ struct FetchState {
 /// serve.
 #[derive(Debug, Clone)]
 pub(crate) struct SourceSpec {
+    /// What the configuration calls it (a pool id, `issuer[0]`), for
+    /// readiness answers that must not show URLs.
+    pub(crate) name: String,
     /// The key-set URL, or the discovery document's when `discovery` is set.
     pub(crate) url: String,
     pub(crate) discovery: Option<Discovery>,
@@ -100,6 +103,7 @@ pub(crate) struct SourceSpec {
 }
 
 struct Source {
+    name: Box<str>,
     /// The configured URL: the key set's, or the discovery document's.
     configured: Arc<str>,
     /// Set when the key-set URL comes from a discovery document.
@@ -198,6 +202,7 @@ impl KeyCache {
         let sources = specs
             .into_iter()
             .map(|spec| Source {
+                name: spec.name.into(),
                 configured: spec.url.into(),
                 discovery: spec.discovery,
                 discovered: OnceLock::new(),
@@ -735,7 +740,12 @@ impl Shared {
                 next_attempt_in,
             },
         };
-        KeySetHealth::new(source.url().to_owned(), state, keys)
+        KeySetHealth::new(
+            source.name.to_string(),
+            source.url().to_owned(),
+            state,
+            keys,
+        )
     }
 }
 
@@ -785,6 +795,7 @@ mod tests {
     fn cache(refresh: Duration) -> KeyCache {
         KeyCache::new(
             vec![SourceSpec {
+                name: "pool".to_owned(),
                 url: "https://a.example/jwks.json".to_owned(),
                 discovery: None,
                 algorithms: AlgorithmSet::RS256,

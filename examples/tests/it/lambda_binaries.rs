@@ -522,6 +522,34 @@ async fn a_misspelt_variable_fails_the_init_phase_naming_it() {
     }
 }
 
+#[tokio::test]
+async fn a_blank_required_group_fails_the_init_phase_naming_it() {
+    for blank in ["", "  "] {
+        let mut api = RuntimeApi::start().await;
+        let mut env = api.lambda_env();
+        env.extend(cognito_env("http://127.0.0.1:9/jwks.json"));
+        env.push(("AUTHORIZER_REQUIRED_GROUP".to_owned(), blank.to_owned()));
+        let mut function = Function::spawn(AUTHORIZER, env);
+
+        let Posted::InitError(error) = api.next_posted().await else {
+            panic!("{blank:?}: expected an init error");
+        };
+        let message = error["errorMessage"].as_str().expect("a message");
+        assert!(
+            message.starts_with("AUTHORIZER_REQUIRED_GROUP"),
+            "{message}"
+        );
+        assert!(message.contains("empty"), "{message}");
+        assert_eq!(error["errorType"], "ConfigError");
+        assert_eq!(function.exit_code().await, Some(2), "{blank:?}");
+        assert_eq!(
+            api.shared.polls.load(Ordering::SeqCst),
+            0,
+            "no event was taken"
+        );
+    }
+}
+
 /// An API Gateway HTTP API (payload 2.0) proxy event for `GET path`.
 fn proxy_event(path: &str, authorization: Option<&str>) -> Value {
     let mut headers = json!({"accept": "application/json", "host": "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"});

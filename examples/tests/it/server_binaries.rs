@@ -144,6 +144,7 @@ fn invalid_settings_exit_naming_the_variable() {
             "file:///etc/passwd",
             "COGNITO_JWKS_URI is invalid",
         ),
+        ("ADMIN_GROUP", " ", "ADMIN_GROUP is invalid"),
     ];
     for binary in BINARIES {
         for (name, value, expected) in cases {
