@@ -118,7 +118,7 @@ fn tenants_verifier(resolver: IssuerResolver, fetcher: &ScriptedJwks) -> JwtVeri
         .resolved_issuer_ttl(TTL)
         .fetcher(fetcher.clone())
         .build()
-        .unwrap()
+        .expect("a valid configuration")
 }
 
 #[tokio::test(start_paused = true)]
