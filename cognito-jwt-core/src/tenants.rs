@@ -85,6 +85,9 @@ impl From<UserPool> for TrustedIssuer {
 /// Why an asynchronous resolver could not answer (a database that is
 /// down, say). Unlike a refusal, it is not remembered: the token is
 /// refused as [`ErrorKind::JwksUnavailable`] and the next one asks again.
+/// An issuer allowed before keeps its approval meanwhile, until it is one
+/// more [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl)
+/// overdue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveError {
     message: String,

@@ -435,6 +435,50 @@ async fn cognito_pools_sharing_a_kid_each_verify_with_their_own_key() {
     }
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_kid_an_issuer_adopts_after_another_published_it_is_fetched_from_its_own_set() {
+    let pools = [
+        TestIssuer::new("eu-west-1_Adopting1"),
+        TestIssuer::new("eu-west-1_Adopting2"),
+    ];
+    let (first, second, adopted) = (
+        TestKey::generate("1"),
+        TestKey::generate("2"),
+        TestKey::generate("1"),
+    );
+    let issuers = TestIssuers::new();
+    let publish = |pool: &TestIssuer, keys: &[&TestKey]| {
+        let jwks: Vec<Value> = keys.iter().map(|key| key.jwk()).collect();
+        issuers.serve(pool.jwks_uri(), json!({ "keys": jwks }).to_string());
+    };
+    publish(&pools[0], &[&first]);
+    publish(&pools[1], &[&second]);
+    let verifier = CognitoJwtVerifier::builder()
+        .user_pool(pools[0].user_pool("web", TokenUse::Access))
+        .user_pool(pools[1].user_pool("web", TokenUse::Access))
+        .fetcher(issuers.clone())
+        .build()
+        .unwrap();
+    let sign = |pool: &TestIssuer, key: &TestKey| {
+        pool.access_token("web")
+            .header("kid", key.kid())
+            .sign_with(key)
+    };
+    verifier.hydrate().await.unwrap();
+
+    // The second pool rotates to a key whose kid the first one publishes.
+    publish(&pools[1], &[&second, &adopted]);
+    tokio::time::advance(Duration::from_secs(11)).await;
+    for _ in 0..2 {
+        let claims: AccessTokenClaims = verifier.verify(&sign(&pools[1], &adopted)).await.unwrap();
+        assert_eq!(claims.iss, pools[1].issuer());
+        let claims: AccessTokenClaims = verifier.verify(&sign(&pools[0], &first)).await.unwrap();
+        assert_eq!(claims.iss, pools[0].issuer());
+    }
+    assert_eq!(issuers.fetches(&pools[0].jwks_uri()), 1);
+    assert_eq!(issuers.fetches(&pools[1].jwks_uri()), 2, "one refetch");
+}
+
 /// A path under the system temp directory where no file is yet, removed
 /// on drop.
 struct SeedPath(PathBuf);
