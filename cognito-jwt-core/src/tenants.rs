@@ -131,7 +131,10 @@ type ResolveAsyncFn = dyn Fn(String) -> ResolveFuture + Send + Sync;
 /// The `iss` it is asked about is attacker-controlled text: compare it,
 /// do not build URLs or queries from it without checking it first. Its
 /// answer must be for that very issuer (byte for byte), or the issuer is
-/// refused.
+/// refused, as it is when its settings cannot be used. A seed file
+/// ([`UserPool::jwks_file`]) that cannot be read is an outage instead:
+/// the token is refused as [`ErrorKind::JwksUnavailable`], and the next
+/// one asks again.
 ///
 /// One Cognito user pool per tenant:
 ///
