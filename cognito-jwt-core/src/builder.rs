@@ -9,7 +9,7 @@ use crate::algorithm::AlgorithmSet;
 use crate::claims::ClaimsView;
 use crate::config::{MAX_LEEWAY, UserPool};
 use crate::error::ConfigError;
-use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, SourceSpec};
+use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, Seed, SourceSpec};
 use crate::jwt::HeaderRules;
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
@@ -421,6 +421,37 @@ pub(crate) fn cognito_engine(
     common: Common,
     metrics: Metrics,
 ) -> Result<Inner, ConfigError> {
+    let inner = unseeded_cognito_engine(pools, common, metrics)?;
+    for (index, pool) in pools.iter().enumerate() {
+        if let Some(seed) = pool.seed(index)? {
+            load_seed(&inner, pool, index, &seed)?;
+        }
+    }
+    Ok(inner)
+}
+
+/// Load `seed`, the seed of `pool`, the pool at `index` of those `inner`
+/// was built for by [`unseeded_cognito_engine`].
+pub(crate) fn load_seed(
+    inner: &Inner,
+    pool: &UserPool,
+    index: usize,
+    seed: &Seed,
+) -> Result<(), ConfigError> {
+    inner
+        .keys
+        .seed(inner.pools[index].source, seed)
+        .map(drop)
+        .map_err(|problem| ConfigError::invalid(pool.seed_name(index), problem))
+}
+
+/// The engine for these user pools, under Cognito's rules, without their
+/// seeds (see [`load_seed`]). Does no I/O.
+pub(crate) fn unseeded_cognito_engine(
+    pools: &[UserPool],
+    common: Common,
+    metrics: Metrics,
+) -> Result<Inner, ConfigError> {
     let mut trusted = Trusted {
         pools: Vec::new(),
         issuers: Vec::new(),
@@ -449,17 +480,7 @@ pub(crate) fn cognito_engine(
             source,
         });
     }
-    let sources: Vec<usize> = trusted.pools.iter().map(|p| p.source).collect();
-    let inner = common.engine(trusted, metrics)?;
-    for (index, pool) in pools.iter().enumerate() {
-        if let Some(seed) = pool.seed(index)? {
-            inner
-                .keys
-                .seed(sources[index], &seed)
-                .map_err(|problem| ConfigError::invalid(pool.seed_name(index), problem))?;
-        }
-    }
-    Ok(inner)
+    common.engine(trusted, metrics)
 }
 
 #[cfg(feature = "reqwest")]

@@ -193,6 +193,35 @@ impl JwtVerifier {
         }
     }
 
+    /// Forget what this verifier remembers about `issuer`, found by its
+    /// [`IssuerResolver`]: the approval the resolver gave, with its key set,
+    /// or its refusal. The next token of the issuer asks the resolver
+    /// again. Call it when a tenant is removed (or added after its tokens
+    /// were refused) rather than waiting for
+    /// [`resolved_issuer_ttl`](JwtVerifierBuilder::resolved_issuer_ttl) or
+    /// [`refused_issuers`](JwtVerifierBuilder::refused_issuers).
+    ///
+    /// Returns whether anything was remembered; always false for a
+    /// verifier of fixed issuers, which trusts its configured issuers for
+    /// its lifetime.
+    ///
+    /// ```
+    /// use cognito_jwt_core::{IssuerResolver, JwtVerifier};
+    ///
+    /// # let resolver = IssuerResolver::from_fn(|_| None);
+    /// let verifier = JwtVerifier::builder().issuer_resolver(resolver).build()?;
+    /// // The tenant was just removed from the tenants table:
+    /// let was_known = verifier.forget_issuer("https://login.example.com/tenant-1");
+    /// assert!(!was_known, "no token of it was seen");
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    pub fn forget_issuer(&self, issuer: &str) -> bool {
+        match &self.engine {
+            Engine::Fixed(_) => false,
+            Engine::Tenants(tenants) => tenants.forget(issuer),
+        }
+    }
+
     /// The state of every key set (see
     /// [`CognitoJwtVerifier::health`](crate::CognitoJwtVerifier::health)).
     ///
@@ -285,6 +314,38 @@ impl JwtVerifierBuilder {
         self
     }
 
+    /// How long an issuer the resolver allowed is trusted before the
+    /// resolver is asked about it again. Defaults to 5 minutes; 1 second to
+    /// 1 day. Needs an [`issuer_resolver`](Self::issuer_resolver).
+    ///
+    /// Once it is due, the next token of the issuer asks the resolver and
+    /// waits for its answer, one token at a time; the others are verified
+    /// meanwhile as before. The same answer keeps the issuer's key set;
+    /// other settings replace it; a refusal refuses the issuer from then on
+    /// (see [`refused_issuers`](Self::refused_issuers)). An error keeps the
+    /// approval until it is one more `ttl` overdue; after that, its tokens
+    /// are refused as
+    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
+    /// (HTTP 503) until the resolver answers. To drop an issuer at once,
+    /// call [`JwtVerifier::forget_issuer`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cognito_jwt_core::{IssuerResolver, JwtVerifier};
+    ///
+    /// # let resolver = IssuerResolver::from_fn(|_| None);
+    /// let verifier = JwtVerifier::builder()
+    ///     .issuer_resolver(resolver)
+    ///     // A tenant removed from the table loses access within a minute.
+    ///     .resolved_issuer_ttl(Duration::from_secs(60))
+    ///     .build()?;
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    pub fn resolved_issuer_ttl(mut self, ttl: Duration) -> Self {
+        self.limits.resolved_ttl = ttl;
+        self
+    }
+
     /// How many issuers the resolver refused are remembered, and for how
     /// long: a token naming one is refused without asking the resolver
     /// again. Defaults to 10 000 issuers for 5 minutes; capacity 1 to
@@ -353,11 +414,11 @@ impl JwtVerifierBuilder {
                 )?))
             }
             None => {
-                if self.limits != TenantLimits::default() {
+                if let Some(setting) = self.limits.changed() {
                     return Err(ConfigError::invalid(
-                        "max_issuers",
-                        "max_issuers and refused_issuers apply to an issuer resolver; set \
-                         one with issuer_resolver",
+                        setting,
+                        "max_issuers, resolved_issuer_ttl and refused_issuers apply to an \
+                         issuer resolver; set one with issuer_resolver",
                     ));
                 }
                 Engine::Fixed(Arc::new(oidc_engine(&self.issuers, self.common, metrics)?))

@@ -3,23 +3,33 @@
 //!
 //! Once a token's header passed, its `iss` is read from the payload and
 //! looked up, in turn, among the issuers resolved before (an LRU of
-//! engines, one key set each), the issuers refused recently (bounded, each
-//! for a time), and finally by the resolver. Key-set and discovery URLs
-//! come only from the configuration the resolver returned for an issuer it
-//! allowed: nothing is fetched for an issuer it did not allow.
+//! engines, one key set each, each approval for a time), the issuers
+//! refused recently (bounded, each for a time), and finally by the
+//! resolver. Key-set and discovery URLs come only from the configuration
+//! the resolver returned for an issuer it allowed: nothing is fetched for
+//! an issuer it did not allow.
+//!
+//! An approval that is due is checked again by one token at a time, while
+//! the others are verified under it: the same answer keeps the engine and
+//! its key set, other settings replace them, a refusal drops the issuer at
+//! once, and an error keeps the approval until it is one more time-to-live
+//! overdue.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use moka::ops::compute::Op;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
+use tokio::time::Instant;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::builder::{Common, cognito_engine};
+use crate::builder::{Common, load_seed, unseeded_cognito_engine};
 use crate::claims::issuer_of;
 use crate::config::UserPool;
 use crate::error::{ConfigError, Error, ErrorKind};
@@ -48,6 +58,18 @@ pub enum TrustedIssuer {
     Cognito(UserPool),
 }
 
+impl TrustedIssuer {
+    /// Whether `other` checks tokens by the same rules (a Cognito pool's
+    /// seed only starts its key set, so it does not count).
+    fn same_rules(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Oidc(issuer), Self::Oidc(other)) => issuer == other,
+            (Self::Cognito(pool), Self::Cognito(other)) => pool.same_rules(other),
+            _ => false,
+        }
+    }
+}
+
 impl From<Issuer> for TrustedIssuer {
     fn from(issuer: Issuer) -> Self {
         Self::Oidc(issuer)
@@ -63,6 +85,9 @@ impl From<UserPool> for TrustedIssuer {
 /// Why an asynchronous resolver could not answer (a database that is
 /// down, say). Unlike a refusal, it is not remembered: the token is
 /// refused as [`ErrorKind::JwksUnavailable`] and the next one asks again.
+/// An issuer allowed before keeps its approval meanwhile, until it is one
+/// more [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl)
+/// overdue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveError {
     message: String,
@@ -97,13 +122,19 @@ type ResolveAsyncFn = dyn Fn(String) -> ResolveFuture + Send + Sync;
 /// [`JwtVerifierBuilder::issuer_resolver`](crate::JwtVerifierBuilder::issuer_resolver).
 ///
 /// The verifier asks it only about tokens whose header passed, only for
-/// an `iss` of at most 1 KiB, and remembers both answers (see
-/// [`max_issuers`](crate::JwtVerifierBuilder::max_issuers) and
-/// [`refused_issuers`](crate::JwtVerifierBuilder::refused_issuers)).
+/// an `iss` of at most 1 KiB, and remembers both answers for a time (see
+/// [`max_issuers`](crate::JwtVerifierBuilder::max_issuers),
+/// [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl)
+/// and [`refused_issuers`](crate::JwtVerifierBuilder::refused_issuers));
+/// [`JwtVerifier::forget_issuer`](crate::JwtVerifier::forget_issuer)
+/// forgets them at once.
 /// The `iss` it is asked about is attacker-controlled text: compare it,
 /// do not build URLs or queries from it without checking it first. Its
 /// answer must be for that very issuer (byte for byte), or the issuer is
-/// refused.
+/// refused, as it is when its settings cannot be used. A seed file
+/// ([`UserPool::jwks_file`]) that cannot be read is an outage instead:
+/// the token is refused as [`ErrorKind::JwksUnavailable`], and the next
+/// one asks again.
 ///
 /// One Cognito user pool per tenant:
 ///
@@ -202,7 +233,10 @@ impl IssuerResolver {
     /// refuses it, `Err` is an outage (not remembered).
     /// [`verify_sync`](crate::JwtVerifier::verify_sync) cannot wait for it,
     /// and answers [`ErrorKind::JwksNotCached`] for an issuer not resolved
-    /// yet. Concurrent first tokens of one issuer may each ask; they share
+    /// yet; it serves an approval that is due for at most one more
+    /// [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl),
+    /// and then answers [`ErrorKind::JwksNotCached`] until `verify` asked
+    /// again. Concurrent first tokens of one issuer may each ask; they share
     /// one key set all the same.
     pub fn from_async_fn<F, Fut>(resolve: F) -> Self
     where
@@ -235,6 +269,7 @@ impl IssuerResolver {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TenantLimits {
     pub(crate) max_issuers: u64,
+    pub(crate) resolved_ttl: Duration,
     pub(crate) max_refused: u64,
     pub(crate) refused_ttl: Duration,
 }
@@ -243,6 +278,7 @@ impl Default for TenantLimits {
     fn default() -> Self {
         Self {
             max_issuers: 100,
+            resolved_ttl: Duration::from_secs(5 * 60),
             max_refused: 10_000,
             refused_ttl: Duration::from_secs(5 * 60),
         }
@@ -250,6 +286,21 @@ impl Default for TenantLimits {
 }
 
 impl TenantLimits {
+    /// The builder setting of the first limit changed from its default.
+    pub(crate) fn changed(&self) -> Option<&'static str> {
+        let default = Self::default();
+        if self.max_issuers != default.max_issuers {
+            Some("max_issuers")
+        } else if self.resolved_ttl != default.resolved_ttl {
+            Some("resolved_issuer_ttl")
+        } else if self.max_refused != default.max_refused || self.refused_ttl != default.refused_ttl
+        {
+            Some("refused_issuers")
+        } else {
+            None
+        }
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         if !(1..=100_000).contains(&self.max_issuers) {
             return Err(ConfigError::invalid(
@@ -264,6 +315,15 @@ impl TenantLimits {
             ));
         }
         let (min, max) = (Duration::from_secs(1), Duration::from_secs(24 * 3600));
+        if self.resolved_ttl < min || self.resolved_ttl > max {
+            return Err(ConfigError::invalid(
+                "resolved_issuer_ttl",
+                format!(
+                    "{:?} is outside the accepted range {min:?} to {max:?}",
+                    self.resolved_ttl
+                ),
+            ));
+        }
         if self.refused_ttl < min || self.refused_ttl > max {
             return Err(ConfigError::invalid(
                 "refused_issuers",
@@ -275,6 +335,69 @@ impl TenantLimits {
         }
         Ok(())
     }
+}
+
+/// An issuer the resolver allowed: the engine built from its answer, and
+/// when it gave it.
+struct Approval {
+    engine: Arc<Inner>,
+    trusted: TrustedIssuer,
+    /// When (ms since [`Tenants::epoch`]) the resolver last gave this
+    /// answer; it is asked again one time-to-live later.
+    confirmed_ms: AtomicU64,
+    /// Whether a token is asking the resolver again (one at a time).
+    rechecking: AtomicBool,
+}
+
+/// Where an approval stands, by its age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// Younger than the time-to-live.
+    Fresh,
+    /// Due: the resolver is asked again, and meanwhile it serves.
+    Due,
+    /// One more time-to-live overdue: it no longer serves.
+    Lapsed,
+}
+
+/// The right to ask the resolver again about a due approval, held by one
+/// token at a time and given back when dropped (the answer applied, or
+/// the caller gone).
+struct Recheck(Arc<Approval>);
+
+impl Recheck {
+    fn claim(approval: &Arc<Approval>) -> Option<Self> {
+        approval
+            .rechecking
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Self(Arc::clone(approval)))
+    }
+}
+
+impl Drop for Recheck {
+    fn drop(&mut self) {
+        self.0.rechecking.store(false, Ordering::Release);
+    }
+}
+
+/// What the verifier remembers of an issuer before asking the resolver.
+enum Known {
+    /// Allowed: verify with this engine.
+    Allowed(Arc<Inner>),
+    /// Allowed, but due: this token asks the resolver again.
+    Due(Recheck),
+    /// Neither allowed nor refused: ask the resolver.
+    Unknown,
+}
+
+/// Why a resolved issuer's engine could not be built.
+enum Unbuilt {
+    /// Its settings cannot be used: it is refused.
+    Unusable(String),
+    /// A passing problem (its seed file cannot be read): an outage, tried
+    /// again with its next token.
+    Unavailable(String),
 }
 
 /// The issuers of a resolver-backed verifier.
@@ -290,8 +413,10 @@ pub(crate) struct Tenants {
     limits: TenantLimits,
     /// The verified-token cache every engine shares, if configured.
     token_cache: Option<Arc<TokenCache>>,
-    resolved: Cache<Box<str>, Arc<Inner>>,
+    resolved: Cache<Box<str>, Arc<Approval>>,
     refused: Cache<Box<str>, ()>,
+    /// What approvals count their age from (Tokio time, which tests drive).
+    epoch: Instant,
     /// The verifier's metrics, shared by every resolved issuer's engine.
     pub(crate) metrics: Metrics,
 }
@@ -313,6 +438,17 @@ fn refused() -> Error {
         ErrorKind::InvalidIssuer,
         "the token's iss is not a trusted issuer (the issuer resolver refused it)",
     )
+}
+
+fn resolver_failed(e: &ResolveError) -> Error {
+    Error::new(
+        ErrorKind::JwksUnavailable,
+        format!("looking up the token's issuer failed ({e}); retry later"),
+    )
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Tenants {
@@ -346,6 +482,7 @@ impl Tenants {
                 .time_to_live(limits.refused_ttl)
                 .eviction_policy(EvictionPolicy::lru())
                 .build(),
+            epoch: Instant::now(),
             metrics,
         })
     }
@@ -356,9 +493,13 @@ impl Tenants {
         requirements: &Requirements,
     ) -> Result<T, Error> {
         let iss = self.issuer_of(token)?;
-        let engine = match self.remembered(&iss)? {
-            Some(engine) => engine,
-            None => {
+        let engine = match self.known(&iss)? {
+            Known::Allowed(engine) => engine,
+            Known::Due(recheck) => {
+                let answer = self.resolver.resolve(&iss).await;
+                self.reconsider(&iss, &recheck, answer)?
+            }
+            Known::Unknown => {
                 let answer = self.resolver.resolve(&iss).await;
                 self.admit(&iss, answer)?
             }
@@ -372,9 +513,20 @@ impl Tenants {
         requirements: &Requirements,
     ) -> Result<T, Error> {
         let iss = self.issuer_of(token)?;
-        let engine = match self.remembered(&iss)? {
-            Some(engine) => engine,
-            None => match self.resolver.resolve_now(&iss) {
+        let engine = match self.known(&iss)? {
+            Known::Allowed(engine) => engine,
+            Known::Due(recheck) => match self.resolver.resolve_now(&iss) {
+                Some(answer) => self.reconsider(&iss, &recheck, answer)?,
+                None if self.standing(&recheck.0) == Standing::Lapsed => {
+                    return Err(Error::new(
+                        ErrorKind::JwksNotCached,
+                        "the approval of the token's issuer is overdue and the resolver is \
+                         asynchronous; use verify()",
+                    ));
+                }
+                None => Arc::clone(&recheck.0.engine),
+            },
+            Known::Unknown => match self.resolver.resolve_now(&iss) {
                 Some(answer) => self.admit(&iss, answer)?,
                 None => {
                     return Err(Error::new(
@@ -390,12 +542,25 @@ impl Tenants {
 
     /// The engines of the issuers resolved and still remembered.
     pub(crate) fn engines(&self) -> Vec<Arc<Inner>> {
-        self.resolved.iter().map(|(_, engine)| engine).collect()
+        self.resolved
+            .iter()
+            .map(|(_, approval)| Arc::clone(&approval.engine))
+            .collect()
     }
 
     /// The engine of `issuer`, if it was resolved and is still remembered.
     pub(crate) fn engine_of(&self, issuer: &str) -> Option<Arc<Inner>> {
-        self.resolved.get(issuer)
+        self.resolved
+            .get(issuer)
+            .map(|approval| Arc::clone(&approval.engine))
+    }
+
+    /// Forget the approval or the refusal of `issuer`; whether there was
+    /// one.
+    pub(crate) fn forget(&self, issuer: &str) -> bool {
+        let allowed = self.resolved.remove(issuer).is_some();
+        let refused = self.refused.remove(issuer).is_some();
+        allowed || refused
     }
 
     /// The token's `iss`, once its header passed.
@@ -414,19 +579,64 @@ impl Tenants {
         }
     }
 
-    /// The engine of an issuer resolved before, an error for one refused
-    /// recently, or `None` when the resolver must be asked.
-    fn remembered(&self, iss: &str) -> Result<Option<Arc<Inner>>, Error> {
-        if let Some(engine) = self.resolved.get(iss) {
-            return Ok(Some(engine));
+    /// What is remembered of `iss`: an engine to verify with, a due
+    /// approval this token is to check again, nothing (ask the resolver),
+    /// or an error (refused recently; or a lapsed approval another token
+    /// is checking).
+    fn known(&self, iss: &str) -> Result<Known, Error> {
+        if let Some(approval) = self.resolved.get(iss) {
+            let standing = self.standing(&approval);
+            if standing == Standing::Fresh {
+                return Ok(Known::Allowed(Arc::clone(&approval.engine)));
+            }
+            return match Recheck::claim(&approval) {
+                Some(recheck) => Ok(Known::Due(recheck)),
+                None if standing == Standing::Due => {
+                    Ok(Known::Allowed(Arc::clone(&approval.engine)))
+                }
+                None => Err(Error::new(
+                    ErrorKind::JwksUnavailable,
+                    "the approval of the token's issuer is overdue and the issuer resolver is \
+                     being asked again; retry shortly",
+                )
+                .with_retry_after(Duration::from_secs(1))),
+            };
         }
         if self.refused.contains_key(iss) {
             return Err(refused());
         }
-        Ok(None)
+        Ok(Known::Unknown)
     }
 
-    /// Remember the resolver's answer about `iss`.
+    fn now_ms(&self) -> u64 {
+        duration_ms(self.epoch.elapsed())
+    }
+
+    fn standing(&self, approval: &Approval) -> Standing {
+        let age = self
+            .now_ms()
+            .saturating_sub(approval.confirmed_ms.load(Ordering::Acquire));
+        let ttl = duration_ms(self.limits.resolved_ttl);
+        if age < ttl {
+            Standing::Fresh
+        } else if age < ttl.saturating_mul(2) {
+            Standing::Due
+        } else {
+            Standing::Lapsed
+        }
+    }
+
+    fn approval(&self, engine: Arc<Inner>, trusted: TrustedIssuer) -> Arc<Approval> {
+        Arc::new(Approval {
+            engine,
+            trusted,
+            confirmed_ms: AtomicU64::new(self.now_ms()),
+            rechecking: AtomicBool::new(false),
+        })
+    }
+
+    /// Remember the resolver's answer about `iss`, which it was asked
+    /// about for the first time (or since it was forgotten).
     fn admit(&self, iss: &str, answer: Resolution) -> Result<Arc<Inner>, Error> {
         let trusted = match answer {
             Ok(Some(trusted)) => trusted,
@@ -436,56 +646,137 @@ impl Tenants {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the issuer resolver failed");
-                return Err(Error::new(
-                    ErrorKind::JwksUnavailable,
-                    format!("looking up the token's issuer failed ({e}); retry later"),
-                ));
+                return Err(resolver_failed(&e));
             }
         };
         // Concurrent first tokens of one issuer may each have asked the
         // resolver, but share the first engine built (so one key-set fetch).
-        let engine = self
-            .resolved
-            .try_get_with(iss.into(), || self.engine(iss, &trusted).map(Arc::new));
-        match engine {
-            Ok(engine) => {
+        let approval = self.resolved.try_get_with(iss.into(), || {
+            self.engine(iss, &trusted)
+                .map(|engine| self.approval(Arc::new(engine), trusted.clone()))
+        });
+        match approval {
+            Ok(approval) => {
                 // Evict now, so that the bound holds at every moment.
                 self.resolved.run_pending_tasks();
+                Ok(Arc::clone(&approval.engine))
+            }
+            Err(unbuilt) => Err(self.unbuilt(iss, &unbuilt)),
+        }
+    }
+
+    /// Apply the resolver's new answer about `iss`, whose approval was due.
+    fn reconsider(
+        &self,
+        iss: &str,
+        recheck: &Recheck,
+        answer: Resolution,
+    ) -> Result<Arc<Inner>, Error> {
+        let approval = &recheck.0;
+        match answer {
+            Ok(Some(trusted)) if trusted.same_rules(&approval.trusted) => {
+                approval
+                    .confirmed_ms
+                    .store(self.now_ms(), Ordering::Release);
+                Ok(Arc::clone(&approval.engine))
+            }
+            Ok(Some(trusted)) => {
+                let engine = Arc::new(
+                    self.engine(iss, &trusted)
+                        .map_err(|unbuilt| self.unbuilt(iss, &unbuilt))?,
+                );
+                let replacement = self.approval(Arc::clone(&engine), trusted);
+                // Unless it was forgotten or replaced meanwhile.
+                self.resolved
+                    .entry(iss.into())
+                    .and_compute_with(|entry| match entry {
+                        Some(entry) if Arc::ptr_eq(entry.value(), approval) => Op::Put(replacement),
+                        _ => Op::Nop,
+                    });
                 Ok(engine)
             }
-            Err(problem) => {
+            Ok(None) => {
+                self.resolved.invalidate(iss);
+                self.refuse(iss);
+                Err(refused())
+            }
+            Err(e) => {
+                tracing::warn!(
+                    error = %e,
+                    "the issuer resolver failed; its approval serves until one more TTL is over"
+                );
+                match self.standing(approval) {
+                    Standing::Lapsed => Err(resolver_failed(&e)),
+                    Standing::Fresh | Standing::Due => Ok(Arc::clone(&approval.engine)),
+                }
+            }
+        }
+    }
+
+    /// The error for a token of `iss`, whose engine could not be built: a
+    /// refusal, remembered, or an outage, not remembered.
+    fn unbuilt(&self, iss: &str, unbuilt: &Unbuilt) -> Error {
+        match unbuilt {
+            Unbuilt::Unusable(problem) => {
                 tracing::error!(
                     issuer = ?iss,
                     %problem,
                     "the issuer resolver allowed an issuer with unusable settings; it is refused"
                 );
+                self.resolved.invalidate(iss);
                 self.refuse(iss);
-                Err(refused())
+                refused()
+            }
+            Unbuilt::Unavailable(problem) => {
+                tracing::warn!(
+                    issuer = ?iss,
+                    %problem,
+                    "the key set of an issuer the resolver allowed cannot be loaded"
+                );
+                Error::new(
+                    ErrorKind::JwksUnavailable,
+                    format!(
+                        "the token's issuer is allowed but its key set cannot be loaded \
+                         ({problem}); retry later"
+                    ),
+                )
             }
         }
     }
 
     /// The engine for one resolved issuer, which must be `iss` itself.
-    fn engine(&self, iss: &str, trusted: &TrustedIssuer) -> Result<Inner, String> {
+    fn engine(&self, iss: &str, trusted: &TrustedIssuer) -> Result<Inner, Unbuilt> {
+        let unusable = |e: ConfigError| Unbuilt::Unusable(e.to_string());
         let mut engine = match trusted {
             TrustedIssuer::Oidc(issuer) => oidc_engine(
                 std::slice::from_ref(issuer),
                 self.common.clone(),
                 self.metrics.clone(),
             ),
-            TrustedIssuer::Cognito(pool) => cognito_engine(
+            TrustedIssuer::Cognito(pool) => unseeded_cognito_engine(
                 std::slice::from_ref(pool),
                 self.common.clone(),
                 self.metrics.clone(),
             ),
         }
-        .map_err(|e| e.to_string())?;
-        engine.token_cache.clone_from(&self.token_cache);
-        if engine.issuers.iter().any(|(issuer, _)| issuer == iss) {
-            Ok(engine)
-        } else {
-            Err("its settings are for another issuer than the token's iss".to_owned())
+        .map_err(unusable)?;
+        if !engine.issuers.iter().any(|(issuer, _)| issuer == iss) {
+            return Err(Unbuilt::Unusable(
+                "its settings are for another issuer than the token's iss".to_owned(),
+            ));
         }
+        if let TrustedIssuer::Cognito(pool) = trusted {
+            // A seed file that cannot be read now (being written by a
+            // deployment, on a volume not mounted yet) is an outage.
+            let seed = pool
+                .seed(0)
+                .map_err(|e| Unbuilt::Unavailable(e.to_string()))?;
+            if let Some(seed) = seed {
+                load_seed(&engine, pool, 0, &seed).map_err(unusable)?;
+            }
+        }
+        engine.token_cache.clone_from(&self.token_cache);
+        Ok(engine)
     }
 
     fn refuse(&self, iss: &str) {

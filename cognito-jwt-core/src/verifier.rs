@@ -7,9 +7,14 @@
 //!
 //! The claims are parsed only once the signature holds, so a forged token
 //! naming a cached key costs one signature check whatever its payload. A
-//! token whose key no cached set has is first scanned for its `iss` (no
-//! allocation, no duplicate bookkeeping): nothing is fetched for a payload
-//! that is not a JSON object naming a configured issuer.
+//! token whose key no cached set has, or several sets have (issuers that
+//! publish the same `kid`), is first scanned for its `iss` (no allocation,
+//! no duplicate bookkeeping), and its key taken from that issuer's set:
+//! nothing is fetched for a payload that is not a JSON object naming a
+//! configured issuer. With several key sets, a signature that fails with
+//! the one cached key its `kid` names is checked once more with the key of
+//! the issuer its `iss` names, when that is another set (not loaded yet,
+//! or which gained the `kid` since).
 
 use std::fmt;
 use std::sync::Arc;
@@ -23,7 +28,7 @@ use crate::config::{ResolvedPool, TokenUse};
 use crate::error::{Error, ErrorKind};
 use crate::health::Health;
 use crate::issuer::ResolvedIssuer;
-use crate::jwks::{KeyCache, VerifyingKey};
+use crate::jwks::{KeyCache, KeyLookup, VerifyingKey};
 use crate::jwt::{Decoded, HeaderRules};
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
@@ -263,14 +268,26 @@ impl Inner {
         // Read before any key is looked up (see `KeyCache::generation`).
         let generation = self.keys.generation();
         let decoded = Decoded::new(token, &self.header)?;
-        let key = match self.keys.find(&decoded.kid) {
-            Some(found) => found,
-            None => {
+        let source = match self.keys.find(&decoded.kid) {
+            KeyLookup::One(source, key) => match signed_with(&decoded, &key) {
+                Ok(()) => source,
+                Err(refused) => {
+                    let Some(own) = self.own_source(&decoded, source) else {
+                        return Err(refused);
+                    };
+                    let key = self.keys.key(own, &decoded.kid).await?;
+                    signed_with(&decoded, &key)?;
+                    own
+                }
+            },
+            KeyLookup::Several | KeyLookup::None => {
                 let source = self.source_to_fetch(&decoded)?;
-                (source, self.keys.key(source, &decoded.kid).await?)
+                let key = self.keys.key(source, &decoded.kid).await?;
+                signed_with(&decoded, &key)?;
+                source
             }
         };
-        self.finish(token, &decoded, key, requirements, generation)
+        self.finish(token, &decoded, source, requirements, generation)
     }
 
     /// The pipeline on cached keys only.
@@ -284,14 +301,26 @@ impl Inner {
         }
         let generation = self.keys.generation();
         let decoded = Decoded::new(token, &self.header)?;
-        let key = match self.keys.find(&decoded.kid) {
-            Some(found) => found,
-            None => {
+        let source = match self.keys.find(&decoded.kid) {
+            KeyLookup::One(source, key) => match signed_with(&decoded, &key) {
+                Ok(()) => source,
+                Err(refused) => {
+                    let Some(own) = self.own_source(&decoded, source) else {
+                        return Err(refused);
+                    };
+                    let key = self.keys.cached_key(own, &decoded.kid)?;
+                    signed_with(&decoded, &key)?;
+                    own
+                }
+            },
+            KeyLookup::Several | KeyLookup::None => {
                 let source = self.source_to_fetch(&decoded)?;
-                (source, self.keys.cached_key(source, &decoded.kid)?)
+                let key = self.keys.cached_key(source, &decoded.kid)?;
+                signed_with(&decoded, &key)?;
+                source
             }
         };
-        self.finish(token, &decoded, key, requirements, generation)
+        self.finish(token, &decoded, source, requirements, generation)
     }
 
     /// Load a key-set document for the pool `pool` names.
@@ -320,6 +349,19 @@ impl Inner {
     fn source_to_fetch(&self, decoded: &Decoded<'_>) -> Result<usize, Error> {
         let iss = issuer_of(&decoded.json)?;
         self.pool_for(iss.as_deref()).map(|pool| pool.source)
+    }
+
+    /// After the signature failed with the one cached key its `kid` names:
+    /// the key set of the token's own issuer, when that is another set. It
+    /// may not be loaded yet, or may have gained the `kid` since: issuers
+    /// that publish static kids (such as `"1"`) share them.
+    fn own_source(&self, decoded: &Decoded<'_>, tried: usize) -> Option<usize> {
+        if self.keys.source_count() < 2 {
+            return None;
+        }
+        self.source_to_fetch(decoded)
+            .ok()
+            .filter(|&own| own != tried)
     }
 
     /// The pool whose issuer the token names, by exact byte match.
@@ -354,34 +396,17 @@ impl Inner {
             })
     }
 
-    /// Everything after the key lookup: signature, claims, issuer,
-    /// requirements, the custom check, the claims type, and the token cache.
+    /// Everything after the signature, which key set `source` vouched for:
+    /// claims, issuer, requirements, the custom check, the claims type, and
+    /// the token cache.
     fn finish<T: TokenClaims>(
         &self,
         token: &str,
         decoded: &Decoded<'_>,
-        (source, key): (usize, Arc<VerifyingKey>),
+        source: usize,
         requirements: &Requirements,
         generation: u64,
     ) -> Result<T, Error> {
-        if !key.serves(decoded.alg) {
-            return Err(Error::new(
-                ErrorKind::UnsupportedAlgorithm,
-                format!(
-                    "the key the token's kid names is not a {} key (its kty, crv or alg \
-                     differ); the token's alg does not fit its key",
-                    decoded.alg
-                ),
-            ));
-        }
-        let signature = decoded.signature.as_deref().map_err(|p| p.error())?;
-        if !key.verify(decoded.alg, decoded.parts.signing_input, signature) {
-            return Err(Error::new(
-                ErrorKind::InvalidSignature,
-                "the signature does not verify with the issuer's key; the token was altered \
-                 or forged",
-            ));
-        }
         let payload = Payload::parse_with(&decoded.json, &self.extra_lists)?;
         let pool = self.pool_for(payload.iss.as_deref())?;
         if pool.source != source {
@@ -524,6 +549,30 @@ impl Inner {
         }
         Ok(())
     }
+}
+
+/// Whether `key` signed the token, with the token's `alg`, which the key
+/// must serve.
+fn signed_with(decoded: &Decoded<'_>, key: &VerifyingKey) -> Result<(), Error> {
+    if !key.serves(decoded.alg) {
+        return Err(Error::new(
+            ErrorKind::UnsupportedAlgorithm,
+            format!(
+                "the key the token's kid names is not a {} key (its kty, crv or alg \
+                 differ); the token's alg does not fit its key",
+                decoded.alg
+            ),
+        ));
+    }
+    let signature = decoded.signature.as_deref().map_err(|p| p.error())?;
+    if !key.verify(decoded.alg, decoded.parts.signing_input, signature) {
+        return Err(Error::new(
+            ErrorKind::InvalidSignature,
+            "the signature does not verify with the issuer's key; the token was altered \
+             or forged",
+        ));
+    }
+    Ok(())
 }
 
 /// `exp` (required), `nbf` and `iat`, with the leeway.

@@ -1,6 +1,7 @@
 //! User pools, client ids, token use, leeway, and loading from the environment.
 
 use std::fmt;
+use std::io::Read;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -294,6 +295,16 @@ impl UserPool {
         }
     }
 
+    /// Whether `other` checks tokens by the same rules: every setting but
+    /// the seed, which only starts the key set.
+    pub(crate) fn same_rules(&self, other: &Self) -> bool {
+        let unseeded = |pool: &Self| Self {
+            seed: None,
+            ..pool.clone()
+        };
+        unseeded(self) == unseeded(other)
+    }
+
     /// The user pool id.
     pub fn pool_id(&self) -> &str {
         &self.pool_id
@@ -439,12 +450,21 @@ impl UserPool {
 /// time (the document's own `fetched_at` field wins when present).
 fn read_seed(path: &Path, name: &str) -> Result<Seed, ConfigError> {
     let problem = |what: String| ConfigError::invalid(name, what);
-    let document = std::fs::read_to_string(path).map_err(|e| {
-        problem(format!(
-            "the key-set file {} cannot be read ({e}); write it with `cognito-jwt jwks`",
-            quoted(&path.display().to_string())
-        ))
-    })?;
+    // At most one byte over the cap is read: a resolved tenant's seed is
+    // read again for each of its tokens while it cannot be used.
+    let mut document = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            let cap = u64::try_from(crate::jwks::MAX_JWKS_BYTES).unwrap_or(u64::MAX);
+            file.take(cap.saturating_add(1))
+                .read_to_string(&mut document)
+        })
+        .map_err(|e| {
+            problem(format!(
+                "the key-set file {} cannot be read ({e}); write it with `cognito-jwt jwks`",
+                quoted(&path.display().to_string())
+            ))
+        })?;
     if document.len() > crate::jwks::MAX_JWKS_BYTES {
         return Err(problem(format!(
             "the key-set file is larger than {} KiB",

@@ -145,6 +145,17 @@ pub(crate) struct KeyCache {
     shared: Arc<Shared>,
 }
 
+/// Which cached sets have a `kid`.
+pub(crate) enum KeyLookup {
+    /// No usable set has it.
+    None,
+    /// Exactly one set has it: this source's.
+    One(usize, Arc<VerifyingKey>),
+    /// Several sets have it (issuers that publish static kids such as
+    /// `"1"`): only the token's issuer says whose key it is.
+    Several,
+}
+
 impl std::fmt::Debug for KeyCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyCache")
@@ -256,9 +267,10 @@ impl KeyCache {
                     .load(Ordering::Acquire)
     }
 
-    /// The key for `kid` in any usable cached set, and the index of its
-    /// source. The hot path: no lock is held, nothing waits.
-    pub(crate) fn find(&self, kid: &str) -> Option<(usize, Arc<VerifyingKey>)> {
+    /// The key for `kid` in the usable cached sets, with the index of its
+    /// source, when exactly one set has it. The hot path: no lock is held,
+    /// nothing waits.
+    pub(crate) fn find(&self, kid: &str) -> KeyLookup {
         self.shared.keep_refreshing();
         self.shared.metrics.key_sets_read();
         self.shared.find(kid)
@@ -456,11 +468,21 @@ impl Shared {
         }
     }
 
-    fn find(&self, kid: &str) -> Option<(usize, Arc<VerifyingKey>)> {
-        self.sources.iter().enumerate().find_map(|(index, source)| {
-            let set = source.usable_set(self)?;
-            set.get(kid).map(|key| (index, Arc::clone(key)))
-        })
+    fn find(&self, kid: &str) -> KeyLookup {
+        let mut found = KeyLookup::None;
+        for (index, source) in self.sources.iter().enumerate() {
+            let Some(key) = source
+                .usable_set(self)
+                .and_then(|set| set.get(kid).cloned())
+            else {
+                continue;
+            };
+            if matches!(found, KeyLookup::One(..)) {
+                return KeyLookup::Several;
+            }
+            found = KeyLookup::One(index, key);
+        }
+        found
     }
 
     fn unavailable(&self, source: &Source) -> Error {
@@ -878,6 +900,6 @@ mod tests {
         let keys = cache(Duration::from_secs(60));
         let old = Seed::new(document(&[&a]), SystemTime::UNIX_EPOCH);
         assert_eq!(keys.seed(0, &old), Ok(false));
-        assert!(keys.find("a").is_none());
+        assert!(matches!(keys.find("a"), KeyLookup::None));
     }
 }

@@ -5,7 +5,7 @@ mod discovery;
 mod fetch;
 mod keys;
 
-pub(crate) use cache::{CacheSettings, KeyCache, Seed, SourceSpec};
+pub(crate) use cache::{CacheSettings, KeyCache, KeyLookup, Seed, SourceSpec};
 pub(crate) use discovery::{Discovery, metadata_url};
 #[cfg(feature = "reqwest")]
 pub use fetch::ReqwestFetcher;

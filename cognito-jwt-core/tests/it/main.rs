@@ -19,6 +19,7 @@ mod oidc;
 mod one_claims_parser;
 mod properties;
 mod review_surface;
+mod review_tenants;
 mod size_limits;
 mod support;
 mod tenants;
