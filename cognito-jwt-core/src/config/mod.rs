@@ -454,5 +454,7 @@ fn read_seed(path: &Path, name: &str) -> Result<Seed, ConfigError> {
     let modified = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| SystemTime::now());
-    Ok(Seed::new(document, modified))
+    let seed = Seed::new(document, modified);
+    seed.age(SystemTime::now()).map_err(problem)?;
+    Ok(seed)
 }

@@ -54,25 +54,42 @@ impl CacheSettings {
 }
 
 /// A key-set document loaded at start-up (for instance bundled with a
-/// Lambda function), with the time it was fetched.
+/// Lambda function), with what says when it was fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Seed {
     pub(crate) document: String,
-    /// When the document was fetched: its own `fetched_at` field, else the
-    /// file's modification time, else now.
-    pub(crate) fetched_at: SystemTime,
+    /// The document's own `fetched_at` field (seconds since the epoch).
+    stamp: Option<u64>,
+    /// When it was fetched without that field: the file's modification
+    /// time, else the time it was given.
+    fallback: SystemTime,
 }
 
 impl Seed {
     /// A seed whose age is its `fetched_at` field, or `fallback`.
     pub(crate) fn new(document: String, fallback: SystemTime) -> Self {
-        let fetched_at = fetched_at_field(document.as_bytes()).map_or(fallback, |secs| {
-            SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
-        });
         Self {
+            stamp: fetched_at_field(document.as_bytes()),
             document,
-            fetched_at,
+            fallback,
         }
+    }
+
+    /// Its age at `now`; why its `fetched_at` field cannot be believed
+    /// otherwise, for the error naming the seed's setting.
+    pub(crate) fn age(&self, now: SystemTime) -> Result<Duration, String> {
+        let fetched_at = match self.stamp {
+            None => self.fallback,
+            Some(secs) => SystemTime::UNIX_EPOCH
+                .checked_add(Duration::from_secs(secs))
+                .ok_or_else(|| {
+                    "its fetched_at field is not a time this system can hold; it must be the \
+                     seconds since 1970 at which the key set was fetched, as `cognito-jwt jwks` \
+                     writes it"
+                        .to_owned()
+                })?,
+        };
+        Ok(now.duration_since(fetched_at).unwrap_or(Duration::ZERO))
     }
 }
 
@@ -370,9 +387,7 @@ impl KeyCache {
 
     /// Load a seed document; `Ok(false)` when it is too old to serve.
     pub(crate) fn seed(&self, index: usize, seed: &Seed) -> Result<bool, String> {
-        let age = SystemTime::now()
-            .duration_since(seed.fetched_at)
-            .unwrap_or(Duration::ZERO);
+        let age = seed.age(SystemTime::now())?;
         if age >= self.shared.settings.max_staleness {
             tracing::warn!(
                 url = %self.url(index),
@@ -858,11 +873,15 @@ mod tests {
         let a = TestKey::generate("a");
         let stamped = serde_json::json!({ "keys": [a.jwk()], "fetched_at": 1_000 }).to_string();
         let fallback = SystemTime::UNIX_EPOCH + Duration::from_secs(5);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(3_000);
         assert_eq!(
-            Seed::new(stamped, fallback).fetched_at,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000)
+            Seed::new(stamped, fallback).age(now),
+            Ok(Duration::from_secs(2_000))
         );
-        assert_eq!(Seed::new(document(&[&a]), fallback).fetched_at, fallback);
+        assert_eq!(
+            Seed::new(document(&[&a]), fallback).age(now),
+            Ok(Duration::from_secs(2_995))
+        );
         // Far too old to serve.
         let keys = cache(Duration::from_secs(60));
         let old = Seed::new(document(&[&a]), SystemTime::UNIX_EPOCH);

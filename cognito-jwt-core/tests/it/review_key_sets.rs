@@ -1,0 +1,150 @@
+//! Key sets as the outside security review found them (SECURITY-CASES 43,
+//! 44, 47, 50, 52): seeds with stamps no clock can hold or from the future,
+//! seeded starts and new keys, keys whose `alg` narrows, start-up hints,
+//! unbounded seed files, the custom check on a token-cache hit, and
+//! discovered key-set URLs.
+//!
+//! Time-dependent tests run on paused Tokio time with in-process fetchers,
+//! so every count is exact; `from_env` runs in a child process, so that
+//! this test binary never changes its own environment.
+use std::process::Command;
+
+use cognito_jwt_core::testing::{ScriptedJwks, TestIssuer};
+use cognito_jwt_core::{CognitoJwtVerifier, ConfigError, TokenUse};
+
+const CLIENT: &str = "review-client";
+
+/// `document` with a `fetched_at` field of `secs`.
+fn stamped_at(document: &str, secs: u64) -> String {
+    document.replacen('{', &format!("{{\"fetched_at\":{secs},"), 1)
+}
+
+/// A file under the system temp directory, removed on drop.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn with(contents: &str) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "cognito-jwt-review-seed-{}-{}.json",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, contents).expect("a writable temp directory");
+        Self(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The error building a verifier for `issuer` with `seed` applied to its
+/// pool.
+fn seed_error(
+    issuer: &TestIssuer,
+    seed: impl FnOnce(cognito_jwt_core::UserPool) -> cognito_jwt_core::UserPool,
+) -> ConfigError {
+    CognitoJwtVerifier::builder()
+        .user_pool(seed(issuer.user_pool(CLIENT, TokenUse::Access)))
+        .fetcher(ScriptedJwks::serving(issuer.jwks_json()))
+        .build()
+        .expect_err("the seed is refused")
+}
+
+/// Set in the child process; its value picks the scenario.
+const CHILD_SCENARIO: &str = "COGNITO_JWT_CORE_TEST_REVIEW_SCENARIO";
+const CHILD_TEST: &str = "review_key_sets::from_env_in_a_child_process";
+
+/// Runs one scenario of [`from_env_in_a_child_process`] in a fresh process
+/// with exactly the given cognito variables.
+fn run_child(scenario: &str, vars: &[(&str, &str)]) {
+    let mut command = Command::new(std::env::current_exe().expect("the test binary path"));
+    command.args([CHILD_TEST, "--exact", "--nocapture", "--test-threads=1"]);
+    for (name, _) in std::env::vars_os() {
+        if name
+            .to_string_lossy()
+            .to_ascii_uppercase()
+            .contains("COGNITO")
+        {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env(CHILD_SCENARIO, scenario)
+        .envs(vars.iter().copied());
+    let output = command.output().expect("the child test process runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "scenario {scenario} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains(&format!("scenario {scenario} passed")),
+        "scenario {scenario} did not run\nstdout:\n{stdout}"
+    );
+}
+
+/// The error of `CognitoJwtVerifier::from_env()` in the child.
+fn from_env_error() -> ConfigError {
+    CognitoJwtVerifier::from_env().expect_err("the environment is refused")
+}
+
+fn child(scenario: &str) {
+    match scenario {
+        "seed_past_any_clock" => {
+            let error = from_env_error();
+            assert_eq!(error.name(), Some("COGNITO_JWKS_FILE"), "{error}");
+            assert!(error.to_string().contains("fetched_at"), "{error}");
+        }
+        other => panic!("unknown scenario {other}"),
+    }
+    println!("scenario {scenario} passed");
+}
+
+/// The pool variables of [`run_child`] scenarios, with `extra`.
+fn pool_vars<'a>(issuer: &'a TestIssuer, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut vars = vec![
+        ("COGNITO_USER_POOL_ID", issuer.pool_id()),
+        ("COGNITO_CLIENT_ID", CLIENT),
+        ("COGNITO_TOKEN_USE", "access"),
+    ];
+    vars.extend_from_slice(extra);
+    vars
+}
+
+#[test]
+fn from_env_in_a_child_process() {
+    if let Some(scenario) = std::env::var_os(CHILD_SCENARIO) {
+        child(&scenario.to_string_lossy());
+        return;
+    }
+    let issuer = TestIssuer::new("eu-west-1_Review1");
+    let past_any_clock = TempFile::with(&stamped_at(&issuer.jwks_json(), 1 << 63));
+    let path = past_any_clock.0.to_string_lossy().into_owned();
+    run_child(
+        "seed_past_any_clock",
+        &pool_vars(&issuer, &[("COGNITO_JWKS_FILE", &path)]),
+    );
+}
+
+#[test]
+fn a_seed_stamped_past_what_a_clock_can_hold_fails_the_build_naming_it() {
+    let issuer = TestIssuer::new("eu-west-1_Review2");
+    for secs in [1 << 63, u64::MAX] {
+        let document = stamped_at(&issuer.jwks_json(), secs);
+        let error = seed_error(&issuer, |pool| pool.jwks_seed(document.clone()));
+        assert_eq!(error.name(), Some("user_pool[0].jwks_seed"), "{error}");
+        assert!(error.to_string().contains("fetched_at"), "{error}");
+
+        let file = TempFile::with(&document);
+        let error = seed_error(&issuer, |pool| pool.jwks_file(&file.0));
+        assert_eq!(error.name(), Some("user_pool[0].jwks_file"), "{error}");
+        assert!(error.to_string().contains("fetched_at"), "{error}");
+    }
+    // `COGNITO_JWKS_FILE`: from_env_in_a_child_process, seed_past_any_clock.
+}
