@@ -254,7 +254,9 @@ impl UserPool {
     /// as `cognito-jwt jwks` writes it; its age is its `fetched_at` field
     /// (seconds since the epoch) or else the file's modification time, and
     /// it serves until the first successful fetch, within the maximum
-    /// staleness. A file that cannot be read or has no usable key fails
+    /// staleness. A file that cannot be read, has no usable key, or whose
+    /// `fetched_at` is more than 5 minutes ahead of the clock (an old
+    /// document would count as just fetched) fails
     /// [`build`](crate::CognitoJwtVerifierBuilder::build).
     #[must_use]
     pub fn jwks_file(mut self, path: impl Into<PathBuf>) -> Self {

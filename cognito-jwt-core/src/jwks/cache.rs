@@ -75,8 +75,14 @@ impl Seed {
         }
     }
 
+    /// How far a `fetched_at` field may be ahead of the clock: the
+    /// largest leeway, as clocks go.
+    const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
+
     /// Its age at `now`; why its `fetched_at` field cannot be believed
-    /// otherwise, for the error naming the seed's setting.
+    /// otherwise, for the error naming the seed's setting. A field ahead of
+    /// the clock by more than the skew allowed would make an old document
+    /// count as just fetched.
     pub(crate) fn age(&self, now: SystemTime) -> Result<Duration, String> {
         let fetched_at = match self.stamp {
             None => self.fallback,
@@ -89,7 +95,17 @@ impl Seed {
                         .to_owned()
                 })?,
         };
-        Ok(now.duration_since(fetched_at).unwrap_or(Duration::ZERO))
+        match fetched_at.duration_since(now) {
+            Ok(ahead) if self.stamp.is_some() && ahead > Self::MAX_CLOCK_SKEW => Err(format!(
+                "its fetched_at field is {} s in the future (at most {} s of clock skew is \
+                 allowed); write the key set again with `cognito-jwt jwks`, or check this \
+                 machine's clock",
+                ahead.as_secs(),
+                Self::MAX_CLOCK_SKEW.as_secs()
+            )),
+            Ok(_) => Ok(Duration::ZERO),
+            Err(behind) => Ok(behind.duration()),
+        }
     }
 }
 

@@ -8,15 +8,23 @@
 //! so every count is exact; `from_env` runs in a child process, so that
 //! this test binary never changes its own environment.
 use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cognito_jwt_core::testing::{ScriptedJwks, TestIssuer};
-use cognito_jwt_core::{CognitoJwtVerifier, ConfigError, TokenUse};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, ConfigError, TokenUse};
 
 const CLIENT: &str = "review-client";
+const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// `document` with a `fetched_at` field of `secs`.
 fn stamped_at(document: &str, secs: u64) -> String {
     document.replacen('{', &format!("{{\"fetched_at\":{secs},"), 1)
+}
+
+fn secs_since_epoch(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs()
 }
 
 /// A file under the system temp directory, removed on drop.
@@ -101,6 +109,11 @@ fn child(scenario: &str) {
             assert_eq!(error.name(), Some("COGNITO_JWKS_FILE"), "{error}");
             assert!(error.to_string().contains("fetched_at"), "{error}");
         }
+        "seed_from_the_future" => {
+            let error = from_env_error();
+            assert_eq!(error.name(), Some("COGNITO_JWKS_FILE"), "{error}");
+            assert!(error.to_string().contains("in the future"), "{error}");
+        }
         other => panic!("unknown scenario {other}"),
     }
     println!("scenario {scenario} passed");
@@ -130,6 +143,13 @@ fn from_env_in_a_child_process() {
         "seed_past_any_clock",
         &pool_vars(&issuer, &[("COGNITO_JWKS_FILE", &path)]),
     );
+    let month_ahead = secs_since_epoch(SystemTime::now() + 30 * DAY);
+    let from_the_future = TempFile::with(&stamped_at(&issuer.jwks_json(), month_ahead));
+    let path = from_the_future.0.to_string_lossy().into_owned();
+    run_child(
+        "seed_from_the_future",
+        &pool_vars(&issuer, &[("COGNITO_JWKS_FILE", &path)]),
+    );
 }
 
 #[test]
@@ -147,4 +167,39 @@ fn a_seed_stamped_past_what_a_clock_can_hold_fails_the_build_naming_it() {
         assert!(error.to_string().contains("fetched_at"), "{error}");
     }
     // `COGNITO_JWKS_FILE`: from_env_in_a_child_process, seed_past_any_clock.
+}
+
+#[test]
+fn a_seed_stamped_in_the_future_fails_the_build_naming_it() {
+    let issuer = TestIssuer::new("eu-west-1_Review3");
+    // A document fetched 30 days ago, restamped 30 days ahead, would serve
+    // as fresh for 60 days.
+    let month_ahead = secs_since_epoch(SystemTime::now() + 30 * DAY);
+    let just_too_far = secs_since_epoch(SystemTime::now() + Duration::from_secs(400));
+    for secs in [month_ahead, just_too_far] {
+        let document = stamped_at(&issuer.jwks_json(), secs);
+        let error = seed_error(&issuer, |pool| pool.jwks_seed(document.clone()));
+        assert_eq!(error.name(), Some("user_pool[0].jwks_seed"), "{error}");
+        assert!(error.to_string().contains("in the future"), "{error}");
+
+        let file = TempFile::with(&document);
+        let error = seed_error(&issuer, |pool| pool.jwks_file(&file.0));
+        assert_eq!(error.name(), Some("user_pool[0].jwks_file"), "{error}");
+        assert!(error.to_string().contains("in the future"), "{error}");
+    }
+    // Clock skew within 300 s is allowed: the seed serves.
+    let skewed = stamped_at(
+        &issuer.jwks_json(),
+        secs_since_epoch(SystemTime::now() + Duration::from_secs(200)),
+    );
+    let verifier = CognitoJwtVerifier::builder()
+        .user_pool(issuer.user_pool(CLIENT, TokenUse::Access).jwks_seed(skewed))
+        .fetcher(ScriptedJwks::serving(issuer.jwks_json()))
+        .build()
+        .expect("a seed 200 s ahead is within the allowed skew");
+    let token = issuer.access_token(CLIENT).sign();
+    verifier
+        .verify_sync::<AccessTokenClaims>(&token)
+        .expect("the seed serves");
+    // `COGNITO_JWKS_FILE`: from_env_in_a_child_process, seed_from_the_future.
 }
