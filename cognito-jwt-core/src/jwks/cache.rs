@@ -395,7 +395,7 @@ impl KeyCache {
     pub(crate) fn insert_document(&self, index: usize, document: &[u8]) -> Result<usize, Error> {
         let count = self
             .shared
-            .load(index, document, Instant::now())
+            .load(index, document, Instant::now(), false)
             .map_err(|reason| Error::new(ErrorKind::JwksUnavailable, reason))?;
         self.shared.keep_refreshing();
         Ok(count)
@@ -415,7 +415,7 @@ impl KeyCache {
         let now = Instant::now();
         let fetched_at = now.checked_sub(age).unwrap_or(now);
         self.shared
-            .load(index, seed.document.as_bytes(), fetched_at)?;
+            .load(index, seed.document.as_bytes(), fetched_at, false)?;
         self.shared.keep_refreshing();
         Ok(true)
     }
@@ -510,8 +510,17 @@ impl Shared {
         .with_retry_after(wait.max(Duration::from_secs(1)))
     }
 
-    /// Parse and store a document for source `index`.
-    fn load(&self, index: usize, document: &[u8], fetched_at: Instant) -> Result<usize, String> {
+    /// Parse and store a document for source `index`; `fetched` when it
+    /// comes from a fetch, which starts the cool-down on unknown `kid`s. A
+    /// document the caller had (a seed, `cache_jwks`) does not: a token
+    /// signed by a key newer than the document fetches at once.
+    fn load(
+        &self,
+        index: usize,
+        document: &[u8],
+        fetched_at: Instant,
+        fetched: bool,
+    ) -> Result<usize, String> {
         let source = &self.sources[index];
         let previous = source.usable_set(self);
         let set = parse_key_set(
@@ -522,11 +531,11 @@ impl Shared {
             fetched_at,
         )?;
         let count = set.len();
-        self.store(source, Arc::new(set), previous.as_deref());
+        self.store(source, Arc::new(set), previous.as_deref(), fetched);
         Ok(count)
     }
 
-    fn store(&self, source: &Source, set: Arc<KeySet>, previous: Option<&KeySet>) {
+    fn store(&self, source: &Source, set: Arc<KeySet>, previous: Option<&KeySet>, fetched: bool) {
         let due = later(set.fetched_at, self.settings.refresh_interval);
         *source
             .set
@@ -542,7 +551,9 @@ impl Shared {
         let mut state = lock(&source.state);
         state.failures = 0;
         state.last_error = None;
-        state.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
+        if fetched {
+            state.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
+        }
         drop(state);
         source.gauges.stored(set.len(), Some(set.fetched_at));
     }
@@ -611,7 +622,7 @@ impl Shared {
             Ok(url) => self
                 .get(&url)
                 .await
-                .and_then(|body| self.load(index, &body, Instant::now())),
+                .and_then(|body| self.load(index, &body, Instant::now(), true)),
             Err(message) => Err(message),
         };
         let elapsed_ms = duration_ms(started.elapsed());

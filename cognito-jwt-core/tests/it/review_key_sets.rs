@@ -203,3 +203,46 @@ fn a_seed_stamped_in_the_future_fails_the_build_naming_it() {
         .expect("the seed serves");
     // `COGNITO_JWKS_FILE`: from_env_in_a_child_process, seed_from_the_future.
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_first_unknown_kid_after_a_seeded_start_fetches_at_once_and_once() {
+    let mut issuer = TestIssuer::new("eu-west-1_Review4");
+    let seed = stamped_at(&issuer.jwks_json(), secs_since_epoch(SystemTime::now()));
+    // The pool rotated after the seed was written.
+    issuer.rotate();
+    let jwks = ScriptedJwks::serving(issuer.jwks_json());
+    // A delayed answer keeps every caller waiting on the one fetch.
+    jwks.delay(Duration::from_millis(50));
+    let verifier = CognitoJwtVerifier::builder()
+        .user_pool(issuer.user_pool(CLIENT, TokenUse::Access).jwks_seed(seed))
+        .fetcher(jwks.clone())
+        .jwks_cooldown(Duration::from_secs(60))
+        .build()
+        .expect("a valid configuration");
+    let token = issuer.access_token(CLIENT).sign();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let verifier = verifier.clone();
+        let token = token.clone();
+        tasks.spawn(async move { verifier.verify::<AccessTokenClaims>(&token).await });
+    }
+    for result in tasks.join_all().await {
+        result.expect("the new key is fetched at once");
+    }
+    assert_eq!(jwks.fetches(), 1, "one fetch for every concurrent caller");
+
+    // That real fetch starts the cool-down: another unknown kid waits.
+    issuer.rotate();
+    jwks.serve(issuer.jwks_json());
+    let newer = issuer.access_token(CLIENT).sign();
+    assert_eq!(
+        verifier
+            .verify::<AccessTokenClaims>(&newer)
+            .await
+            .expect_err("within the cool-down")
+            .kind(),
+        cognito_jwt_core::ErrorKind::UnknownKid
+    );
+    assert_eq!(jwks.fetches(), 1);
+}
