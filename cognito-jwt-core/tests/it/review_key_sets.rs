@@ -10,8 +10,11 @@
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cognito_jwt_core::testing::{ScriptedJwks, TestIssuer};
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, ConfigError, TokenUse};
+use cognito_jwt_core::testing::{RsaPadding, ScriptedJwks, TestIssuer, TestKey, b64};
+use cognito_jwt_core::{
+    AccessTokenClaims, Algorithm, CognitoJwtVerifier, ConfigError, ErrorKind, Issuer, JwtVerifier,
+    TokenUse,
+};
 
 const CLIENT: &str = "review-client";
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -242,7 +245,85 @@ async fn the_first_unknown_kid_after_a_seeded_start_fetches_at_once_and_once() {
             .await
             .expect_err("within the cool-down")
             .kind(),
-        cognito_jwt_core::ErrorKind::UnknownKid
+        ErrorKind::UnknownKid
     );
     assert_eq!(jwks.fetches(), 1);
+}
+
+/// A compact JWS of `claims` signed by `key` with `padding`, whose header
+/// names `padding`'s algorithm.
+fn rsa_token(key: &TestKey, padding: RsaPadding, claims: &serde_json::Value) -> String {
+    let header = serde_json::json!({"alg": padding.alg(), "kid": key.kid(), "typ": "JWT"});
+    let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+    let signature = key.sign_with(padding, input.as_bytes());
+    format!("{input}.{}", b64(signature))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_whose_alg_narrows_on_refresh_stops_serving_the_dropped_algorithm() {
+    const ISSUER: &str = "https://id.review.example";
+    let key = TestKey::generate("k1");
+    let jwk_with = |alg: Option<&str>| {
+        let mut jwk = serde_json::json!({"kty": "RSA", "kid": "k1", "use": "sig", "n": key.n(), "e": key.e()});
+        if let Some(alg) = alg {
+            jwk["alg"] = alg.into();
+        }
+        serde_json::json!({ "keys": [jwk] }).to_string()
+    };
+    let claims = serde_json::json!({
+        "iss": ISSUER,
+        "aud": "api",
+        "exp": secs_since_epoch(SystemTime::now()) + 7 * 24 * 3600,
+    });
+    let pss = rsa_token(&key, RsaPadding::PssSha256, &claims);
+    let pkcs1 = rsa_token(&key, RsaPadding::Pkcs1Sha256, &claims);
+    let interval = Duration::from_secs(15 * 60);
+    for token_cache in [false, true] {
+        let jwks = ScriptedJwks::serving(jwk_with(None));
+        let builder = JwtVerifier::builder()
+            .issuer(
+                Issuer::new(ISSUER)
+                    .audience("api")
+                    .algorithms([Algorithm::RS256, Algorithm::PS256])
+                    .jwks_uri(format!("{ISSUER}/keys")),
+            )
+            .fetcher(jwks.clone())
+            .jwks_refresh_interval(interval);
+        let verifier = if token_cache {
+            builder.token_cache_max_bytes(1024 * 1024)
+        } else {
+            builder
+        }
+        .build()
+        .expect("a valid configuration");
+        // No alg: the key serves both accepted algorithms.
+        verifier
+            .verify::<serde_json::Value>(&pss)
+            .await
+            .expect("PS256 while the key allows it");
+        verifier
+            .verify::<serde_json::Value>(&pkcs1)
+            .await
+            .expect("RS256 too");
+
+        // The issuer pins the key to RS256; the next refresh reads it.
+        jwks.serve(jwk_with(Some("RS256")));
+        tokio::time::sleep(interval).await;
+        assert_eq!(jwks.fetches(), 2, "one background refresh");
+
+        let refused = verifier
+            .verify::<serde_json::Value>(&pss)
+            .await
+            .expect_err("the key no longer serves PS256");
+        assert_eq!(
+            refused.kind(),
+            ErrorKind::UnsupportedAlgorithm,
+            "token cache {token_cache}: {refused}"
+        );
+        verifier
+            .verify::<serde_json::Value>(&pkcs1)
+            .await
+            .expect("RS256 still verifies");
+        assert_eq!(jwks.fetches(), 2);
+    }
 }
