@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cognito_jwt_core::testing::{RsaPadding, ScriptedJwks, TestIssuer, TestKey, b64};
 use cognito_jwt_core::{
     AccessTokenClaims, Algorithm, CognitoJwtVerifier, ConfigError, ErrorKind, Issuer, JwtVerifier,
-    TokenUse,
+    TokenUse, UserPool,
 };
 
 const CLIENT: &str = "review-client";
@@ -117,6 +117,20 @@ fn child(scenario: &str) {
             assert_eq!(error.name(), Some("COGNITO_JWKS_FILE"), "{error}");
             assert!(error.to_string().contains("in the future"), "{error}");
         }
+        "misspelt_pool_variable" => {
+            let pool_error = UserPool::from_env().expect_err("no pool id is set");
+            for error in [pool_error, from_env_error()] {
+                assert_eq!(error.name(), Some("COGNITO_USER_POOL_ID"), "{error}");
+                let text = error.to_string();
+                assert!(
+                    text.ends_with(
+                        "; AWS_COGNITO_USERPOOL_ID is set: rename it to COGNITO_USER_POOL_ID"
+                    ),
+                    "{text}"
+                );
+                assert!(!text.contains("did you mean"), "{text}");
+            }
+        }
         other => panic!("unknown scenario {other}"),
     }
     println!("scenario {scenario} passed");
@@ -145,6 +159,14 @@ fn from_env_in_a_child_process() {
     run_child(
         "seed_past_any_clock",
         &pool_vars(&issuer, &[("COGNITO_JWKS_FILE", &path)]),
+    );
+    run_child(
+        "misspelt_pool_variable",
+        &[
+            ("AWS_COGNITO_USERPOOL_ID", issuer.pool_id()),
+            ("COGNITO_CLIENT_ID", CLIENT),
+            ("COGNITO_TOKEN_USE", "access"),
+        ],
     );
     let month_ahead = secs_since_epoch(SystemTime::now() + 30 * DAY);
     let from_the_future = TempFile::with(&stamped_at(&issuer.jwks_json(), month_ahead));
