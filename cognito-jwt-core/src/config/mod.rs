@@ -440,19 +440,31 @@ impl UserPool {
 /// Read a seed key-set file: its text and, for its age, its modification
 /// time (the document's own `fetched_at` field wins when present).
 fn read_seed(path: &Path, name: &str) -> Result<Seed, ConfigError> {
+    use std::io::Read as _;
+
+    const CAP: usize = crate::jwks::MAX_JWKS_BYTES;
     let problem = |what: String| ConfigError::invalid(name, what);
-    let document = std::fs::read_to_string(path).map_err(|e| {
+    let cannot_read = |e: std::io::Error| {
         problem(format!(
             "the key-set file {} cannot be read ({e}); write it with `cognito-jwt jwks`",
             quoted(&path.display().to_string())
         ))
-    })?;
-    if document.len() > crate::jwks::MAX_JWKS_BYTES {
+    };
+    // One byte past the cap tells a file that is too large, whatever its
+    // size says (a pipe, a device such as /dev/zero).
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(CAP as u64 + 1).read_to_end(&mut bytes))
+        .map_err(cannot_read)?;
+    if bytes.len() > CAP {
         return Err(problem(format!(
             "the key-set file is larger than {} KiB",
-            crate::jwks::MAX_JWKS_BYTES / 1024
+            CAP / 1024
         )));
     }
+    let document = String::from_utf8(bytes).map_err(|_| {
+        problem("the key-set file is not UTF-8 text; write it with `cognito-jwt jwks`".to_owned())
+    })?;
     let modified = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| SystemTime::now());

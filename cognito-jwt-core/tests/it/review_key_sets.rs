@@ -131,6 +131,11 @@ fn child(scenario: &str) {
                 assert!(!text.contains("did you mean"), "{text}");
             }
         }
+        "endless_seed_file" => {
+            let error = from_env_error();
+            assert_eq!(error.name(), Some("COGNITO_JWKS_FILE"), "{error}");
+            assert!(error.to_string().contains("larger than 64 KiB"), "{error}");
+        }
         other => panic!("unknown scenario {other}"),
     }
     println!("scenario {scenario} passed");
@@ -167,6 +172,11 @@ fn from_env_in_a_child_process() {
             ("COGNITO_CLIENT_ID", CLIENT),
             ("COGNITO_TOKEN_USE", "access"),
         ],
+    );
+    #[cfg(unix)]
+    run_child(
+        "endless_seed_file",
+        &pool_vars(&issuer, &[("COGNITO_JWKS_FILE", "/dev/zero")]),
     );
     let month_ahead = secs_since_epoch(SystemTime::now() + 30 * DAY);
     let from_the_future = TempFile::with(&stamped_at(&issuer.jwks_json(), month_ahead));
@@ -348,4 +358,16 @@ async fn a_key_whose_alg_narrows_on_refresh_stops_serving_the_dropped_algorithm(
             .expect("RS256 still verifies");
         assert_eq!(jwks.fetches(), 2);
     }
+}
+
+/// A seed file that never ends is read up to the cap and refused: the
+/// build returns (before, it read until memory ran out).
+#[cfg(unix)]
+#[test]
+fn an_endless_seed_file_is_refused_after_the_size_cap() {
+    let issuer = TestIssuer::new("eu-west-1_Review5");
+    let error = seed_error(&issuer, |pool| pool.jwks_file("/dev/zero"));
+    assert_eq!(error.name(), Some("user_pool[0].jwks_file"), "{error}");
+    assert!(error.to_string().contains("larger than 64 KiB"), "{error}");
+    // `COGNITO_JWKS_FILE`: from_env_in_a_child_process, endless_seed_file.
 }
