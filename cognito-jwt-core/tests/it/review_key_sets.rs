@@ -8,12 +8,14 @@
 //! so every count is exact; `from_env` runs in a child process, so that
 //! this test binary never changes its own environment.
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cognito_jwt_core::testing::{RsaPadding, ScriptedJwks, TestIssuer, TestKey, b64};
 use cognito_jwt_core::{
-    AccessTokenClaims, Algorithm, CognitoJwtVerifier, ConfigError, ErrorKind, Issuer, JwtVerifier,
-    TokenUse, UserPool,
+    AccessTokenClaims, Algorithm, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ConfigError,
+    ErrorKind, Issuer, JwtVerifier, TokenClaims, TokenUse, UserPool,
 };
 
 const CLIENT: &str = "review-client";
@@ -370,4 +372,104 @@ fn an_endless_seed_file_is_refused_after_the_size_cap() {
     assert_eq!(error.name(), Some("user_pool[0].jwks_file"), "{error}");
     assert!(error.to_string().contains("larger than 64 KiB"), "{error}");
     // `COGNITO_JWKS_FILE`: from_env_in_a_child_process, endless_seed_file.
+}
+
+/// Instances of [`TrackedClaims`] dropped so far: a token-cache entry
+/// holds one, so an evicted entry that is freed counts here.
+static TRACKED_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(Clone, serde::Deserialize)]
+struct TrackedClaims {}
+
+impl Drop for TrackedClaims {
+    fn drop(&mut self) {
+        TRACKED_DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl TokenClaims for TrackedClaims {}
+
+/// A custom check runs on every token-cache hit; while it runs (it may
+/// block on a deny-list service), entries evicted meanwhile must be freed,
+/// not held beyond the cache's byte bound until it returns.
+#[test]
+fn entries_evicted_while_a_custom_check_runs_on_a_hit_are_freed() {
+    const FILLERS: usize = 200;
+    let issuer = TestIssuer::new("eu-west-1_Review6");
+    let armed = Arc::new(AtomicBool::new(false));
+    let this: Arc<Mutex<Option<CognitoJwtVerifier>>> = Arc::default();
+    let fillers: Vec<String> = (0..FILLERS)
+        .map(|i| {
+            issuer
+                .access_token(CLIENT)
+                .group(&format!("filler-{i}"))
+                .sign()
+        })
+        .collect();
+    // Entries freed while the check of the hit ran, beyond the fillers'
+    // own answers.
+    let freed_during_check = Arc::new(AtomicUsize::new(usize::MAX));
+    let verifier = {
+        let (armed, this, freed) = (
+            Arc::clone(&armed),
+            Arc::clone(&this),
+            Arc::clone(&freed_during_check),
+        );
+        let fillers = fillers.clone();
+        CognitoJwtVerifier::builder()
+            .user_pool(issuer.user_pool(CLIENT, TokenUse::Access))
+            .fetcher(ScriptedJwks::serving(issuer.jwks_json()))
+            .token_cache_max_bytes(CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES)
+            .custom_check(move |_| {
+                if !armed.swap(false, Ordering::SeqCst) {
+                    return Ok(());
+                }
+                // A slow check, during which other requests fill the cache
+                // many times over.
+                let verifier = this.lock().unwrap().clone().expect("set after build");
+                let before = TRACKED_DROPS.load(Ordering::SeqCst);
+                for token in &fillers {
+                    drop(
+                        verifier
+                            .verify_sync::<TrackedClaims>(token)
+                            .expect("a filler"),
+                    );
+                }
+                let answers = fillers.len();
+                freed.store(
+                    TRACKED_DROPS.load(Ordering::SeqCst) - before - answers,
+                    Ordering::SeqCst,
+                );
+                Ok(())
+            })
+            .build()
+            .expect("a valid configuration")
+    };
+    *this.lock().unwrap() = Some(verifier.clone());
+    verifier
+        .cache_jwks(issuer.pool_id(), &issuer.jwks_json())
+        .expect("the key set loads");
+
+    let token = issuer.access_token(CLIENT).sign();
+    drop(
+        verifier
+            .verify_sync::<TrackedClaims>(&token)
+            .expect("verifies"),
+    );
+    armed.store(true, Ordering::SeqCst);
+    drop(
+        verifier
+            .verify_sync::<TrackedClaims>(&token)
+            .expect("a hit"),
+    );
+    assert!(!armed.load(Ordering::SeqCst), "the check ran");
+    this.lock().unwrap().take();
+
+    // Some 190 entries were evicted; the cache frees them in batches of
+    // at most 32 per thread once no reader can see them.
+    let freed = freed_during_check.load(Ordering::SeqCst);
+    assert!(
+        freed >= FILLERS / 2,
+        "{freed} evicted entries freed while the check ran"
+    );
 }
