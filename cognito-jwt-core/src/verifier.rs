@@ -244,7 +244,8 @@ impl CognitoJwtVerifier {
 
     /// The key-set URLs this verifier fetches.
     pub fn jwks_uris(&self) -> impl Iterator<Item = &str> {
-        (0..self.inner.keys.source_count()).map(|i| self.inner.keys.url(i))
+        // A user pool's key-set URL is configured, never discovered.
+        (0..self.inner.keys.source_count()).map(|i| self.inner.keys.configured_url(i))
     }
 }
 
@@ -307,9 +308,10 @@ impl Inner {
         self.keys.insert_document(pool.source, jwks_json.as_bytes())
     }
 
-    /// The key-set URLs.
-    pub(crate) fn jwks_uris(&self) -> impl Iterator<Item = &str> {
-        (0..self.keys.source_count()).map(|i| self.keys.url(i))
+    /// The key-set URLs: configured, discovered, or (until discovery
+    /// ran) the discovery documents'.
+    pub(crate) fn jwks_uris(&self) -> impl Iterator<Item = String> + '_ {
+        (0..self.keys.source_count()).map(|i| self.keys.url(i).to_string())
     }
 
     /// The key set to fetch for a token whose key no cached set has: its

@@ -17,7 +17,7 @@
 //! All time is [`tokio::time::Instant`], so tests drive it with paused time.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use tokio::runtime::Handle;
@@ -137,8 +137,9 @@ struct Source {
     configured: Arc<str>,
     /// Set when the key-set URL comes from a discovery document.
     discovery: Option<Discovery>,
-    /// The key-set URL the discovery document named, once it was read.
-    discovered: OnceLock<Arc<str>>,
+    /// The key-set URL the discovery document named when it was last
+    /// read, and when that was.
+    discovered: RwLock<Option<(Arc<str>, Instant)>>,
     algorithms: AlgorithmSet,
     set: RwLock<Option<Arc<KeySet>>>,
     /// When (ms since the cache's epoch) the current set is due for a
@@ -233,7 +234,7 @@ impl KeyCache {
             .map(|spec| Source {
                 configured: spec.url.into(),
                 discovery: spec.discovery,
-                discovered: OnceLock::new(),
+                discovered: RwLock::new(None),
                 algorithms: spec.algorithms,
                 set: RwLock::new(None),
                 due_at_ms: AtomicU64::new(0),
@@ -258,8 +259,14 @@ impl KeyCache {
 
     /// The key-set URL of `source`: the discovered one once discovery
     /// ran, else the configured one.
-    pub(crate) fn url(&self, source: usize) -> &str {
+    pub(crate) fn url(&self, source: usize) -> Arc<str> {
         self.shared.sources[source].url()
+    }
+
+    /// The configured URL of `source`: its key set's, or its discovery
+    /// document's.
+    pub(crate) fn configured_url(&self, source: usize) -> &str {
+        &self.shared.sources[source].configured
     }
 
     pub(crate) fn source_count(&self) -> usize {
@@ -448,8 +455,13 @@ fn unknown_kid() -> Error {
 }
 
 impl Source {
-    fn url(&self) -> &str {
-        self.discovered.get().unwrap_or(&self.configured)
+    /// The key-set URL: the one last discovered, else the configured one.
+    fn url(&self) -> Arc<str> {
+        self.discovered
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map_or_else(|| Arc::clone(&self.configured), |(url, _)| Arc::clone(url))
     }
 
     /// The set, unless there is none or it is older than the maximum
@@ -526,7 +538,7 @@ impl Shared {
         let set = parse_key_set(
             document,
             previous.as_deref(),
-            source.url(),
+            &source.url(),
             source.algorithms,
             fetched_at,
         )?;
@@ -665,23 +677,60 @@ impl Shared {
     }
 
     /// The key-set URL of `source`, reading its discovery document first
-    /// when it has one and it was not read yet. A failure counts as a
-    /// failed fetch (same back-off, same health report).
+    /// when it has one and it was not read within the refresh interval, so
+    /// that an issuer can move its keys. A first discovery that fails
+    /// counts as a failed fetch (same back-off, same health report); a
+    /// later one keeps the URL discovered before.
     async fn resolve(&self, source: &Source) -> Result<Arc<str>, String> {
         let Some(discovery) = &source.discovery else {
             return Ok(Arc::clone(&source.configured));
         };
-        if let Some(url) = source.discovered.get() {
+        let known = source
+            .discovered
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((url, at)) = &known
+            && at.elapsed() < self.refresh_at()
+        {
             return Ok(Arc::clone(url));
         }
-        let document = self.get(&source.configured).await?;
-        let url: Arc<str> = jwks_uri_of(&document, discovery)?.into();
-        tracing::info!(
-            discovery = %source.configured,
-            jwks_uri = %url,
-            "discovered the key-set URL"
-        );
-        Ok(Arc::clone(source.discovered.get_or_init(|| url)))
+        let discovered = self
+            .get(&source.configured)
+            .await
+            .and_then(|document| jwks_uri_of(&document, discovery));
+        let url: Arc<str> = match (discovered, known) {
+            (Ok(url), known) => {
+                if known
+                    .as_ref()
+                    .is_none_or(|(previous, _)| **previous != *url)
+                {
+                    tracing::info!(
+                        discovery = %source.configured,
+                        jwks_uri = %url,
+                        "discovered the key-set URL"
+                    );
+                }
+                url.into()
+            }
+            (Err(message), None) => return Err(message),
+            (Err(message), Some((url, _))) => {
+                tracing::warn!(
+                    discovery = %source.configured,
+                    jwks_uri = %url,
+                    error = %message,
+                    "the discovery document could not be read again; keeping the key-set URL \
+                     discovered before"
+                );
+                return Ok(url);
+            }
+        };
+        *source
+            .discovered
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Arc::clone(&url), Instant::now()));
+        Ok(url)
     }
 
     /// One document, within the fetch time-out and the size cap.
@@ -777,7 +826,7 @@ impl Shared {
                 next_attempt_in,
             },
         };
-        KeySetHealth::new(source.url().to_owned(), state, keys)
+        KeySetHealth::new(source.url().to_string(), state, keys)
     }
 }
 

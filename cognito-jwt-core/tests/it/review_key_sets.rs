@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cognito_jwt_core::testing::{RsaPadding, ScriptedJwks, TestIssuer, TestKey, b64};
+use cognito_jwt_core::testing::{
+    RsaPadding, ScriptedJwks, TestIssuer, TestIssuers, TestKey, TestSigningKey, b64,
+};
 use cognito_jwt_core::{
     AccessTokenClaims, Algorithm, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ConfigError,
     ErrorKind, Issuer, JwtVerifier, TokenClaims, TokenUse, UserPool,
@@ -472,4 +474,131 @@ fn entries_evicted_while_a_custom_check_runs_on_a_hit_are_freed() {
         freed >= FILLERS / 2,
         "{freed} evicted entries freed while the check ran"
     );
+}
+
+const OIDC_ISSUER: &str = "https://id.moving.example";
+
+fn discovery_url() -> String {
+    format!("{OIDC_ISSUER}/.well-known/openid-configuration")
+}
+
+fn discovery_naming(jwks_uri: &str) -> String {
+    serde_json::json!({ "issuer": OIDC_ISSUER, "jwks_uri": jwks_uri }).to_string()
+}
+
+fn key_set_of(key: &TestSigningKey) -> String {
+    serde_json::json!({ "keys": [key.jwk()] }).to_string()
+}
+
+fn oidc_token(key: &TestSigningKey) -> String {
+    let header =
+        serde_json::json!({"alg": key.algorithm().as_str(), "kid": key.kid(), "typ": "JWT"});
+    let claims = serde_json::json!({
+        "iss": OIDC_ISSUER,
+        "aud": "api",
+        "exp": secs_since_epoch(SystemTime::now()) + 7 * 24 * 3600,
+    });
+    key.sign_parts(&header.to_string(), &claims.to_string())
+}
+
+fn discovering_verifier(issuers: &TestIssuers, interval: Duration) -> JwtVerifier {
+    JwtVerifier::builder()
+        .issuer(
+            Issuer::new(OIDC_ISSUER)
+                .audience("api")
+                .algorithms([Algorithm::ES256])
+                .discover(),
+        )
+        .fetcher(issuers.clone())
+        .jwks_refresh_interval(interval)
+        .build()
+        .expect("a valid configuration")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_discovered_key_set_url_is_read_again_on_the_refresh_schedule() {
+    const OLD: &str = "https://id.moving.example/keys/2025";
+    const NEW: &str = "https://keys.moving.example/2026/jwks.json";
+    let interval = Duration::from_secs(15 * 60);
+    let (old_key, new_key) = (
+        TestSigningKey::generate("old", Algorithm::ES256),
+        TestSigningKey::generate("new", Algorithm::ES256),
+    );
+    let issuers = TestIssuers::new();
+    issuers.serve(discovery_url(), discovery_naming(OLD));
+    issuers.serve(OLD, key_set_of(&old_key));
+    let verifier = discovering_verifier(&issuers, interval);
+
+    verifier
+        .verify::<serde_json::Value>(&oidc_token(&old_key))
+        .await
+        .expect("the key set found by discovery");
+    assert_eq!(issuers.fetches(&discovery_url()), 1);
+    assert_eq!(issuers.fetches(OLD), 1);
+    assert_eq!(verifier.jwks_uris().collect::<Vec<_>>(), [OLD]);
+
+    // Within the interval, a fetch (hydrate) reuses the URL discovered.
+    verifier.hydrate().await.expect("the old URL still serves");
+    assert_eq!(issuers.fetches(&discovery_url()), 1, "not read again yet");
+    assert_eq!(issuers.fetches(OLD), 2);
+
+    // The issuer moves its keys; the next refresh follows.
+    issuers.serve(discovery_url(), discovery_naming(NEW));
+    issuers.serve(NEW, key_set_of(&new_key));
+    tokio::time::sleep(interval).await;
+    assert_eq!(issuers.fetches(&discovery_url()), 2, "read again once");
+    assert_eq!(issuers.fetches(NEW), 1);
+    assert_eq!(issuers.fetches(OLD), 2, "the old URL is left");
+    assert_eq!(verifier.jwks_uris().collect::<Vec<_>>(), [NEW]);
+    verifier
+        .verify::<serde_json::Value>(&oidc_token(&new_key))
+        .await
+        .expect("a key published at the new URL");
+    assert_eq!(
+        verifier
+            .verify::<serde_json::Value>(&oidc_token(&old_key))
+            .await
+            .expect_err("the old URL's key is gone")
+            .kind(),
+        ErrorKind::UnknownKid
+    );
+    assert_eq!(issuers.total_fetches(), 5, "no request-driven fetch");
+
+    // A discovery document that cannot be read again keeps the URL.
+    issuers.serve(discovery_url(), "<html>");
+    tokio::time::sleep(interval).await;
+    assert_eq!(issuers.fetches(&discovery_url()), 3);
+    assert_eq!(issuers.fetches(NEW), 2, "refreshed from the URL it had");
+    verifier
+        .verify::<serde_json::Value>(&oidc_token(&new_key))
+        .await
+        .expect("still verifies");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_discovered_key_set_url_with_control_characters_is_never_fetched() {
+    let key = TestSigningKey::generate("k", Algorithm::ES256);
+    for bad in [
+        "https://id.moving.example/keys\u{0}",
+        "https://id.moving.example/keys\u{1b}[2J",
+        "https://id.moving.example/keys\u{7f}",
+        "https://id.moving.example/keys\r\nX-Injected: 1",
+    ] {
+        let issuers = TestIssuers::new();
+        issuers.serve(discovery_url(), discovery_naming(bad));
+        issuers.serve(bad, key_set_of(&key));
+        let verifier = discovering_verifier(&issuers, Duration::from_secs(15 * 60));
+        let error = verifier
+            .verify::<serde_json::Value>(&oidc_token(&key))
+            .await
+            .expect_err("the discovered URL is refused");
+        assert_eq!(error.kind(), ErrorKind::JwksUnavailable, "{error}");
+        assert_eq!(issuers.fetches(bad), 0, "{bad:?} was fetched");
+        assert_eq!(issuers.total_fetches(), 1, "the discovery document only");
+        let text = error.to_string();
+        assert!(
+            !text.contains(|c: char| c.is_control()),
+            "the message echoes the document: {text:?}"
+        );
+    }
 }
