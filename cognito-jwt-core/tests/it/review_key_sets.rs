@@ -59,10 +59,7 @@ impl Drop for TempFile {
 
 /// The error building a verifier for `issuer` with `seed` applied to its
 /// pool.
-fn seed_error(
-    issuer: &TestIssuer,
-    seed: impl FnOnce(cognito_jwt_core::UserPool) -> cognito_jwt_core::UserPool,
-) -> ConfigError {
+fn seed_error(issuer: &TestIssuer, seed: impl FnOnce(UserPool) -> UserPool) -> ConfigError {
     CognitoJwtVerifier::builder()
         .user_pool(seed(issuer.user_pool(CLIENT, TokenUse::Access)))
         .fetcher(ScriptedJwks::serving(issuer.jwks_json()))
@@ -439,7 +436,9 @@ fn entries_evicted_while_a_custom_check_runs_on_a_hit_are_freed() {
                 }
                 let answers = fillers.len();
                 freed.store(
-                    TRACKED_DROPS.load(Ordering::SeqCst) - before - answers,
+                    TRACKED_DROPS
+                        .load(Ordering::SeqCst)
+                        .saturating_sub(before + answers),
                     Ordering::SeqCst,
                 );
                 Ok(())
