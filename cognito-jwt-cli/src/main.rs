@@ -270,7 +270,7 @@ fn config_error(error: &ConfigError) -> (u8, String) {
 /// The pool id given, or the usage error that says it is missing.
 fn required_pool_id(arg: Option<&str>) -> Result<String, (u8, String)> {
     let Some(pool_id) = arg else {
-        // Let the core explain, with its "did you mean" for near-miss variables.
+        // Let the core explain, with its rename hint for near-miss variables.
         let hint = UserPool::from_env()
             .err()
             .filter(|e| e.name() == Some("COGNITO_USER_POOL_ID"))

@@ -311,7 +311,9 @@ macro_rules! common_setters {
         /// those not used since the last eviction pass go first. An evicted
         /// entry is freed once no concurrent hit can still be reading it;
         /// until then (for up to 32 evictions per thread) it is held beyond
-        /// the bound.
+        /// the bound. A custom check runs on a hit after the cache has let go
+        /// of it, holding only that token's claims, so a slow check keeps no
+        /// evicted entry alive.
         pub fn token_cache_max_bytes(mut self, max_bytes: u64) -> Self {
             self.common.token_cache = Some(max_bytes);
             self

@@ -320,14 +320,15 @@ pub(crate) fn quoted(untrusted: &str) -> String {
 #[non_exhaustive]
 pub enum ConfigError {
     /// A required setting or environment variable is absent.
-    #[error("{name} is not set: {expected}{}", did_you_mean_text(.did_you_mean.as_deref()))]
+    #[error("{name} is not set: {expected}{}", rename_hint(name, .did_you_mean.as_deref()))]
     Missing {
         /// The setting or environment variable, e.g. `COGNITO_USER_POOL_ID`.
         name: String,
         /// What a correct value looks like.
         expected: String,
         /// A set variable whose name is close to `name` (a likely typo),
-        /// if any.
+        /// if any; the message then says "`<it>` is set: rename it to
+        /// `<name>`".
         did_you_mean: Option<String>,
     },
     /// A setting or environment variable has a value that cannot be used.
@@ -368,15 +369,18 @@ impl fmt::Debug for ConfigError {
                 .field("name", name)
                 .field("problem", problem)
                 .finish(),
-            Self::HttpClient { source } => {
-                f.debug_struct("HttpClient").field("source", source).finish()
-            }
+            Self::HttpClient { source } => f
+                .debug_struct("HttpClient")
+                .field("source", source)
+                .finish(),
         }
     }
 }
 
-fn did_you_mean_text(name: Option<&str>) -> String {
-    name.map(|n| format!(" (did you mean {n}? it is set)"))
+/// "; <near miss> is set: rename it to <name>", when a near miss is set.
+fn rename_hint(name: &str, near_miss: Option<&str>) -> String {
+    near_miss
+        .map(|set| format!("; {set} is set: rename it to {name}"))
         .unwrap_or_default()
 }
 

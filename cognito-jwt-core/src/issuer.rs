@@ -112,9 +112,12 @@ impl Issuer {
     /// Find the key set by OpenID Connect discovery: the `jwks_uri` of
     /// `<issuer>/.well-known/openid-configuration`, whose `issuer` must
     /// equal this one byte for byte. The default when no
-    /// [`jwks_uri`](Self::jwks_uri) is given. The document is read once,
-    /// as the first step of the first key-set fetch, with the same time-out
-    /// and back-off.
+    /// [`jwks_uri`](Self::jwks_uri) is given. The document is read as the
+    /// first step of the first key-set fetch, with the same time-out and
+    /// back-off, and again on the refresh schedule (so that the issuer can
+    /// move its keys; while it cannot be read, the URL found before keeps
+    /// serving). Its `jwks_uri` must be https with a host, without a user
+    /// part, whitespace or control characters.
     pub fn discover(mut self) -> Self {
         self.key_set = KeySetLocation::OpenIdDiscovery;
         self

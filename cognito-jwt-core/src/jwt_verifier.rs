@@ -250,8 +250,9 @@ impl JwtVerifier {
     /// The key-set URLs this verifier fetches: configured, discovered, or
     /// (until discovery ran) the discovery document's. None with an
     /// [`IssuerResolver`] (see [`health`](Self::health) for the issuers
-    /// resolved so far).
-    pub fn jwks_uris(&self) -> impl Iterator<Item = &str> {
+    /// resolved so far). Owned, because a discovered URL can change: the
+    /// discovery document is read again on the refresh schedule.
+    pub fn jwks_uris(&self) -> impl Iterator<Item = String> + '_ {
         let fixed = match &self.engine {
             Engine::Fixed(inner) => Some(inner.as_ref()),
             Engine::Tenants(_) => None,

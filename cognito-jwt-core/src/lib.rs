@@ -25,7 +25,9 @@
 //! their own, shared by every waiting caller; sets are refreshed in the
 //! background before they are due, so no request waits for a routine
 //! refresh and removed keys stop verifying within one refresh interval; an
-//! unknown `kid` refetches at most once per cool-down; failures back off;
+//! unknown `kid` refetches at most once per cool-down after a fetch (a
+//! seeded set starts none, so a key newer than the seed is fetched at
+//! once); failures back off;
 //! cached keys outlive a failing endpoint for a bounded time.
 //! [`CognitoJwtVerifier::health`] reports each key set's state. Fetching
 //! needs a Tokio runtime (the one the verifier was built or first used on);

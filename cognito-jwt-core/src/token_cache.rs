@@ -1,11 +1,12 @@
 //! The opt-in verified-token cache: exact-token lookup, bounded by the bytes
 //! its entries hold, entries served only until their token expires.
 //!
-//! A hit must scale with cores, so it writes to nothing another core reads:
-//! the map is read under an epoch guard (papaya) and the entry is borrowed,
-//! not reference-counted; the eviction policy (CLOCK) marks an entry as used
-//! only when it is not marked already. Inserts, each of which follows a
-//! signature check, take a lock.
+//! A hit must scale with cores: the map is read under an epoch guard
+//! (papaya), and the eviction policy (CLOCK) marks an entry as used only
+//! when it is not marked already. A hit takes a reference to the entry's
+//! claims and releases the guard before the caller checks them: a slow
+//! custom check must not keep every entry evicted meanwhile from being
+//! freed. Inserts, each of which follows a signature check, take a lock.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -18,10 +19,8 @@ use crate::claims::{ALLOCATION_OVERHEAD, Payload};
 
 /// What a verified token left behind.
 pub(crate) struct CachedToken {
-    /// Its claims, as the verifier parsed them.
-    pub(crate) payload: Payload<'static>,
-    /// Its payload JSON.
-    pub(crate) json: Box<str>,
+    /// Its claims, shared with the hits being served.
+    pub(crate) claims: Arc<CachedClaims>,
     /// How its claims are read.
     pub(crate) profile: Profile,
     pub(crate) source: usize,
@@ -34,8 +33,16 @@ pub(crate) struct CachedToken {
     pub(crate) engine: u64,
     /// Seconds since the epoch until which a hit may be served (`exp + leeway`).
     pub(crate) valid_until: u64,
-    /// The claims as the type first asked for; other types are built again
-    /// from `payload`.
+}
+
+/// The claims of a verified token, which a hit hands out.
+pub(crate) struct CachedClaims {
+    /// As the verifier parsed them.
+    pub(crate) payload: Payload<'static>,
+    /// The payload JSON.
+    pub(crate) json: Box<str>,
+    /// As the type first asked for; other types are built again from
+    /// `payload`.
     pub(crate) typed: Box<dyn Any + Send + Sync>,
 }
 
@@ -48,11 +55,16 @@ fn weight(token: &str, entry: &CachedToken) -> u64 {
         // The map's key and the ring's copy of it.
         + 2 * size_of::<Arc<str>>()
         + 2 * size_of::<usize>()
-        // The map's node, the token, the JSON and the typed claims' box.
-        + 4 * ALLOCATION_OVERHEAD;
-    let parsed = entry.payload.heap_bytes();
-    let typed = size_of_val(&*entry.typed) + entry.json.len() + parsed;
-    (STRUCTURES + token.len() + entry.json.len() + parsed + typed) as u64
+        // The claims' shared allocation and its two counts.
+        + size_of::<CachedClaims>()
+        + 2 * size_of::<usize>()
+        // The map's node, the token, the claims, the JSON and the typed
+        // claims' box.
+        + 5 * ALLOCATION_OVERHEAD;
+    let claims = &entry.claims;
+    let parsed = claims.payload.heap_bytes();
+    let typed = size_of_val(&*claims.typed) + claims.json.len() + parsed;
+    (STRUCTURES + token.len() + claims.json.len() + parsed + typed) as u64
 }
 
 /// Hashes only the last 32 bytes of each write: for a token, part of its
@@ -115,7 +127,9 @@ impl TokenCache {
     }
 
     /// Call `serve` with the entry for `token`, if there is one that has not
-    /// expired at `now` (seconds since the epoch).
+    /// expired at `now` (seconds since the epoch). `serve` runs under the
+    /// map's guard: let it take what it needs (an `Arc` of the claims) and
+    /// do anything slow after `get` returns.
     pub(crate) fn get<R>(
         &self,
         token: &str,
@@ -221,15 +235,17 @@ mod tests {
     /// An entry whose payload JSON is `json_len` bytes.
     fn entry(json_len: usize, valid_until: u64) -> CachedToken {
         CachedToken {
-            payload: Payload::default(),
-            json: "j".repeat(json_len).into(),
+            claims: Arc::new(CachedClaims {
+                payload: Payload::default(),
+                json: "j".repeat(json_len).into(),
+                typed: Box::new(()),
+            }),
             profile: Profile::Cognito(TokenUse::Access),
             source: 0,
             pool: 0,
             generation: 0,
             engine: 0,
             valid_until,
-            typed: Box::new(()),
         }
     }
 
@@ -322,7 +338,10 @@ mod tests {
             cache.usage(),
             (1, weight(&token(0, 1024), &entry(768, LATER)))
         );
-        assert_eq!(cache.get(&token(0, 1024), NOW, |e| e.json.len()), Some(768));
+        assert_eq!(
+            cache.get(&token(0, 1024), NOW, |e| e.claims.json.len()),
+            Some(768)
+        );
     }
 
     #[test]

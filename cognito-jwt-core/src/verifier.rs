@@ -32,7 +32,7 @@ use crate::jwks::{KeyCache, KeyLookup, VerifyingKey};
 use crate::jwt::{Decoded, HeaderRules};
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
-use crate::token_cache::{CachedToken, TokenCache};
+use crate::token_cache::{CachedClaims, CachedToken, TokenCache};
 use crate::token_claims::TokenClaims;
 
 /// The custom check: sees the verified claims, returns a reason to refuse.
@@ -251,7 +251,8 @@ impl CognitoJwtVerifier {
 
     /// The key-set URLs this verifier fetches.
     pub fn jwks_uris(&self) -> impl Iterator<Item = &str> {
-        (0..self.inner.keys.source_count()).map(|i| self.inner.keys.url(i))
+        // A user pool's key-set URL is configured, never discovered.
+        (0..self.inner.keys.source_count()).map(|i| self.inner.keys.configured_url(i))
     }
 }
 
@@ -338,9 +339,10 @@ impl Inner {
         self.keys.insert_document(pool.source, jwks_json.as_bytes())
     }
 
-    /// The key-set URLs.
-    pub(crate) fn jwks_uris(&self) -> impl Iterator<Item = &str> {
-        (0..self.keys.source_count()).map(|i| self.keys.url(i))
+    /// The key-set URLs: configured, discovered, or (until discovery
+    /// ran) the discovery documents'.
+    pub(crate) fn jwks_uris(&self) -> impl Iterator<Item = String> + '_ {
+        (0..self.keys.source_count()).map(|i| self.keys.url(i).to_string())
     }
 
     /// The key set to fetch for a token whose key no cached set has: its
@@ -449,15 +451,17 @@ impl Inner {
             cache.insert(
                 token,
                 CachedToken {
-                    payload: payload.clone().into_owned(),
-                    json: decoded.json.as_str().into(),
+                    claims: Arc::new(CachedClaims {
+                        payload: payload.clone().into_owned(),
+                        json: decoded.json.as_str().into(),
+                        typed: Box::new(claims.clone()),
+                    }),
                     profile,
                     source: pool.source,
                     pool: self.pool_index(pool),
                     generation,
                     engine: self.id,
                     valid_until: self.valid_until(&payload),
-                    typed: Box::new(claims.clone()),
                 },
                 now,
             );
@@ -494,7 +498,8 @@ impl Inner {
     ) -> Option<Result<T, Error>> {
         // A clock before 1970 serves no hit: the full path fails closed.
         let now = unix_secs(SystemTime::now()).ok()?;
-        cache
+        let with_custom_check = self.custom_check.is_some();
+        let hit = cache
             .get(token, now, |entry| {
                 // A removed key, or a key set due for refresh, sends the
                 // token through the full path (which refreshes the set), so
@@ -515,16 +520,46 @@ impl Inner {
                 {
                     return None;
                 }
-                let view = ClaimsView::new(&entry.payload, &entry.json, entry.profile);
-                Some(
-                    self.check_requirements(&self.pools[entry.pool], &view, requirements)
-                        .and_then(|()| match entry.typed.downcast_ref::<T>() {
-                            Some(claims) => Ok(claims.clone()),
-                            None => claims_of(&view),
-                        }),
-                )
+                Some(if with_custom_check {
+                    Hit::CheckOutside(Arc::clone(&entry.claims), entry.profile, entry.pool)
+                } else {
+                    // Every built-in check is quick: served under the
+                    // guard, touching no shared count.
+                    Hit::Served(self.serve_hit(
+                        &entry.claims,
+                        entry.profile,
+                        entry.pool,
+                        requirements,
+                    ))
+                })
             })
-            .flatten()
+            .flatten()?;
+        Some(match hit {
+            Hit::Served(result) => result,
+            // The cache's guard is released: a custom check (which may be
+            // slow) holds this entry's claims only, never the memory of the
+            // entries evicted meanwhile.
+            Hit::CheckOutside(claims, profile, pool) => {
+                self.serve_hit(&claims, profile, pool, requirements)
+            }
+        })
+    }
+
+    /// The checks every request runs, and the claims as `T`, for a token
+    /// the cache holds.
+    fn serve_hit<T: TokenClaims>(
+        &self,
+        claims: &CachedClaims,
+        profile: Profile,
+        pool: usize,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        let view = ClaimsView::new(&claims.payload, &claims.json, profile);
+        self.check_requirements(&self.pools[pool], &view, requirements)?;
+        match claims.typed.downcast_ref::<T>() {
+            Some(claims) => Ok(claims.clone()),
+            None => claims_of(&view),
+        }
     }
 
     /// Until when (`exp + leeway`, in seconds since the epoch) a verified
@@ -573,6 +608,13 @@ fn signed_with(decoded: &Decoded<'_>, key: &VerifyingKey) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// A token-cache hit: answered under the cache's guard, or its claims
+/// taken out to be checked after the guard is released.
+enum Hit<T> {
+    Served(Result<T, Error>),
+    CheckOutside(Arc<CachedClaims>, Profile, usize),
 }
 
 /// `exp` (required), `nbf` and `iat`, with the leeway.

@@ -35,8 +35,8 @@ impl ServerConfig {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or wrong;
-    /// for the `COGNITO_*` variables it is the core's, with "did you mean"
-    /// when a similarly named variable is set.
+    /// for the `COGNITO_*` variables it is the core's, with "`<near miss>`
+    /// is set: rename it to `<name>`" when a similarly named variable is set.
     pub fn from_env() -> Result<Self, ConfigError> {
         let pool = UserPool::from_env()?;
         let bind_addr = match variable("BIND_ADDR")? {

@@ -46,7 +46,7 @@ impl AuthorizerConfig {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing, wrong or
-    /// unknown, with "did you mean" for a near miss (an `AUTHORIZER_*`
+    /// unknown, with "rename it to `<name>`" for a near miss (an `AUTHORIZER_*`
     /// variable that is not one of [`AUTHORIZER_VARS`] is refused: a
     /// misspelt required group must not silently allow everyone).
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -84,7 +84,7 @@ fn check_authorizer_names(names: &[String]) -> Result<(), ConfigError> {
             || nearest.is_some_and(|(distance, _)| distance <= 2);
         if looks_like_ours {
             let hint = match nearest {
-                Some((distance, known)) if distance <= 3 => format!(" (did you mean {known}?)"),
+                Some((distance, known)) if distance <= 3 => format!(": rename it to {known}"),
                 _ => String::new(),
             };
             return Err(invalid(
@@ -172,9 +172,7 @@ mod tests {
             let error = check(&["PATH", wrong]).expect_err(wrong);
             assert_eq!(error.name(), Some(wrong));
             assert!(
-                error
-                    .to_string()
-                    .contains(&format!("did you mean {meant}?")),
+                error.to_string().contains(&format!("rename it to {meant}")),
                 "{error}"
             );
         }

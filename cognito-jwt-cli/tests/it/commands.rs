@@ -300,7 +300,7 @@ fn exit_2_for_usage_and_configuration_errors() {
 }
 
 #[test]
-fn exit_2_with_did_you_mean_for_a_misspelt_variable() {
+fn exit_2_with_a_rename_hint_for_a_misspelt_variable() {
     let env = [
         ("COGNITO_USERPOOL_ID", POOL_ID),
         ("COGNITO_CLIENT_ID", CLIENT_ID),
@@ -309,9 +309,11 @@ fn exit_2_with_did_you_mean_for_a_misspelt_variable() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("COGNITO_USER_POOL_ID"), "{run:?}");
     assert!(
-        run.stderr.contains("did you mean COGNITO_USERPOOL_ID?"),
+        run.stderr
+            .contains("COGNITO_USERPOOL_ID is set: rename it to COGNITO_USER_POOL_ID"),
         "{run:?}"
     );
+    assert!(!run.stderr.contains("did you mean"), "{run:?}");
 }
 
 #[test]
@@ -556,7 +558,7 @@ fn jwks_exit_2_for_usage_and_configuration_errors() {
     assert!(
         misspelt
             .stderr
-            .contains("did you mean COGNITO_USERPOOL_ID?"),
+            .contains("COGNITO_USERPOOL_ID is set: rename it to COGNITO_USER_POOL_ID"),
         "{misspelt:?}"
     );
 }

@@ -1,5 +1,5 @@
 //! Loading a pool from the environment: the variables, their checks, and
-//! "did you mean" hints for near-misses.
+//! "`<near miss>` is set: rename it to `<name>`" hints for near-misses.
 
 use std::path::Path;
 
@@ -61,7 +61,8 @@ impl crate::Issuer {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the variable that is missing or wrong, with
-    /// "did you mean …" when a similarly named variable is set.
+    /// "`<near miss>` is set: rename it to `<name>`" when a similarly
+    /// named variable is set.
     pub fn from_env() -> Result<Self, ConfigError> {
         let names: Vec<String> = std::env::vars_os()
             .filter_map(|(k, _)| k.into_string().ok())
@@ -82,7 +83,8 @@ impl crate::JwtVerifier {
     }
 }
 
-/// A required variable, named with a "did you mean" hint when absent.
+/// A required variable, named with a rename hint when absent and a near
+/// miss is set.
 fn required_var(
     get: &dyn Fn(&str) -> Option<String>,
     all_names: &[String],
@@ -172,7 +174,8 @@ impl UserPool {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the variable that is missing or wrong, with
-    /// "did you mean …" when a similarly named variable is set.
+    /// "`<near miss>` is set: rename it to `<name>`" when a similarly
+    /// named variable is set.
     pub fn from_env() -> Result<Self, ConfigError> {
         let names: Vec<String> = std::env::vars_os()
             .filter_map(|(k, _)| k.into_string().ok())
@@ -187,7 +190,8 @@ impl crate::CognitoJwtVerifier {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the variable that is missing or wrong, with
-    /// "did you mean …" when a similarly named variable is set.
+    /// "`<near miss>` is set: rename it to `<name>`" when a similarly
+    /// named variable is set.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::builder().user_pool(UserPool::from_env()?).build()
     }
@@ -365,7 +369,8 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.name(), Some("OIDC_ISSUER"));
         assert!(
-            err.to_string().contains("did you mean OIDC_ISSUR?"),
+            err.to_string()
+                .contains("OIDC_ISSUR is set: rename it to OIDC_ISSUER"),
             "{err}"
         );
         let err = load_issuer(&[
@@ -374,7 +379,10 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.name(), Some("OIDC_AUDIENCE"));
-        assert!(err.to_string().contains("did you mean OIDC_AUDIENCES?"));
+        assert!(
+            err.to_string()
+                .contains("OIDC_AUDIENCES is set: rename it to OIDC_AUDIENCE")
+        );
         let err = load_issuer(&[
             ("OIDC_ISSUER", "https://id.example"),
             ("OIDC_AUDIENCE", "api,"),
@@ -416,7 +424,12 @@ mod tests {
             let err = load(&[(wrong, "eu-west-1_abc"), ("COGNITO_CLIENT_ID", "c")]).unwrap_err();
             assert_eq!(err.name(), Some("COGNITO_USER_POOL_ID"));
             let text = err.to_string();
-            assert!(text.contains(&format!("did you mean {wrong}?")), "{text}");
+            assert!(
+                text.contains(&format!(
+                    "{wrong} is set: rename it to COGNITO_USER_POOL_ID"
+                )),
+                "{text}"
+            );
             assert!(
                 matches!(&err, ConfigError::Missing { did_you_mean: Some(n), .. } if n == wrong),
                 "{err:?}"
@@ -433,7 +446,8 @@ mod tests {
         let err = load(&[pool[0], pool[1], ("COGNITO_TOKENUSE", "id")]).unwrap_err();
         assert_eq!(err.name(), Some("COGNITO_TOKEN_USE"));
         assert!(
-            err.to_string().contains("did you mean COGNITO_TOKENUSE?"),
+            err.to_string()
+                .contains("COGNITO_TOKENUSE is set: rename it to COGNITO_TOKEN_USE"),
             "{err}"
         );
         let set = load(&[pool[0], pool[1], ("COGNITO_TOKEN_USE", "Any")]).unwrap();
@@ -454,7 +468,7 @@ mod tests {
             ),
             "{err:?}"
         );
-        assert!(!err.to_string().contains("did you mean"));
+        assert!(!err.to_string().contains("rename"));
     }
 
     #[test]
@@ -467,7 +481,7 @@ mod tests {
         assert_eq!(err.name(), Some("COGNITO_CLIENT_ID"));
         assert!(
             err.to_string()
-                .contains("did you mean COGNITO_APP_CLIENT_ID?")
+                .contains("COGNITO_APP_CLIENT_ID is set: rename it to COGNITO_CLIENT_ID")
         );
     }
 

@@ -1,7 +1,6 @@
 //! User pools, client ids, token use, leeway, and loading from the environment.
 
 use std::fmt;
-use std::io::Read;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -255,7 +254,9 @@ impl UserPool {
     /// as `cognito-jwt jwks` writes it; its age is its `fetched_at` field
     /// (seconds since the epoch) or else the file's modification time, and
     /// it serves until the first successful fetch, within the maximum
-    /// staleness. A file that cannot be read or has no usable key fails
+    /// staleness. A file that cannot be read, has no usable key, or whose
+    /// `fetched_at` is more than 5 minutes ahead of the clock (an old
+    /// document would count as just fetched) fails
     /// [`build`](crate::CognitoJwtVerifierBuilder::build).
     #[must_use]
     pub fn jwks_file(mut self, path: impl Into<PathBuf>) -> Self {
@@ -449,30 +450,36 @@ impl UserPool {
 /// Read a seed key-set file: its text and, for its age, its modification
 /// time (the document's own `fetched_at` field wins when present).
 fn read_seed(path: &Path, name: &str) -> Result<Seed, ConfigError> {
+    use std::io::Read as _;
+
+    const CAP: usize = crate::jwks::MAX_JWKS_BYTES;
     let problem = |what: String| ConfigError::invalid(name, what);
-    // At most one byte over the cap is read: a resolved tenant's seed is
-    // read again for each of its tokens while it cannot be used.
-    let mut document = String::new();
+    let cannot_read = |e: std::io::Error| {
+        problem(format!(
+            "the key-set file {} cannot be read ({e}); write it with `cognito-jwt jwks`",
+            quoted(&path.display().to_string())
+        ))
+    };
+    // One byte past the cap tells a file that is too large, whatever its
+    // size says (a pipe, a device such as /dev/zero); a resolved tenant's
+    // seed is read again for each of its tokens while it cannot be used.
+    let mut bytes = Vec::new();
     std::fs::File::open(path)
-        .and_then(|file| {
-            let cap = u64::try_from(crate::jwks::MAX_JWKS_BYTES).unwrap_or(u64::MAX);
-            file.take(cap.saturating_add(1))
-                .read_to_string(&mut document)
-        })
-        .map_err(|e| {
-            problem(format!(
-                "the key-set file {} cannot be read ({e}); write it with `cognito-jwt jwks`",
-                quoted(&path.display().to_string())
-            ))
-        })?;
-    if document.len() > crate::jwks::MAX_JWKS_BYTES {
+        .and_then(|file| file.take(CAP as u64 + 1).read_to_end(&mut bytes))
+        .map_err(cannot_read)?;
+    if bytes.len() > CAP {
         return Err(problem(format!(
             "the key-set file is larger than {} KiB",
-            crate::jwks::MAX_JWKS_BYTES / 1024
+            CAP / 1024
         )));
     }
+    let document = String::from_utf8(bytes).map_err(|_| {
+        problem("the key-set file is not UTF-8 text; write it with `cognito-jwt jwks`".to_owned())
+    })?;
     let modified = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| SystemTime::now());
-    Ok(Seed::new(document, modified))
+    let seed = Seed::new(document, modified);
+    seed.age(SystemTime::now()).map_err(problem)?;
+    Ok(seed)
 }

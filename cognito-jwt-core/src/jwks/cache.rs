@@ -17,7 +17,7 @@
 //! All time is [`tokio::time::Instant`], so tests drive it with paused time.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use tokio::runtime::Handle;
@@ -54,24 +54,57 @@ impl CacheSettings {
 }
 
 /// A key-set document loaded at start-up (for instance bundled with a
-/// Lambda function), with the time it was fetched.
+/// Lambda function), with what says when it was fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Seed {
     pub(crate) document: String,
-    /// When the document was fetched: its own `fetched_at` field, else the
-    /// file's modification time, else now.
-    pub(crate) fetched_at: SystemTime,
+    /// The document's own `fetched_at` field (seconds since the epoch).
+    stamp: Option<u64>,
+    /// When it was fetched without that field: the file's modification
+    /// time, else the time it was given.
+    fallback: SystemTime,
 }
 
 impl Seed {
     /// A seed whose age is its `fetched_at` field, or `fallback`.
     pub(crate) fn new(document: String, fallback: SystemTime) -> Self {
-        let fetched_at = fetched_at_field(document.as_bytes()).map_or(fallback, |secs| {
-            SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
-        });
         Self {
+            stamp: fetched_at_field(document.as_bytes()),
             document,
-            fetched_at,
+            fallback,
+        }
+    }
+
+    /// How far a `fetched_at` field may be ahead of the clock: the
+    /// largest leeway, as clocks go.
+    const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
+
+    /// Its age at `now`; why its `fetched_at` field cannot be believed
+    /// otherwise, for the error naming the seed's setting. A field ahead of
+    /// the clock by more than the skew allowed would make an old document
+    /// count as just fetched.
+    pub(crate) fn age(&self, now: SystemTime) -> Result<Duration, String> {
+        let fetched_at = match self.stamp {
+            None => self.fallback,
+            Some(secs) => SystemTime::UNIX_EPOCH
+                .checked_add(Duration::from_secs(secs))
+                .ok_or_else(|| {
+                    "its fetched_at field is not a time this system can hold; it must be the \
+                     seconds since 1970 at which the key set was fetched, as `cognito-jwt jwks` \
+                     writes it"
+                        .to_owned()
+                })?,
+        };
+        match fetched_at.duration_since(now) {
+            Ok(ahead) if self.stamp.is_some() && ahead > Self::MAX_CLOCK_SKEW => Err(format!(
+                "its fetched_at field is {} s in the future (at most {} s of clock skew is \
+                 allowed); write the key set again with `cognito-jwt jwks`, or check this \
+                 machine's clock",
+                ahead.as_secs(),
+                Self::MAX_CLOCK_SKEW.as_secs()
+            )),
+            Ok(_) => Ok(Duration::ZERO),
+            Err(behind) => Ok(behind.duration()),
         }
     }
 }
@@ -108,8 +141,9 @@ struct Source {
     configured: Arc<str>,
     /// Set when the key-set URL comes from a discovery document.
     discovery: Option<Discovery>,
-    /// The key-set URL the discovery document named, once it was read.
-    discovered: OnceLock<Arc<str>>,
+    /// The key-set URL the discovery document named when it was last
+    /// read, and when that was.
+    discovered: RwLock<Option<(Arc<str>, Instant)>>,
     algorithms: AlgorithmSet,
     set: RwLock<Option<Arc<KeySet>>>,
     /// When (ms since the cache's epoch) the current set is due for a
@@ -216,7 +250,7 @@ impl KeyCache {
                 name: spec.name.into(),
                 configured: spec.url.into(),
                 discovery: spec.discovery,
-                discovered: OnceLock::new(),
+                discovered: RwLock::new(None),
                 algorithms: spec.algorithms,
                 set: RwLock::new(None),
                 due_at_ms: AtomicU64::new(0),
@@ -241,8 +275,14 @@ impl KeyCache {
 
     /// The key-set URL of `source`: the discovered one once discovery
     /// ran, else the configured one.
-    pub(crate) fn url(&self, source: usize) -> &str {
+    pub(crate) fn url(&self, source: usize) -> Arc<str> {
         self.shared.sources[source].url()
+    }
+
+    /// The configured URL of `source`: its key set's, or its discovery
+    /// document's.
+    pub(crate) fn configured_url(&self, source: usize) -> &str {
+        &self.shared.sources[source].configured
     }
 
     pub(crate) fn source_count(&self) -> usize {
@@ -379,7 +419,7 @@ impl KeyCache {
     pub(crate) fn insert_document(&self, index: usize, document: &[u8]) -> Result<usize, Error> {
         let count = self
             .shared
-            .load(index, document, Instant::now())
+            .load(index, document, Instant::now(), false)
             .map_err(|reason| Error::new(ErrorKind::JwksUnavailable, reason))?;
         self.shared.keep_refreshing();
         Ok(count)
@@ -387,9 +427,7 @@ impl KeyCache {
 
     /// Load a seed document; `Ok(false)` when it is too old to serve.
     pub(crate) fn seed(&self, index: usize, seed: &Seed) -> Result<bool, String> {
-        let age = SystemTime::now()
-            .duration_since(seed.fetched_at)
-            .unwrap_or(Duration::ZERO);
+        let age = seed.age(SystemTime::now())?;
         if age >= self.shared.settings.max_staleness {
             tracing::warn!(
                 url = %self.url(index),
@@ -401,7 +439,7 @@ impl KeyCache {
         let now = Instant::now();
         let fetched_at = now.checked_sub(age).unwrap_or(now);
         self.shared
-            .load(index, seed.document.as_bytes(), fetched_at)?;
+            .load(index, seed.document.as_bytes(), fetched_at, false)?;
         self.shared.keep_refreshing();
         Ok(true)
     }
@@ -434,8 +472,13 @@ fn unknown_kid() -> Error {
 }
 
 impl Source {
-    fn url(&self) -> &str {
-        self.discovered.get().unwrap_or(&self.configured)
+    /// The key-set URL: the one last discovered, else the configured one.
+    fn url(&self) -> Arc<str> {
+        self.discovered
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map_or_else(|| Arc::clone(&self.configured), |(url, _)| Arc::clone(url))
     }
 
     /// The set, unless there is none or it is older than the maximum
@@ -506,23 +549,32 @@ impl Shared {
         .with_retry_after(wait.max(Duration::from_secs(1)))
     }
 
-    /// Parse and store a document for source `index`.
-    fn load(&self, index: usize, document: &[u8], fetched_at: Instant) -> Result<usize, String> {
+    /// Parse and store a document for source `index`; `fetched` when it
+    /// comes from a fetch, which starts the cool-down on unknown `kid`s. A
+    /// document the caller had (a seed, `cache_jwks`) does not: a token
+    /// signed by a key newer than the document fetches at once.
+    fn load(
+        &self,
+        index: usize,
+        document: &[u8],
+        fetched_at: Instant,
+        fetched: bool,
+    ) -> Result<usize, String> {
         let source = &self.sources[index];
         let previous = source.usable_set(self);
         let set = parse_key_set(
             document,
             previous.as_deref(),
-            source.url(),
+            &source.url(),
             source.algorithms,
             fetched_at,
         )?;
         let count = set.len();
-        self.store(source, Arc::new(set), previous.as_deref());
+        self.store(source, Arc::new(set), previous.as_deref(), fetched);
         Ok(count)
     }
 
-    fn store(&self, source: &Source, set: Arc<KeySet>, previous: Option<&KeySet>) {
+    fn store(&self, source: &Source, set: Arc<KeySet>, previous: Option<&KeySet>, fetched: bool) {
         let due = later(set.fetched_at, self.settings.refresh_interval);
         *source
             .set
@@ -538,7 +590,9 @@ impl Shared {
         let mut state = lock(&source.state);
         state.failures = 0;
         state.last_error = None;
-        state.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
+        if fetched {
+            state.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
+        }
         drop(state);
         source.gauges.stored(set.len(), Some(set.fetched_at));
     }
@@ -607,7 +661,7 @@ impl Shared {
             Ok(url) => self
                 .get(&url)
                 .await
-                .and_then(|body| self.load(index, &body, Instant::now())),
+                .and_then(|body| self.load(index, &body, Instant::now(), true)),
             Err(message) => Err(message),
         };
         let elapsed_ms = duration_ms(started.elapsed());
@@ -650,23 +704,60 @@ impl Shared {
     }
 
     /// The key-set URL of `source`, reading its discovery document first
-    /// when it has one and it was not read yet. A failure counts as a
-    /// failed fetch (same back-off, same health report).
+    /// when it has one and it was not read within the refresh interval, so
+    /// that an issuer can move its keys. A first discovery that fails
+    /// counts as a failed fetch (same back-off, same health report); a
+    /// later one keeps the URL discovered before.
     async fn resolve(&self, source: &Source) -> Result<Arc<str>, String> {
         let Some(discovery) = &source.discovery else {
             return Ok(Arc::clone(&source.configured));
         };
-        if let Some(url) = source.discovered.get() {
+        let known = source
+            .discovered
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((url, at)) = &known
+            && at.elapsed() < self.refresh_at()
+        {
             return Ok(Arc::clone(url));
         }
-        let document = self.get(&source.configured).await?;
-        let url: Arc<str> = jwks_uri_of(&document, discovery)?.into();
-        tracing::info!(
-            discovery = %source.configured,
-            jwks_uri = %url,
-            "discovered the key-set URL"
-        );
-        Ok(Arc::clone(source.discovered.get_or_init(|| url)))
+        let discovered = self
+            .get(&source.configured)
+            .await
+            .and_then(|document| jwks_uri_of(&document, discovery));
+        let url: Arc<str> = match (discovered, known) {
+            (Ok(url), known) => {
+                if known
+                    .as_ref()
+                    .is_none_or(|(previous, _)| **previous != *url)
+                {
+                    tracing::info!(
+                        discovery = %source.configured,
+                        jwks_uri = %url,
+                        "discovered the key-set URL"
+                    );
+                }
+                url.into()
+            }
+            (Err(message), None) => return Err(message),
+            (Err(message), Some((url, _))) => {
+                tracing::warn!(
+                    discovery = %source.configured,
+                    jwks_uri = %url,
+                    error = %message,
+                    "the discovery document could not be read again; keeping the key-set URL \
+                     discovered before"
+                );
+                return Ok(url);
+            }
+        };
+        *source
+            .discovered
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Arc::clone(&url), Instant::now()));
+        Ok(url)
     }
 
     /// One document, within the fetch time-out and the size cap.
@@ -764,7 +855,7 @@ impl Shared {
         };
         KeySetHealth::new(
             source.name.to_string(),
-            source.url().to_owned(),
+            source.url().to_string(),
             state,
             keys,
         )
@@ -891,11 +982,15 @@ mod tests {
         let a = TestKey::generate("a");
         let stamped = serde_json::json!({ "keys": [a.jwk()], "fetched_at": 1_000 }).to_string();
         let fallback = SystemTime::UNIX_EPOCH + Duration::from_secs(5);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(3_000);
         assert_eq!(
-            Seed::new(stamped, fallback).fetched_at,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000)
+            Seed::new(stamped, fallback).age(now),
+            Ok(Duration::from_secs(2_000))
         );
-        assert_eq!(Seed::new(document(&[&a]), fallback).fetched_at, fallback);
+        assert_eq!(
+            Seed::new(document(&[&a]), fallback).age(now),
+            Ok(Duration::from_secs(2_995))
+        );
         // Far too old to serve.
         let keys = cache(Duration::from_secs(60));
         let old = Seed::new(document(&[&a]), SystemTime::UNIX_EPOCH);

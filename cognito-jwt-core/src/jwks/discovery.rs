@@ -36,7 +36,9 @@ pub(crate) fn metadata_url(issuer: &str, oauth: bool) -> String {
 
 /// The `jwks_uri` of a metadata document, after checking that the
 /// document names the configured issuer exactly and that the URL is
-/// https (or http when allowed). Messages never quote the document.
+/// https (or http when allowed) with a host, no user part, and no
+/// whitespace or control character (which could split or reshape a
+/// request line or a log line). Messages never quote the document.
 pub(crate) fn jwks_uri_of(document: &[u8], discovery: &Discovery) -> Result<String, String> {
     #[derive(Deserialize)]
     struct Metadata {
@@ -69,8 +71,14 @@ pub(crate) fn jwks_uri_of(document: &[u8], discovery: &Discovery) -> Result<Stri
             None => return Err("the discovery document's jwks_uri is not an https URL".to_owned()),
         },
     };
+    if uri.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err(
+            "the discovery document's jwks_uri contains whitespace or control characters"
+                .to_owned(),
+        );
+    }
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() || host.contains('@') || uri.contains(char::is_whitespace) {
+    if host.is_empty() || host.contains('@') {
         return Err("the discovery document's jwks_uri has no valid host".to_owned());
     }
     Ok(uri)
@@ -118,6 +126,11 @@ mod tests {
             br#"{"issuer":"https://id.example/t1","jwks_uri":"ftp://id.example/keys"}"#,
             br#"{"issuer":"https://id.example/t1","jwks_uri":"https://user@evil/keys"}"#,
             br#"{"issuer":"https://id.example/t1","jwks_uri":"http://id.example/keys"}"#,
+            br#"{"issuer":"https://id.example/t1","jwks_uri":"https://id.example/keys\u0000"}"#,
+            br#"{"issuer":"https://id.example/t1","jwks_uri":"https://id.example\u001b[2J/keys"}"#,
+            br#"{"issuer":"https://id.example/t1","jwks_uri":"https://id.example/k\u007f"}"#,
+            br#"{"issuer":"https://id.example/t1","jwks_uri":"https://id.example/k\u0085"}"#,
+            br#"{"issuer":"https://id.example/t1","jwks_uri":"https://id.example/k\r\nX: y"}"#,
             b"<html>",
         ] {
             assert!(jwks_uri_of(bad, &discovery(false)).is_err());

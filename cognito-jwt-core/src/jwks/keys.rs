@@ -58,6 +58,11 @@ impl VerifyingKey {
         self.parsed.iter().any(|(a, _)| *a == algorithm)
     }
 
+    /// Every algorithm this key serves.
+    fn algorithms(&self) -> AlgorithmSet {
+        AlgorithmSet::of(self.parsed.iter().map(|(a, _)| *a))
+    }
+
     /// A P-256 key for `ES256` only, from its uncompressed point
     /// (`04 ‖ x ‖ y`), as an Application Load Balancer publishes it.
     pub(crate) fn es256(kid: &str, point: &[u8]) -> Result<Self, &'static str> {
@@ -89,8 +94,8 @@ impl KeySet {
     }
 
     /// Whether every key of this set is still in `next`, as the same parsed
-    /// key (the parser reuses a key whose `kid` and parameters are
-    /// unchanged).
+    /// key (the parser reuses a key whose `kid`, parameters and algorithms
+    /// are unchanged).
     pub(crate) fn all_kept_in(&self, next: &KeySet) -> bool {
         self.keys
             .iter()
@@ -326,8 +331,10 @@ pub(crate) fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
 /// Unusable entries are skipped with a debug log; a
 /// `kid` shared by two or more usable keys is ambiguous and none of
 /// them is used (whatever their order; unusable entries sharing a kid with a
-/// usable key do not count). Keys identical to ones in `previous` are reused
-/// instead of parsed again. Fails when the document is not a key set or has
+/// usable key do not count). A key of `previous` with the same `kid`,
+/// parameters and algorithms (what `alg`, `use` and `key_ops` leave of the
+/// accepted ones) is reused instead of parsed again; any other change makes
+/// a new key, so that a narrowed `alg` takes effect at once. Fails when the document is not a key set or has
 /// no usable key, so that the caller keeps its last good set.
 pub(crate) fn parse_key_set(
     body: &[u8],
@@ -364,7 +371,7 @@ pub(crate) fn parse_key_set(
         let fingerprint = material.fingerprint();
         let reused = previous
             .and_then(|p| p.get(kid))
-            .filter(|k| *k.material == *fingerprint)
+            .filter(|k| *k.material == *fingerprint && k.algorithms() == algorithms)
             .cloned();
         let key = match reused {
             Some(key) => key,

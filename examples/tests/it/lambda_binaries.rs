@@ -486,13 +486,13 @@ async fn a_misspelt_variable_fails_the_init_phase_naming_it() {
             "COGNITO_USERPOOL_ID",
             "COGNITO_USER_POOL_ID",
             "COGNITO_USER_POOL_ID",
-            "did you mean COGNITO_USERPOOL_ID?",
+            "COGNITO_USERPOOL_ID is set: rename it to COGNITO_USER_POOL_ID",
         ),
         (
             "AUTHORIZER_REQUIRED_GROUPS",
             "",
             "AUTHORIZER_REQUIRED_GROUPS",
-            "did you mean AUTHORIZER_REQUIRED_GROUP?",
+            "rename it to AUTHORIZER_REQUIRED_GROUP",
         ),
     ] {
         let mut api = RuntimeApi::start().await;

@@ -101,7 +101,7 @@ impl Drop for Server {
 }
 
 #[test]
-fn misspelt_pool_variable_exits_with_did_you_mean() {
+fn misspelt_pool_variable_exits_with_a_rename_hint() {
     for binary in BINARIES {
         let mut server = Server::spawn(
             binary,
@@ -119,7 +119,7 @@ fn misspelt_pool_variable_exits_with_did_you_mean() {
             "{binary}: {stderr}"
         );
         assert!(
-            stderr.contains("did you mean COGNITO_USERPOOL_ID?"),
+            stderr.contains("COGNITO_USERPOOL_ID is set: rename it to COGNITO_USER_POOL_ID"),
             "{binary}: {stderr}"
         );
     }
