@@ -25,7 +25,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Parser, Subcommand};
 use cognito_jwt_core::{
     AcceptedTokenUse, Algorithm, CognitoJwtVerifier, ConfigError, Error, ErrorKind, HttpClass,
-    Issuer, JwksFetcher as _, JwtVerifier, Requirements, ReqwestFetcher, UserPool,
+    Issuer, IssuerHosts, JwksFetcher as _, JwtVerifier, Requirements, ReqwestFetcher, UserPool,
 };
 
 /// Verify or inspect Amazon Cognito ID and access tokens, or fetch a user
@@ -143,6 +143,14 @@ struct VerifyArgs {
     /// Expected `iss` override (emulators).
     #[arg(long, env = "COGNITO_ISSUER", value_name = "URL")]
     issuer: Option<String>,
+    /// Which AWS issuer hosts `iss` may name: both (default), original
+    /// (cognito-idp) or updated (issuer-cognito-idp).
+    #[arg(
+        long,
+        env = "COGNITO_ISSUER_HOSTS",
+        value_name = "both|original|updated"
+    )]
+    issuer_hosts: Option<String>,
     /// The token must be in at least one of these groups (repeatable).
     #[arg(long = "group", value_name = "NAME")]
     groups: Vec<String>,
@@ -314,6 +322,26 @@ fn build_verifier(args: &VerifyArgs) -> Result<CognitoJwtVerifier, (u8, String)>
     }
     if let Some(issuer) = &args.issuer {
         pool = pool.issuer(issuer);
+    }
+    if let Some(hosts) = &args.issuer_hosts {
+        if args.issuer.is_some() {
+            return Err((
+                EXIT_USAGE,
+                "error: --issuer-hosts / COGNITO_ISSUER_HOSTS: has no effect with --issuer / \
+                 COGNITO_ISSUER, which is exactly the issuer accepted; drop one of them"
+                    .to_owned(),
+            ));
+        }
+        let hosts: IssuerHosts = hosts.parse().map_err(|()| {
+            (
+                EXIT_USAGE,
+                format!(
+                    "error: --issuer-hosts / COGNITO_ISSUER_HOSTS: expected both, original or \
+                     updated, got {hosts:?}"
+                ),
+            )
+        })?;
+        pool = pool.issuer_hosts(hosts);
     }
     CognitoJwtVerifier::builder()
         .user_pool(pool)

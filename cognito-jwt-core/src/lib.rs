@@ -127,7 +127,7 @@ pub use alb::{
 pub use algorithm::Algorithm;
 pub use builder::CognitoJwtVerifierBuilder;
 pub use claims::{AccessTokenClaims, ClaimsView, IdTokenClaims, StandardClaims};
-pub use config::{AcceptedTokenUse, ENV_VARS, OIDC_ENV_VARS, TokenUse, UserPool};
+pub use config::{AcceptedTokenUse, ENV_VARS, IssuerHosts, OIDC_ENV_VARS, TokenUse, UserPool};
 pub use error::{ConfigError, Error, ErrorKind, GrpcCode, HttpClass};
 pub use health::{Health, KeySetHealth, KeySetState};
 pub use issuer::Issuer;

@@ -225,7 +225,7 @@ fn id_tokens_verify_with_token_use_id_or_any() {
 fn exit_2_for_usage_and_configuration_errors() {
     let token = TOKENS.user.as_str();
     // (what, arguments, expected text on stderr)
-    let cases: [(&str, Vec<&str>, &str); 6] = [
+    let cases: [(&str, Vec<&str>, &str); 8] = [
         (
             "no pool id",
             vec!["verify", "--client-id", "c", token],
@@ -289,6 +289,36 @@ fn exit_2_for_usage_and_configuration_errors() {
                 token,
             ],
             "--jwks-uri / COGNITO_JWKS_URI",
+        ),
+        (
+            "unknown issuer hosts",
+            vec![
+                "verify",
+                "--user-pool-id",
+                POOL_ID,
+                "--client-id",
+                "c",
+                "--issuer-hosts",
+                "all",
+                token,
+            ],
+            "--issuer-hosts / COGNITO_ISSUER_HOSTS",
+        ),
+        (
+            "issuer hosts beside an issuer override",
+            vec![
+                "verify",
+                "--user-pool-id",
+                POOL_ID,
+                "--client-id",
+                "c",
+                "--issuer",
+                "http://127.0.0.1:9229/local_abc",
+                "--issuer-hosts",
+                "original",
+                token,
+            ],
+            "--issuer-hosts / COGNITO_ISSUER_HOSTS",
         ),
     ];
     for (name, args, expected) in cases {

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::{AcceptedTokenUse, SeedSource, UserPool, check_url, pool_region, read_seed};
+use super::{
+    AcceptedTokenUse, IssuerHosts, SeedSource, UserPool, check_url, pool_region, read_seed,
+};
 use crate::error::{ConfigError, quoted};
 
 /// The environment variables read by
@@ -25,6 +27,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "COGNITO_ISSUER",
         "optional: expected iss override (emulators)",
+    ),
+    (
+        "COGNITO_ISSUER_HOSTS",
+        "optional: both (default), original or updated: the AWS issuer hosts iss may name",
     ),
     (
         "COGNITO_JWKS_FILE",
@@ -258,9 +264,29 @@ pub(crate) fn pool_from_vars(
         check_url(&uri, "COGNITO_JWKS_URI")?;
         pool = pool.jwks_uri(uri);
     }
+    let hosts = optional("COGNITO_ISSUER_HOSTS");
     if let Some(issuer) = optional("COGNITO_ISSUER") {
+        if hosts.is_some() {
+            return Err(ConfigError::invalid(
+                "COGNITO_ISSUER_HOSTS",
+                "has no effect with COGNITO_ISSUER, which is exactly the issuer accepted; \
+                 unset one of them",
+            ));
+        }
         check_url(&issuer, "COGNITO_ISSUER")?;
         pool = pool.issuer(issuer);
+    }
+    if let Some(hosts) = hosts {
+        let parsed: IssuerHosts = hosts.parse().map_err(|()| {
+            ConfigError::invalid(
+                "COGNITO_ISSUER_HOSTS",
+                format!(
+                    "{} is not a choice of hosts; expected both, original or updated",
+                    quoted(&hosts)
+                ),
+            )
+        })?;
+        pool = pool.issuer_hosts(parsed);
     }
     if let Some(path) = optional("COGNITO_JWKS_FILE") {
         pool.seed = Some(SeedSource::Document {
@@ -583,7 +609,7 @@ mod tests {
         let pool = UserPool::new("eu-west-1_abc")
             .client_id("c")
             .token_use(AcceptedTokenUse::Any)
-            .accept_updated_issuer(true)
+            .issuer_hosts(IssuerHosts::Both)
             .replica_region("eu-central-1")
             .resolve(0)
             .unwrap();
@@ -599,6 +625,64 @@ mod tests {
         assert_eq!(
             pool.jwks_uri,
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json"
+        );
+    }
+
+    #[test]
+    fn both_issuer_hosts_by_default_and_either_alone_on_request() {
+        let issuers = |vars: &[(&str, &str)]| {
+            let mut all = vec![
+                ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+                ("COGNITO_CLIENT_ID", "c"),
+            ];
+            all.extend_from_slice(vars);
+            load(&all)
+                .and_then(|pool| pool.resolve(0))
+                .map(|pool| (pool.issuers, pool.jwks_uri))
+        };
+        let original = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc";
+        let updated = "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc";
+        let keys = format!("{original}/.well-known/jwks.json");
+        assert_eq!(
+            issuers(&[]).unwrap(),
+            (vec![original.to_owned(), updated.to_owned()], keys.clone())
+        );
+        assert_eq!(
+            issuers(&[("COGNITO_ISSUER_HOSTS", "both")]).unwrap().0,
+            [original, updated]
+        );
+        assert_eq!(
+            issuers(&[("COGNITO_ISSUER_HOSTS", "original")]).unwrap(),
+            (vec![original.to_owned()], keys.clone())
+        );
+        // The keys stay under the original host.
+        assert_eq!(
+            issuers(&[("COGNITO_ISSUER_HOSTS", "Updated")]).unwrap(),
+            (vec![updated.to_owned()], keys)
+        );
+        for (vars, name) in [
+            (
+                &[("COGNITO_ISSUER_HOSTS", "all")][..],
+                "COGNITO_ISSUER_HOSTS",
+            ),
+            (
+                &[
+                    ("COGNITO_ISSUER_HOSTS", "original"),
+                    ("COGNITO_ISSUER", "http://127.0.0.1:9229/local_abc"),
+                ][..],
+                "COGNITO_ISSUER_HOSTS",
+            ),
+        ] {
+            let err = issuers(vars).unwrap_err();
+            assert_eq!(err.name(), Some(name), "{err}");
+            assert!(!err.to_string().contains("\u{1b}"));
+        }
+        // An explicit issuer is exactly the issuer accepted.
+        assert_eq!(
+            issuers(&[("COGNITO_ISSUER", "http://127.0.0.1:9229/local_abc")])
+                .unwrap()
+                .0,
+            ["http://127.0.0.1:9229/local_abc"]
         );
     }
 }

@@ -14,6 +14,66 @@ mod env;
 
 pub use env::{ENV_VARS, OIDC_ENV_VARS};
 
+/// Which AWS issuer hosts a pool's tokens may name in `iss`: Cognito signs
+/// tokens under `https://cognito-idp.<region>.amazonaws.com/<pool>` (the
+/// original host) and, for some pools, the newer
+/// `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>` (the updated
+/// host). The keys come from the pool's own key set either way.
+///
+/// Environment: `COGNITO_ISSUER_HOSTS` = `both`, `original` or `updated`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IssuerHosts {
+    /// Either host (the default, as aws-jwt-verify does).
+    #[default]
+    Both,
+    /// Only `cognito-idp.<region>.amazonaws.com`.
+    Original,
+    /// Only `issuer-cognito-idp.<region>.amazonaws.com`.
+    Updated,
+}
+
+impl IssuerHosts {
+    /// `"both"`, `"original"` or `"updated"`, as `COGNITO_ISSUER_HOSTS`
+    /// spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Both => "both",
+            Self::Original => "original",
+            Self::Updated => "updated",
+        }
+    }
+
+    /// The hosts, in the order their issuers are listed.
+    fn hosts(self) -> &'static [&'static str] {
+        match self {
+            Self::Both => &["cognito-idp", "issuer-cognito-idp"],
+            Self::Original => &["cognito-idp"],
+            Self::Updated => &["issuer-cognito-idp"],
+        }
+    }
+}
+
+impl fmt::Display for IssuerHosts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for IssuerHosts {
+    type Err = ();
+
+    /// `both`, `original` or `updated`, in any case.
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "both" => Ok(Self::Both),
+            "original" => Ok(Self::Original),
+            "updated" => Ok(Self::Updated),
+            _ => Err(()),
+        }
+    }
+}
+
 /// What a Cognito token is: its `token_use` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -150,7 +210,7 @@ pub struct UserPool {
     pub(crate) token_use: Option<AcceptedTokenUse>,
     pub(crate) jwks_uri: Option<String>,
     pub(crate) issuer: Option<String>,
-    pub(crate) updated_issuer: bool,
+    pub(crate) issuer_hosts: IssuerHosts,
     pub(crate) replica_regions: Vec<String>,
     seed: Option<SeedSource>,
 }
@@ -177,7 +237,7 @@ impl UserPool {
             token_use: None,
             jwks_uri: None,
             issuer: None,
-            updated_issuer: false,
+            issuer_hosts: IssuerHosts::Both,
             replica_regions: Vec::new(),
             seed: None,
         }
@@ -230,12 +290,15 @@ impl UserPool {
         self
     }
 
-    /// Also accept the updated issuer host
-    /// `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>`.
-    /// Defaults to `false`.
+    /// Which AWS issuer hosts `iss` may name: [`IssuerHosts::Both`] (the
+    /// default), only the original `cognito-idp` host, or only the updated
+    /// `issuer-cognito-idp` host; for the pool's region and every
+    /// [`replica_region`](Self::replica_region). Has no effect with an
+    /// [`issuer`](Self::issuer) override, which is exactly the issuer
+    /// accepted.
     #[must_use]
-    pub fn accept_updated_issuer(mut self, accept: bool) -> Self {
-        self.updated_issuer = accept;
+    pub fn issuer_hosts(mut self, hosts: IssuerHosts) -> Self {
+        self.issuer_hosts = hosts;
         self
     }
 
@@ -417,25 +480,29 @@ impl UserPool {
             }
             let mut issuers = Vec::new();
             for region in regions {
-                issuers.push(format!(
-                    "https://cognito-idp.{region}.amazonaws.com/{}",
-                    self.pool_id
-                ));
-                if self.updated_issuer {
+                for host in self.issuer_hosts.hosts() {
                     issuers.push(format!(
-                        "https://issuer-cognito-idp.{region}.amazonaws.com/{}",
+                        "https://{host}.{region}.amazonaws.com/{}",
                         self.pool_id
                     ));
                 }
             }
             issuers
         };
-        let jwks_uri = match &self.jwks_uri {
-            Some(uri) => {
+        let jwks_uri = match (&self.jwks_uri, &self.issuer) {
+            (Some(uri), _) => {
                 check_url(uri, &field("jwks_uri"))?;
                 uri.clone()
             }
-            None => format!("{}/.well-known/jwks.json", issuers[0].trim_end_matches('/')),
+            (None, Some(issuer)) => {
+                format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
+            }
+            // The pool publishes its keys under the original host whichever
+            // host its tokens name.
+            (None, None) => format!(
+                "https://cognito-idp.{region}.amazonaws.com/{}/.well-known/jwks.json",
+                self.pool_id
+            ),
         };
         Ok(ResolvedPool {
             pool_id: self.pool_id.clone(),

@@ -1,8 +1,8 @@
 //! Every genuine token shape (COGNITO-TOKENS.md) verifies and deserializes;
 //! near misses of those shapes are refused with the right kind.
 
-use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::{TestIssuer, TestKey, sign_parts};
+use cognito_jwt_core::{AcceptedTokenUse, IssuerHosts};
 use cognito_jwt_core::{
     AccessTokenClaims, CognitoJwtVerifier, ErrorKind, IdTokenClaims, TokenClaims, TokenUse,
     UserPool,
@@ -448,31 +448,50 @@ fn issuer_variant_token(iss: &str) -> String {
 }
 
 #[test]
-fn updated_issuer_host_only_when_enabled() {
+fn both_issuer_hosts_by_default_and_either_alone_when_pinned() {
     let updated = format!(
         "https://issuer-cognito-idp.eu-west-1.amazonaws.com/{}",
         POOL.pool_id()
     );
-    let token = issuer_variant_token(&updated);
+    let on_updated_host = issuer_variant_token(&updated);
+    let on_original_host = POOL.access_token(CLIENT).sign();
 
-    let off = verifier(TokenUse::Access);
+    // By default either host (the keys are the pool's own either way).
+    let default = verifier(TokenUse::Access);
+    let claims: AccessTokenClaims = default.verify_sync(&on_updated_host).unwrap();
+    assert_eq!(claims.iss, updated);
+    default
+        .verify_sync::<AccessTokenClaims>(&on_original_host)
+        .unwrap();
+
+    let pinned = |hosts| {
+        cached_verifier(
+            fixtures::pool(TokenUse::Access).issuer_hosts(hosts),
+            POOL.pool_id(),
+            &POOL.jwks_json(),
+        )
+    };
+    let original_only = pinned(IssuerHosts::Original);
     rejected(
-        off.verify_sync::<Value>(&token),
+        original_only.verify_sync::<Value>(&on_updated_host),
         ErrorKind::InvalidIssuer,
-        &token,
+        &on_updated_host,
         &[],
     );
+    original_only
+        .verify_sync::<AccessTokenClaims>(&on_original_host)
+        .unwrap();
 
-    let on = cached_verifier(
-        fixtures::pool(TokenUse::Access).accept_updated_issuer(true),
-        POOL.pool_id(),
-        &POOL.jwks_json(),
+    let updated_only = pinned(IssuerHosts::Updated);
+    rejected(
+        updated_only.verify_sync::<Value>(&on_original_host),
+        ErrorKind::InvalidIssuer,
+        &on_original_host,
+        &[],
     );
-    let claims: AccessTokenClaims = on.verify_sync(&token).unwrap();
-    assert_eq!(claims.iss, updated);
-    // The original host keeps working.
-    let original = POOL.access_token(CLIENT).sign();
-    on.verify_sync::<AccessTokenClaims>(&original).unwrap();
+    updated_only
+        .verify_sync::<AccessTokenClaims>(&on_updated_host)
+        .unwrap();
 }
 
 #[test]
