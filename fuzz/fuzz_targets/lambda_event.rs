@@ -37,12 +37,13 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     }
 });
 
-/// An answer as API Gateway or AppSync would see it.
-type Answer = Result<String, &'static str>;
+/// An answer as API Gateway or AppSync would read it (a JSON value: the
+/// context's key order is not part of the answer).
+type Answer = Result<serde_json::Value, &'static str>;
 
 fn answer<T: Serialize>(result: Result<T, AuthorizerError>) -> Answer {
     result
-        .map(|response| serde_json::to_string(&response).expect("a serializable response"))
+        .map(|response| serde_json::to_value(&response).expect("a serializable response"))
         .map_err(|error| error.error_type())
 }
 
@@ -80,17 +81,15 @@ fuzz_target!(|data: &[u8]| {
         if let Some(direct) = by_method(authorizer, simple, event.clone()) {
             assert_eq!(handled, direct, "handle and the event's method disagree");
         }
-        match &handled {
-            Ok(response)
-                if response.contains("\"Allow\"") || response.contains("\"isAuthorized\":true") =>
-            {
+        if let Ok(response) = &handled {
+            let response = response.to_string();
+            if response.contains("\"Allow\"") || response.contains("\"isAuthorized\":true") {
                 assert!(
                     text.contains(&fixture.token),
                     "allowed without the token: {response}"
                 );
             }
-            Ok(_) => {}
-            Err(error_type) => assert_ne!(*error_type, "KeySetUnavailable"),
         }
+        assert_ne!(handled, Err("KeySetUnavailable"));
     }
 });
