@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::TestIssuer;
-use cognito_jwt_core::{CognitoJwtVerifier, ErrorKind, TokenUse};
+use cognito_jwt_core::{CognitoJwtVerifier, ErrorKind};
 use libfuzzer_sys::fuzz_target;
 
 struct Fixture {

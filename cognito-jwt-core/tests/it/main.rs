@@ -8,6 +8,7 @@ mod attacker_text;
 mod bounds_under_floods;
 mod claim_checks;
 mod configuration;
+mod fuzz_regressions;
 mod header_and_signature;
 mod http_authenticate;
 mod key_set_cache;
