@@ -4,14 +4,12 @@
 use cognito_jwt_core::testing::{TestIssuer, UnreachableJwks};
 use cognito_jwt_core::{CognitoJwtVerifier, TokenUse};
 
-/// `seed`, known finding 5: a `fetched_at` of 2^63 seconds or more
+/// `seed`, review finding 5: a `fetched_at` of 2^63 seconds or more
 /// overflowed `SystemTime` and panicked in `UserPool::jwks_seed`, before
 /// `build` could refuse the document. The input is kept in
-/// `fuzz/corpus/seed/finding-5-fetched-at-2-63`; the fuzz target skips it
-/// until the fix is merged.
+/// `fuzz/corpus/seed/finding-5-fetched-at-2-63`.
 #[test]
-#[ignore = "finding 5 is fixed on another branch; un-ignore after the merge"]
-fn a_seed_stamped_beyond_system_time_is_accepted_or_refused_without_a_panic() {
+fn a_seed_stamped_beyond_system_time_is_refused_without_a_panic() {
     let pool = TestIssuer::new("eu-west-1_FuzzSeed1");
     let keys = format!("[{}]", pool.key().jwk());
     for fetched_at in [1_u64 << 63, u64::MAX] {
@@ -23,11 +21,10 @@ fn a_seed_stamped_beyond_system_time_is_accepted_or_refused_without_a_panic() {
             )
             .fetcher(UnreachableJwks)
             .build();
-        if let Err(error) = built {
-            assert!(
-                error.to_string().contains("jwks_seed"),
-                "the error names the setting: {error}"
-            );
-        }
+        let error = built.expect_err("a stamp no clock can hold is refused");
+        assert!(
+            error.to_string().contains("jwks_seed"),
+            "the error names the setting: {error}"
+        );
     }
 }
