@@ -125,18 +125,33 @@ impl AlbJwtVerifier {
     /// refused: [`ErrorKind::InvalidIssuer`] for a `signer` (or `iss`)
     /// that is not configured, [`ErrorKind::InvalidAudience`] for a
     /// `client` that is not, [`ErrorKind::UnknownKid`] when the load
-    /// balancer has no key with the token's kid, and
-    /// [`ErrorKind::JwksUnavailable`] when its key endpoint fails.
+    /// balancer has no key with the token's kid (or publishes one that is
+    /// not a P-256 key: as an unusable key in a key set, it is skipped),
+    /// and [`ErrorKind::JwksUnavailable`] when its key endpoint fails
+    /// (any answer other than the key, a 404, or the 403 an S3 key bucket
+    /// gives for a missing key) or the key has not been confirmed for
+    /// longer than the [maximum staleness](AlbJwtVerifierBuilder::key_max_staleness).
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
         let result = self.inner.verify(token).await;
         self.inner.metrics.verified(result)
     }
 
-    /// Verify with cached keys only; never waits on the network.
+    /// Verify with cached keys only; never waits on the network, and
+    /// gives the verdicts of [`verify`](Self::verify) once the key is
+    /// fetched.
+    ///
+    /// A kid not cached yet starts its fetch in the background (one per
+    /// key endpoint at a time, within the same cool-down and back-off as
+    /// `verify`), on the caller's Tokio runtime, else the one the verifier
+    /// was built or first used on; later calls find the key. So a verifier
+    /// used only synchronously (a tonic interceptor) loads its keys too.
     ///
     /// # Errors
-    /// As [`verify`](Self::verify); [`ErrorKind::JwksNotCached`] when the
-    /// token's key has not been fetched yet.
+    /// As [`verify`](Self::verify) (a kid the load balancer is known not
+    /// to have is [`ErrorKind::UnknownKid`], an endpoint in its back-off
+    /// [`ErrorKind::JwksUnavailable`]); [`ErrorKind::JwksNotCached`] while
+    /// the token's key is being fetched, or when there is no Tokio runtime
+    /// to fetch it on.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
         let result = self.inner.verify_sync(token);
         self.inner.metrics.verified(result)
@@ -169,7 +184,9 @@ impl Inner {
     fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
         let token = AlbToken::decode(token)?;
         let (endpoint, kid) = self.check_header(&token.header)?;
-        let key = self.keys.cached(&self.keys.url(endpoint, kid))?;
+        let key = self
+            .keys
+            .cached(endpoint, &self.keys.url(endpoint, kid), kid)?;
         self.finish(&token, &key)
     }
 
@@ -405,10 +422,35 @@ impl AlbJwtVerifierBuilder {
         self
     }
 
-    /// After the key endpoint says it has no key for a kid, no other new
-    /// kid is fetched from it for this long. Defaults to 10 s.
+    /// After the key endpoint says it has no key for a kid (HTTP 404, or
+    /// the 403 of an S3 key bucket) or publishes one that is not a P-256
+    /// key, that kid is refused as unknown, and no other new kid is
+    /// fetched from that endpoint, for this long. Defaults to 10 s; 100 ms
+    /// to 1 hour.
     pub fn key_cooldown(mut self, cooldown: Duration) -> Self {
         self.common.settings.cooldown = cooldown;
+        self
+    }
+
+    /// How long a fetched key is used before it is fetched again, so that
+    /// a key the load balancer withdraws (its endpoint answers 404) stops
+    /// verifying within one interval. Defaults to 15 minutes; 100 ms to 7
+    /// days.
+    ///
+    /// The fetch runs in the background when a token uses a key older
+    /// than this: no request waits for it. It needs a Tokio runtime: the
+    /// caller's, or the one the verifier was built or first used on.
+    pub fn key_refresh_interval(mut self, interval: Duration) -> Self {
+        self.common.settings.refresh_interval = interval;
+        self
+    }
+
+    /// How long a key keeps verifying after its last successful fetch
+    /// while the key endpoint fails. Defaults to 24 hours; at least the
+    /// refresh interval, at most 30 days. After that, tokens signed with it
+    /// get [`ErrorKind::JwksUnavailable`] until a fetch succeeds.
+    pub fn key_max_staleness(mut self, max: Duration) -> Self {
+        self.common.settings.max_staleness = max;
         self
     }
 

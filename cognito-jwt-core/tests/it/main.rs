@@ -19,6 +19,7 @@ mod metrics;
 mod oidc;
 mod one_claims_parser;
 mod properties;
+mod review_alb;
 mod review_key_sets;
 mod review_surface;
 mod review_tenants;
