@@ -44,7 +44,9 @@ impl FetchReason {
 pub(crate) enum FetchOutcome {
     /// A usable set (or key) was stored.
     Ok,
-    /// The endpoint has no such key (load balancers: an HTTP 4xx answer).
+    /// The endpoint has no usable key by that id (load balancers: a 404,
+    /// or the 403 an S3 key bucket answers for a missing object, or a key
+    /// that cannot verify ES256).
     NotFound,
     /// Anything else: network, time-out, HTTP error, unusable document.
     Error,
@@ -95,9 +97,10 @@ impl FetchError {
 
     /// A fetch answered with an HTTP error `status` (4xx or 5xx).
     ///
-    /// The ALB key cache reads it: a 4xx answer means the load balancer
-    /// has no key with that id (remembered, and the token refused as
-    /// unknown), anything else an outage (retried with back-off).
+    /// The ALB key cache reads it: a 404, or the 403 an S3 key bucket
+    /// answers for a missing object, means the load balancer has no key
+    /// with that id (remembered for one cool-down, and the token refused as
+    /// unknown); any other status is an outage (retried with back-off).
     pub fn http_status(status: u16, message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
