@@ -68,7 +68,8 @@ impl CognitoJwtVerifier {
     /// those set on the builder).
     ///
     /// # Errors
-    /// As [`verify`](Self::verify), plus [`ErrorKind::MissingGroup`](crate::ErrorKind::MissingGroup) and
+    /// As [`verify`](Self::verify), plus
+    /// [`ErrorKind::MissingGroup`](crate::ErrorKind::MissingGroup) and
     /// [`ErrorKind::MissingScope`](crate::ErrorKind::MissingScope).
     pub async fn verify_with<T: TokenClaims>(
         &self,
@@ -82,10 +83,12 @@ impl CognitoJwtVerifier {
     /// Verify a token using only cached keys; never waits on the network.
     ///
     /// # Errors
-    /// As [`verify`](Self::verify); [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) when the
-    /// issuer's key set has not been fetched yet (call
-    /// [`hydrate`](Self::hydrate) at start-up), [`ErrorKind::UnknownKid`](crate::ErrorKind::UnknownKid)
-    /// when the cached set lacks the token's key.
+    /// As [`verify`](Self::verify);
+    /// [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) when
+    /// the issuer's key set has not been fetched yet (call
+    /// [`hydrate`](Self::hydrate) at start-up),
+    /// [`ErrorKind::UnknownKid`](crate::ErrorKind::UnknownKid) when the
+    /// cached set lacks the token's key.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
         self.verify_sync_with(token, &Requirements::new())
     }
@@ -107,8 +110,8 @@ impl CognitoJwtVerifier {
     /// to log a problem early. Verification works without it.
     ///
     /// # Errors
-    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable) for the first key set that could not
-    /// be fetched.
+    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
+    /// for the first key set that could not be fetched.
     pub async fn hydrate(&self) -> Result<(), Error> {
         self.inner.keys.hydrate().await
     }
@@ -117,8 +120,10 @@ impl CognitoJwtVerifier {
     /// pool with this id. Returns the number of usable keys.
     ///
     /// # Errors
-    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable) when the document has no usable key;
-    /// [`ErrorKind::InvalidIssuer`](crate::ErrorKind::InvalidIssuer) when no configured pool has this id.
+    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
+    /// when the document has no usable key;
+    /// [`ErrorKind::InvalidIssuer`](crate::ErrorKind::InvalidIssuer) when
+    /// no configured pool has this id.
     pub fn cache_jwks(&self, user_pool_id: &str, jwks_json: &str) -> Result<usize, Error> {
         self.inner.cache_jwks(
             |rules| rules.is_named(user_pool_id),

@@ -18,8 +18,8 @@ use crate::requirements::Requirements;
 /// The largest leeway a verifier accepts.
 pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
 
-/// The smallest token cache, in bytes (see
-/// [`CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES`](crate::CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES)).
+/// The smallest token cache, in bytes: 64 KiB, a dozen Cognito tokens
+/// (published as `CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES`).
 pub(crate) const MIN_TOKEN_CACHE_BYTES: u64 = 64 * 1024;
 
 /// The settings every verifier has, whatever its issuers: leeway,

@@ -53,7 +53,9 @@ impl From<UserPool> for TrustedIssuer {
 
 /// Why an asynchronous resolver could not answer (a database that is
 /// down, say). Unlike a refusal, it is not remembered: the token is
-/// refused as [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable) and the next one asks again.
+/// refused as
+/// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable) and
+/// the next one asks again.
 /// An issuer allowed before keeps its approval meanwhile, until it is one
 /// more [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl)
 /// overdue.
@@ -102,8 +104,9 @@ type ResolveAsyncFn = dyn Fn(String) -> ResolveFuture + Send + Sync;
 /// answer must be for that very issuer (byte for byte), or the issuer is
 /// refused, as it is when its settings cannot be used. A seed file
 /// ([`UserPool::jwks_file`]) that cannot be read is an outage instead:
-/// the token is refused as [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable), and the next
-/// one asks again.
+/// the token is refused as
+/// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable), and
+/// the next one asks again.
 ///
 /// One Cognito user pool per tenant:
 ///
@@ -201,11 +204,14 @@ impl IssuerResolver {
     /// Ask `resolve` about each new issuer, asynchronously: `Ok(None)`
     /// refuses it, `Err` is an outage (not remembered).
     /// [`verify_sync`](crate::JwtVerifier::verify_sync) cannot wait for it,
-    /// and answers [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) for an issuer not resolved
-    /// yet; it serves an approval that is due for at most one more
+    /// and answers
+    /// [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) for an
+    /// issuer not resolved yet; it serves an approval that is due for at
+    /// most one more
     /// [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl),
-    /// and then answers [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) until `verify` asked
-    /// again. Concurrent first tokens of one issuer may each ask; they share
+    /// and then answers
+    /// [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) until
+    /// `verify` asked again. Concurrent first tokens of one issuer may each ask; they share
     /// one key set all the same.
     pub fn from_async_fn<F, Fut>(resolve: F) -> Self
     where

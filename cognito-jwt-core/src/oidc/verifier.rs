@@ -131,7 +131,7 @@ impl JwtVerifier {
     }
 
     /// Fetch (discovering first where configured) every key set now. With
-    /// an [`IssuerResolver`], the key sets of the issuers resolved so far.
+    /// an [`IssuerResolver`](crate::IssuerResolver), the key sets of the issuers resolved so far.
     ///
     /// # Errors
     /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
@@ -181,12 +181,12 @@ impl JwtVerifier {
     }
 
     /// Forget what this verifier remembers about `issuer`, found by its
-    /// [`IssuerResolver`]: the approval the resolver gave, with its key set,
+    /// [`IssuerResolver`](crate::IssuerResolver): the approval the resolver gave, with its key set,
     /// or its refusal. The next token of the issuer asks the resolver
     /// again. Call it when a tenant is removed (or added after its tokens
     /// were refused) rather than waiting for
-    /// [`resolved_issuer_ttl`](JwtVerifierBuilder::resolved_issuer_ttl) or
-    /// [`refused_issuers`](JwtVerifierBuilder::refused_issuers).
+    /// [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl) or
+    /// [`refused_issuers`](crate::JwtVerifierBuilder::refused_issuers).
     ///
     /// Returns whether anything was remembered; always false for a
     /// verifier of fixed issuers, which trusts its configured issuers for
@@ -212,7 +212,7 @@ impl JwtVerifier {
     /// The state of every key set (see
     /// [`CognitoJwtVerifier::health`](crate::CognitoJwtVerifier::health)).
     ///
-    /// With an [`IssuerResolver`], the key sets of the issuers resolved and
+    /// With an [`IssuerResolver`](crate::IssuerResolver), the key sets of the issuers resolved and
     /// still remembered, and `ready` is always true: no issuer is known in
     /// advance, and one tenant's outage must not take the service out of
     /// rotation.
@@ -236,7 +236,7 @@ impl JwtVerifier {
 
     /// The key-set URLs this verifier fetches: configured, discovered, or
     /// (until discovery ran) the discovery document's. None with an
-    /// [`IssuerResolver`] (see [`health`](Self::health) for the issuers
+    /// [`IssuerResolver`](crate::IssuerResolver) (see [`health`](Self::health) for the issuers
     /// resolved so far). Owned, because a discovered URL can change: the
     /// discovery document is read again on the refresh schedule.
     pub fn jwks_uris(&self) -> impl Iterator<Item = String> + '_ {
