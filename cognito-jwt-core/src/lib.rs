@@ -95,52 +95,51 @@
 
 mod alb;
 mod algorithm;
-mod builder;
+mod any_verifier;
 mod claims;
-mod config;
+mod cognito;
+mod engine;
+mod env;
 mod error;
 mod health;
 pub mod http;
-mod issuer;
 mod jwks;
 mod jwt;
-mod jwt_verifier;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
 #[cfg(not(feature = "metrics"))]
 mod no_metrics;
+mod oidc;
 mod requirements;
-mod tenants;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-mod token_cache;
-mod token_claims;
-mod verifier;
-mod verify;
 
 pub use alb::{
     ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, ALB_IDENTITY_HEADER, AlbClaims, AlbJwtVerifier,
     AlbJwtVerifierBuilder,
 };
 pub use algorithm::Algorithm;
-pub use builder::CognitoJwtVerifierBuilder;
-pub use claims::{AccessTokenClaims, ClaimsView, IdTokenClaims, StandardClaims};
-pub use config::{AcceptedTokenUse, ENV_VARS, IssuerHosts, OIDC_ENV_VARS, TokenUse, UserPool};
+pub use any_verifier::{AnyVerifier, Verify};
+pub use claims::{
+    AccessTokenClaims, ClaimsView, IdTokenClaims, StandardClaims, TokenClaims, TokenUse,
+};
+pub use cognito::{
+    AcceptedTokenUse, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ENV_VARS, IssuerHosts,
+    UserPool,
+};
 pub use error::{ConfigError, Error, ErrorKind, GrpcCode, HttpClass};
 pub use health::{Health, KeySetHealth, KeySetState};
-pub use issuer::Issuer;
 #[cfg(feature = "reqwest")]
 pub use jwks::ReqwestFetcher;
 pub use jwks::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
 pub use jwt::MAX_TOKEN_LEN;
-pub use jwt_verifier::{JwtVerifier, JwtVerifierBuilder};
+pub use oidc::{
+    Issuer, IssuerResolver, JwtVerifier, JwtVerifierBuilder, OIDC_ENV_VARS, ResolveError,
+    TrustedIssuer,
+};
 pub use requirements::Requirements;
-pub use tenants::{IssuerResolver, ResolveError, TrustedIssuer};
-pub use token_claims::TokenClaims;
-pub use verifier::CognitoJwtVerifier;
-pub use verify::{AnyVerifier, Verify};
 
 #[cfg(not(feature = "metrics"))]
 use no_metrics as metrics;

@@ -4,7 +4,7 @@ use serde::de::{self, DeserializeOwned};
 use serde::{Deserialize, Serialize};
 
 use crate::claims::ClaimsView;
-use crate::token_claims::TokenClaims;
+use crate::claims::TokenClaims;
 
 /// The load balancer's fields of a verified token's header.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,15 +21,14 @@ pub use claims::AlbClaims;
 pub(crate) use claims::AlbHeader;
 
 use crate::algorithm::Algorithm;
-use crate::builder::{Common, default_fetcher};
+use crate::claims::TokenClaims;
 use crate::claims::{ClaimsView, Payload};
+use crate::engine::{Common, claims_of, unix_secs};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::health::Health;
-use crate::jwks::{JwksFetcher, VerifyingKey};
+use crate::jwks::{JwksFetcher, VerifyingKey, default_fetcher};
 use crate::jwt::media_type_is;
 use crate::metrics::Metrics;
-use crate::token_claims::TokenClaims;
-use crate::verifier::{claims_of, unix_secs};
 use arn::{LoadBalancer, load_balancer};
 use keys::AlbKeys;
 use token::{AlbToken, RawAlbHeader, is_uuid};

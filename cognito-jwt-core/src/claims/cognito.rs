@@ -9,9 +9,9 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use super::TokenUse;
 use super::payload::{Payload, Text, json_problem};
 use super::view::{ClaimsView, Profile, split_scope};
-use crate::config::TokenUse;
 
 /// The claims of a Cognito ID token (`token_use` = `id`).
 ///

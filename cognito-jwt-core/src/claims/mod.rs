@@ -1,9 +1,12 @@
 //! Claims: the one parser of a token's payload, the read-only view the
-//! checks and hooks see, and the built-in Cognito claims types.
+//! checks and hooks see, the built-in claims types, and [`TokenClaims`],
+//! which every claims type implements.
 
 mod cognito;
 mod payload;
 mod standard;
+mod token_claims;
+mod token_use;
 mod view;
 
 pub use cognito::{AccessTokenClaims, IdTokenClaims};
@@ -12,5 +15,7 @@ pub(crate) use payload::{
     json_problem,
 };
 pub use standard::StandardClaims;
+pub use token_claims::TokenClaims;
+pub use token_use::TokenUse;
 pub use view::ClaimsView;
 pub(crate) use view::{GroupsClaim, Profile};

@@ -4,9 +4,9 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+use super::TokenUse;
 use super::payload::Payload;
 use crate::alb::AlbHeader;
-use crate::config::TokenUse;
 
 /// How a verified token's claims are read: by Cognito's rules (with the
 /// token's use), or by a generic issuer's (with its groups claim).

@@ -4,8 +4,10 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-#[cfg(feature = "reqwest")]
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::error::ConfigError;
 
 /// The largest key-set response accepted, in bytes. Real Cognito key sets
 /// are under 2 KiB.
@@ -226,4 +228,26 @@ impl JwksFetcher for ReqwestFetcher {
             Ok(body)
         })
     }
+}
+
+/// The fetcher used when none is given: reqwest, with these time-outs.
+#[cfg(feature = "reqwest")]
+pub(crate) fn default_fetcher(
+    connect: Duration,
+    total: Duration,
+) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
+    ReqwestFetcher::new(connect, total)
+        .map(|f| Arc::new(f) as Arc<dyn JwksFetcher>)
+        .map_err(|source| ConfigError::HttpClient { source })
+}
+
+#[cfg(not(feature = "reqwest"))]
+pub(crate) fn default_fetcher(
+    _: Duration,
+    _: Duration,
+) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
+    Err(ConfigError::missing(
+        "fetcher",
+        "a JwksFetcher (the `reqwest` feature, which provides the default, is off)",
+    ))
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::fetchers::{StaticJwks, TestIssuers};
 use super::keys::TestKey;
 use super::token::{Parts, Segments, now, token_setters, unique_id};
-use crate::config::{AcceptedTokenUse, UserPool};
+use crate::{AcceptedTokenUse, UserPool};
 use crate::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};
 
 /// A local stand-in for a Cognito user pool.

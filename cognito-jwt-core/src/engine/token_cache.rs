@@ -28,7 +28,7 @@ pub(crate) struct CachedToken {
     pub(crate) pool: usize,
     /// The key-set generation read before the token's key was looked up.
     pub(crate) generation: u64,
-    /// The [`Inner::id`](crate::verifier::Inner::id) of the engine that
+    /// The [`Inner::id`](crate::engine::Inner::id) of the engine that
     /// verified it: the only one that may serve it.
     pub(crate) engine: u64,
     /// Seconds since the epoch until which a hit may be served (`exp + leeway`).
@@ -221,7 +221,7 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::TokenUse;
+    use crate::claims::TokenUse;
 
     const NOW: u64 = 1_700_000_000;
     const LATER: u64 = NOW + 3600;

@@ -3,12 +3,12 @@
 
 use std::future::Future;
 
+use crate::claims::TokenClaims;
+use crate::cognito::CognitoJwtVerifier;
 use crate::error::Error;
 use crate::health::Health;
-use crate::jwt_verifier::JwtVerifier;
+use crate::oidc::JwtVerifier;
 use crate::requirements::Requirements;
-use crate::token_claims::TokenClaims;
-use crate::verifier::CognitoJwtVerifier;
 
 mod sealed {
     pub trait Sealed {}

@@ -15,10 +15,7 @@
 //! once, and an error keeps the approval until it is one more time-to-live
 //! overdue.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -28,242 +25,21 @@ use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use tokio::time::Instant;
 
+use super::resolver::{IssuerResolver, Resolution, ResolveError, TrustedIssuer};
+use super::rules::oidc_engine;
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::builder::{Common, load_seed, unseeded_cognito_engine};
-use crate::claims::issuer_of;
-use crate::config::UserPool;
+use crate::claims::{TokenClaims, issuer_of};
+// A resolver may allow a Cognito user pool, checked by exactly the
+// Cognito face's rules: its engine is built as that face builds it.
+use crate::cognito::{load_seed, unseeded_cognito_engine};
+use crate::engine::{Common, Inner, TokenCache};
 use crate::error::{ConfigError, Error, ErrorKind};
-use crate::issuer::Issuer;
 use crate::jwt::{Decoded, HeaderRules};
-use crate::jwt_verifier::oidc_engine;
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
-use crate::token_cache::TokenCache;
-use crate::token_claims::TokenClaims;
-use crate::verifier::Inner;
 
 /// The longest `iss` handed to a resolver or remembered as refused.
 const MAX_ISSUER_LEN: usize = 1024;
-
-/// An issuer a resolver allows, with the rules its tokens are checked by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TrustedIssuer {
-    /// Any OpenID Connect or OAuth 2.0 issuer, by its [`Issuer`] settings.
-    Oidc(Issuer),
-    /// A Cognito user pool, by exactly the rules of
-    /// [`CognitoJwtVerifier`](crate::CognitoJwtVerifier): RS256,
-    /// `token_use`, the app client in `aud` or `client_id`, and the
-    /// Cognito claims types.
-    Cognito(UserPool),
-}
-
-impl TrustedIssuer {
-    /// Whether `other` checks tokens by the same rules (a Cognito pool's
-    /// seed only starts its key set, so it does not count).
-    fn same_rules(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Self::Oidc(issuer), Self::Oidc(other)) => issuer == other,
-            (Self::Cognito(pool), Self::Cognito(other)) => pool.same_rules(other),
-            _ => false,
-        }
-    }
-}
-
-impl From<Issuer> for TrustedIssuer {
-    fn from(issuer: Issuer) -> Self {
-        Self::Oidc(issuer)
-    }
-}
-
-impl From<UserPool> for TrustedIssuer {
-    fn from(pool: UserPool) -> Self {
-        Self::Cognito(pool)
-    }
-}
-
-/// Why an asynchronous resolver could not answer (a database that is
-/// down, say). Unlike a refusal, it is not remembered: the token is
-/// refused as [`ErrorKind::JwksUnavailable`] and the next one asks again.
-/// An issuer allowed before keeps its approval meanwhile, until it is one
-/// more [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl)
-/// overdue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolveError {
-    message: String,
-}
-
-impl ResolveError {
-    /// An error with this message (it reaches logs and the error's
-    /// message, never the client's response body).
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ResolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ResolveError {}
-
-type Resolution = Result<Option<TrustedIssuer>, ResolveError>;
-type ResolveFuture = Pin<Box<dyn Future<Output = Resolution> + Send>>;
-type ResolveFn = dyn Fn(&str) -> Option<TrustedIssuer> + Send + Sync;
-type ResolveAsyncFn = dyn Fn(String) -> ResolveFuture + Send + Sync;
-
-/// Decides, for the `iss` of a token, whether the issuer is trusted and
-/// by which rules: a fixed list, a function, or an asynchronous lookup
-/// (a database of tenants, say). Give it to
-/// [`JwtVerifierBuilder::issuer_resolver`](crate::JwtVerifierBuilder::issuer_resolver).
-///
-/// The verifier asks it only about tokens whose header passed, only for
-/// an `iss` of at most 1 KiB, and remembers both answers for a time (see
-/// [`max_issuers`](crate::JwtVerifierBuilder::max_issuers),
-/// [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl)
-/// and [`refused_issuers`](crate::JwtVerifierBuilder::refused_issuers));
-/// [`JwtVerifier::forget_issuer`](crate::JwtVerifier::forget_issuer)
-/// forgets them at once.
-/// The `iss` it is asked about is attacker-controlled text: compare it,
-/// do not build URLs or queries from it without checking it first. Its
-/// answer must be for that very issuer (byte for byte), or the issuer is
-/// refused, as it is when its settings cannot be used. A seed file
-/// ([`UserPool::jwks_file`]) that cannot be read is an outage instead:
-/// the token is refused as [`ErrorKind::JwksUnavailable`], and the next
-/// one asks again.
-///
-/// One Cognito user pool per tenant:
-///
-/// ```
-/// use cognito_jwt_core::{IssuerResolver, JwtVerifier, TokenUse, UserPool};
-///
-/// let resolver = IssuerResolver::from_fn(|iss: &str| {
-///     // e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123
-///     let pool_id = iss.strip_prefix("https://cognito-idp.eu-west-1.amazonaws.com/")?;
-///     let client_id = app_client_of(pool_id)?; // your tenants table
-///     Some(UserPool::new(pool_id).client_id(client_id).token_use(TokenUse::Access).into())
-/// });
-/// let verifier = JwtVerifier::builder()
-///     .issuer_resolver(resolver)
-///     .max_issuers(500)
-///     .build()?;
-/// # fn app_client_of(pool: &str) -> Option<String> {
-/// #     (pool == "eu-west-1_AbC123").then(|| "1example23456789".to_owned())
-/// # }
-/// # Ok::<(), cognito_jwt_core::ConfigError>(())
-/// ```
-#[derive(Clone)]
-pub struct IssuerResolver {
-    lookup: Lookup,
-}
-
-#[derive(Clone)]
-enum Lookup {
-    List(Arc<HashMap<String, TrustedIssuer>>),
-    Sync(Arc<ResolveFn>),
-    Async(Arc<ResolveAsyncFn>),
-}
-
-impl fmt::Debug for IssuerResolver {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.lookup {
-            Lookup::List(list) => f
-                .debug_struct("IssuerResolver")
-                .field("issuers", &list.keys().collect::<Vec<_>>())
-                .finish(),
-            Lookup::Sync(_) => f.write_str("IssuerResolver(fn)"),
-            Lookup::Async(_) => f.write_str("IssuerResolver(async fn)"),
-        }
-    }
-}
-
-impl IssuerResolver {
-    /// Allow exactly these issuers (an [`Issuer`] or a [`UserPool`] each),
-    /// looked up by their issuer URLs.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] for an entry whose settings are wrong, or an
-    /// issuer listed twice.
-    pub fn list<I, T>(issuers: I) -> Result<Self, ConfigError>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<TrustedIssuer>,
-    {
-        let mut list = HashMap::new();
-        for (index, trusted) in issuers.into_iter().enumerate() {
-            let trusted = trusted.into();
-            let urls = match &trusted {
-                TrustedIssuer::Oidc(issuer) => {
-                    issuer.resolve(index, &mut Vec::new())?;
-                    vec![issuer.issuer().to_owned()]
-                }
-                TrustedIssuer::Cognito(pool) => pool.resolve(index)?.issuers,
-            };
-            for url in urls {
-                if list.insert(url.clone(), trusted.clone()).is_some() {
-                    return Err(ConfigError::invalid(
-                        format!("issuer_resolver[{index}]"),
-                        format!("the issuer {url} is listed twice"),
-                    ));
-                }
-            }
-        }
-        Ok(Self {
-            lookup: Lookup::List(Arc::new(list)),
-        })
-    }
-
-    /// Ask `resolve` about each new issuer; `None` refuses it. It runs on
-    /// the request's task, so it must not block (use
-    /// [`from_async_fn`](Self::from_async_fn) for I/O).
-    pub fn from_fn<F>(resolve: F) -> Self
-    where
-        F: Fn(&str) -> Option<TrustedIssuer> + Send + Sync + 'static,
-    {
-        Self {
-            lookup: Lookup::Sync(Arc::new(resolve)),
-        }
-    }
-
-    /// Ask `resolve` about each new issuer, asynchronously: `Ok(None)`
-    /// refuses it, `Err` is an outage (not remembered).
-    /// [`verify_sync`](crate::JwtVerifier::verify_sync) cannot wait for it,
-    /// and answers [`ErrorKind::JwksNotCached`] for an issuer not resolved
-    /// yet; it serves an approval that is due for at most one more
-    /// [`resolved_issuer_ttl`](crate::JwtVerifierBuilder::resolved_issuer_ttl),
-    /// and then answers [`ErrorKind::JwksNotCached`] until `verify` asked
-    /// again. Concurrent first tokens of one issuer may each ask; they share
-    /// one key set all the same.
-    pub fn from_async_fn<F, Fut>(resolve: F) -> Self
-    where
-        F: Fn(String) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Option<TrustedIssuer>, ResolveError>> + Send + 'static,
-    {
-        Self {
-            lookup: Lookup::Async(Arc::new(move |iss| Box::pin(resolve(iss)))),
-        }
-    }
-
-    async fn resolve(&self, iss: &str) -> Resolution {
-        match &self.lookup {
-            Lookup::Async(resolve) => resolve(iss.to_owned()).await,
-            _ => self.resolve_now(iss).unwrap_or(Ok(None)),
-        }
-    }
-
-    /// The answer when it needs no waiting.
-    fn resolve_now(&self, iss: &str) -> Option<Resolution> {
-        match &self.lookup {
-            Lookup::List(list) => Some(Ok(list.get(iss).cloned())),
-            Lookup::Sync(resolve) => Some(Ok(resolve(iss))),
-            Lookup::Async(_) => None,
-        }
-    }
-}
 
 /// The bounds of the resolved and refused issuers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,18 +1,14 @@
-//! User pools, client ids, token use, leeway, and loading from the environment.
+//! User pools: their client ids and accepted token use, checked once at
+//! build time, and their seed key-set files.
 
 use std::fmt;
-use std::str::FromStr;
-use std::time::Duration;
-
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::SystemTime;
 
+use crate::claims::TokenUse;
 use crate::error::{ConfigError, quoted};
 use crate::jwks::Seed;
-
-mod env;
-
-pub use env::{ENV_VARS, OIDC_ENV_VARS};
 
 /// Which AWS issuer hosts a pool's tokens may name in `iss`: Cognito signs
 /// tokens under `https://cognito-idp.<region>.amazonaws.com/<pool>` (the
@@ -71,33 +67,6 @@ impl FromStr for IssuerHosts {
             "updated" => Ok(Self::Updated),
             _ => Err(()),
         }
-    }
-}
-
-/// What a Cognito token is: its `token_use` claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum TokenUse {
-    /// An ID token (`token_use` = `id`, client id in `aud`).
-    Id,
-    /// An access token (`token_use` = `access`, client id in `client_id`).
-    Access,
-}
-
-impl TokenUse {
-    /// `"id"` or `"access"`, as in the claim.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TokenUse::Id => "id",
-            TokenUse::Access => "access",
-        }
-    }
-}
-
-impl fmt::Display for TokenUse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -212,12 +181,12 @@ pub struct UserPool {
     pub(crate) issuer: Option<String>,
     pub(crate) issuer_hosts: IssuerHosts,
     pub(crate) replica_regions: Vec<String>,
-    seed: Option<SeedSource>,
+    pub(super) seed: Option<SeedSource>,
 }
 
 /// Where a pool's seed key set comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum SeedSource {
+pub(super) enum SeedSource {
     /// A file read at build time; `name` is the setting or variable that
     /// named it, for errors.
     File { path: PathBuf },
@@ -385,10 +354,8 @@ pub(crate) struct ResolvedPool {
     pub(crate) jwks_uri: String,
 }
 
-pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
-
 /// Validate `<region>_<alphanumerics>`; return the region.
-fn pool_region<'a>(pool_id: &'a str, name: &str) -> Result<&'a str, ConfigError> {
+pub(super) fn pool_region<'a>(pool_id: &'a str, name: &str) -> Result<&'a str, ConfigError> {
     let problem = || {
         ConfigError::invalid(
             name,
@@ -416,7 +383,7 @@ fn pool_region<'a>(pool_id: &'a str, name: &str) -> Result<&'a str, ConfigError>
     }
 }
 
-fn check_url(url: &str, name: &str) -> Result<(), ConfigError> {
+pub(super) fn check_url(url: &str, name: &str) -> Result<(), ConfigError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -516,7 +483,7 @@ impl UserPool {
 
 /// Read a seed key-set file: its text and, for its age, its modification
 /// time (the document's own `fetched_at` field wins when present).
-fn read_seed(path: &Path, name: &str) -> Result<Seed, ConfigError> {
+pub(super) fn read_seed(path: &Path, name: &str) -> Result<Seed, ConfigError> {
     use std::io::Read as _;
 
     const CAP: usize = crate::jwks::MAX_JWKS_BYTES;

@@ -2,8 +2,8 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::claims::{AccessTokenClaims, ClaimsView, IdTokenClaims, StandardClaims};
-use crate::config::TokenUse;
+use super::TokenUse;
+use super::{AccessTokenClaims, ClaimsView, IdTokenClaims, StandardClaims};
 
 /// A type the verifier can return verified claims as.
 ///

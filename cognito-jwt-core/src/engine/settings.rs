@@ -1,39 +1,26 @@
-//! The builder of a [`CognitoJwtVerifier`]: every setting, its default,
-//! and the checks `build()` makes before any request is served.
+//! The settings every verifier has, whatever its kind (leeway,
+//! requirements, the custom check, key-set timings, the fetcher, the token
+//! cache, the metrics name), their checks, the setters the builders share,
+//! and the making of an engine from them.
 
-use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::algorithm::AlgorithmSet;
-use crate::claims::ClaimsView;
-use crate::config::{MAX_LEEWAY, UserPool};
+use super::pipeline::{CustomCheck, Inner, Pool};
+use super::token_cache::TokenCache;
 use crate::error::ConfigError;
-use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, Seed, SourceSpec};
+use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, SourceSpec, default_fetcher};
 use crate::jwt::HeaderRules;
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
-use crate::token_cache::TokenCache;
-use crate::verifier::{CognitoJwtVerifier, CustomCheck, Inner, Pool, Rules, next_engine_id};
 
-/// Builds a [`CognitoJwtVerifier`]. `build()` does no network I/O.
-#[must_use]
-#[derive(Default)]
-pub struct CognitoJwtVerifierBuilder {
-    pools: Vec<UserPool>,
-    common: Common,
-}
+/// The largest leeway a verifier accepts.
+pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
 
-impl fmt::Debug for CognitoJwtVerifierBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CognitoJwtVerifierBuilder")
-            .field("pools", &self.pools)
-            .field("leeway", &self.common.leeway)
-            .field("requirements", &self.common.requirements)
-            .field("settings", &self.common.settings)
-            .finish_non_exhaustive()
-    }
-}
+/// The smallest token cache, in bytes: 64 KiB, a dozen Cognito tokens
+/// (published as `CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES`).
+pub(crate) const MIN_TOKEN_CACHE_BYTES: u64 = 64 * 1024;
 
 /// The settings every verifier has, whatever its issuers: leeway,
 /// requirements, the custom check, key-set timings, the fetcher, the
@@ -145,7 +132,7 @@ impl Common {
             ));
         }
         if let Some(max_bytes) = self.token_cache
-            && max_bytes < CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES
+            && max_bytes < MIN_TOKEN_CACHE_BYTES
         {
             return Err(ConfigError::invalid(
                 "token_cache_max_bytes",
@@ -334,176 +321,10 @@ macro_rules! common_setters {
 }
 pub(crate) use common_setters;
 
-impl CognitoJwtVerifierBuilder {
-    /// Trust this user pool. Call once per pool.
-    pub fn user_pool(mut self, pool: UserPool) -> Self {
-        self.pools.push(pool);
-        self
-    }
-
-    /// Require a group (`cognito:groups`) on every token; several calls
-    /// mean any of them. Defaults to none. An empty or blank name fails
-    /// [`build`](Self::build) with a [`ConfigError`] naming
-    /// `require_any_group`.
-    pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
-        self.common.requirements = self.common.requirements.any_group(group);
-        self
-    }
-
-    /// Run `check` on every verified token, after all built-in checks; an
-    /// `Err` refuses the token with [`ErrorKind::CustomCheckFailed`](crate::ErrorKind::CustomCheckFailed) and the
-    /// given reason (do not put claim values in it: it reaches logs).
-    ///
-    /// ```
-    /// # use cognito_jwt_core::{AcceptedTokenUse, CognitoJwtVerifier, UserPool};
-    /// use std::collections::HashSet;
-    /// use std::sync::{Arc, RwLock};
-    ///
-    /// let revoked: Arc<RwLock<HashSet<String>>> = Arc::default();
-    /// let deny_list = Arc::clone(&revoked);
-    /// let verifier = CognitoJwtVerifier::builder()
-    ///     .user_pool(UserPool::new("eu-west-1_AbC123").client_id("c").token_use(AcceptedTokenUse::Any))
-    ///     .custom_check(move |claims| match claims.origin_jti() {
-    ///         Some(session) if deny_list.read().unwrap().contains(session) => {
-    ///             Err("the session was signed out".into())
-    ///         }
-    ///         _ => Ok(()),
-    ///     })
-    ///     .build()?;
-    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
-    /// ```
-    pub fn custom_check<F>(mut self, check: F) -> Self
-    where
-        F: Fn(&ClaimsView<'_>) -> Result<(), String> + Send + Sync + 'static,
-    {
-        self.common.custom_check = Some(Arc::new(check));
-        self
-    }
-
-    /// The smallest [`token_cache_max_bytes`](Self::token_cache_max_bytes):
-    /// 64 KiB, a dozen Cognito tokens. A smaller figure is more likely a
-    /// number of tokens than a number of bytes.
-    ///
-    /// ```
-    /// # use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
-    /// let verifier = CognitoJwtVerifier::builder()
-    ///     .user_pool(UserPool::new("eu-west-1_AbC123").client_id("c").token_use(TokenUse::Access))
-    ///     // About 14,000 Cognito access tokens.
-    ///     .token_cache_max_bytes(64 * 1024 * 1024)
-    ///     .build()?;
-    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
-    /// ```
-    pub const MIN_TOKEN_CACHE_BYTES: u64 = 64 * 1024;
-
-    common_setters!("cognito");
-
-    /// Check the configuration and build the verifier. Does no I/O.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] naming the first setting that is missing or wrong.
-    pub fn build(self) -> Result<CognitoJwtVerifier, ConfigError> {
-        if self.pools.is_empty() {
-            return Err(ConfigError::missing(
-                "user_pool".to_owned(),
-                "at least one UserPool (CognitoJwtVerifierBuilder::user_pool)".to_owned(),
-            ));
-        }
-        self.common.check()?;
-        let metrics = self.common.metrics("cognito");
-        Ok(CognitoJwtVerifier {
-            inner: Arc::new(cognito_engine(&self.pools, self.common, metrics)?),
-        })
-    }
-}
-
-/// The engine for these user pools, under Cognito's rules. Does no I/O
-/// beyond reading seed files.
-pub(crate) fn cognito_engine(
-    pools: &[UserPool],
-    common: Common,
-    metrics: Metrics,
-) -> Result<Inner, ConfigError> {
-    let inner = unseeded_cognito_engine(pools, common, metrics)?;
-    for (index, pool) in pools.iter().enumerate() {
-        if let Some(seed) = pool.seed(index)? {
-            load_seed(&inner, pool, index, &seed)?;
-        }
-    }
-    Ok(inner)
-}
-
-/// Load `seed`, the seed of `pool`, the pool at `index` of those `inner`
-/// was built for by [`unseeded_cognito_engine`].
-pub(crate) fn load_seed(
-    inner: &Inner,
-    pool: &UserPool,
-    index: usize,
-    seed: &Seed,
-) -> Result<(), ConfigError> {
-    inner
-        .keys
-        .seed(inner.pools[index].source, seed)
-        .map(drop)
-        .map_err(|problem| ConfigError::invalid(pool.seed_name(index), problem))
-}
-
-/// The engine for these user pools, under Cognito's rules, without their
-/// seeds (see [`load_seed`]). Does no I/O.
-pub(crate) fn unseeded_cognito_engine(
-    pools: &[UserPool],
-    common: Common,
-    metrics: Metrics,
-) -> Result<Inner, ConfigError> {
-    let mut trusted = Trusted {
-        pools: Vec::new(),
-        issuers: Vec::new(),
-        sources: Vec::new(),
-        header: HeaderRules::COGNITO,
-        extra_lists: Vec::new(),
-    };
-    for (index, pool) in pools.iter().enumerate() {
-        let resolved = pool.resolve(index)?;
-        for issuer in &resolved.issuers {
-            trusted.issuer(
-                issuer,
-                index,
-                format!("user_pool[{index}]"),
-                "merge the two pools",
-            )?;
-        }
-        let source = trusted.source(SourceSpec {
-            name: resolved.pool_id.clone(),
-            url: resolved.jwks_uri.clone(),
-            discovery: None,
-            algorithms: AlgorithmSet::RS256,
-        });
-        trusted.pools.push(Pool {
-            rules: Rules::Cognito(resolved),
-            source,
-        });
-    }
-    common.engine(trusted, metrics)
-}
-
-#[cfg(feature = "reqwest")]
-pub(crate) fn default_fetcher(
-    connect: Duration,
-    total: Duration,
-) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
-    crate::jwks::ReqwestFetcher::new(connect, total)
-        .map(|f| Arc::new(f) as Arc<dyn JwksFetcher>)
-        .map_err(|source| ConfigError::HttpClient { source })
-}
-
-#[cfg(not(feature = "reqwest"))]
-pub(crate) fn default_fetcher(
-    _: Duration,
-    _: Duration,
-) -> Result<Arc<dyn JwksFetcher>, ConfigError> {
-    Err(ConfigError::missing(
-        "fetcher",
-        "a JwksFetcher (the `reqwest` feature, which provides the default, is off)",
-    ))
+/// A fresh [`Inner::id`].
+fn next_engine_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The bounds of every key-set timing. Zero cool-downs and back-offs would

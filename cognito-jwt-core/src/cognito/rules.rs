@@ -1,0 +1,183 @@
+//! Cognito's own claim rules: `sub`, `token_use`, and the app client in
+//! `aud` (ID tokens) or `client_id` (access tokens); and the engine for a
+//! set of user pools under them.
+
+use crate::algorithm::AlgorithmSet;
+use crate::claims::{Payload, Profile, TokenUse};
+use crate::engine::{Common, Inner, Pool, Rules, Trusted, check_dates};
+use crate::error::{ConfigError, Error, ErrorKind};
+use crate::jwks::{Seed, SourceSpec};
+use crate::jwt::{HeaderRules, Typ};
+use crate::metrics::Metrics;
+
+use super::user_pool::{ResolvedPool, UserPool};
+
+impl Rules for ResolvedPool {
+    fn check_claims(
+        &self,
+        payload: &Payload<'_>,
+        _typ: Typ,
+        wanted: Option<TokenUse>,
+        now: u64,
+        leeway: u64,
+    ) -> Result<Profile, Error> {
+        check_dates(payload, now, leeway, "Cognito tokens always expire")?;
+        check_cognito(payload, self, wanted).map(Profile::Cognito)
+    }
+
+    fn is_named(&self, name: &str) -> bool {
+        self.pool_id == name
+    }
+}
+
+/// Cognito's own rules: `sub`, `token_use`, and the app client in `aud`
+/// (ID tokens) or `client_id` (access tokens).
+fn check_cognito(
+    payload: &Payload<'_>,
+    pool: &ResolvedPool,
+    wanted: Option<TokenUse>,
+) -> Result<TokenUse, Error> {
+    if payload.sub.is_none() {
+        return Err(Error::new(
+            ErrorKind::Malformed,
+            "the token has no sub claim; Cognito tokens always name their subject",
+        ));
+    }
+    let token_use = match payload.token_use.as_deref() {
+        Some("id") => TokenUse::Id,
+        Some("access") => TokenUse::Access,
+        Some(_) => {
+            return Err(Error::new(
+                ErrorKind::InvalidTokenUse,
+                "the token's token_use is neither id nor access (refresh tokens are never \
+                 accepted)",
+            ));
+        }
+        None => {
+            return Err(Error::new(
+                ErrorKind::InvalidTokenUse,
+                "the token has no token_use claim; only Cognito ID and access tokens are \
+                 accepted",
+            ));
+        }
+    };
+    if !pool.token_use.accepts(token_use) || wanted.is_some_and(|w| w != token_use) {
+        let expected = wanted.map_or(pool.token_use, Into::into);
+        return Err(Error::new(
+            ErrorKind::InvalidTokenUse,
+            format!(
+                "a {token_use} token was sent where {} is expected; send the {} token",
+                expected.describe(),
+                expected.token_name()
+            ),
+        ));
+    }
+    let (client, claim) = match token_use {
+        TokenUse::Id => match &payload.aud {
+            Some(aud) => match aud.single() {
+                Some(aud) => (Some(aud), "aud"),
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Malformed,
+                        "the payload is not a valid claims object: claim `aud` must be a string",
+                    ));
+                }
+            },
+            None => (None, "aud"),
+        },
+        TokenUse::Access => (payload.client_id.as_deref(), "client_id"),
+    };
+    match client {
+        None => Err(Error::new(
+            ErrorKind::InvalidAudience,
+            format!("the {token_use} token has no {claim} claim"),
+        )),
+        Some(client)
+            if pool
+                .client_ids
+                .iter()
+                .any(|c| c.as_bytes() == client.as_bytes()) =>
+        {
+            Ok(token_use)
+        }
+        Some(_) => Err(Error::new(
+            ErrorKind::InvalidAudience,
+            format!(
+                "the token's {claim} is not an accepted app client (expected {}); check \
+                 COGNITO_CLIENT_ID",
+                pool.client_ids.join(" or ")
+            ),
+        )),
+    }
+}
+
+/// The engine for these user pools, under Cognito's rules. Does no I/O
+/// beyond reading seed files.
+pub(crate) fn cognito_engine(
+    pools: &[UserPool],
+    common: Common,
+    metrics: Metrics,
+) -> Result<Inner, ConfigError> {
+    let inner = unseeded_cognito_engine(pools, common, metrics)?;
+    for (index, pool) in pools.iter().enumerate() {
+        if let Some(seed) = pool.seed(index)? {
+            load_seed(&inner, pool, index, &seed)?;
+        }
+    }
+    Ok(inner)
+}
+
+/// Load `seed`, the seed of `pool`, the pool at `index` of those `inner`
+/// was built for by [`unseeded_cognito_engine`].
+pub(crate) fn load_seed(
+    inner: &Inner,
+    pool: &UserPool,
+    index: usize,
+    seed: &Seed,
+) -> Result<(), ConfigError> {
+    inner
+        .keys
+        .seed(inner.pools[index].source, seed)
+        .map(drop)
+        .map_err(|problem| ConfigError::invalid(pool.seed_name(index), problem))
+}
+
+/// The engine for these user pools, under Cognito's rules, without their
+/// seeds (see [`load_seed`]). Does no I/O.
+pub(crate) fn unseeded_cognito_engine(
+    pools: &[UserPool],
+    common: Common,
+    metrics: Metrics,
+) -> Result<Inner, ConfigError> {
+    let mut trusted = Trusted {
+        pools: Vec::new(),
+        issuers: Vec::new(),
+        sources: Vec::new(),
+        header: HeaderRules::COGNITO,
+        extra_lists: Vec::new(),
+    };
+    for (index, pool) in pools.iter().enumerate() {
+        let resolved = pool.resolve(index)?;
+        for issuer in &resolved.issuers {
+            trusted.issuer(
+                issuer,
+                index,
+                format!("user_pool[{index}]"),
+                "merge the two pools",
+            )?;
+        }
+        let source = trusted.source(SourceSpec {
+            name: resolved.pool_id.clone(),
+            url: resolved.jwks_uri.clone(),
+            discovery: None,
+            algorithms: AlgorithmSet::RS256,
+        });
+        trusted.pools.push(Pool {
+            rules: Box::new(resolved),
+            source,
+            algorithms: AlgorithmSet::RS256,
+            requirements: None,
+        });
+    }
+    common.engine(trusted, metrics)
+}

@@ -1,0 +1,166 @@
+//! [`CognitoJwtVerifier`]: Cognito ID and access tokens, on the engine.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::claims::TokenClaims;
+use crate::engine::Inner;
+use crate::error::Error;
+use crate::health::Health;
+use crate::requirements::Requirements;
+
+/// Verifies Cognito ID and access tokens against the pools' key sets.
+///
+/// Cheap to clone (an `Arc`); build one per process and share it. Every
+/// clone shares one key-set cache.
+///
+/// ```no_run
+/// use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
+///
+/// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = CognitoJwtVerifier::builder()
+///     .user_pool(
+///         UserPool::new("eu-west-1_AbC123xyz")
+///             .client_id("1example23456789")
+///             .token_use(TokenUse::Access),
+///     )
+///     .build()?;
+///
+/// let claims: AccessTokenClaims = verifier.verify(token).await?;
+/// println!("hello {}", claims.sub);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct CognitoJwtVerifier {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for CognitoJwtVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoJwtVerifier")
+            .field(
+                "issuers",
+                &self
+                    .inner
+                    .issuers
+                    .iter()
+                    .map(|(i, _)| i)
+                    .collect::<Vec<_>>(),
+            )
+            .field("keys", &self.inner.keys)
+            .field("leeway_secs", &self.inner.leeway)
+            .field("token_cache", &self.inner.token_cache.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CognitoJwtVerifier {
+    /// Verify a token, fetching the key set if needed, and return its
+    /// claims as `T`.
+    ///
+    /// # Errors
+    /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
+    pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
+        self.verify_with(token, &Requirements::new()).await
+    }
+
+    /// [`verify`](Self::verify), then also check `requirements` (on top of
+    /// those set on the builder).
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify), plus
+    /// [`ErrorKind::MissingGroup`](crate::ErrorKind::MissingGroup) and
+    /// [`ErrorKind::MissingScope`](crate::ErrorKind::MissingScope).
+    pub async fn verify_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        let result = self.inner.verify_with(token, requirements).await;
+        self.inner.metrics.verified(result)
+    }
+
+    /// Verify a token using only cached keys; never waits on the network.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify);
+    /// [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) when
+    /// the issuer's key set has not been fetched yet (call
+    /// [`hydrate`](Self::hydrate) at start-up),
+    /// [`ErrorKind::UnknownKid`](crate::ErrorKind::UnknownKid) when the
+    /// cached set lacks the token's key.
+    pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
+        self.verify_sync_with(token, &Requirements::new())
+    }
+
+    /// [`verify_sync`](Self::verify_sync) with extra requirements.
+    ///
+    /// # Errors
+    /// As [`verify_sync`](Self::verify_sync) and [`verify_with`](Self::verify_with).
+    pub fn verify_sync_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        let result = self.inner.verify_sync_with(token, requirements);
+        self.inner.metrics.verified(result)
+    }
+
+    /// Fetch every configured key set now, e.g. at start-up to fail fast or
+    /// to log a problem early. Verification works without it.
+    ///
+    /// # Errors
+    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
+    /// for the first key set that could not be fetched.
+    pub async fn hydrate(&self) -> Result<(), Error> {
+        self.inner.keys.hydrate().await
+    }
+
+    /// Load a key-set document you already have (offline use, tests) for the
+    /// pool with this id. Returns the number of usable keys.
+    ///
+    /// # Errors
+    /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
+    /// when the document has no usable key;
+    /// [`ErrorKind::InvalidIssuer`](crate::ErrorKind::InvalidIssuer) when
+    /// no configured pool has this id.
+    pub fn cache_jwks(&self, user_pool_id: &str, jwks_json: &str) -> Result<usize, Error> {
+        self.inner.cache_jwks(
+            |rules| rules.is_named(user_pool_id),
+            jwks_json,
+            "no configured pool has this id; pass the id given to UserPool::new",
+        )
+    }
+
+    /// The state of every key set: never fetched, fresh, stale or
+    /// unavailable, with URLs, ages and the last error. Cheap; meant for
+    /// dashboards and the operator's own endpoints (the error text can name
+    /// internal hosts): a public readiness probe serves
+    /// [`http::Readiness`](crate::http::Readiness) instead.
+    ///
+    /// ```
+    /// # use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
+    /// let verifier = CognitoJwtVerifier::builder()
+    ///     .user_pool(UserPool::new("eu-west-1_AbC123").client_id("c").token_use(TokenUse::Access))
+    ///     .build()?;
+    /// let health = verifier.health();
+    /// assert!(!health.ready); // nothing fetched yet
+    /// assert_eq!(health.key_sets[0].state.as_str(), "never_fetched");
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    pub fn health(&self) -> Health {
+        Health::new(self.inner.keys.health())
+    }
+
+    /// Whether every key set has usable keys, so that tokens of every
+    /// configured issuer can be verified now.
+    pub fn is_ready(&self) -> bool {
+        self.health().ready
+    }
+
+    /// The key-set URLs this verifier fetches.
+    pub fn jwks_uris(&self) -> impl Iterator<Item = &str> {
+        // A user pool's key-set URL is configured, never discovered.
+        (0..self.inner.keys.source_count()).map(|i| self.inner.keys.configured_url(i))
+    }
+}
