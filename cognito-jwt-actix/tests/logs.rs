@@ -23,16 +23,7 @@ async fn signed_in(_claims: CognitoClaims<AccessTokenClaims>) -> &'static str {
 
 #[actix_web::test]
 async fn logs_never_contain_the_token() {
-    let logs = LogCapture::default();
-    let writer = logs.clone();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish(),
-    )
-    .unwrap();
+    let logs = LogCapture::global();
 
     let issuer = TestIssuer::new("eu-west-1_ActixLogs");
     let tokens = CaseTokens::new(&issuer, CLIENT, "admins");

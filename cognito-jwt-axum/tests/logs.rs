@@ -41,16 +41,7 @@ fn assert_reveals_nothing(logs: &str, secrets: &[String]) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn rejections_are_logged_without_the_token() {
-    let captured = LogCapture::default();
-    let writer = captured.clone();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish(),
-    )
-    .expect("the only subscriber of this binary");
+    let captured = LogCapture::global();
 
     let extractor = Router::new().route("/me", get(me)).with_state(verifier());
     let layer = Router::new()

@@ -13,16 +13,7 @@ use support::*;
 
 #[tokio::test]
 async fn each_refusal_is_logged_once_without_the_token() {
-    let captured = LogCapture::default();
-    let writer = captured.clone();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish(),
-    )
-    .expect("the only subscriber of this binary");
+    let captured = LogCapture::global();
 
     let token = ISSUER.access_token(CLIENT_ID).sign();
     let handle = |authorizer: Authorizer, kind: &'static str, authorization: String| async move {

@@ -385,6 +385,26 @@ impl LogCapture {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A capture of every event of the process, at TRACE level and without
+    /// colour: it installs the process's global tracing subscriber (for a
+    /// test binary of its own: it sees every other test's events too).
+    ///
+    /// # Panics
+    /// When a global subscriber is already set.
+    pub fn global() -> Self {
+        let capture = Self::default();
+        let writer = capture.clone();
+        tracing::subscriber::set_global_default(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .finish(),
+        )
+        .expect("the only global subscriber of this process");
+        capture
+    }
+
     /// Everything written so far (invalid UTF-8 replaced).
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.buffer()).into_owned()
