@@ -133,7 +133,7 @@ pub use error::{ConfigError, Error, ErrorKind, GrpcCode, HttpClass};
 pub use health::{Health, KeySetHealth, KeySetState};
 #[cfg(feature = "reqwest")]
 pub use jwks::ReqwestFetcher;
-pub use jwks::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
+pub use jwks::{FetchError, FetchFuture, JwksFetcher, KeySetOptions, MAX_JWKS_BYTES};
 pub use jwt::MAX_TOKEN_LEN;
 pub use oidc::{
     Issuer, IssuerResolver, JwtVerifier, JwtVerifierBuilder, OIDC_ENV_VARS, ResolveError,

@@ -37,7 +37,7 @@ use tokio::time::Instant;
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
 use crate::jwks::{
-    CacheSettings, FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES, VerifyingKey,
+    FetchOutcome, FetchReason, JwksFetcher, KeySetOptions, MAX_JWKS_BYTES, VerifyingKey,
 };
 use crate::metrics::{KeySetMetrics, Metrics};
 
@@ -230,7 +230,7 @@ struct Shared {
     keys: moka::sync::Cache<Arc<str>, Held>,
     missing: moka::sync::Cache<Arc<str>, Missing>,
     fetcher: Arc<dyn JwksFetcher>,
-    settings: CacheSettings,
+    settings: KeySetOptions,
     /// The runtime the verifier was built or first used on, for callers
     /// outside one (`verify_sync` on a thread of its own).
     runtime: Mutex<Option<Handle>>,
@@ -282,7 +282,7 @@ impl AlbKeys {
     pub(crate) fn new(
         bases: Vec<(String, String)>,
         fetcher: Arc<dyn JwksFetcher>,
-        settings: CacheSettings,
+        settings: KeySetOptions,
         metrics: Metrics,
     ) -> Self {
         Self {

@@ -26,7 +26,7 @@ use crate::claims::{ClaimsView, Payload};
 use crate::engine::{Common, claims_of, unix_secs};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::health::Health;
-use crate::jwks::{JwksFetcher, VerifyingKey, default_fetcher};
+use crate::jwks::{JwksFetcher, KeySetOptions, VerifyingKey, default_fetcher};
 use crate::jwt::media_type_is;
 use crate::metrics::Metrics;
 use arn::{LoadBalancer, load_balancer};
@@ -129,7 +129,7 @@ impl AlbJwtVerifier {
     /// and [`ErrorKind::JwksUnavailable`] when its key endpoint fails
     /// (any answer other than the key, a 404, or the 403 an S3 key bucket
     /// gives for a missing key) or the key has not been confirmed for
-    /// longer than the [maximum staleness](AlbJwtVerifierBuilder::key_max_staleness).
+    /// longer than the [maximum staleness](KeySetOptions::max_staleness).
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
         let result = self.inner.verify(token).await;
         self.inner.metrics.verified(result)
@@ -373,6 +373,7 @@ impl fmt::Debug for AlbJwtVerifierBuilder {
             .field("issuer", &self.issuer)
             .field("keys_url", &self.keys_url)
             .field("leeway", &self.common.leeway)
+            .field("key_set_options", &self.common.key_set)
             .finish_non_exhaustive()
     }
 }
@@ -421,49 +422,15 @@ impl AlbJwtVerifierBuilder {
         self
     }
 
-    /// After the key endpoint says it has no key for a kid (HTTP 404, or
-    /// the 403 of an S3 key bucket) or publishes one that is not a P-256
-    /// key, that kid is refused as unknown, and no other new kid is
-    /// fetched from that endpoint, for this long. Defaults to 10 s; 100 ms
-    /// to 1 hour.
-    pub fn key_cooldown(mut self, cooldown: Duration) -> Self {
-        self.common.settings.cooldown = cooldown;
-        self
-    }
-
-    /// How long a fetched key is used before it is fetched again, so that
-    /// a key the load balancer withdraws (its endpoint answers 404) stops
-    /// verifying within one interval. Defaults to 15 minutes; 100 ms to 7
-    /// days.
-    ///
-    /// The fetch runs in the background when a token uses a key older
-    /// than this: no request waits for it. It needs a Tokio runtime: the
-    /// caller's, or the one the verifier was built or first used on.
-    pub fn key_refresh_interval(mut self, interval: Duration) -> Self {
-        self.common.settings.refresh_interval = interval;
-        self
-    }
-
-    /// How long a key keeps verifying after its last successful fetch
-    /// while the key endpoint fails. Defaults to 24 hours; at least the
-    /// refresh interval, at most 30 days. After that, tokens signed with it
-    /// get [`ErrorKind::JwksUnavailable`] until a fetch succeeds.
-    pub fn key_max_staleness(mut self, max: Duration) -> Self {
-        self.common.settings.max_staleness = max;
-        self
-    }
-
-    /// Total time allowed for one key fetch. Defaults to 5 s.
-    pub fn key_fetch_timeout(mut self, timeout: Duration) -> Self {
-        self.common.settings.fetch_timeout = timeout;
-        self
-    }
-
-    /// Back-off after failed fetches, doubling from `min` up to `max`.
-    /// Defaults to 1 s and 60 s.
-    pub fn key_backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.common.settings.min_backoff = min;
-        self.common.settings.max_backoff = max;
+    /// The timings and limits of the key fetches: cool-down after an
+    /// unknown kid, refresh interval, maximum staleness, fetch and
+    /// connect time-outs, back-off. Defaults to
+    /// [`KeySetOptions::default()`]; each setting's default and range are
+    /// on its setter (which also says how it applies to load-balancer
+    /// keys), and one out of range fails `build` with a [`ConfigError`]
+    /// naming it.
+    pub fn key_set_options(mut self, options: KeySetOptions) -> Self {
+        self.common.key_set = options;
         self
     }
 
@@ -528,8 +495,8 @@ impl AlbJwtVerifierBuilder {
         let fetcher = match self.common.fetcher {
             Some(fetcher) => fetcher,
             None => default_fetcher(
-                self.common.connect_timeout,
-                self.common.settings.fetch_timeout,
+                self.common.key_set.connect_timeout,
+                self.common.key_set.fetch_timeout,
             )?,
         };
         Ok(AlbJwtVerifier {
@@ -537,7 +504,7 @@ impl AlbJwtVerifierBuilder {
                 load_balancers,
                 client_ids: self.client_ids,
                 issuer: self.issuer,
-                keys: AlbKeys::new(bases, fetcher, self.common.settings, metrics.clone()),
+                keys: AlbKeys::new(bases, fetcher, self.common.key_set, metrics.clone()),
                 leeway: self.common.leeway.as_secs(),
                 metrics,
             }),

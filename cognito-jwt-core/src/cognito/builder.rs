@@ -26,7 +26,7 @@ impl fmt::Debug for CognitoJwtVerifierBuilder {
             .field("pools", &self.pools)
             .field("leeway", &self.common.leeway)
             .field("requirements", &self.common.requirements)
-            .field("settings", &self.common.settings)
+            .field("key_set_options", &self.common.key_set)
             .finish_non_exhaustive()
     }
 }

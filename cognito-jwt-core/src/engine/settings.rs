@@ -1,5 +1,5 @@
 //! The settings every verifier has, whatever its kind (leeway,
-//! requirements, the custom check, key-set timings, the fetcher, the token
+//! requirements, the custom check, key-set options, the fetcher, the token
 //! cache, the metrics name), their checks, the setters the builders share,
 //! and the making of an engine from them.
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::pipeline::{CustomCheck, Inner, Pool};
 use super::token_cache::TokenCache;
 use crate::error::ConfigError;
-use crate::jwks::{CacheSettings, JwksFetcher, KeyCache, SourceSpec, default_fetcher};
+use crate::jwks::{JwksFetcher, KeyCache, KeySetOptions, SourceSpec, default_fetcher};
 use crate::jwt::HeaderRules;
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
@@ -23,15 +23,14 @@ pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
 pub(crate) const MIN_TOKEN_CACHE_BYTES: u64 = 64 * 1024;
 
 /// The settings every verifier has, whatever its issuers: leeway,
-/// requirements, the custom check, key-set timings, the fetcher, the
+/// requirements, the custom check, key-set options, the fetcher, the
 /// token cache and the name of its metrics.
 #[derive(Clone)]
 pub(crate) struct Common {
     pub(crate) leeway: Duration,
     pub(crate) requirements: Requirements,
     pub(crate) custom_check: Option<Arc<CustomCheck>>,
-    pub(crate) settings: CacheSettings,
-    pub(crate) connect_timeout: Duration,
+    pub(crate) key_set: KeySetOptions,
     pub(crate) fetcher: Option<Arc<dyn JwksFetcher>>,
     pub(crate) token_cache: Option<u64>,
     /// The `verifier` label of its metrics; the verifier type's default
@@ -45,15 +44,7 @@ impl Default for Common {
             leeway: Duration::ZERO,
             requirements: Requirements::new(),
             custom_check: None,
-            settings: CacheSettings {
-                cooldown: Duration::from_secs(10),
-                refresh_interval: Duration::from_secs(15 * 60),
-                max_staleness: Duration::from_secs(24 * 60 * 60),
-                fetch_timeout: Duration::from_secs(5),
-                min_backoff: Duration::from_secs(1),
-                max_backoff: Duration::from_secs(60),
-            },
-            connect_timeout: Duration::from_secs(2),
+            key_set: KeySetOptions::default(),
             fetcher: None,
             token_cache: None,
             metrics_name: None,
@@ -121,7 +112,7 @@ impl Common {
                 ),
             ));
         }
-        check_settings(&self.settings, self.connect_timeout)?;
+        self.key_set.check()?;
         self.requirements
             .validate_as("require_any_group", "require_any_scope")?;
         if self.metrics_name.as_deref() == Some("") {
@@ -150,8 +141,8 @@ impl Common {
     pub(crate) fn with_fetcher(mut self) -> Result<Self, ConfigError> {
         if self.fetcher.is_none() {
             self.fetcher = Some(default_fetcher(
-                self.connect_timeout,
-                self.settings.fetch_timeout,
+                self.key_set.connect_timeout,
+                self.key_set.fetch_timeout,
             )?);
         }
         Ok(self)
@@ -167,14 +158,14 @@ impl Common {
     pub(crate) fn engine(self, trusted: Trusted, metrics: Metrics) -> Result<Inner, ConfigError> {
         let fetcher = match self.fetcher {
             Some(f) => f,
-            None => default_fetcher(self.connect_timeout, self.settings.fetch_timeout)?,
+            None => default_fetcher(self.key_set.connect_timeout, self.key_set.fetch_timeout)?,
         };
         Ok(Inner {
             header: trusted.header,
             extra_lists: trusted.extra_lists,
             pools: trusted.pools,
             issuers: trusted.issuers,
-            keys: KeyCache::new(trusted.sources, fetcher, self.settings, metrics.clone()),
+            keys: KeyCache::new(trusted.sources, fetcher, self.key_set, metrics.clone()),
             leeway: self.leeway.as_secs(),
             requirements: self.requirements,
             custom_check: self.custom_check,
@@ -211,63 +202,15 @@ macro_rules! common_setters {
             self
         }
 
-        /// After fetching a key set, how long to wait before fetching it
-        /// again because a token named an unknown `kid`. Defaults to 10
-        /// seconds; 100 ms to 1 hour. A flood of random `kid`s causes at
-        /// most one fetch per window and key-set URL.
-        pub fn jwks_cooldown(mut self, cooldown: ::std::time::Duration) -> Self {
-            self.common.settings.cooldown = cooldown;
-            self
-        }
-
-        /// How often key sets are refreshed, so that keys removed upstream
-        /// stop verifying within one interval. Defaults to 15 minutes;
-        /// 100 ms to 7 days.
-        ///
-        /// Refreshes run in the background, shortly before a set is due
-        /// (by the fetch time-out, at most half the interval): no request
-        /// waits for one. They need a Tokio runtime: the one the verifier
-        /// was built or first used on.
-        pub fn jwks_refresh_interval(mut self, interval: ::std::time::Duration) -> Self {
-            self.common.settings.refresh_interval = interval;
-            self
-        }
-
-        /// How long a key set stays usable after its last successful fetch
-        /// while refreshes fail. Defaults to 24 hours; at least the refresh
-        /// interval, at most 30 days. After that, verification reports
-        /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
-        /// until a fetch succeeds.
-        pub fn jwks_max_staleness(mut self, max: ::std::time::Duration) -> Self {
-            self.common.settings.max_staleness = max;
-            self
-        }
-
-        /// Total time allowed for one fetch (a key set, or a discovery
-        /// document), body included. Defaults to 5 seconds; at most 5
-        /// minutes. Waiting verifications are released when it fires.
-        pub fn jwks_fetch_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.common.settings.fetch_timeout = timeout;
-            self
-        }
-
-        /// Connect time-out of the default fetcher. Defaults to 2 seconds;
-        /// at most 5 minutes.
-        pub fn jwks_connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.common.connect_timeout = timeout;
-            self
-        }
-
-        /// Back-off after failed fetches: `min` after the first failure,
-        /// doubling up to `max`. Defaults to 1 second and 60 seconds; each
-        /// 10 ms to 1 hour.
-        pub fn jwks_backoff(
-            mut self,
-            min: ::std::time::Duration,
-            max: ::std::time::Duration,
-        ) -> Self {
-            self.common.settings.min_backoff = min;
-            self.common.settings.max_backoff = max;
+        /// The timings and limits of the key sets: refresh interval,
+        /// maximum staleness, unknown-`kid` cool-down, fetch and connect
+        /// time-outs, back-off. Defaults to
+        /// [`KeySetOptions::default()`](crate::KeySetOptions); each
+        /// setting's default and range are on its setter, and one out of
+        /// range fails `build` with a [`ConfigError`](crate::ConfigError)
+        /// naming it.
+        pub fn key_set_options(mut self, options: crate::KeySetOptions) -> Self {
+            self.common.key_set = options;
             self
         }
 
@@ -325,48 +268,4 @@ pub(crate) use common_setters;
 fn next_engine_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-/// The bounds of every key-set timing. Zero cool-downs and back-offs would
-/// void the bound on fetches caused by unknown `kid`s; absurd values would
-/// overflow time arithmetic or keep keys forever.
-fn check_settings(s: &CacheSettings, connect_timeout: Duration) -> Result<(), ConfigError> {
-    const MS: Duration = Duration::from_millis(1);
-    const MINUTE: Duration = Duration::from_secs(60);
-    const HOUR: Duration = Duration::from_secs(3600);
-    const DAY: Duration = Duration::from_secs(24 * 3600);
-    for (name, value, min, max) in [
-        ("jwks_cooldown", s.cooldown, 100 * MS, HOUR),
-        (
-            "jwks_refresh_interval",
-            s.refresh_interval,
-            100 * MS,
-            7 * DAY,
-        ),
-        ("jwks_max_staleness", s.max_staleness, 100 * MS, 30 * DAY),
-        ("jwks_fetch_timeout", s.fetch_timeout, MS, 5 * MINUTE),
-        ("jwks_connect_timeout", connect_timeout, MS, 5 * MINUTE),
-        ("jwks_backoff", s.min_backoff, 10 * MS, HOUR),
-        ("jwks_backoff", s.max_backoff, 10 * MS, HOUR),
-    ] {
-        if value < min || value > max {
-            return Err(ConfigError::invalid(
-                name,
-                format!("{value:?} is outside the accepted range {min:?} to {max:?}",),
-            ));
-        }
-    }
-    if s.max_staleness < s.refresh_interval {
-        return Err(ConfigError::invalid(
-            "jwks_max_staleness",
-            "it must be at least jwks_refresh_interval, or keys would vanish before a refresh",
-        ));
-    }
-    if s.min_backoff > s.max_backoff {
-        return Err(ConfigError::invalid(
-            "jwks_backoff",
-            "min must not exceed max",
-        ));
-    }
-    Ok(())
 }

@@ -6,13 +6,13 @@
 //!   per URL, shared by every caller waiting for them: a caller that goes
 //!   away (client gone, time-out) never cancels or restarts a fetch.
 //! - **Refresh ahead:** once a set is loaded, a background task refreshes it
-//!   before it is due ([`CacheSettings::refresh_interval`]), so no request
+//!   before it is due ([`KeySetOptions::refresh_interval`]), so no request
 //!   waits for a routine refresh and keys removed upstream stop verifying
 //!   within one interval, on `verify` and `verify_sync` alike.
 //! - **Unknown `kid`:** a token naming a key no cached set has refetches,
 //!   at most once per cool-down per URL.
 //! - **Failures** back off exponentially; a set keeps serving for
-//!   [`CacheSettings::max_staleness`] after its last successful fetch.
+//!   [`KeySetOptions::max_staleness`] after its last successful fetch.
 //!
 //! All time is [`tokio::time::Instant`], so tests drive it with paused time.
 
@@ -28,30 +28,11 @@ use tokio::time::Instant;
 use super::discovery::{Discovery, jwks_uri_of};
 use super::fetch::{FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES};
 use super::keys::{KeySet, VerifyingKey, fetched_at_field, parse_key_set};
+use super::options::KeySetOptions;
 use crate::algorithm::AlgorithmSet;
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
 use crate::metrics::{KeySetMetrics, Metrics};
-
-/// Timing settings for the key-set cache; see the builder for defaults and
-/// bounds.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CacheSettings {
-    pub(crate) cooldown: Duration,
-    pub(crate) refresh_interval: Duration,
-    pub(crate) max_staleness: Duration,
-    pub(crate) fetch_timeout: Duration,
-    pub(crate) min_backoff: Duration,
-    pub(crate) max_backoff: Duration,
-}
-
-impl CacheSettings {
-    /// How long before a set is due its background refresh starts: the
-    /// fetch time-out, at most half the interval.
-    fn refresh_ahead(&self) -> Duration {
-        self.fetch_timeout.min(self.refresh_interval / 2)
-    }
-}
 
 /// A key-set document loaded at start-up (for instance bundled with a
 /// Lambda function), with what says when it was fetched.
@@ -163,7 +144,7 @@ struct Shared {
     /// under an older generation may have lost its key.
     generation: AtomicU64,
     fetcher: Arc<dyn JwksFetcher>,
-    settings: CacheSettings,
+    settings: KeySetOptions,
     epoch: Instant,
     /// The runtime the verifier was built on, for callers outside one.
     runtime: Mutex<Option<Handle>>,
@@ -241,7 +222,7 @@ impl KeyCache {
     pub(crate) fn new(
         specs: Vec<SourceSpec>,
         fetcher: Arc<dyn JwksFetcher>,
-        settings: CacheSettings,
+        settings: KeySetOptions,
         metrics: Metrics,
     ) -> Self {
         let sources = specs
@@ -914,14 +895,9 @@ mod tests {
                 algorithms: AlgorithmSet::RS256,
             }],
             Arc::new(UnreachableJwks),
-            CacheSettings {
-                cooldown: Duration::from_secs(10),
-                refresh_interval: refresh,
-                max_staleness: Duration::from_secs(3600),
-                fetch_timeout: Duration::from_secs(5),
-                min_backoff: Duration::from_secs(1),
-                max_backoff: Duration::from_secs(60),
-            },
+            KeySetOptions::default()
+                .refresh_interval(refresh)
+                .max_staleness(Duration::from_secs(3600)),
             Metrics::new("test"),
         )
     }

@@ -39,7 +39,7 @@ impl fmt::Debug for JwtVerifierBuilder {
             .field("limits", &self.limits)
             .field("leeway", &self.common.leeway)
             .field("requirements", &self.common.requirements)
-            .field("settings", &self.common.settings)
+            .field("key_set_options", &self.common.key_set)
             .finish_non_exhaustive()
     }
 }

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use cognito_jwt_core::testing::{TestAlb, TestCurveKey, TestKey, b64_padded, random_uuid};
-use cognito_jwt_core::{AlbClaims, AlbJwtVerifier, ErrorKind, IdTokenClaims, TokenClaims};
+use cognito_jwt_core::{
+    AlbClaims, AlbJwtVerifier, ErrorKind, IdTokenClaims, KeySetOptions, TokenClaims,
+};
 
 async fn kind(verifier: &AlbJwtVerifier, token: &str) -> ErrorKind {
     verifier
@@ -413,7 +415,7 @@ async fn after_an_unknown_kid_new_kids_wait_one_cooldown() {
     let alb = TestAlb::new("eu-west-1");
     let verifier = alb
         .verifier_builder()
-        .key_cooldown(Duration::from_millis(200))
+        .key_set_options(KeySetOptions::default().cooldown(Duration::from_millis(200)))
         .build()
         .unwrap();
     let attacker = TestCurveKey::es256(random_uuid());
@@ -453,7 +455,9 @@ async fn an_endpoint_outage_is_unavailable_then_recovers() {
     let alb = TestAlb::new("eu-west-1");
     let verifier = alb
         .verifier_builder()
-        .key_backoff(Duration::from_millis(20), Duration::from_millis(40))
+        .key_set_options(
+            KeySetOptions::default().backoff(Duration::from_millis(20), Duration::from_millis(40)),
+        )
         .build()
         .unwrap();
     let server = alb.key_server();

@@ -33,7 +33,7 @@ async fn random_kid_flood_fetches_at_most_once_per_cooldown() {
         .mount(&server)
         .await;
     let verifier = builder(&server.uri())
-        .jwks_cooldown(cooldown)
+        .key_set_options(quiet_key_sets().cooldown(cooldown))
         .build()
         .unwrap();
     let known = Arc::new(token());

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{
-    CognitoJwtVerifier, CognitoJwtVerifierBuilder, ConfigError, ErrorKind, IdTokenClaims, TokenUse,
-    UserPool,
+    CognitoJwtVerifier, CognitoJwtVerifierBuilder, ConfigError, ErrorKind, IdTokenClaims,
+    KeySetOptions, TokenUse, UserPool,
 };
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -168,29 +168,33 @@ fn leeway_above_five_minutes_is_refused() {
 fn timings_must_be_positive_and_consistent() {
     let base = || CognitoJwtVerifier::builder().user_pool(valid_pool());
     build_error(
-        base().jwks_fetch_timeout(Duration::ZERO),
+        base().key_set_options(KeySetOptions::default().fetch_timeout(Duration::ZERO)),
         "jwks_fetch_timeout",
     );
     build_error(
-        base().jwks_connect_timeout(Duration::ZERO),
+        base().key_set_options(KeySetOptions::default().connect_timeout(Duration::ZERO)),
         "jwks_connect_timeout",
     );
     build_error(
-        base().jwks_refresh_interval(Duration::ZERO),
+        base().key_set_options(KeySetOptions::default().refresh_interval(Duration::ZERO)),
         "jwks_refresh_interval",
     );
     build_error(
-        base().jwks_max_staleness(Duration::ZERO),
+        base().key_set_options(KeySetOptions::default().max_staleness(Duration::ZERO)),
         "jwks_max_staleness",
     );
     build_error(
-        base()
-            .jwks_refresh_interval(Duration::from_secs(3600))
-            .jwks_max_staleness(Duration::from_secs(60)),
+        base().key_set_options(
+            KeySetOptions::default()
+                .refresh_interval(Duration::from_secs(3600))
+                .max_staleness(Duration::from_secs(60)),
+        ),
         "jwks_max_staleness",
     );
     build_error(
-        base().jwks_backoff(Duration::from_secs(10), Duration::from_secs(1)),
+        base().key_set_options(
+            KeySetOptions::default().backoff(Duration::from_secs(10), Duration::from_secs(1)),
+        ),
         "jwks_backoff",
     );
     build_error(base().token_cache_max_bytes(0), "token_cache_max_bytes");
@@ -201,39 +205,62 @@ fn timings_must_be_positive_and_consistent() {
     );
     // A zero cool-down or back-off would void the bound on fetches caused
     // by random kids; absurd values would overflow time arithmetic.
-    build_error(base().jwks_cooldown(Duration::ZERO), "jwks_cooldown");
     build_error(
-        base().jwks_backoff(Duration::ZERO, Duration::ZERO),
+        base().key_set_options(KeySetOptions::default().cooldown(Duration::ZERO)),
+        "jwks_cooldown",
+    );
+    build_error(
+        base().key_set_options(KeySetOptions::default().backoff(Duration::ZERO, Duration::ZERO)),
         "jwks_backoff",
     );
     let forever = Duration::MAX;
-    build_error(base().jwks_cooldown(forever), "jwks_cooldown");
-    build_error(base().jwks_fetch_timeout(forever), "jwks_fetch_timeout");
-    build_error(base().jwks_connect_timeout(forever), "jwks_connect_timeout");
     build_error(
-        base().jwks_backoff(Duration::from_secs(1), forever),
+        base().key_set_options(KeySetOptions::default().cooldown(forever)),
+        "jwks_cooldown",
+    );
+    build_error(
+        base().key_set_options(KeySetOptions::default().fetch_timeout(forever)),
+        "jwks_fetch_timeout",
+    );
+    build_error(
+        base().key_set_options(KeySetOptions::default().connect_timeout(forever)),
+        "jwks_connect_timeout",
+    );
+    build_error(
+        base().key_set_options(KeySetOptions::default().backoff(Duration::from_secs(1), forever)),
         "jwks_backoff",
     );
     build_error(
-        base()
-            .jwks_refresh_interval(forever)
-            .jwks_max_staleness(forever),
+        base().key_set_options(
+            KeySetOptions::default()
+                .refresh_interval(forever)
+                .max_staleness(forever),
+        ),
         "jwks_refresh_interval",
     );
     // Used to panic inside the cache (a time-to-live assertion).
-    build_error(base().jwks_max_staleness(forever), "jwks_max_staleness");
+    build_error(
+        base().key_set_options(KeySetOptions::default().max_staleness(forever)),
+        "jwks_max_staleness",
+    );
     base()
-        .jwks_cooldown(Duration::from_millis(100))
-        .jwks_backoff(Duration::from_millis(10), Duration::from_secs(3600))
-        .jwks_refresh_interval(Duration::from_secs(60))
-        .jwks_max_staleness(Duration::from_secs(60))
+        .key_set_options(
+            KeySetOptions::default()
+                .cooldown(Duration::from_millis(100))
+                .backoff(Duration::from_millis(10), Duration::from_secs(3600))
+                .refresh_interval(Duration::from_secs(60))
+                .max_staleness(Duration::from_secs(60)),
+        )
         .token_cache_max_bytes(CognitoJwtVerifierBuilder::MIN_TOKEN_CACHE_BYTES)
         .build()
         .unwrap();
     base()
-        .jwks_refresh_interval(Duration::from_secs(7 * 24 * 3600))
-        .jwks_max_staleness(Duration::from_secs(30 * 24 * 3600))
-        .jwks_fetch_timeout(Duration::from_secs(300))
+        .key_set_options(
+            KeySetOptions::default()
+                .refresh_interval(Duration::from_secs(7 * 24 * 3600))
+                .max_staleness(Duration::from_secs(30 * 24 * 3600))
+                .fetch_timeout(Duration::from_secs(300)),
+        )
         .build()
         .unwrap();
 }

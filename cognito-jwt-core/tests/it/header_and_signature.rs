@@ -12,7 +12,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use cognito_jwt_core::testing::{RsaPadding, TestKey, TokenBuilder, b64, sign_parts};
 use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, ErrorKind, HttpClass, IdTokenClaims, TokenUse,
+    AccessTokenClaims, CognitoJwtVerifier, ErrorKind, HttpClass, IdTokenClaims, KeySetOptions,
+    TokenUse,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
@@ -285,7 +286,7 @@ async fn embedded_and_remote_key_headers_are_never_used() {
         .user_pool(
             fixtures::pool(TokenUse::Access).jwks_uri(format!("{}/jwks.json", pool_server.uri())),
         )
-        .jwks_cooldown(Duration::from_secs(3600))
+        .key_set_options(KeySetOptions::default().cooldown(Duration::from_secs(3600)))
         .build()
         .unwrap();
 
@@ -399,7 +400,7 @@ async fn hostile_kid_text_is_only_compared_never_used_to_fetch() {
         .await;
     let verifier = CognitoJwtVerifier::builder()
         .user_pool(fixtures::pool(TokenUse::Access).jwks_uri(format!("{}/jwks.json", server.uri())))
-        .jwks_cooldown(Duration::from_secs(3600))
+        .key_set_options(KeySetOptions::default().cooldown(Duration::from_secs(3600)))
         .build()
         .unwrap();
     verifier.hydrate().await.unwrap();

@@ -118,7 +118,7 @@ async fn callers_arriving_as_a_cold_fetch_completes_are_never_refused() {
 async fn new_kid_after_the_cooldown_refetches_once_and_verifies() {
     let server = MockServer::start().await;
     let verifier = builder(&server.uri())
-        .jwks_cooldown(Duration::from_millis(300))
+        .key_set_options(quiet_key_sets().cooldown(Duration::from_millis(300)))
         .build()
         .unwrap();
     {
@@ -212,9 +212,12 @@ async fn random_kid_flood_on_a_cold_cache_fetches_once() {
 async fn cached_keys_keep_verifying_while_refreshes_fail() {
     let server = MockServer::start().await;
     let verifier = builder(&server.uri())
-        .jwks_cooldown(Duration::from_millis(100))
-        .jwks_refresh_interval(Duration::from_millis(300))
-        .jwks_backoff(Duration::from_secs(30), Duration::from_secs(60))
+        .key_set_options(
+            quiet_key_sets()
+                .cooldown(Duration::from_millis(100))
+                .refresh_interval(Duration::from_millis(300))
+                .backoff(Duration::from_secs(30), Duration::from_secs(60)),
+        )
         .build()
         .unwrap();
     {
@@ -277,8 +280,11 @@ async fn unusable_refresh_keeps_the_last_good_set() {
         tasks.spawn(async move {
             let server = MockServer::start().await;
             let verifier = builder(&server.uri())
-                .jwks_cooldown(Duration::from_millis(100))
-                .jwks_refresh_interval(Duration::from_millis(300))
+                .key_set_options(
+                    quiet_key_sets()
+                        .cooldown(Duration::from_millis(100))
+                        .refresh_interval(Duration::from_millis(300)),
+                )
                 .build()
                 .unwrap();
             {

@@ -53,7 +53,7 @@ async fn dns_failure_is_unavailable() {
 async fn unknown_kid_during_an_outage_is_unavailable_and_known_kids_verify() {
     let server = MockServer::start().await;
     let verifier = builder(&server.uri())
-        .jwks_cooldown(Duration::from_millis(100))
+        .key_set_options(quiet_key_sets().cooldown(Duration::from_millis(100)))
         .build()
         .unwrap();
     {
@@ -188,7 +188,7 @@ async fn trickling_body_hits_the_total_timeout_and_releases_waiting_callers() {
     })
     .await;
     let verifier = builder(&server.uri())
-        .jwks_fetch_timeout(Duration::from_millis(500))
+        .key_set_options(quiet_key_sets().fetch_timeout(Duration::from_millis(500)))
         .build()
         .unwrap();
 
@@ -200,7 +200,7 @@ async fn trickling_body_hits_the_total_timeout_and_releases_waiting_callers() {
 async fn silent_server_hits_the_total_timeout_and_releases_waiting_callers() {
     let server = RawServer::start(Fault::Silent).await;
     let verifier = builder(&server.uri())
-        .jwks_fetch_timeout(Duration::from_millis(500))
+        .key_set_options(quiet_key_sets().fetch_timeout(Duration::from_millis(500)))
         .build()
         .unwrap();
 
@@ -212,9 +212,12 @@ async fn silent_server_hits_the_total_timeout_and_releases_waiting_callers() {
 async fn slow_refresh_does_not_hold_up_cached_keys_beyond_the_timeout() {
     let server = MockServer::start().await;
     let verifier = builder(&server.uri())
-        .jwks_cooldown(Duration::from_millis(100))
-        .jwks_refresh_interval(Duration::from_millis(300))
-        .jwks_fetch_timeout(Duration::from_millis(500))
+        .key_set_options(
+            quiet_key_sets()
+                .cooldown(Duration::from_millis(100))
+                .refresh_interval(Duration::from_millis(300))
+                .fetch_timeout(Duration::from_millis(500)),
+        )
         .build()
         .unwrap();
     {

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cognito_jwt_core::testing::{ScriptedJwks, TestIssuer};
 use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ErrorKind, KeySetState,
-    TokenUse,
+    AccessTokenClaims, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ErrorKind, KeySetOptions,
+    KeySetState, TokenUse,
 };
 use tokio::time::{Instant, sleep};
 
@@ -60,7 +60,7 @@ async fn a_removed_key_stops_verifying_within_one_refresh_interval_on_both_paths
     for token_cache in [false, true] {
         let jwks = ScriptedJwks::serving(both.clone());
         let verifier = verifier(&issuer, &jwks, |b| {
-            let b = b.jwks_refresh_interval(interval);
+            let b = b.key_set_options(KeySetOptions::default().refresh_interval(interval));
             if token_cache {
                 b.token_cache_max_bytes(1024 * 1024)
             } else {
@@ -134,7 +134,9 @@ async fn a_refresh_against_a_slow_endpoint_delays_no_request() {
     let issuer = TestIssuer::new("eu-west-1_Lifecycle3");
     let jwks = ScriptedJwks::serving(issuer.jwks_json());
     let interval = 15 * MINUTE;
-    let verifier = verifier(&issuer, &jwks, |b| b.jwks_refresh_interval(interval));
+    let verifier = verifier(&issuer, &jwks, |b| {
+        b.key_set_options(KeySetOptions::default().refresh_interval(interval))
+    });
     let token = issuer.access_token(CLIENT).sign();
     assert_eq!(verify(&verifier, &token).await, None);
     jwks.delay(Duration::from_secs(4));
@@ -192,8 +194,11 @@ async fn failures_back_off_in_the_background_and_recover() {
     let jwks = ScriptedJwks::default();
     jwks.fail("HTTP 500");
     let verifier = verifier(&issuer, &jwks, |b| {
-        b.jwks_refresh_interval(HOUR)
-            .jwks_backoff(Duration::from_secs(1), Duration::from_secs(8))
+        b.key_set_options(
+            KeySetOptions::default()
+                .refresh_interval(HOUR)
+                .backoff(Duration::from_secs(1), Duration::from_secs(8)),
+        )
     });
     let token = issuer.access_token(CLIENT).sign();
 
@@ -245,8 +250,11 @@ async fn cached_keys_serve_through_an_outage_up_to_the_maximum_staleness() {
     let issuer = TestIssuer::new("eu-west-1_Lifecycle6");
     let jwks = ScriptedJwks::serving(issuer.jwks_json());
     let verifier = verifier(&issuer, &jwks, |b| {
-        b.jwks_refresh_interval(15 * MINUTE)
-            .jwks_max_staleness(2 * HOUR)
+        b.key_set_options(
+            KeySetOptions::default()
+                .refresh_interval(15 * MINUTE)
+                .max_staleness(2 * HOUR),
+        )
     });
     let token = issuer.access_token(CLIENT).sign();
     assert_eq!(verify(&verifier, &token).await, None);
@@ -284,7 +292,9 @@ async fn health_reports_every_state_without_secrets() {
     let issuer = TestIssuer::new("eu-west-1_Lifecycle7");
     let jwks = ScriptedJwks::default();
     jwks.fail("HTTP 503 from the key-set endpoint");
-    let verifier = verifier(&issuer, &jwks, |b| b.jwks_refresh_interval(15 * MINUTE));
+    let verifier = verifier(&issuer, &jwks, |b| {
+        b.key_set_options(KeySetOptions::default().refresh_interval(15 * MINUTE))
+    });
     let health = verifier.health();
     assert!(!health.ready);
     assert_eq!(health.key_sets[0].state, KeySetState::NeverFetched);
@@ -410,7 +420,7 @@ async fn a_seed_counts_its_age_and_is_not_served_past_the_maximum_staleness() {
                     .jwks_seed(document),
             )
             .fetcher(jwks.clone())
-            .jwks_max_staleness(24 * HOUR)
+            .key_set_options(KeySetOptions::default().max_staleness(24 * HOUR))
             .build()
             .unwrap()
     };
@@ -506,7 +516,9 @@ async fn consecutive_failures_back_off_longer_up_to_the_maximum() {
     let jwks = ScriptedJwks::default();
     jwks.fail("HTTP 500");
     let verifier = verifier(&issuer, &jwks, |b| {
-        b.jwks_backoff(Duration::from_secs(2), Duration::from_secs(5))
+        b.key_set_options(
+            KeySetOptions::default().backoff(Duration::from_secs(2), Duration::from_secs(5)),
+        )
     });
     let token = issuer.access_token(CLIENT).sign();
     let retry_after = |error: cognito_jwt_core::Error| {

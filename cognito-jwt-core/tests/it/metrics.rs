@@ -12,7 +12,7 @@ use cognito_jwt_core::metrics::{
 use cognito_jwt_core::testing::{ScriptedJwks, TestAlb, TestAlbKeys, TestIssuer, random_uuid};
 use cognito_jwt_core::{
     AccessTokenClaims, AlbClaims, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ErrorKind,
-    IssuerResolver, JwtVerifier, StandardClaims, TokenUse,
+    IssuerResolver, JwtVerifier, KeySetOptions, StandardClaims, TokenUse,
 };
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
 
@@ -283,10 +283,13 @@ async fn fetches_are_counted_by_reason_and_outcome_and_the_gauges_follow_the_set
     let verifier = build_with(&recorder, || {
         builder(&issuer, &jwks)
             .metrics_name("rotating")
-            .jwks_cooldown(Duration::from_secs(1))
-            .jwks_backoff(Duration::from_millis(100), Duration::from_millis(100))
-            .jwks_refresh_interval(Duration::from_secs(60))
-            .jwks_max_staleness(Duration::from_secs(600))
+            .key_set_options(
+                KeySetOptions::default()
+                    .cooldown(Duration::from_secs(1))
+                    .backoff(Duration::from_millis(100), Duration::from_millis(100))
+                    .refresh_interval(Duration::from_secs(60))
+                    .max_staleness(Duration::from_secs(600)),
+            )
             .build()
     })
     .expect("a verifier");

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use cognito_jwt_core::testing::{TestAlb, TestAlbKeys, TestCurveKey, TestKey, random_uuid};
 use cognito_jwt_core::{
     AlbClaims, AlbJwtVerifier, AlbJwtVerifierBuilder, ErrorKind, FetchError, FetchFuture,
-    JwksFetcher,
+    JwksFetcher, KeySetOptions,
 };
 
 const COOLDOWN: Duration = Duration::from_secs(10);
@@ -146,7 +146,9 @@ async fn throttled_or_proxied_answers_are_an_outage_and_the_key_verifies_after()
         let alb = TestAlb::new("eu-west-1");
         let endpoint = Endpoint::of(&alb);
         let verifier = builder(&alb, &endpoint)
-            .key_backoff(Duration::from_secs(1), Duration::from_secs(4))
+            .key_set_options(
+                KeySetOptions::default().backoff(Duration::from_secs(1), Duration::from_secs(4)),
+            )
             .build()
             .unwrap();
         endpoint.answer(Some(status));
@@ -183,7 +185,7 @@ async fn a_missing_key_is_remembered_for_one_cooldown_only() {
         let alb = TestAlb::new("eu-west-1");
         let endpoint = Endpoint::of(&alb);
         let verifier = builder(&alb, &endpoint)
-            .key_cooldown(COOLDOWN)
+            .key_set_options(KeySetOptions::default().cooldown(COOLDOWN))
             .build()
             .unwrap();
         endpoint.answer(Some(status));
@@ -345,7 +347,7 @@ async fn a_readable_key_of_another_type_is_a_refusal_for_one_cooldown() {
         server.serve(alb.key_url(), document);
         let verifier = alb
             .verifier_builder()
-            .key_cooldown(COOLDOWN)
+            .key_set_options(KeySetOptions::default().cooldown(COOLDOWN))
             .build()
             .unwrap();
         let token = alb.data().sign();
@@ -438,7 +440,9 @@ async fn a_key_whose_refresh_fails_serves_up_to_the_max_staleness_then_503() {
     let alb = TestAlb::new("eu-west-1");
     let endpoint = Endpoint::of(&alb);
     let verifier = builder(&alb, &endpoint)
-        .key_backoff(Duration::from_secs(1), Duration::from_secs(60))
+        .key_set_options(
+            KeySetOptions::default().backoff(Duration::from_secs(1), Duration::from_secs(60)),
+        )
         .build()
         .unwrap();
     assert_eq!(verdict(&verifier, &alb.data().sign()).await, Ok(()));
@@ -479,8 +483,11 @@ async fn the_refresh_interval_and_max_staleness_are_settings() {
     let endpoint = Endpoint::of(&alb);
     let minute = Duration::from_secs(60);
     let verifier = builder(&alb, &endpoint)
-        .key_refresh_interval(minute)
-        .key_max_staleness(2 * minute)
+        .key_set_options(
+            KeySetOptions::default()
+                .refresh_interval(minute)
+                .max_staleness(2 * minute),
+        )
         .build()
         .unwrap();
     assert_eq!(verdict(&verifier, &alb.data().sign()).await, Ok(()));
@@ -495,8 +502,11 @@ async fn the_refresh_interval_and_max_staleness_are_settings() {
         Err(ErrorKind::JwksUnavailable)
     );
     let error = builder(&alb, &endpoint)
-        .key_refresh_interval(2 * minute)
-        .key_max_staleness(minute)
+        .key_set_options(
+            KeySetOptions::default()
+                .refresh_interval(2 * minute)
+                .max_staleness(minute),
+        )
         .build()
         .unwrap_err();
     assert!(error.to_string().contains("refresh"), "{error}");

@@ -17,7 +17,7 @@ use cognito_jwt_core::testing::{
 };
 use cognito_jwt_core::{
     AccessTokenClaims, Algorithm, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ConfigError,
-    ErrorKind, Issuer, JwtVerifier, TokenClaims, TokenUse, UserPool,
+    ErrorKind, Issuer, JwtVerifier, KeySetOptions, TokenClaims, TokenUse, UserPool,
 };
 
 const CLIENT: &str = "review-client";
@@ -252,7 +252,7 @@ async fn the_first_unknown_kid_after_a_seeded_start_fetches_at_once_and_once() {
     let verifier = CognitoJwtVerifier::builder()
         .user_pool(issuer.user_pool(CLIENT, TokenUse::Access).jwks_seed(seed))
         .fetcher(jwks.clone())
-        .jwks_cooldown(Duration::from_secs(60))
+        .key_set_options(KeySetOptions::default().cooldown(Duration::from_secs(60)))
         .build()
         .expect("a valid configuration");
     let token = issuer.access_token(CLIENT).sign();
@@ -321,7 +321,7 @@ async fn a_key_whose_alg_narrows_on_refresh_stops_serving_the_dropped_algorithm(
                     .jwks_uri(format!("{ISSUER}/keys")),
             )
             .fetcher(jwks.clone())
-            .jwks_refresh_interval(interval);
+            .key_set_options(KeySetOptions::default().refresh_interval(interval));
         let verifier = if token_cache {
             builder.token_cache_max_bytes(1024 * 1024)
         } else {
@@ -509,7 +509,7 @@ fn discovering_verifier(issuers: &TestIssuers, interval: Duration) -> JwtVerifie
                 .discover(),
         )
         .fetcher(issuers.clone())
-        .jwks_refresh_interval(interval)
+        .key_set_options(KeySetOptions::default().refresh_interval(interval))
         .build()
         .expect("a valid configuration")
 }

@@ -23,7 +23,7 @@ async fn floods_of_unknown_kids_and_distinct_tokens_leave_no_growing_state() {
     let server = MockServer::start().await;
     let _jwks = serve(&server, json_response(ISSUER.jwks_json()), 1).await;
     let verifier = builder(&server.uri())
-        .jwks_cooldown(Duration::from_secs(3600))
+        .key_set_options(quiet_key_sets().cooldown(Duration::from_secs(3600)))
         .token_cache_max_bytes(256 * 1024)
         .build()
         .unwrap();

@@ -12,8 +12,8 @@ use std::time::Duration;
 use cognito_jwt_core::http::{AuthRejection, TokenSource};
 use cognito_jwt_core::testing::{TestIssuer, TestKey, b64, sign_parts};
 use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, Error, ErrorKind, IdTokenClaims, Requirements, TokenUse,
-    UserPool,
+    AccessTokenClaims, CognitoJwtVerifier, Error, ErrorKind, IdTokenClaims, KeySetOptions,
+    Requirements, TokenUse, UserPool,
 };
 use cognito_jwt_test_support::{CaseTokens, cases};
 use serde_json::{Value, json};
@@ -109,8 +109,11 @@ fn remote(server: &MockServer, route: &str, token_cache: bool) -> CognitoJwtVeri
                 .token_use(TokenUse::Access)
                 .jwks_uri(format!("{}{route}", server.uri())),
         )
-        .jwks_cooldown(Duration::from_secs(60))
-        .jwks_backoff(Duration::from_secs(30), Duration::from_secs(60))
+        .key_set_options(
+            KeySetOptions::default()
+                .cooldown(Duration::from_secs(60))
+                .backoff(Duration::from_secs(30), Duration::from_secs(60)),
+        )
         .custom_check(|view| match view.origin_jti() {
             Some("origin-planted-61aa") => Ok(()),
             _ => Err("the session is not allowed".to_owned()),

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use cognito_jwt_core::testing::{StaticJwks, TestIssuer, UnreachableJwks};
-use cognito_jwt_core::{AcceptedTokenUse, CognitoJwtVerifier, FetchFuture, JwksFetcher, TokenUse};
+use cognito_jwt_core::{
+    AcceptedTokenUse, CognitoJwtVerifier, FetchFuture, JwksFetcher, KeySetOptions, TokenUse,
+};
 use serde_json::Value;
 
 pub(crate) const POOL_ID: &str = "eu-west-1_LambdaTest1";
@@ -127,10 +129,10 @@ pub(crate) fn unavailable_verifier() -> CognitoJwtVerifier {
     CognitoJwtVerifier::builder()
         .user_pool(ISSUER.user_pool(CLIENT_ID, TokenUse::Access))
         .fetcher(CountingFetcher::down())
-        .jwks_backoff(
+        .key_set_options(KeySetOptions::default().backoff(
             std::time::Duration::from_millis(10),
             std::time::Duration::from_millis(10),
-        )
+        ))
         .build()
         .expect("verifier configuration")
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
+use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, KeySetOptions, TokenUse, UserPool};
 use cognito_jwt_examples::demo::{ADMIN_GROUP, CLIENT_ID, run_steps, steps, table};
 use cognito_jwt_examples::{local_fetcher, public_activities, serve_jwks};
 use cognito_jwt_test_support::{CaseTokens, bearer, cases};
@@ -274,7 +274,10 @@ async fn servers_recover_when_the_key_set_comes_back() {
                     .jwks_uri(jwks.url()),
             )
             .fetcher(local_fetcher().unwrap())
-            .jwks_backoff(Duration::from_millis(20), Duration::from_millis(20))
+            .key_set_options(
+                KeySetOptions::default()
+                    .backoff(Duration::from_millis(20), Duration::from_millis(20)),
+            )
             .build()
             .unwrap()
     };

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cognito_jwt_core::testing::{TestIssuer, TestKey};
-use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
+use cognito_jwt_core::{CognitoJwtVerifier, KeySetOptions, TokenUse, UserPool};
 use cognito_jwt_examples::demo::{ADMIN_GROUP, CLIENT_ID};
 use cognito_jwt_examples::{JwksServer, local_fetcher, serve_jwks};
 
@@ -258,7 +258,7 @@ async fn soak(token_cache: Option<u64>) {
                 .jwks_uri(jwks.url()),
         )
         .fetcher(local_fetcher().expect("HTTP client"))
-        .jwks_cooldown(COOLDOWN);
+        .key_set_options(KeySetOptions::default().cooldown(COOLDOWN));
     if let Some(max_bytes) = token_cache {
         builder = builder.token_cache_max_bytes(max_bytes);
     }

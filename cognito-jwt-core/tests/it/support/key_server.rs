@@ -11,8 +11,8 @@ use std::time::Duration;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use cognito_jwt_core::testing::{TestIssuer, TestKey, b64};
 use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, CognitoJwtVerifierBuilder, Error, ErrorKind, TokenUse,
-    UserPool,
+    AccessTokenClaims, CognitoJwtVerifier, CognitoJwtVerifierBuilder, Error, ErrorKind,
+    KeySetOptions, TokenUse, UserPool,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -44,9 +44,19 @@ pub(crate) fn jwks_uri(base: &str) -> String {
     format!("{base}{}", jwks_path())
 }
 
-/// A builder for [`POOL`] fetching from `base`, with settings that keep the
-/// cache from refetching or refreshing on its own during a test; tests
-/// shorten what they exercise.
+/// Key-set options that keep the cache from refetching or refreshing on
+/// its own during a test; tests shorten what they exercise.
+pub(crate) fn quiet_key_sets() -> KeySetOptions {
+    KeySetOptions::default()
+        .cooldown(Duration::from_secs(60))
+        .refresh_interval(Duration::from_secs(600))
+        .max_staleness(Duration::from_secs(600))
+        .fetch_timeout(Duration::from_secs(5))
+        .backoff(Duration::from_secs(30), Duration::from_secs(60))
+}
+
+/// A builder for [`POOL`] fetching from `base`, with
+/// [`quiet_key_sets`].
 pub(crate) fn builder(base: &str) -> CognitoJwtVerifierBuilder {
     CognitoJwtVerifier::builder()
         .user_pool(
@@ -55,11 +65,7 @@ pub(crate) fn builder(base: &str) -> CognitoJwtVerifierBuilder {
                 .token_use(TokenUse::Access)
                 .jwks_uri(jwks_uri(base)),
         )
-        .jwks_cooldown(Duration::from_secs(60))
-        .jwks_refresh_interval(Duration::from_secs(600))
-        .jwks_max_staleness(Duration::from_secs(600))
-        .jwks_fetch_timeout(Duration::from_secs(5))
-        .jwks_backoff(Duration::from_secs(30), Duration::from_secs(60))
+        .key_set_options(quiet_key_sets())
 }
 
 /// A key-set document with these keys.
