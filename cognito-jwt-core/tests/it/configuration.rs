@@ -1,7 +1,6 @@
 //! Builder configuration errors, derived URLs, and `from_env` in a child
 //! process (so that this test binary never changes its own environment).
 
-use std::process::Command;
 use std::time::Duration;
 
 use cognito_jwt_core::testing::TestIssuer;
@@ -12,6 +11,7 @@ use cognito_jwt_core::{
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::support::child_process;
 use crate::support::fixtures::{self, CLIENT, POOL};
 
 fn valid_pool() -> UserPool {
@@ -418,32 +418,7 @@ const CHILD_TEST: &str = "configuration::from_env_in_a_child_process";
 /// Runs one scenario of [`from_env_in_a_child_process`] in a fresh process
 /// with exactly the given cognito variables, and returns its output.
 fn run_child(scenario: &str, vars: &[(&str, &str)]) -> String {
-    let mut command = Command::new(std::env::current_exe().expect("the test binary path"));
-    command.args([CHILD_TEST, "--exact", "--nocapture", "--test-threads=1"]);
-    for (name, _) in std::env::vars_os() {
-        if name
-            .to_string_lossy()
-            .to_ascii_uppercase()
-            .contains("COGNITO")
-        {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env(CHILD_SCENARIO, scenario)
-        .envs(vars.iter().copied());
-    let output = command.output().expect("the child test process runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "scenario {scenario} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    assert!(
-        stdout.contains(&format!("scenario {scenario} passed")),
-        "scenario {scenario} did not run\nstdout:\n{stdout}"
-    );
-    stdout
+    child_process::run_scenario(CHILD_TEST, CHILD_SCENARIO, scenario, vars)
 }
 
 fn child(scenario: &str) {

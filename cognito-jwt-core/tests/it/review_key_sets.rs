@@ -7,7 +7,6 @@
 //! Time-dependent tests run on paused Tokio time with in-process fetchers,
 //! so every count is exact; `from_env` runs in a child process, so that
 //! this test binary never changes its own environment.
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,6 +18,8 @@ use cognito_jwt_core::{
     AccessTokenClaims, Algorithm, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ConfigError,
     ErrorKind, Issuer, JwtVerifier, KeySetOptions, TokenClaims, TokenUse, UserPool,
 };
+
+use crate::support::child_process;
 
 const CLIENT: &str = "review-client";
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -74,31 +75,7 @@ const CHILD_TEST: &str = "review_key_sets::from_env_in_a_child_process";
 /// Runs one scenario of [`from_env_in_a_child_process`] in a fresh process
 /// with exactly the given cognito variables.
 fn run_child(scenario: &str, vars: &[(&str, &str)]) {
-    let mut command = Command::new(std::env::current_exe().expect("the test binary path"));
-    command.args([CHILD_TEST, "--exact", "--nocapture", "--test-threads=1"]);
-    for (name, _) in std::env::vars_os() {
-        if name
-            .to_string_lossy()
-            .to_ascii_uppercase()
-            .contains("COGNITO")
-        {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env(CHILD_SCENARIO, scenario)
-        .envs(vars.iter().copied());
-    let output = command.output().expect("the child test process runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "scenario {scenario} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    assert!(
-        stdout.contains(&format!("scenario {scenario} passed")),
-        "scenario {scenario} did not run\nstdout:\n{stdout}"
-    );
+    child_process::run_scenario(CHILD_TEST, CHILD_SCENARIO, scenario, vars);
 }
 
 /// The error of `CognitoJwtVerifier::from_env()` in the child.
