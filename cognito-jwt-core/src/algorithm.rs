@@ -107,6 +107,7 @@ pub(crate) struct AlgorithmSet(u16);
 impl AlgorithmSet {
     pub(crate) const EMPTY: Self = Self(0);
     pub(crate) const RS256: Self = Self(Algorithm::RS256.bit());
+    pub(crate) const ES256: Self = Self(Algorithm::ES256.bit());
     pub(crate) const RSA: Self = Self(
         Algorithm::RS256.bit()
             | Algorithm::RS384.bit()

@@ -1,12 +1,14 @@
 //! [`Verify`]: what adapters and request-level code need of a verifier,
-//! implemented by both verifiers and by [`AnyVerifier`].
+//! implemented by the three verifiers and by [`AnyVerifier`].
 
 use std::future::Future;
 
+use crate::alb::AlbJwtVerifier;
 use crate::claims::TokenClaims;
 use crate::cognito::CognitoJwtVerifier;
 use crate::error::Error;
 use crate::health::Health;
+use crate::http::TokenSource;
 use crate::oidc::JwtVerifier;
 use crate::requirements::Requirements;
 
@@ -14,13 +16,13 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// A verifier of either kind, [`CognitoJwtVerifier`] or [`JwtVerifier`]:
-/// what [`http::authenticate`](crate::http::authenticate),
-/// [`http::Readiness`](crate::http::Readiness) and the web framework
-/// adapters take, so that one code path serves both.
+/// A verifier of any kind, [`CognitoJwtVerifier`], [`JwtVerifier`] or
+/// [`AlbJwtVerifier`]: what [`http::authenticate`](crate::http::authenticate),
+/// [`http::Readiness`](crate::http::Readiness), the web framework adapters
+/// and the Lambda authorizer take, so that one code path serves all three.
 ///
-/// Sealed: the two verifiers (and [`AnyVerifier`], which holds either)
-/// are its only implementations.
+/// Sealed: the three verifiers (and [`AnyVerifier`], which holds any of
+/// them) are its only implementations.
 ///
 /// ```
 /// use cognito_jwt_core::{Error, StandardClaims, Verify};
@@ -34,7 +36,8 @@ pub trait Verify:
     sealed::Sealed + Clone + std::fmt::Debug + Send + Sync + Into<AnyVerifier> + 'static
 {
     /// Verify `token` and check `requirements`, as
-    /// [`CognitoJwtVerifier::verify_with`] and [`JwtVerifier::verify_with`].
+    /// [`CognitoJwtVerifier::verify_with`], [`JwtVerifier::verify_with`]
+    /// and [`AlbJwtVerifier::verify_with`].
     ///
     /// # Errors
     /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
@@ -56,9 +59,17 @@ pub trait Verify:
     /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable)
     /// for the first key set that could not be fetched.
     fn hydrate(&self) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Where requests carry this verifier's tokens, which the adapters read
+    /// unless told otherwise: `Authorization: Bearer`, or for an
+    /// [`AlbJwtVerifier`] the `x-amzn-oidc-data` header
+    /// ([`TokenSource::AlbData`]).
+    fn token_source(&self) -> TokenSource {
+        TokenSource::AuthorizationHeader
+    }
 }
 
-/// Either verifier, for code that holds one without being generic (the
+/// Any verifier, for code that holds one without being generic (the
 /// adapters' layers and middleware store this).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -67,6 +78,8 @@ pub enum AnyVerifier {
     Cognito(CognitoJwtVerifier),
     /// Any OpenID Connect or OAuth 2.0 issuer.
     Jwt(JwtVerifier),
+    /// Application Load Balancers (`x-amzn-oidc-data`).
+    Alb(AlbJwtVerifier),
 }
 
 impl From<CognitoJwtVerifier> for AnyVerifier {
@@ -81,6 +94,13 @@ impl From<JwtVerifier> for AnyVerifier {
     }
 }
 
+impl From<AlbJwtVerifier> for AnyVerifier {
+    fn from(verifier: AlbJwtVerifier) -> Self {
+        Self::Alb(verifier)
+    }
+}
+
+impl sealed::Sealed for AlbJwtVerifier {}
 impl sealed::Sealed for CognitoJwtVerifier {}
 impl sealed::Sealed for JwtVerifier {}
 impl sealed::Sealed for AnyVerifier {}
@@ -121,6 +141,30 @@ impl Verify for JwtVerifier {
     }
 }
 
+impl Verify for AlbJwtVerifier {
+    async fn verify_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        AlbJwtVerifier::verify_with(self, token, requirements).await
+    }
+
+    fn health(&self) -> Health {
+        AlbJwtVerifier::health(self)
+    }
+
+    /// Nothing to fetch ahead: a load balancer's keys are fetched by
+    /// `kid`, when a token names one.
+    async fn hydrate(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn token_source(&self) -> TokenSource {
+        TokenSource::AlbData
+    }
+}
+
 impl Verify for AnyVerifier {
     async fn verify_with<T: TokenClaims>(
         &self,
@@ -130,6 +174,7 @@ impl Verify for AnyVerifier {
         match self {
             Self::Cognito(verifier) => verifier.verify_with(token, requirements).await,
             Self::Jwt(verifier) => verifier.verify_with(token, requirements).await,
+            Self::Alb(verifier) => verifier.verify_with(token, requirements).await,
         }
     }
 
@@ -137,6 +182,7 @@ impl Verify for AnyVerifier {
         match self {
             Self::Cognito(verifier) => verifier.health(),
             Self::Jwt(verifier) => verifier.health(),
+            Self::Alb(verifier) => verifier.health(),
         }
     }
 
@@ -144,6 +190,14 @@ impl Verify for AnyVerifier {
         match self {
             Self::Cognito(verifier) => verifier.hydrate().await,
             Self::Jwt(verifier) => verifier.hydrate().await,
+            Self::Alb(verifier) => Verify::hydrate(verifier).await,
+        }
+    }
+
+    fn token_source(&self) -> TokenSource {
+        match self {
+            Self::Alb(verifier) => verifier.token_source(),
+            Self::Cognito(_) | Self::Jwt(_) => TokenSource::AuthorizationHeader,
         }
     }
 }

@@ -17,13 +17,13 @@ mod alb;
 mod authenticate;
 mod readiness;
 
-pub use alb::{
-    alb_data_token, authenticate_alb, authenticate_alb_optional, authenticate_alb_with_access_token,
-};
+pub use alb::{alb_data_token, authenticate_alb_with_access_token};
 pub use authenticate::{authenticate, authenticate_optional};
 pub use readiness::Readiness;
 
-/// Where an adapter reads the token from.
+/// Where an adapter reads the token from. Each verifier says where its
+/// tokens travel ([`Verify::token_source`](crate::Verify::token_source)):
+/// the adapters use that unless told otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum TokenSource {
@@ -33,6 +33,11 @@ pub enum TokenSource {
     /// A cookie with this name (e.g. for browser sessions). The
     /// `Authorization` header is used instead when present.
     Cookie(String),
+    /// The `x-amzn-oidc-data` header an Application Load Balancer adds to
+    /// the requests it authenticated (the source of an
+    /// [`AlbJwtVerifier`](crate::AlbJwtVerifier)); without it, the
+    /// request is [`AuthRejection::MissingAlbHeader`].
+    AlbData,
 }
 
 /// Why a request is malformed (HTTP 400 `invalid_request`).
@@ -413,23 +418,35 @@ where
 }
 
 impl TokenSource {
-    /// Find the token: the `Authorization` header first; for
+    /// The header the token is read from (lower case): `authorization`,
+    /// or `x-amzn-oidc-data` for [`TokenSource::AlbData`]. A
+    /// [`TokenSource::Cookie`] also reads `cookie` when this one is absent.
+    pub const fn header_name(&self) -> &'static str {
+        match self {
+            TokenSource::AuthorizationHeader | TokenSource::Cookie(_) => "authorization",
+            TokenSource::AlbData => crate::ALB_DATA_HEADER,
+        }
+    }
+
+    /// Find the token, given the values of every
+    /// [`header_name`](Self::header_name) header and every `Cookie` header
+    /// of the request: the bearer token of the `Authorization` header; for
     /// [`TokenSource::Cookie`], the cookie when no `Authorization` header
-    /// is present.
+    /// is present; for [`TokenSource::AlbData`], the load balancer's
+    /// token.
     ///
     /// # Errors
-    /// As [`bearer_token`] and [`cookie_token`].
-    pub fn extract<'a, A, C>(&self, authorization: A, cookies: C) -> Result<&'a str, AuthRejection>
+    /// As [`bearer_token`], [`cookie_token`] and [`alb_data_token`].
+    pub fn extract<'a, A, C>(&self, header: A, cookies: C) -> Result<&'a str, AuthRejection>
     where
         A: IntoIterator<Item = &'a [u8]>,
         C: IntoIterator<Item = &'a [u8]>,
     {
-        let mut authorization = authorization.into_iter().peekable();
+        let mut header = header.into_iter().peekable();
         match self {
-            TokenSource::Cookie(name) if authorization.peek().is_none() => {
-                cookie_token(cookies, name)
-            }
-            _ => bearer_token(authorization),
+            TokenSource::Cookie(name) if header.peek().is_none() => cookie_token(cookies, name),
+            TokenSource::AlbData => alb_data_token(header),
+            _ => bearer_token(header),
         }
     }
 }

@@ -1,4 +1,6 @@
-//! Splitting a compact JWS and checking its header, before any key lookup.
+//! Splitting a compact JWS and checking its header, before any key lookup:
+//! unpadded base64url as RFC 7515 writes it, or the padded segments and
+//! header fields of an Application Load Balancer's `x-amzn-oidc-data`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -7,7 +9,7 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::claims::Text;
+use crate::claims::{NumericDate, Text};
 use crate::error::{Error, ErrorKind};
 use crate::jwks::MAX_KID_LEN;
 
@@ -73,6 +75,25 @@ fn not_base64url(what: &str) -> Error {
     )
 }
 
+/// Padded base64url, as a load balancer writes every segment. The
+/// signature covers the segments exactly as sent, padding included, so a
+/// token with its padding removed no longer verifies; it is refused as
+/// malformed before that.
+const PADDED_BASE64URL: base64_simd::Base64 = base64_simd::URL_SAFE;
+
+/// An ES256 signature in JOSE form: `R ‖ S`, 32 bytes each.
+const ES256_SIGNATURE_LEN: usize = 64;
+
+fn not_padded_base64url(what: &str) -> Error {
+    Error::new(
+        ErrorKind::Malformed,
+        format!(
+            "the {what} is not padded base64url; send the x-amzn-oidc-data header exactly as \
+             the load balancer wrote it"
+        ),
+    )
+}
+
 /// A token taken apart before the key lookup: segments split and decoded,
 /// header checked, signature decoded (or why it cannot be checked).
 pub(crate) struct Decoded<'t> {
@@ -80,6 +101,9 @@ pub(crate) struct Decoded<'t> {
     pub(crate) kid: String,
     pub(crate) alg: Algorithm,
     pub(crate) typ: Typ,
+    /// The claims a load balancer puts in the header; `None` for other
+    /// tokens.
+    pub(crate) header_claims: Option<Box<HeaderClaims>>,
     /// The payload's JSON text.
     pub(crate) json: String,
     pub(crate) signature: Result<Vec<u8>, SignatureProblem>,
@@ -88,19 +112,72 @@ pub(crate) struct Decoded<'t> {
 impl<'t> Decoded<'t> {
     pub(crate) fn new(token: &'t str, rules: &HeaderRules) -> Result<Self, Error> {
         let parts = split(token)?;
-        let header_json = decode_header(parts.header)?;
+        let padded = rules.kind == Kind::LoadBalancer;
+        let header_json = if padded {
+            PADDED_BASE64URL
+                .decode_to_vec(parts.header)
+                .map_err(|_| not_padded_base64url("header"))?
+        } else {
+            decode_header(parts.header)?
+        };
         let header = check_header(&header_json, rules)?;
         let (kid, alg, typ) = (header.kid.into_owned(), header.alg, header.typ);
-        let json = decode_payload(parts.payload)?;
-        let signature = decode_signature(parts.signature)?;
+        let header_claims = header.claims.map(Box::new);
+        let (json, signature) = if padded {
+            let payload = PADDED_BASE64URL
+                .decode_to_vec(parts.payload)
+                .map_err(|_| not_padded_base64url("payload"))?;
+            let json = String::from_utf8(payload)
+                .map_err(|_| malformed("the payload is not UTF-8 JSON"))?;
+            let signature = PADDED_BASE64URL
+                .decode_to_vec(parts.signature)
+                .map_err(|_| not_padded_base64url("signature"))?;
+            let signature = match signature.len() {
+                0 => Err(SignatureProblem::Empty),
+                ES256_SIGNATURE_LEN => Ok(signature),
+                _ => Err(SignatureProblem::NotJoseEs256),
+            };
+            (json, signature)
+        } else {
+            (
+                decode_payload(parts.payload)?,
+                decode_signature(parts.signature)?,
+            )
+        };
         Ok(Self {
             parts,
             kid,
             alg,
             typ,
+            header_claims,
             json,
             signature,
         })
+    }
+}
+
+/// The claims a load balancer adds to its token's header (JWS lets a
+/// header carry any parameter): which load balancer signed it, for which
+/// app client, from which identity provider, until when. Strings and a
+/// number when present; their values are checked by the load balancer's
+/// rules once the signature holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HeaderClaims {
+    pub(crate) signer: Option<String>,
+    pub(crate) client: Option<String>,
+    pub(crate) iss: Option<String>,
+    pub(crate) exp: Option<u64>,
+}
+
+impl HeaderClaims {
+    /// The bytes it holds, for the token cache's bound.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        size_of::<Self>()
+            + [&self.signer, &self.client, &self.iss]
+                .into_iter()
+                .flatten()
+                .map(String::len)
+                .sum::<usize>()
     }
 }
 
@@ -125,6 +202,8 @@ pub(crate) fn decode_payload(segment: &str) -> Result<String, Error> {
 pub(crate) enum SignatureProblem {
     Empty,
     TooLong,
+    /// Not the 64 bytes of a JOSE ES256 signature (a load balancer's).
+    NotJoseEs256,
 }
 
 impl SignatureProblem {
@@ -134,6 +213,9 @@ impl SignatureProblem {
             match self {
                 SignatureProblem::Empty => "the token has an empty signature",
                 SignatureProblem::TooLong => "the signature is longer than any accepted signature",
+                SignatureProblem::NotJoseEs256 => {
+                    "the signature is not the 64-byte R‖S form of ES256 (JWS forbids DER)"
+                }
             },
         )
     }
@@ -166,6 +248,11 @@ struct RawHeader<'a> {
     alg: Option<Cow<'a, str>>,
     kid: Option<Cow<'a, str>>,
     typ: Option<Cow<'a, str>>,
+    signer: Option<Cow<'a, str>>,
+    client: Option<Cow<'a, str>>,
+    iss: Option<Cow<'a, str>>,
+    /// `Err` when it is not a number.
+    exp: Option<Result<u64, ()>>,
     has_cty: bool,
     has_crit: bool,
 }
@@ -181,7 +268,7 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut header = RawHeader::default();
                 // Known parameters are tracked by bit, others by name (rare).
-                let mut seen_known = 0u8;
+                let mut seen_known = 0u16;
                 let mut seen_other: Vec<Cow<'de, str>> = Vec::new();
                 while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
                     let bit = match key.as_ref() {
@@ -190,6 +277,10 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
                         "typ" => 4,
                         "cty" => 8,
                         "crit" => 16,
+                        "signer" => 32,
+                        "client" => 64,
+                        "iss" => 128,
+                        "exp" => 256,
                         _ => 0,
                     };
                     let duplicate = if bit == 0 {
@@ -205,6 +296,22 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
                         "alg" => header.alg = Some(map.next_value::<StrOrOther<'de>>()?.0),
                         "kid" => header.kid = Some(map.next_value::<StrOrOther<'de>>()?.0),
                         "typ" => header.typ = Some(map.next_value::<StrOrOther<'de>>()?.0),
+                        "signer" => {
+                            header.signer = Some(map.next_value::<StrOrOther<'de>>()?.0);
+                        }
+                        "client" => {
+                            header.client = Some(map.next_value::<StrOrOther<'de>>()?.0);
+                        }
+                        "iss" => header.iss = Some(map.next_value::<StrOrOther<'de>>()?.0),
+                        "exp" => {
+                            // Only load balancers' headers have it.
+                            let value = map.next_value::<serde_json::Value>()?;
+                            header.exp = Some(
+                                NumericDate::deserialize(value)
+                                    .map(|date| date.0)
+                                    .map_err(|_| ()),
+                            );
+                        }
                         "cty" => {
                             map.next_value::<IgnoredAny>()?;
                             header.has_cty = true;
@@ -277,20 +384,37 @@ impl<'de> Deserialize<'de> for StrOrOther<'de> {
     }
 }
 
-/// What the header rules accept: the algorithms, and whether they are
-/// Cognito's (RS256 only, `typ` absent or `JWT`, messages that say so) or
-/// any issuer's (`typ` absent, `JWT` or `at+jwt`). Either way `typ` is
-/// compared as a media type ([`media_type_is`]).
+/// Whose tokens a verifier takes, which sets the header rules and the
+/// words of their messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Cognito's: RS256 only, `typ` absent or `JWT`.
+    Cognito,
+    /// Any issuer's: `typ` absent, `JWT` or `at+jwt`.
+    Oidc,
+    /// A load balancer's: padded segments, ES256, `typ` absent or `JWT`, a
+    /// `kid` that is a UUID, and the load balancer's header claims.
+    LoadBalancer,
+}
+
+/// What the header rules accept: the algorithms, and whose tokens they are
+/// ([`Kind`]). `typ` is always compared as a media type
+/// ([`media_type_is`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HeaderRules {
     pub(crate) algorithms: AlgorithmSet,
-    pub(crate) cognito: bool,
+    pub(crate) kind: Kind,
 }
 
 impl HeaderRules {
     pub(crate) const COGNITO: Self = Self {
         algorithms: AlgorithmSet::RS256,
-        cognito: true,
+        kind: Kind::Cognito,
+    };
+
+    pub(crate) const LOAD_BALANCER: Self = Self {
+        algorithms: AlgorithmSet::ES256,
+        kind: Kind::LoadBalancer,
     };
 }
 
@@ -338,6 +462,8 @@ pub(crate) struct Header<'a> {
     pub(crate) kid: Cow<'a, str>,
     pub(crate) alg: Algorithm,
     pub(crate) typ: Typ,
+    /// A load balancer's header claims (only with [`Kind::LoadBalancer`]).
+    pub(crate) claims: Option<HeaderClaims>,
 }
 
 /// Parse and check the decoded header.
@@ -355,38 +481,36 @@ pub(crate) fn check_header<'a>(
             },
         )
     })?;
-    let alg = match header.alg.as_deref() {
-        None if rules.cognito => {
-            return Err(Error::new(
-                ErrorKind::UnsupportedAlgorithm,
-                "the header has no alg; Cognito signs with RS256",
+    let unsupported = |message: String| Err(Error::new(ErrorKind::UnsupportedAlgorithm, message));
+    let alg = match (header.alg.as_deref(), rules.kind) {
+        (None, Kind::Cognito) => {
+            return unsupported("the header has no alg; Cognito signs with RS256".to_owned());
+        }
+        (None, Kind::LoadBalancer) => {
+            return unsupported("the header has no alg; load balancers sign with ES256".to_owned());
+        }
+        (None, Kind::Oidc) => {
+            return unsupported(format!(
+                "the header has no alg; accepted: {}",
+                rules.algorithms.names()
             ));
         }
-        None => {
-            return Err(Error::new(
-                ErrorKind::UnsupportedAlgorithm,
-                format!(
-                    "the header has no alg; accepted: {}",
-                    rules.algorithms.names()
-                ),
-            ));
-        }
-        Some(alg) => match Algorithm::from_alg(alg) {
+        (Some(alg), kind) => match Algorithm::from_alg(alg) {
             Some(alg) if rules.algorithms.contains(alg) => alg,
-            _ if rules.cognito => {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedAlgorithm,
-                    "the header's alg is not RS256, the only algorithm Cognito uses",
-                ));
-            }
             _ => {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedAlgorithm,
-                    format!(
+                return unsupported(match kind {
+                    Kind::Cognito => {
+                        "the header's alg is not RS256, the only algorithm Cognito uses".to_owned()
+                    }
+                    Kind::LoadBalancer => {
+                        "the header's alg is not ES256, the only algorithm load balancers use"
+                            .to_owned()
+                    }
+                    Kind::Oidc => format!(
                         "the header's alg is not an accepted algorithm ({})",
                         rules.algorithms.names()
                     ),
-                ));
+                });
             }
         },
     };
@@ -400,31 +524,75 @@ pub(crate) fn check_header<'a>(
             "the header has a cty parameter; nested or typed content is not accepted",
         ));
     }
-    let typ = match (header.typ.as_deref().map(media_type), rules.cognito) {
+    let typ = match (header.typ.as_deref().map(media_type), rules.kind) {
         (None, _) => Typ::Absent,
         (Some(Some(Typ::Jwt)), _) => Typ::Jwt,
-        (Some(_), true) => return Err(malformed("the header's typ is not JWT")),
-        (Some(Some(typ)), false) => typ,
-        (Some(None), false) => {
+        (Some(_), Kind::Cognito | Kind::LoadBalancer) => {
+            return Err(malformed("the header's typ is not JWT"));
+        }
+        (Some(Some(typ)), Kind::Oidc) => typ,
+        (Some(None), Kind::Oidc) => {
             return Err(malformed(
                 "the header's typ is neither JWT nor at+jwt (RFC 9068)",
             ));
         }
     };
     let kid = match header.kid {
-        None if rules.cognito => Err(malformed(
-            "the header has no kid; Cognito tokens always name their key",
-        )),
-        None => Err(malformed(
-            "the header has no kid; keys are only ever looked up by kid",
-        )),
+        None => Err(malformed(match rules.kind {
+            Kind::Cognito => "the header has no kid; Cognito tokens always name their key",
+            Kind::LoadBalancer => "the header has no kid; load balancers always name their key",
+            Kind::Oidc => "the header has no kid; keys are only ever looked up by kid",
+        })),
         Some(kid) if kid == NOT_A_STRING => Err(malformed("the header's kid is not a string")),
         Some(kid) if kid.is_empty() || kid.len() > MAX_KID_LEN => Err(malformed(
             "the header's kid is empty or longer than 256 bytes",
         )),
+        Some(kid) if rules.kind == Kind::LoadBalancer && !is_uuid(&kid) => Err(malformed(
+            "the header's kid is not a UUID, the form of every load balancer key id",
+        )),
         Some(kid) => Ok(kid),
     }?;
-    Ok(Header { kid, alg, typ })
+    let claims = match rules.kind {
+        Kind::LoadBalancer => Some(HeaderClaims {
+            signer: string_claim(header.signer, "signer")?,
+            client: string_claim(header.client, "client")?,
+            iss: string_claim(header.iss, "iss")?,
+            exp: header
+                .exp
+                .transpose()
+                .map_err(|()| malformed("the header's exp has the wrong type"))?,
+        }),
+        Kind::Cognito | Kind::Oidc => None,
+    };
+    Ok(Header {
+        kid,
+        alg,
+        typ,
+        claims,
+    })
+}
+
+/// A header claim that must be a string when present.
+fn string_claim(value: Option<Cow<'_, str>>, name: &str) -> Result<Option<String>, Error> {
+    match value {
+        Some(value) if value == NOT_A_STRING => Err(Error::new(
+            ErrorKind::Malformed,
+            format!("the header's {name} has the wrong type"),
+        )),
+        value => Ok(value.map(Cow::into_owned)),
+    }
+}
+
+/// Whether `kid` is a UUID (`8-4-4-4-12` hexadecimal digits), the only
+/// form a load balancer's key id takes. Checked before any fetch, so a
+/// path or query can never reach the key URL.
+pub(crate) fn is_uuid(kid: &str) -> bool {
+    let bytes = kid.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 #[cfg(test)]
@@ -440,7 +608,7 @@ mod tests {
     fn typ(json: &str) -> Result<Typ, ErrorKind> {
         let rules = HeaderRules {
             algorithms: AlgorithmSet::of([Algorithm::ES256]),
-            cognito: false,
+            kind: Kind::Oidc,
         };
         check_header(json.as_bytes(), &rules)
             .map(|h| h.typ)

@@ -6,15 +6,6 @@ use serde::{Deserialize, Serialize};
 use crate::claims::ClaimsView;
 use crate::claims::TokenClaims;
 
-/// The load balancer's fields of a verified token's header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AlbHeader {
-    pub(crate) signer: String,
-    pub(crate) client: Option<String>,
-    pub(crate) iss: Option<String>,
-    pub(crate) exp: u64,
-}
-
 /// The claims of an `x-amzn-oidc-data` header verified by an
 /// [`AlbJwtVerifier`](crate::AlbJwtVerifier): the user claims the load
 /// balancer got from the identity provider (for Cognito: `sub`, `email`,
@@ -82,8 +73,11 @@ impl AlbClaims {
 impl TokenClaims for AlbClaims {
     fn from_view(view: &ClaimsView<'_>) -> Result<Self, serde_json::Error> {
         let header = view
-            .alb_header()
+            .header_claims()
             .ok_or_else(|| de::Error::custom("AlbClaims are for AlbJwtVerifier"))?;
+        let exp = header
+            .exp
+            .ok_or_else(|| de::Error::missing_field("exp"))?;
         let p = view.payload;
         Ok(Self {
             sub: p
@@ -94,10 +88,10 @@ impl TokenClaims for AlbClaims {
             email: p.email.as_deref().map(str::to_owned),
             email_verified: p.email_verified,
             username: p.username.as_deref().map(str::to_owned),
-            signer: header.signer.clone(),
+            signer: header.signer.clone().unwrap_or_default(),
             client: header.client.clone(),
             iss: header.iss.clone(),
-            exp: p.exp.map_or(header.exp, |exp| exp.min(header.exp)),
+            exp: p.exp.map_or(exp, |payload| payload.min(exp)),
             json: view.json().to_owned(),
         })
     }

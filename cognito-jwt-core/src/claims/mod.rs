@@ -11,7 +11,7 @@ mod view;
 
 pub use cognito::{AccessTokenClaims, IdTokenClaims};
 pub(crate) use payload::{
-    ALLOCATION_OVERHEAD, KNOWN_CLAIMS, NumericDate, Payload, SeenKeys, Text, issuer_of,
+    ALLOCATION_OVERHEAD, KNOWN_CLAIMS, NumericDate, Payload, Text, issuer_of,
     json_problem,
 };
 pub use standard::StandardClaims;

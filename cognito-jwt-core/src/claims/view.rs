@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 use super::TokenUse;
 use super::payload::Payload;
-use crate::alb::AlbHeader;
+use crate::jwt::HeaderClaims;
 
 /// How a verified token's claims are read: by Cognito's rules (with the
 /// token's use), or by a generic issuer's (with its groups claim).
@@ -36,8 +36,8 @@ pub struct ClaimsView<'a> {
     pub(crate) payload: &'a Payload<'a>,
     json: &'a str,
     profile: Profile,
-    /// The load balancer's header fields, for a token an ALB signed.
-    alb: Option<&'a AlbHeader>,
+    /// The claims a load balancer put in the token's header.
+    header: Option<&'a HeaderClaims>,
 }
 
 impl fmt::Debug for ClaimsView<'_> {
@@ -54,32 +54,27 @@ impl<'a> ClaimsView<'a> {
             payload,
             json,
             profile,
-            alb: None,
+            header: None,
         }
     }
 
-    /// The view of a token an Application Load Balancer signed.
-    pub(crate) fn alb(payload: &'a Payload<'a>, json: &'a str, header: &'a AlbHeader) -> Self {
-        Self {
-            payload,
-            json,
-            profile: Profile::Oidc {
-                groups: GroupsClaim::None,
-            },
-            alb: Some(header),
-        }
+    /// The view of a token whose header carries claims (a load
+    /// balancer's), when it does.
+    pub(crate) fn with_header(mut self, header: Option<&'a HeaderClaims>) -> Self {
+        self.header = header;
+        self
     }
 
     /// The load balancer that signed the token (its ARN, the header's
     /// `signer`), for a token verified by an
     /// [`AlbJwtVerifier`](crate::AlbJwtVerifier); `None` otherwise.
     pub fn signer(&self) -> Option<&str> {
-        self.alb.map(|alb| alb.signer.as_str())
+        self.header.and_then(|header| header.signer.as_deref())
     }
 
-    /// The load balancer's header fields, for a token an ALB signed.
-    pub(crate) fn alb_header(&self) -> Option<&'a AlbHeader> {
-        self.alb
+    /// The claims a load balancer put in the token's header.
+    pub(crate) fn header_claims(&self) -> Option<&'a HeaderClaims> {
+        self.header
     }
 
     /// `token_use` of a Cognito token: [`TokenUse::Id`] or
@@ -104,8 +99,8 @@ impl<'a> ClaimsView<'a> {
     /// `client_id` claim (empty when absent); for a load balancer's, the
     /// header's `client`.
     pub fn client_id(&self) -> &str {
-        if let Some(alb) = self.alb {
-            return alb.client.as_deref().unwrap_or("");
+        if let Some(header) = self.header {
+            return header.client.as_deref().unwrap_or("");
         }
         match self.profile {
             Profile::Cognito(TokenUse::Id) => {

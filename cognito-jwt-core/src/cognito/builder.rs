@@ -99,7 +99,7 @@ impl CognitoJwtVerifierBuilder {
     /// ```
     pub const MIN_TOKEN_CACHE_BYTES: u64 = MIN_TOKEN_CACHE_BYTES;
 
-    common_setters!("cognito");
+    common_setters!("cognito", scopes);
 
     /// Check the configuration and build the verifier. Does no I/O.
     ///

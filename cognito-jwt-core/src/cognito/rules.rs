@@ -7,7 +7,7 @@ use crate::claims::{Payload, Profile, TokenUse};
 use crate::engine::{Common, Inner, Pool, Rules, Trusted, check_dates};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwks::{Seed, SourceSpec};
-use crate::jwt::{HeaderRules, Typ};
+use crate::jwt::{HeaderClaims, HeaderRules, Typ};
 use crate::metrics::Metrics;
 
 use super::user_pool::{ResolvedPool, UserPool};
@@ -16,7 +16,7 @@ impl Rules for ResolvedPool {
     fn check_claims(
         &self,
         payload: &Payload<'_>,
-        _typ: Typ,
+        _header: (Typ, Option<&HeaderClaims>),
         wanted: Option<TokenUse>,
         now: u64,
         leeway: u64,
@@ -171,6 +171,7 @@ pub(crate) fn unseeded_cognito_engine(
             url: resolved.jwks_uri.clone(),
             discovery: None,
             algorithms: AlgorithmSet::RS256,
+            per_kid: false,
         });
         trusted.pools.push(Pool {
             rules: Box::new(resolved),

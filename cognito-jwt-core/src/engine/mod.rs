@@ -11,7 +11,7 @@ mod pipeline;
 mod settings;
 mod token_cache;
 
-pub(crate) use checks::{check_dates, claims_of, unix_secs};
+pub(crate) use checks::check_dates;
 pub(crate) use pipeline::{Inner, Pool, Rules};
 pub(crate) use settings::{Common, MIN_TOKEN_CACHE_BYTES, Trusted, common_setters};
 pub(crate) use token_cache::TokenCache;

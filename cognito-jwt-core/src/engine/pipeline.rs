@@ -26,7 +26,7 @@ use crate::algorithm::AlgorithmSet;
 use crate::claims::{ClaimsView, Payload, Profile, TokenClaims, TokenUse, issuer_of};
 use crate::error::{Error, ErrorKind};
 use crate::jwks::{KeyCache, KeyLookup, VerifyingKey};
-use crate::jwt::{Decoded, HeaderRules, Typ};
+use crate::jwt::{Decoded, HeaderClaims, HeaderRules, Kind, Typ};
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
 
@@ -38,13 +38,14 @@ pub(crate) type CustomCheck = dyn Fn(&ClaimsView<'_>) -> Result<(), String> + Se
 /// issuer held, and knows no kind.
 pub(crate) trait Rules: Send + Sync {
     /// The dates and the kind's own claims of a token whose signature and
-    /// issuer held, `now` and `leeway` in seconds; `wanted` is the Cognito
-    /// token use the requested claims type stands for, if any. Returns how
-    /// the claims are read.
+    /// issuer held (its header's `typ`, and the claims a load balancer puts
+    /// in its header), `now` and `leeway` in seconds; `wanted` is the
+    /// Cognito token use the requested claims type stands for, if any.
+    /// Returns how the claims are read.
     fn check_claims(
         &self,
         payload: &Payload<'_>,
-        typ: Typ,
+        header: (Typ, Option<&HeaderClaims>),
         wanted: Option<TokenUse>,
         now: u64,
         leeway: u64,
@@ -92,7 +93,7 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    /// The pipeline, fetching a key set when needed.
+    /// The pipeline, fetching a key when needed.
     pub(crate) async fn verify_with<T: TokenClaims>(
         &self,
         token: &str,
@@ -104,20 +105,9 @@ impl Inner {
         // Read before any key is looked up (see `KeyCache::generation`).
         let generation = self.keys.generation();
         let decoded = Decoded::new(token, &self.header)?;
-        let source = match self.keys.find(&decoded.kid) {
-            KeyLookup::One(source, key) => match signed_with(&decoded, &key) {
-                Ok(()) => source,
-                Err(refused) => {
-                    let Some(own) = self.own_source(&decoded, source) else {
-                        return Err(refused);
-                    };
-                    let key = self.keys.key(own, &decoded.kid).await?;
-                    signed_with(&decoded, &key)?;
-                    own
-                }
-            },
-            KeyLookup::Several | KeyLookup::None => {
-                let source = self.source_to_fetch(&decoded)?;
+        let source = match self.cached_signature(&decoded)? {
+            Signed::By(source) => source,
+            Signed::Fetch(source) => {
                 let key = self.keys.key(source, &decoded.kid).await?;
                 signed_with(&decoded, &key)?;
                 source
@@ -137,26 +127,35 @@ impl Inner {
         }
         let generation = self.keys.generation();
         let decoded = Decoded::new(token, &self.header)?;
-        let source = match self.keys.find(&decoded.kid) {
-            KeyLookup::One(source, key) => match signed_with(&decoded, &key) {
-                Ok(()) => source,
-                Err(refused) => {
-                    let Some(own) = self.own_source(&decoded, source) else {
-                        return Err(refused);
-                    };
-                    let key = self.keys.cached_key(own, &decoded.kid)?;
-                    signed_with(&decoded, &key)?;
-                    own
-                }
-            },
-            KeyLookup::Several | KeyLookup::None => {
-                let source = self.source_to_fetch(&decoded)?;
+        let source = match self.cached_signature(&decoded)? {
+            Signed::By(source) => source,
+            Signed::Fetch(source) => {
                 let key = self.keys.cached_key(source, &decoded.kid)?;
                 signed_with(&decoded, &key)?;
                 source
             }
         };
         self.finish(token, &decoded, source, requirements, generation)
+    }
+
+    /// The signature checked with the cached key the `kid` names, when
+    /// exactly one source has it; else the source whose key is needed. A
+    /// token whose header names its issuer (a load balancer's `signer`) is
+    /// refused first when that issuer is not configured, before any key
+    /// is looked up.
+    fn cached_signature(&self, decoded: &Decoded<'_>) -> Result<Signed, Error> {
+        if let Some(claims) = &decoded.header_claims {
+            self.pool_for(claims.signer.as_deref())?;
+        }
+        Ok(match self.keys.find(&decoded.kid) {
+            KeyLookup::One(source, key) => match signed_with(decoded, &key) {
+                Ok(()) => Signed::By(source),
+                Err(refused) => {
+                    Signed::Fetch(self.own_source(decoded, source).ok_or(refused)?)
+                }
+            },
+            KeyLookup::Several | KeyLookup::None => Signed::Fetch(self.source_to_fetch(decoded)?),
+        })
     }
 
     /// Load a key-set document for the pool `pool` names.
@@ -180,10 +179,14 @@ impl Inner {
         (0..self.keys.source_count()).map(|i| self.keys.url(i).to_string())
     }
 
-    /// The key set to fetch for a token whose key no cached set has: its
-    /// issuer's, read from the payload, which must be a JSON object naming
-    /// a configured issuer. Nothing is fetched for anything else.
+    /// The key source to fetch from for a token whose key no cached
+    /// source has: its issuer's, read from the payload, which must be a
+    /// JSON object naming a configured issuer (or from the header, for a
+    /// load balancer's). Nothing is fetched for anything else.
     fn source_to_fetch(&self, decoded: &Decoded<'_>) -> Result<usize, Error> {
+        if let Some(claims) = &decoded.header_claims {
+            return self.pool_for(claims.signer.as_deref()).map(|pool| pool.source);
+        }
         let iss = issuer_of(&decoded.json)?;
         self.pool_for(iss.as_deref()).map(|pool| pool.source)
     }
@@ -201,10 +204,20 @@ impl Inner {
             .filter(|&own| own != tried)
     }
 
-    /// The pool whose issuer the token names, by exact byte match.
+    /// The pool whose issuer the token names, by exact byte match: its
+    /// `iss`, or for a load balancer's token the header's `signer`.
     fn pool_for(&self, iss: Option<&str>) -> Result<&Pool, Error> {
-        let iss =
-            iss.ok_or_else(|| Error::new(ErrorKind::InvalidIssuer, "the token has no iss claim"))?;
+        let load_balancer = self.header.kind == Kind::LoadBalancer;
+        let iss = iss.ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidIssuer,
+                if load_balancer {
+                    "the header has no signer; only tokens a load balancer signed are accepted"
+                } else {
+                    "the token has no iss claim"
+                },
+            )
+        })?;
         self.issuers
             .iter()
             .find(|(issuer, _)| issuer.as_bytes() == iss.as_bytes())
@@ -218,16 +231,19 @@ impl Inner {
                     .join(" or ");
                 Error::new(
                     ErrorKind::InvalidIssuer,
-                    if self.header.cognito {
-                        format!(
+                    match self.header.kind {
+                        Kind::Cognito => format!(
                             "the token's iss is not a configured issuer (expected {expected}); \
                              check the user pool id, or set the issuer override for emulators",
-                        )
-                    } else {
-                        format!(
+                        ),
+                        Kind::Oidc => format!(
                             "the token's iss is not a configured issuer (expected {expected}); \
                              issuers are compared byte for byte, trailing slash included",
-                        )
+                        ),
+                        Kind::LoadBalancer => format!(
+                            "the header's signer is not a configured load balancer (expected \
+                             {expected}); check the load balancer ARNs the verifier was built with",
+                        ),
                     },
                 )
             })
@@ -245,7 +261,11 @@ impl Inner {
         generation: u64,
     ) -> Result<T, Error> {
         let payload = Payload::parse_with(&decoded.json, &self.extra_lists)?;
-        let pool = self.pool_for(payload.iss.as_deref())?;
+        let header_claims = decoded.header_claims.as_deref();
+        let pool = self.pool_for(match header_claims {
+            Some(claims) => claims.signer.as_deref(),
+            None => payload.iss.as_deref(),
+        })?;
         if pool.source != source {
             return Err(Error::new(
                 ErrorKind::InvalidIssuer,
@@ -262,10 +282,14 @@ impl Inner {
             ));
         }
         let now = unix_secs(SystemTime::now())?;
-        let profile =
-            pool.rules
-                .check_claims(&payload, decoded.typ, T::TOKEN_USE, now, self.leeway)?;
-        let view = ClaimsView::new(&payload, &decoded.json, profile);
+        let profile = pool.rules.check_claims(
+            &payload,
+            (decoded.typ, header_claims),
+            T::TOKEN_USE,
+            now,
+            self.leeway,
+        )?;
+        let view = ClaimsView::new(&payload, &decoded.json, profile).with_header(header_claims);
         self.check_requirements(pool, &view, requirements)?;
         let claims = claims_of::<T>(&view)?;
         if let Some(cache) = &self.token_cache {
@@ -275,6 +299,7 @@ impl Inner {
                     claims: Arc::new(CachedClaims {
                         payload: payload.clone().into_owned(),
                         json: decoded.json.as_str().into(),
+                        header: decoded.header_claims.clone(),
                         typed: Box::new(claims.clone()),
                     }),
                     profile,
@@ -282,7 +307,7 @@ impl Inner {
                     pool: self.pool_index(pool),
                     generation,
                     engine: self.id,
-                    valid_until: self.valid_until(&payload),
+                    valid_until: self.valid_until(&payload, header_claims),
                 },
                 now,
             );
@@ -375,7 +400,8 @@ impl Inner {
         pool: usize,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        let view = ClaimsView::new(&claims.payload, &claims.json, profile);
+        let view = ClaimsView::new(&claims.payload, &claims.json, profile)
+            .with_header(claims.header.as_deref());
         self.check_requirements(&self.pools[pool], &view, requirements)?;
         match claims.typed.downcast_ref::<T>() {
             Some(claims) => Ok(claims.clone()),
@@ -385,8 +411,12 @@ impl Inner {
 
     /// Until when (`exp + leeway`, in seconds since the epoch) a verified
     /// token may be served from the cache.
-    fn valid_until(&self, payload: &Payload<'_>) -> u64 {
-        payload.exp.unwrap_or(0).saturating_add(self.leeway)
+    fn valid_until(&self, payload: &Payload<'_>, header: Option<&HeaderClaims>) -> u64 {
+        let exp = match (payload.exp, header.and_then(|claims| claims.exp)) {
+            (Some(payload), Some(header)) => payload.min(header),
+            (payload, header) => payload.or(header).unwrap_or(0),
+        };
+        exp.saturating_add(self.leeway)
     }
 
     fn check_requirements(
@@ -429,6 +459,15 @@ fn signed_with(decoded: &Decoded<'_>, key: &VerifyingKey) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// Where the signature stands after the cached keys were tried.
+enum Signed {
+    /// It verified with this source's cached key.
+    By(usize),
+    /// It needs this source's key, which is not cached (or not the one
+    /// tried).
+    Fetch(usize),
 }
 
 /// A token-cache hit: answered under the cache's guard, or its claims

@@ -181,6 +181,18 @@ impl Common {
 /// The setters every verifier builder with key sets shares: they write
 /// `self.common`. `$default_name` is the default `verifier` metrics label.
 macro_rules! common_setters {
+    ($default_name:literal, scopes) => {
+        /// Require a scope on every token (`scope`, or `scp` where a
+        /// generic issuer uses it); several calls mean any of them.
+        /// Defaults to none. An empty or blank name fails `build` with a
+        /// [`ConfigError`](crate::ConfigError) naming `require_any_scope`.
+        pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
+            self.common.requirements = self.common.requirements.any_scope(scope);
+            self
+        }
+
+        crate::engine::common_setters!($default_name);
+    };
     ($default_name:literal) => {
         /// Clock-skew allowance for `exp`, `nbf` and `iat`. Defaults to
         /// zero; at most 5 minutes.
@@ -190,15 +202,6 @@ macro_rules! common_setters {
         /// later than `now + leeway`.
         pub fn leeway(mut self, leeway: ::std::time::Duration) -> Self {
             self.common.leeway = leeway;
-            self
-        }
-
-        /// Require a scope on every token (`scope`, or `scp` where a
-        /// generic issuer uses it); several calls mean any of them.
-        /// Defaults to none. An empty or blank name fails `build` with a
-        /// [`ConfigError`](crate::ConfigError) naming `require_any_scope`.
-        pub fn require_any_scope(mut self, scope: impl Into<String>) -> Self {
-            self.common.requirements = self.common.requirements.any_scope(scope);
             self
         }
 

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::claims::Profile;
 use crate::claims::{ALLOCATION_OVERHEAD, Payload};
+use crate::jwt::HeaderClaims;
 
 /// What a verified token left behind.
 pub(crate) struct CachedToken {
@@ -41,6 +42,8 @@ pub(crate) struct CachedClaims {
     pub(crate) payload: Payload<'static>,
     /// The payload JSON.
     pub(crate) json: Box<str>,
+    /// The claims a load balancer put in the header, for its tokens.
+    pub(crate) header: Option<Box<HeaderClaims>>,
     /// As the type first asked for; other types are built again from
     /// `payload`.
     pub(crate) typed: Box<dyn Any + Send + Sync>,
@@ -62,7 +65,8 @@ fn weight(token: &str, entry: &CachedToken) -> u64 {
         // claims' box.
         + 5 * ALLOCATION_OVERHEAD;
     let claims = &entry.claims;
-    let parsed = claims.payload.heap_bytes();
+    let parsed = claims.payload.heap_bytes()
+        + claims.header.as_deref().map_or(0, HeaderClaims::heap_bytes);
     let typed = size_of_val(&*claims.typed) + claims.json.len() + parsed;
     (STRUCTURES + token.len() + claims.json.len() + parsed + typed) as u64
 }
@@ -238,6 +242,7 @@ mod tests {
             claims: Arc::new(CachedClaims {
                 payload: Payload::default(),
                 json: "j".repeat(json_len).into(),
+                header: None,
                 typed: Box::new(()),
             }),
             profile: Profile::Cognito(TokenUse::Access),

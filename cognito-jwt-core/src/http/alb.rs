@@ -1,11 +1,12 @@
 //! Requests behind an Application Load Balancer: the token is the
-//! `x-amzn-oidc-data` header, not `Authorization`; the answers are the
-//! same RFC 6750 ones.
+//! `x-amzn-oidc-data` header, not `Authorization` (see
+//! [`TokenSource::AlbData`](crate::http::TokenSource::AlbData)); the
+//! answers are the same RFC 6750 ones.
 
 use crate::alb::AlbJwtVerifier;
 use crate::error::{Error, ErrorKind};
 use crate::http::{AuthRejection, InvalidRequest};
-use crate::{AccessTokenClaims, AlbClaims, CognitoJwtVerifier, Requirements, TokenClaims};
+use crate::{AccessTokenClaims, AlbClaims, CognitoJwtVerifier, Requirements};
 
 /// Read the token from the values of every `x-amzn-oidc-data` header of a
 /// request (pass them all, in order).
@@ -67,51 +68,18 @@ where
     Ok(value)
 }
 
-/// Authenticate a request behind a load balancer: read `x-amzn-oidc-data`
-/// (pass the values of every such header), verify it with `verifier`, and
-/// give its claims. A refusal is logged once, as by
-/// [`authenticate`](crate::http::authenticate).
+/// Authenticate a request behind a load balancer (its `x-amzn-oidc-data`,
+/// as [`authenticate`](crate::http::authenticate) with
+/// [`TokenSource::AlbData`](crate::http::TokenSource::AlbData)), then also
+/// verify the `x-amzn-oidc-accesstoken` header (the provider's access
+/// token, which the load balancer passes alongside) with `access`, a
+/// Cognito verifier, against `requirements`. The access token must belong
+/// to the same user (`sub`).
 ///
 /// # Errors
-/// [`AuthRejection::MissingAlbHeader`] without the header (the request did not come
-/// through an authenticating load balancer), [`AuthRejection::InvalidRequest`]
-/// when it is malformed, [`AuthRejection::Token`] when the token is refused.
-pub async fn authenticate_alb<'a, T: TokenClaims>(
-    verifier: &AlbJwtVerifier,
-    data: impl IntoIterator<Item = &'a [u8]>,
-) -> Result<T, AuthRejection> {
-    verify_alb(verifier, data)
-        .await
-        .inspect_err(AuthRejection::log)
-}
-
-/// [`authenticate_alb`] where signing in is optional (an ALB rule with
-/// `on-unauthenticated-request` set to `allow`): `Ok(None)` without the
-/// header, a refusal for a bad one.
-///
-/// # Errors
-/// As [`authenticate_alb`], except [`AuthRejection::MissingAlbHeader`].
-pub async fn authenticate_alb_optional<'a, T: TokenClaims>(
-    verifier: &AlbJwtVerifier,
-    data: impl IntoIterator<Item = &'a [u8]>,
-) -> Result<Option<T>, AuthRejection> {
-    match verify_alb(verifier, data).await {
-        Ok(claims) => Ok(Some(claims)),
-        Err(rejection) if rejection.is_missing() => Ok(None),
-        Err(rejection) => {
-            rejection.log();
-            Err(rejection)
-        }
-    }
-}
-
-/// [`authenticate_alb`], then also verify the `x-amzn-oidc-accesstoken`
-/// header (the provider's access token, which the load balancer passes
-/// alongside) with `access`, a Cognito verifier, against `requirements`.
-/// The access token must belong to the same user (`sub`).
-///
-/// # Errors
-/// As [`authenticate_alb`]; a missing access token is
+/// [`AuthRejection::MissingAlbHeader`] without `x-amzn-oidc-data`,
+/// [`AuthRejection::InvalidRequest`] when a header is malformed,
+/// [`AuthRejection::Token`] when a token is refused; a missing access token is
 /// [`AuthRejection::Missing`], and one for another user
 /// [`ErrorKind::InvalidAudience`](crate::ErrorKind::InvalidAudience).
 pub async fn authenticate_alb_with_access_token<'a>(
@@ -122,7 +90,7 @@ pub async fn authenticate_alb_with_access_token<'a>(
     access_token: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<(AlbClaims, AccessTokenClaims), AuthRejection> {
     async {
-        let claims: AlbClaims = verify_alb(verifier, data).await?;
+        let claims: AlbClaims = verifier.verify(alb_data_token(data)?).await?;
         // The load balancer sends this header only when asked to: its
         // absence is missing credentials, not a request off the ALB path.
         let token = alb_data_token(access_token).map_err(|rejection| {
@@ -143,12 +111,4 @@ pub async fn authenticate_alb_with_access_token<'a>(
     }
     .await
     .inspect_err(AuthRejection::log)
-}
-
-async fn verify_alb<'a, T: TokenClaims>(
-    verifier: &AlbJwtVerifier,
-    data: impl IntoIterator<Item = &'a [u8]>,
-) -> Result<T, AuthRejection> {
-    let token = alb_data_token(data)?;
-    Ok(verifier.verify(token).await?)
 }

@@ -6,11 +6,15 @@ use crate::http::{AuthRejection, TokenSource};
 use crate::{Requirements, TokenClaims, Verify};
 
 /// Authenticate a request: find its token as `token_source` says, given the
-/// values of every `Authorization` header and every `Cookie` header (pass
-/// them all, in order), verify it with `verifier` and `requirements`, and
-/// give its claims. `verifier` is a
-/// [`CognitoJwtVerifier`](crate::CognitoJwtVerifier), a
-/// [`JwtVerifier`](crate::JwtVerifier) or an [`AnyVerifier`](crate::AnyVerifier).
+/// values of every header it names ([`TokenSource::header_name`]:
+/// `Authorization`, or `x-amzn-oidc-data` behind a load balancer) and every
+/// `Cookie` header (pass them all, in order), verify it with `verifier`
+/// and `requirements`, and give its claims. `verifier` is any
+/// [`Verify`]: a [`CognitoJwtVerifier`](crate::CognitoJwtVerifier), a
+/// [`JwtVerifier`](crate::JwtVerifier), an
+/// [`AlbJwtVerifier`](crate::AlbJwtVerifier) (with
+/// [`TokenSource::AlbData`], its [`token_source`](Verify::token_source))
+/// or an [`AnyVerifier`](crate::AnyVerifier).
 ///
 /// This is the whole of what an adapter's extractor or middleware decides;
 /// it only has to hand over the headers and render the [`AuthRejection`]
@@ -41,7 +45,8 @@ use crate::{Requirements, TokenClaims, Verify};
 /// ```
 ///
 /// # Errors
-/// [`AuthRejection::Missing`] when the request carries no credentials,
+/// [`AuthRejection::Missing`] when the request carries no credentials
+/// ([`AuthRejection::MissingAlbHeader`] with [`TokenSource::AlbData`]),
 /// [`AuthRejection::InvalidRequest`] when they are malformed (see
 /// [`TokenSource::extract`]), and [`AuthRejection::Token`] when the
 /// verifier refuses the token, `requirements` included.
@@ -90,7 +95,8 @@ pub async fn authenticate<'a, T: TokenClaims>(
 /// ```
 ///
 /// # Errors
-/// As [`authenticate`], except [`AuthRejection::Missing`].
+/// As [`authenticate`], except [`AuthRejection::Missing`] and
+/// [`AuthRejection::MissingAlbHeader`].
 pub async fn authenticate_optional<'a, T: TokenClaims>(
     verifier: &impl Verify,
     token_source: &TokenSource,
@@ -100,7 +106,7 @@ pub async fn authenticate_optional<'a, T: TokenClaims>(
 ) -> Result<Option<T>, AuthRejection> {
     match find_and_verify(verifier, token_source, requirements, authorization, cookies).await {
         Ok(claims) => Ok(Some(claims)),
-        Err(AuthRejection::Missing) => Ok(None),
+        Err(AuthRejection::Missing | AuthRejection::MissingAlbHeader) => Ok(None),
         Err(rejection) => {
             rejection.log();
             Err(rejection)

@@ -1,172 +1,141 @@
-//! The key-set cache: one entry per key-set URL, shared by every clone of a
-//! verifier.
+//! The key cache: one source per place keys are published, shared by every
+//! clone of a verifier, for both shapes of publication:
+//! - **key-set documents** (JWKS: Cognito, any OpenID Connect issuer),
+//!   fetched whole, refreshed ahead, seeded at start-up;
+//! - **one PEM document per `kid`** at `<url>/<kid>` (an Application Load
+//!   Balancer's regional key endpoint), fetched the first time a kid is
+//!   used, re-fetched in the background once older than the refresh
+//!   interval, and remembered as missing for one cool-down when the
+//!   endpoint has no usable key by that id (a 404, the 403 an S3 key
+//!   bucket answers, a key that is not P-256).
 //!
-//! Its lifecycle:
-//! - **Fetches run as tasks of their own** on a Tokio runtime, one at a time
-//!   per URL, shared by every caller waiting for them: a caller that goes
-//!   away (client gone, time-out) never cancels or restarts a fetch.
-//! - **Refresh ahead:** once a set is loaded, a background task refreshes it
-//!   before it is due ([`KeySetOptions::refresh_interval`]), so no request
-//!   waits for a routine refresh and keys removed upstream stop verifying
-//!   within one interval, on `verify` and `verify_sync` alike.
-//! - **Unknown `kid`:** a token naming a key no cached set has refetches,
-//!   at most once per cool-down per URL.
-//! - **Failures** back off exponentially; a set keeps serving for
-//!   [`KeySetOptions::max_staleness`] after its last successful fetch.
+//! One lifecycle for both ([`gate`](super::gate)):
+//! - **Fetches run as tasks of their own** on a Tokio runtime (the
+//!   caller's, else the one the verifier was built or first used on), one
+//!   at a time per source, shared by every caller waiting for them: a
+//!   caller that goes away (client gone, time-out) never cancels or
+//!   restarts a fetch.
+//! - **Refresh:** a key set is refreshed ahead, before it is due
+//!   ([`KeySetOptions::refresh_interval`]), by a background task; a PEM key
+//!   is re-fetched in the background when a token uses it after that
+//!   interval. No request waits for a routine refresh, and keys removed
+//!   upstream stop verifying within one interval.
+//! - **Unknown `kid`:** a token naming a key the source does not have
+//!   fetches at most once per cool-down per source.
+//! - **Failures** back off exponentially; keys keep serving for
+//!   [`KeySetOptions::max_staleness`] after their last successful fetch.
 //!
 //! All time is [`tokio::time::Instant`], so tests drive it with paused time.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use tokio::runtime::Handle;
-use tokio::sync::watch;
-use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use super::discovery::{Discovery, jwks_uri_of};
-use super::fetch::{FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES};
-use super::keys::{KeySet, VerifyingKey, fetched_at_field, parse_key_set};
+use super::discovery::Discovery;
+use super::fetch::{FetchReason, JwksFetcher};
+use super::gate::{Gate, Mode, Shared, duration_ms, later, lock};
+use super::keys::{KeySet, VerifyingKey, parse_key_set};
 use super::options::KeySetOptions;
+use super::seed::Seed;
 use crate::algorithm::AlgorithmSet;
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
 use crate::metrics::{KeySetMetrics, Metrics};
 
-/// A key-set document loaded at start-up (for instance bundled with a
-/// Lambda function), with what says when it was fetched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Seed {
-    pub(crate) document: String,
-    /// The document's own `fetched_at` field (seconds since the epoch).
-    stamp: Option<u64>,
-    /// When it was fetched without that field: the file's modification
-    /// time, else the time it was given.
-    fallback: SystemTime,
-}
+/// Kids held at most by a per-kid source: a load balancer uses one key at
+/// a time per region.
+const MAX_PER_KID_KEYS: u64 = 256;
+/// Kids remembered as missing at most, per per-kid source.
+const MAX_MISSING: u64 = 4096;
 
-impl Seed {
-    /// A seed whose age is its `fetched_at` field, or `fallback`.
-    pub(crate) fn new(document: String, fallback: SystemTime) -> Self {
-        Self {
-            stamp: fetched_at_field(document.as_bytes()),
-            document,
-            fallback,
-        }
-    }
-
-    /// How far a `fetched_at` field may be ahead of the clock: the
-    /// largest leeway, as clocks go.
-    const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
-
-    /// Its age at `now`; why its `fetched_at` field cannot be believed
-    /// otherwise, for the error naming the seed's setting. A field ahead of
-    /// the clock by more than the skew allowed would make an old document
-    /// count as just fetched.
-    pub(crate) fn age(&self, now: SystemTime) -> Result<Duration, String> {
-        let fetched_at = match self.stamp {
-            None => self.fallback,
-            Some(secs) => SystemTime::UNIX_EPOCH
-                .checked_add(Duration::from_secs(secs))
-                .ok_or_else(|| {
-                    "its fetched_at field is not a time this system can hold; it must be the \
-                     seconds since 1970 at which the key set was fetched, as `cognito-jwt jwks` \
-                     writes it"
-                        .to_owned()
-                })?,
-        };
-        match fetched_at.duration_since(now) {
-            Ok(ahead) if self.stamp.is_some() && ahead > Self::MAX_CLOCK_SKEW => Err(format!(
-                "its fetched_at field is {} s in the future (at most {} s of clock skew is \
-                 allowed); write the key set again with `cognito-jwt jwks`, or check this \
-                 machine's clock",
-                ahead.as_secs(),
-                Self::MAX_CLOCK_SKEW.as_secs()
-            )),
-            Ok(_) => Ok(Duration::ZERO),
-            Err(behind) => Ok(behind.duration()),
-        }
-    }
-}
-
-/// What one URL's fetches have done so far.
-#[derive(Default)]
-struct FetchState {
-    /// The fetch under way, if any: it sends `true` when it is over.
-    in_flight: Option<watch::Receiver<bool>>,
-    /// No fetch starts before this (cool-down after a success, back-off
-    /// after a failure), unless forced.
-    next_attempt: Option<Instant>,
-    failures: u32,
-    last_error: Option<String>,
-    attempted: bool,
-}
-
-/// Where a source's key set is found, and which algorithms its keys may
-/// serve.
+/// Where a source's keys are found, and which algorithms they may serve.
 #[derive(Debug, Clone)]
 pub(crate) struct SourceSpec {
-    /// What the configuration calls it (a pool id, `issuer[0]`), for
-    /// readiness answers that must not show URLs.
+    /// What the configuration calls it (a pool id, `issuer[0]`,
+    /// `load_balancer_arn[0]`), for readiness answers that must not show
+    /// URLs.
     pub(crate) name: String,
-    /// The key-set URL, or the discovery document's when `discovery` is set.
+    /// The key-set URL, the discovery document's when `discovery` is set,
+    /// or the base of `<url>/<kid>` when `per_kid` is.
     pub(crate) url: String,
     pub(crate) discovery: Option<Discovery>,
     pub(crate) algorithms: AlgorithmSet,
+    /// One PEM document per kid, at `<url>/<kid>`.
+    pub(crate) per_kid: bool,
 }
 
-struct Source {
-    name: Box<str>,
-    /// The configured URL: the key set's, or the discovery document's.
-    configured: Arc<str>,
+/// What a source holds.
+pub(super) enum Store {
+    /// A key-set document's usable keys.
+    Set(RwLock<Option<Arc<KeySet>>>),
+    /// Keys fetched one by one, and kids known to have none.
+    PerKid(PerKid),
+}
+
+pub(super) struct PerKid {
+    keys: moka::sync::Cache<Arc<str>, HeldKey>,
+    missing: moka::sync::Cache<Arc<str>, Missing>,
+}
+
+/// A key fetched on its own, and when.
+#[derive(Clone)]
+struct HeldKey {
+    key: Arc<VerifyingKey>,
+    fetched_at: Instant,
+}
+
+/// A kid remembered as having no key to use, until `until`.
+#[derive(Clone, Copy)]
+struct Missing {
+    until: Instant,
+    why: Absence,
+}
+
+/// Why a kid has no key to use at a per-kid source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Absence {
+    /// The endpoint has no key with that kid.
+    NotFound,
+    /// The endpoint's key for it cannot verify the source's algorithms.
+    Unusable,
+}
+
+pub(super) struct Source {
+    pub(super) name: Box<str>,
+    /// The configured URL: the key set's, the discovery document's, or the
+    /// base of a per-kid source.
+    pub(super) configured: Arc<str>,
     /// Set when the key-set URL comes from a discovery document.
-    discovery: Option<Discovery>,
+    pub(super) discovery: Option<Discovery>,
     /// The key-set URL the discovery document named when it was last
     /// read, and when that was.
-    discovered: RwLock<Option<(Arc<str>, Instant)>>,
-    algorithms: AlgorithmSet,
-    set: RwLock<Option<Arc<KeySet>>>,
-    /// When (ms since the cache's epoch) the current set is due for a
-    /// refresh; 0 while there is none. Read on every token-cache hit.
-    due_at_ms: AtomicU64,
-    state: Mutex<FetchState>,
-    /// Whether its refresh-ahead task is running.
-    refreshing: AtomicBool,
+    pub(super) discovered: RwLock<Option<(Arc<str>, Instant)>>,
+    pub(super) algorithms: AlgorithmSet,
+    pub(super) store: Store,
+    /// When (ms since the cache's epoch) the keys are due for a refresh;
+    /// 0 while there are none. Read on every token-cache hit.
+    pub(super) due_at_ms: AtomicU64,
+    pub(super) gate: Mutex<Gate>,
+    /// Whether its refresh-ahead task is running (key sets only).
+    pub(super) refreshing: AtomicBool,
     /// Its share of the keys and age gauges.
-    gauges: KeySetMetrics,
-}
-
-struct Shared {
-    sources: Vec<Source>,
-    /// Bumped whenever a set is stored that drops or replaces a key of the
-    /// set before it (or has no set before it): a verified token remembered
-    /// under an older generation may have lost its key.
-    generation: AtomicU64,
-    fetcher: Arc<dyn JwksFetcher>,
-    settings: KeySetOptions,
-    epoch: Instant,
-    /// The runtime the verifier was built on, for callers outside one.
-    runtime: Mutex<Option<Handle>>,
-    /// The refresh-ahead tasks, aborted when the cache is dropped: a task
-    /// would otherwise sleep until its next refresh is due (up to the
-    /// refresh interval), which adds up when verifiers come and go (the
-    /// resolved issuers of a many-tenant verifier).
-    refresh_tasks: Mutex<Vec<AbortHandle>>,
-    metrics: Metrics,
+    pub(super) gauges: KeySetMetrics,
 }
 
 pub(crate) struct KeyCache {
     shared: Arc<Shared>,
 }
 
-/// Which cached sets have a `kid`.
+/// Which cached sources have a `kid`.
 pub(crate) enum KeyLookup {
-    /// No usable set has it.
+    /// No usable source has it.
     None,
-    /// Exactly one set has it: this source's.
+    /// Exactly one source has it: this one.
     One(usize, Arc<VerifyingKey>),
-    /// Several sets have it (issuers that publish static kids such as
+    /// Several sources have it (issuers that publish static kids such as
     /// `"1"`): only the token's issuer says whose key it is.
     Several,
 }
@@ -202,22 +171,6 @@ impl Drop for KeyCache {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn duration_ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// `at + d`, or far in the future when that overflows.
-fn later(at: Instant, d: Duration) -> Instant {
-    at.checked_add(d)
-        .unwrap_or_else(|| at + Duration::from_secs(100 * 365 * 24 * 3600))
-}
-
 impl KeyCache {
     pub(crate) fn new(
         specs: Vec<SourceSpec>,
@@ -233,9 +186,19 @@ impl KeyCache {
                 discovery: spec.discovery,
                 discovered: RwLock::new(None),
                 algorithms: spec.algorithms,
-                set: RwLock::new(None),
+                store: if spec.per_kid {
+                    Store::PerKid(PerKid {
+                        keys: moka::sync::Cache::new(MAX_PER_KID_KEYS),
+                        // Entries carry their own end (Tokio time, as every
+                        // other time here); the bound keeps a flood of kids
+                        // in check.
+                        missing: moka::sync::Cache::new(MAX_MISSING),
+                    })
+                } else {
+                    Store::Set(RwLock::new(None))
+                },
                 due_at_ms: AtomicU64::new(0),
-                state: Mutex::new(FetchState::default()),
+                gate: Mutex::new(Gate::default()),
                 refreshing: AtomicBool::new(false),
                 gauges: metrics.key_set(),
             })
@@ -254,14 +217,14 @@ impl KeyCache {
         }
     }
 
-    /// The key-set URL of `source`: the discovered one once discovery
-    /// ran, else the configured one.
+    /// The URL of `source`: its key set's (the discovered one once
+    /// discovery ran), or the base of its per-kid documents.
     pub(crate) fn url(&self, source: usize) -> Arc<str> {
         self.shared.sources[source].url()
     }
 
-    /// The configured URL of `source`: its key set's, or its discovery
-    /// document's.
+    /// The configured URL of `source`: its key set's, its discovery
+    /// document's, or its per-kid base.
     pub(crate) fn configured_url(&self, source: usize) -> &str {
         &self.shared.sources[source].configured
     }
@@ -270,15 +233,15 @@ impl KeyCache {
         self.shared.sources.len()
     }
 
-    /// The key-set generation; read it before looking up a key, and a
-    /// token verified with that key may be served again while
+    /// The key generation; read it before looking up a key, and a token
+    /// verified with that key may be served again while
     /// [`still_current`](Self::still_current) says so.
     pub(crate) fn generation(&self) -> u64 {
         self.shared.generation.load(Ordering::Acquire)
     }
 
-    /// Whether no key has left any set since `generation` was read, and
-    /// `source`'s set is not due for a refresh. Two atomic loads and a
+    /// Whether no key has left any source since `generation` was read, and
+    /// `source`'s keys are not due for a refresh. Two atomic loads and a
     /// clock read: no lookup, no shared reference count.
     pub(crate) fn still_current(&self, source: usize, generation: u64) -> bool {
         self.shared.generation.load(Ordering::Acquire) == generation
@@ -288,111 +251,134 @@ impl KeyCache {
                     .load(Ordering::Acquire)
     }
 
-    /// The key for `kid` in the usable cached sets, with the index of its
-    /// source, when exactly one set has it. The hot path: no lock is held,
+    /// The key for `kid` in the usable cached sources, with the index of
+    /// its source, when exactly one has it. The hot path: no lock is held,
     /// nothing waits.
     pub(crate) fn find(&self, kid: &str) -> KeyLookup {
         self.shared.keep_refreshing();
         self.shared.metrics.key_sets_read();
-        self.shared.find(kid)
+        let mut found = KeyLookup::None;
+        for index in 0..self.shared.sources.len() {
+            let Some(key) = self.shared.lookup(index, kid) else {
+                continue;
+            };
+            if matches!(found, KeyLookup::One(..)) {
+                return KeyLookup::Several;
+            }
+            found = KeyLookup::One(index, key);
+        }
+        found
     }
 
-    /// The key for `kid` in source `index`'s cached set; never waits. A
-    /// missing set or an unknown kid starts a fetch in the background
-    /// (within the cool-down) so that a later call may find it.
+    /// The key for `kid` at source `index`, cached only; never waits. A
+    /// missing key starts its fetch in the background (within the
+    /// cool-down and back-off) so that a later call may find it.
     pub(crate) fn cached_key(&self, index: usize, kid: &str) -> Result<Arc<VerifyingKey>, Error> {
-        let source = &self.shared.sources[index];
-        let set = source.usable_set(&self.shared);
-        if let Some(key) = set.as_ref().and_then(|set| set.get(kid)) {
-            return Ok(Arc::clone(key));
-        }
-        self.shared.start_fetch(index, false);
-        match set {
-            None => Err(Error::new(
-                ErrorKind::JwksNotCached,
-                format!(
-                    "the key set at {} is not cached yet; call hydrate() at start-up, seed it \
-                     (COGNITO_JWKS_FILE), or use verify()",
-                    source.url()
-                ),
-            )),
-            Some(_) => Err(Error::new(
-                ErrorKind::UnknownKid,
-                "the token's kid is not in the cached key set; the token was signed by \
-                 another pool or by a key newer than the cache (use verify() to refetch)",
-            )),
-        }
-    }
-
-    /// The key for `kid` in source `index`'s set, fetching the set when it
-    /// is missing or lacks the kid (within the cool-down). Waits only for
-    /// such a fetch, never for a routine refresh, and a caller that goes
-    /// away leaves the fetch running for the others.
-    pub(crate) async fn key(&self, index: usize, kid: &str) -> Result<Arc<VerifyingKey>, Error> {
-        let source = &self.shared.sources[index];
-        if let Some(key) = source
-            .usable_set(&self.shared)
-            .and_then(|set| set.get(kid).cloned())
-        {
+        let shared = &self.shared;
+        if let Some(key) = shared.lookup(index, kid) {
             return Ok(key);
         }
-        if self.shared.runtime().is_none() {
-            return Err(no_runtime());
+        let source = &shared.sources[index];
+        match &source.store {
+            Store::Set(_) => {
+                shared.start(index, kid, Mode::Routine);
+                Err(match source.usable_set(shared) {
+                    None => Error::new(
+                        ErrorKind::JwksNotCached,
+                        format!(
+                            "the key set at {} is not cached yet; call hydrate() at start-up, \
+                             seed it (COGNITO_JWKS_FILE), or use verify()",
+                            source.url()
+                        ),
+                    ),
+                    Some(_) => Error::new(
+                        ErrorKind::UnknownKid,
+                        "the token's kid is not in the cached key set; the token was signed by \
+                         another pool or by a key newer than the cache (use verify() to refetch)",
+                    ),
+                })
+            }
+            Store::PerKid(per_kid) => {
+                if let Some(why) = per_kid.absence(kid) {
+                    return Err(absent(why));
+                }
+                if shared.runtime().is_none() {
+                    return Err(Error::new(
+                        ErrorKind::JwksNotCached,
+                        "the key for this kid is not cached, and there is no Tokio runtime to \
+                         fetch it on: build or first use the verifier inside a Tokio runtime",
+                    ));
+                }
+                match shared.start(index, kid, Mode::Routine) {
+                    Some(_) => Err(Error::new(
+                        ErrorKind::JwksNotCached,
+                        "the key for this kid is being fetched; retry shortly, or use verify() \
+                         to wait for it",
+                    )),
+                    None => Err(shared.refused(index, kid, false)),
+                }
+            }
         }
-        let fetch = self.shared.start_fetch(index, false);
-        let fetched = fetch.is_some();
-        if let Some(mut fetch) = fetch {
+    }
+
+    /// The key for `kid` at source `index`, fetching it (the whole set, or
+    /// the kid's document) when it is missing, within the cool-down. Waits
+    /// only for such a fetch, never for a routine refresh, and a caller
+    /// that goes away leaves the fetch running for the others.
+    pub(crate) async fn key(&self, index: usize, kid: &str) -> Result<Arc<VerifyingKey>, Error> {
+        let shared = &self.shared;
+        // Waiting for other kids' fetches (per-kid sources) happens at most
+        // twice: after that the source is in its cool-down or back-off, or
+        // ours has run.
+        for _ in 0..3 {
+            if let Some(key) = shared.lookup(index, kid) {
+                return Ok(key);
+            }
+            if let Store::PerKid(per_kid) = &shared.sources[index].store
+                && let Some(why) = per_kid.absence(kid)
+            {
+                return Err(absent(why));
+            }
+            if shared.runtime().is_none() {
+                return Err(no_runtime());
+            }
+            let Some((mut fetch, ours)) = shared.start(index, kid, Mode::Routine) else {
+                return Err(shared.refused(index, kid, false));
+            };
             // An error means the fetch task is gone (its runtime shut
             // down): what it stored, if anything, is looked at below.
             let _ = fetch.wait_for(|done| *done).await;
+            if ours {
+                return shared.lookup(index, kid).ok_or_else(|| shared.refused(index, kid, true));
+            }
         }
-        match source.usable_set(&self.shared) {
-            Some(set) => match set.get(kid) {
-                Some(key) => Ok(Arc::clone(key)),
-                // During the back-off after a failed fetch the set may be
-                // stale and the kid a rotated key: an outage, not a bad
-                // token.
-                None if lock(&source.state).failures > 0 => Err(self.shared.unavailable(source)),
-                None if fetched => {
-                    tracing::debug!(url = %source.url(), "unknown kid after a refetch");
-                    Err(unknown_kid())
-                }
-                None => {
-                    tracing::debug!(url = %source.url(), "unknown kid during the refetch cool-down");
-                    Err(unknown_kid())
-                }
-            },
-            None => Err(self.shared.unavailable(source)),
-        }
+        Err(shared.unavailable(&shared.sources[index]))
     }
 
-    /// Fetch every source now, ignoring the cool-down, and wait.
+    /// Fetch every key set now, ignoring the cool-down, and wait. Per-kid
+    /// sources have nothing to fetch ahead.
     ///
     /// Returns the first error.
     pub(crate) async fn hydrate(&self) -> Result<(), Error> {
-        if self.shared.runtime().is_none() {
+        let shared = &self.shared;
+        if shared.runtime().is_none() {
             return Err(no_runtime());
         }
-        let fetches: Vec<_> = (0..self.shared.sources.len())
-            .map(|index| {
-                (
-                    index,
-                    self.shared
-                        .start_fetch_for(index, true, Some(FetchReason::Hydrate)),
-                )
-            })
+        let fetches: Vec<_> = (0..shared.sources.len())
+            .filter(|&index| matches!(shared.sources[index].store, Store::Set(_)))
+            .map(|index| (index, shared.start(index, "", Mode::Force(FetchReason::Hydrate))))
             .collect();
         let mut first_error = None;
         for (index, fetch) in fetches {
-            if let Some(mut fetch) = fetch {
+            if let Some((mut fetch, _)) = fetch {
                 let _ = fetch.wait_for(|done| *done).await;
             }
-            let source = &self.shared.sources[index];
-            if lock(&source.state).failures > 0 || source.usable_set(&self.shared).is_none() {
-                first_error.get_or_insert_with(|| self.shared.unavailable(source));
+            let source = &shared.sources[index];
+            if lock(&source.gate).failures > 0 || source.usable_set(shared).is_none() {
+                first_error.get_or_insert_with(|| shared.unavailable(source));
             }
         }
-        self.shared.keep_refreshing();
+        shared.keep_refreshing();
         first_error.map_or(Ok(()), Err)
     }
 
@@ -436,7 +422,7 @@ impl KeyCache {
     }
 }
 
-fn no_runtime() -> Error {
+pub(super) fn no_runtime() -> Error {
     Error::new(
         ErrorKind::JwksUnavailable,
         "no Tokio runtime to fetch the key set on: build or first use the verifier inside a \
@@ -444,17 +430,26 @@ fn no_runtime() -> Error {
     )
 }
 
-fn unknown_kid() -> Error {
-    Error::new(
-        ErrorKind::UnknownKid,
-        "the token's kid is not in the issuer's key set; the token was signed by another \
-         pool or an unknown key",
-    )
+pub(super) fn unknown_kid(message: &'static str) -> Error {
+    Error::new(ErrorKind::UnknownKid, message)
+}
+
+fn absent(why: Absence) -> Error {
+    unknown_kid(match why {
+        Absence::NotFound => {
+            "the key endpoint has no key with the token's kid; the token was forged or signed \
+             elsewhere"
+        }
+        Absence::Unusable => {
+            "the key endpoint's key for the token's kid cannot verify the token's algorithm; \
+             the token was forged or signed elsewhere"
+        }
+    })
 }
 
 impl Source {
     /// The key-set URL: the one last discovered, else the configured one.
-    fn url(&self) -> Arc<str> {
+    pub(super) fn url(&self) -> Arc<str> {
         self.discovered
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -463,78 +458,107 @@ impl Source {
     }
 
     /// The set, unless there is none or it is older than the maximum
-    /// staleness.
-    fn usable_set(&self, shared: &Shared) -> Option<Arc<KeySet>> {
-        let set = self
-            .set
+    /// staleness (always `None` for a per-kid source).
+    pub(super) fn usable_set(&self, shared: &Shared) -> Option<Arc<KeySet>> {
+        let Store::Set(set) = &self.store else {
+            return None;
+        };
+        let set = set
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()?;
         (set.fetched_at.elapsed() < shared.settings.max_staleness).then_some(set)
     }
+
+    /// Whether it holds a key set (which its refresh-ahead task keeps).
+    pub(super) fn has_set(&self) -> bool {
+        matches!(&self.store, Store::Set(set) if set
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some())
+    }
+}
+
+impl PerKid {
+    /// Why `kid` has no key, while that is remembered.
+    fn absence(&self, kid: &str) -> Option<Absence> {
+        let missing = self.missing.get(kid)?;
+        if Instant::now() < missing.until {
+            Some(missing.why)
+        } else {
+            self.missing.invalidate(kid);
+            None
+        }
+    }
 }
 
 impl Shared {
-    fn now_ms(&self) -> u64 {
-        duration_ms(self.epoch.elapsed())
-    }
-
-    /// The runtime to run fetches on: the caller's, else the one the
-    /// verifier was built or first used on.
-    fn runtime(&self) -> Option<Handle> {
-        let mut saved = lock(&self.runtime);
-        match Handle::try_current() {
-            Ok(current) => {
-                saved.get_or_insert_with(|| current.clone());
-                Some(current)
+    /// The usable key for `kid` at source `index`; a per-kid key older
+    /// than the refresh interval is re-fetched in the background (nobody
+    /// waits for it).
+    pub(super) fn lookup(self: &Arc<Self>, index: usize, kid: &str) -> Option<Arc<VerifyingKey>> {
+        let source = &self.sources[index];
+        match &source.store {
+            Store::Set(_) => source.usable_set(self)?.get(kid).cloned(),
+            Store::PerKid(per_kid) => {
+                let held = per_kid.keys.get(kid)?;
+                let age = held.fetched_at.elapsed();
+                if age >= self.settings.max_staleness {
+                    return None;
+                }
+                if age >= self.settings.refresh_interval {
+                    // Refused during the back-off, or joined while a fetch
+                    // runs: the next use tries again.
+                    let _ = self.start(index, kid, Mode::Refresh);
+                }
+                Some(held.key)
             }
-            Err(_) => saved.clone(),
         }
     }
 
-    fn find(&self, kid: &str) -> KeyLookup {
-        let mut found = KeyLookup::None;
-        for (index, source) in self.sources.iter().enumerate() {
-            let Some(key) = source
-                .usable_set(self)
-                .and_then(|set| set.get(kid).cloned())
-            else {
-                continue;
-            };
-            if matches!(found, KeyLookup::One(..)) {
-                return KeyLookup::Several;
+    /// Why the key for `kid` cannot be had now: the source fails (back-off),
+    /// has no such kid, or (before `fetched`) a kid unknown to it was
+    /// fetched less than a cool-down ago.
+    pub(super) fn refused(&self, index: usize, kid: &str, fetched: bool) -> Error {
+        let source = &self.sources[index];
+        match &source.store {
+            Store::PerKid(per_kid) => {
+                if let Some(why) = per_kid.absence(kid) {
+                    return absent(why);
+                }
+                if fetched || lock(&source.gate).failures > 0 {
+                    return self.unavailable(source);
+                }
+                unknown_kid(
+                    "the token's kid is not cached, and a kid unknown to the key endpoint was \
+                     fetched less than a cool-down ago; the token was forged, or retry shortly",
+                )
             }
-            found = KeyLookup::One(index, key);
+            Store::Set(_) => {
+                if source.usable_set(self).is_none() || lock(&source.gate).failures > 0 {
+                    // During the back-off after a failed fetch the set may
+                    // be stale and the kid a rotated key: an outage, not a
+                    // bad token.
+                    return self.unavailable(source);
+                }
+                if fetched {
+                    tracing::debug!(url = %source.url(), "unknown kid after a refetch");
+                } else {
+                    tracing::debug!(url = %source.url(), "unknown kid during the refetch cool-down");
+                }
+                unknown_kid(
+                    "the token's kid is not in the issuer's key set; the token was signed by \
+                     another pool or an unknown key",
+                )
+            }
         }
-        found
-    }
-
-    fn unavailable(&self, source: &Source) -> Error {
-        let state = lock(&source.state);
-        let last = state
-            .last_error
-            .clone()
-            .unwrap_or_else(|| "no key set has been fetched yet".to_owned());
-        let wait = state.next_attempt.map_or(Duration::ZERO, |at| {
-            at.saturating_duration_since(Instant::now())
-        });
-        drop(state);
-        Error::new(
-            ErrorKind::JwksUnavailable,
-            format!(
-                "the key set at {} is unavailable ({last}); retrying in {} s",
-                source.url(),
-                wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-            ),
-        )
-        .with_retry_after(wait.max(Duration::from_secs(1)))
     }
 
     /// Parse and store a document for source `index`; `fetched` when it
     /// comes from a fetch, which starts the cool-down on unknown `kid`s. A
     /// document the caller had (a seed, `cache_jwks`) does not: a token
     /// signed by a key newer than the document fetches at once.
-    fn load(
+    pub(super) fn load(
         &self,
         index: usize,
         document: &[u8],
@@ -542,294 +566,136 @@ impl Shared {
         fetched: bool,
     ) -> Result<usize, String> {
         let source = &self.sources[index];
+        let Store::Set(slot) = &source.store else {
+            return Err("this source publishes one key per kid, not a key set".to_owned());
+        };
         let previous = source.usable_set(self);
-        let set = parse_key_set(
+        let set = Arc::new(parse_key_set(
             document,
             previous.as_deref(),
             &source.url(),
             source.algorithms,
             fetched_at,
-        )?;
+        )?);
         let count = set.len();
-        self.store(source, Arc::new(set), previous.as_deref(), fetched);
-        Ok(count)
-    }
-
-    fn store(&self, source: &Source, set: Arc<KeySet>, previous: Option<&KeySet>, fetched: bool) {
-        let due = later(set.fetched_at, self.settings.refresh_interval);
-        *source
-            .set
+        *slot
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&set));
         if !previous.is_some_and(|p| p.all_kept_in(&set)) {
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
-        source.due_at_ms.store(
-            duration_ms(due.saturating_duration_since(self.epoch)),
-            Ordering::Release,
-        );
-        let mut state = lock(&source.state);
-        state.failures = 0;
-        state.last_error = None;
+        self.set_due(source, later(set.fetched_at, self.settings.refresh_interval), true);
+        let mut gate = lock(&source.gate);
+        gate.failures = 0;
+        gate.last_error = None;
         if fetched {
-            state.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
+            gate.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
+            gate.last_success = Some(Instant::now());
         }
-        drop(state);
-        source.gauges.stored(set.len(), Some(set.fetched_at));
+        drop(gate);
+        source.gauges.stored(count, Some(set.fetched_at));
+        Ok(count)
     }
 
-    /// Start fetching source `index` unless a fetch is under way (then join
-    /// it) or the cool-down or back-off forbids it (`force` ignores them).
-    /// The fetch runs as a task of its own; the receiver says when it is
-    /// over.
-    fn start_fetch(self: &Arc<Self>, index: usize, force: bool) -> Option<watch::Receiver<bool>> {
-        self.start_fetch_for(index, force, None)
-    }
-
-    /// [`start_fetch`](Self::start_fetch), logged and counted under `reason`
-    /// when given, else under the one the cache's state implies.
-    fn start_fetch_for(
-        self: &Arc<Self>,
-        index: usize,
-        force: bool,
-        reason: Option<FetchReason>,
-    ) -> Option<watch::Receiver<bool>> {
+    /// Store the key fetched for `kid` at a per-kid source.
+    pub(super) fn store_key(&self, index: usize, kid: &str, key: VerifyingKey) {
         let source = &self.sources[index];
-        let mut state = lock(&source.state);
-        if let Some(fetch) = &state.in_flight {
-            // A fetch whose task vanished (its runtime shut down) never
-            // finishes: start another.
-            if fetch.has_changed().is_ok() {
-                return Some(fetch.clone());
-            }
-        }
+        let Store::PerKid(per_kid) = &source.store else {
+            return;
+        };
         let now = Instant::now();
-        if !force && state.next_attempt.is_some_and(|at| now < at) {
-            return None;
-        }
-        let runtime = self.runtime()?;
-        let reason = reason.unwrap_or_else(|| match source.usable_set(self) {
-            None if !state.attempted => FetchReason::Cold,
-            None => FetchReason::Retry,
-            Some(set) if set.fetched_at.elapsed() >= self.refresh_at() => FetchReason::Refresh,
-            Some(_) => FetchReason::UnknownKid,
-        });
-        let (done, fetch) = watch::channel(false);
-        state.in_flight = Some(fetch.clone());
-        state.attempted = true;
-        drop(state);
-        let shared = Arc::clone(self);
-        runtime.spawn(async move {
-            shared.fetch(index, reason).await;
-            lock(&shared.sources[index].state).in_flight = None;
-            let _ = done.send(true);
-            shared.keep_refreshing();
-        });
-        Some(fetch)
-    }
-
-    /// How old a set is when its background refresh starts.
-    fn refresh_at(&self) -> Duration {
-        self.settings
-            .refresh_interval
-            .saturating_sub(self.settings.refresh_ahead())
-    }
-
-    async fn fetch(&self, index: usize, reason: FetchReason) {
-        let source = &self.sources[index];
-        let started = Instant::now();
-        let outcome = match self.resolve(source).await {
-            Ok(url) => self
-                .get(&url)
-                .await
-                .and_then(|body| self.load(index, &body, Instant::now(), true)),
-            Err(message) => Err(message),
-        };
-        let elapsed_ms = duration_ms(started.elapsed());
-        let reason_name = reason.as_str();
-        match outcome {
-            Ok(keys) => {
-                self.metrics.fetched(reason, FetchOutcome::Ok);
-                tracing::info!(
-                    url = %source.url(),
-                    reason = reason_name,
-                    duration_ms = elapsed_ms,
-                    keys,
-                    "fetched key set"
-                );
-            }
-            Err(message) => {
-                let mut state = lock(&source.state);
-                state.failures = state.failures.saturating_add(1);
-                let backoff = self
-                    .settings
-                    .min_backoff
-                    .saturating_mul(1u32 << state.failures.saturating_sub(1).min(16))
-                    .min(self.settings.max_backoff);
-                state.next_attempt = Some(later(Instant::now(), backoff));
-                let failures = state.failures;
-                state.last_error = Some(message.clone());
-                drop(state);
-                self.metrics.fetched(reason, FetchOutcome::Error);
-                tracing::warn!(
-                    url = %source.url(),
-                    reason = reason_name,
-                    duration_ms = elapsed_ms,
-                    failures,
-                    retry_in_ms = duration_ms(backoff),
-                    error = %message,
-                    "key-set fetch failed"
-                );
-            }
-        }
-    }
-
-    /// The key-set URL of `source`, reading its discovery document first
-    /// when it has one and it was not read within the refresh interval, so
-    /// that an issuer can move its keys. A first discovery that fails
-    /// counts as a failed fetch (same back-off, same health report); a
-    /// later one keeps the URL discovered before.
-    async fn resolve(&self, source: &Source) -> Result<Arc<str>, String> {
-        let Some(discovery) = &source.discovery else {
-            return Ok(Arc::clone(&source.configured));
-        };
-        let known = source
-            .discovered
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        if let Some((url, at)) = &known
-            && at.elapsed() < self.refresh_at()
+        let kid: Arc<str> = kid.into();
+        if per_kid
+            .keys
+            .get(&kid)
+            .is_some_and(|held| !held.key.same_key(&key))
         {
-            return Ok(Arc::clone(url));
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
-        let discovered = self
-            .get(&source.configured)
-            .await
-            .and_then(|document| jwks_uri_of(&document, discovery));
-        let url: Arc<str> = match (discovered, known) {
-            (Ok(url), known) => {
-                if known
-                    .as_ref()
-                    .is_none_or(|(previous, _)| **previous != *url)
-                {
-                    tracing::info!(
-                        discovery = %source.configured,
-                        jwks_uri = %url,
-                        "discovered the key-set URL"
-                    );
-                }
-                url.into()
-            }
-            (Err(message), None) => return Err(message),
-            (Err(message), Some((url, _))) => {
-                tracing::warn!(
-                    discovery = %source.configured,
-                    jwks_uri = %url,
-                    error = %message,
-                    "the discovery document could not be read again; keeping the key-set URL \
-                     discovered before"
-                );
-                return Ok(url);
-            }
-        };
-        *source
-            .discovered
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((Arc::clone(&url), Instant::now()));
-        Ok(url)
+        per_kid.keys.insert(
+            Arc::clone(&kid),
+            HeldKey {
+                key: Arc::new(key),
+                fetched_at: now,
+            },
+        );
+        per_kid.missing.invalidate(&kid);
+        self.set_due(source, later(now, self.settings.refresh_interval), false);
+        per_kid.keys.run_pending_tasks();
+        let held = usize::try_from(per_kid.keys.entry_count()).unwrap_or(usize::MAX);
+        source.gauges.stored(held, None);
     }
 
-    /// One document, within the fetch time-out and the size cap.
-    async fn get(&self, url: &str) -> Result<Vec<u8>, String> {
-        match tokio::time::timeout(self.settings.fetch_timeout, self.fetcher.fetch(url)).await {
-            Err(_) => Err(format!(
-                "no complete response within {} ms",
-                self.settings.fetch_timeout.as_millis()
-            )),
-            Ok(Err(e)) => Err(e.to_string()),
-            Ok(Ok(body)) if body.len() > MAX_JWKS_BYTES => Err(format!(
-                "the response is larger than {} KiB",
-                MAX_JWKS_BYTES / 1024
-            )),
-            Ok(Ok(body)) => Ok(body),
-        }
-    }
-
-    /// Make sure every source with a set has its refresh-ahead task. Cheap
-    /// when they run (one atomic load per source).
-    fn keep_refreshing(self: &Arc<Self>) {
-        for (index, source) in self.sources.iter().enumerate() {
-            if source.refreshing.load(Ordering::Acquire)
-                || source
-                    .set
-                    .read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .is_none()
-            {
-                continue;
-            }
-            let Some(runtime) = self.runtime() else {
-                return;
-            };
-            if source
-                .refreshing
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                let task = runtime.spawn(refresh_ahead(Arc::downgrade(self), index));
-                let mut tasks = lock(&self.refresh_tasks);
-                tasks.retain(|task| !task.is_finished());
-                tasks.push(task.abort_handle());
-            }
-        }
-    }
-
-    /// How long the refresh task of source `index` sleeps before its next
-    /// attempt.
-    fn refresh_wait(&self, index: usize) -> Duration {
+    /// Remember that `kid` has no usable key at a per-kid source, for one
+    /// cool-down; a key held for it is dropped.
+    pub(super) fn store_absence(&self, index: usize, kid: &str, why: Absence) -> Instant {
         let source = &self.sources[index];
-        let set_age = source
-            .set
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .map(|set| set.fetched_at.elapsed());
-        let until_refresh =
-            set_age.map_or(Duration::ZERO, |age| self.refresh_at().saturating_sub(age));
-        let until_allowed = lock(&source.state)
-            .next_attempt
-            .map_or(Duration::ZERO, |at| {
-                at.saturating_duration_since(Instant::now())
-            });
-        until_refresh.max(until_allowed)
+        let until = later(Instant::now(), self.settings.cooldown);
+        let Store::PerKid(per_kid) = &source.store else {
+            return until;
+        };
+        let kid: Arc<str> = kid.into();
+        if per_kid.keys.contains_key(&kid) {
+            per_kid.keys.invalidate(&kid);
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        per_kid.missing.insert(kid, Missing { until, why });
+        per_kid.keys.run_pending_tasks();
+        let held = usize::try_from(per_kid.keys.entry_count()).unwrap_or(usize::MAX);
+        source.gauges.stored(held, None);
+        until
     }
 
-    fn health_of(&self, source: &Source) -> KeySetHealth {
-        let set = source.usable_set(self);
-        let state = lock(&source.state);
-        let last_error = state.last_error.clone();
-        let next_attempt_in = state.next_attempt.map_or(Duration::ZERO, |at| {
+    /// Record when `source`'s keys are next due: a set's replaces the
+    /// last; a per-kid key's moves it earlier, or later once it passed.
+    fn set_due(&self, source: &Source, due: Instant, replace: bool) {
+        let due = duration_ms(due.saturating_duration_since(self.epoch));
+        let current = source.due_at_ms.load(Ordering::Acquire);
+        if replace || current <= self.now_ms() || due < current {
+            source.due_at_ms.store(due, Ordering::Release);
+        }
+    }
+
+    pub(super) fn health_of(&self, source: &Source) -> KeySetHealth {
+        let gate = lock(&source.gate);
+        let last_error = gate.last_error.clone();
+        let next_attempt_in = gate.next_attempt.map_or(Duration::ZERO, |at| {
             at.saturating_duration_since(Instant::now())
         });
-        let attempted = state.attempted;
-        drop(state);
-        let keys = set.as_ref().map_or(0, |s| s.len());
-        let state = match set {
-            Some(set) => {
-                let age = set.fetched_at.elapsed();
-                match last_error {
-                    Some(last_error) => KeySetState::Stale { age, last_error },
-                    None if age >= self.settings.refresh_interval => KeySetState::Stale {
-                        age,
-                        last_error: "not refreshed yet".to_owned(),
-                    },
-                    None => KeySetState::Fresh { age },
+        let (attempted, last_success) = (gate.attempted, gate.last_success);
+        drop(gate);
+        // How many keys it holds, how old they are (a per-kid source: its
+        // last successful fetch), and whether it holds any at all.
+        let (keys, age, holds) = match &source.store {
+            Store::Set(_) => {
+                let set = source.usable_set(self);
+                let age = set.as_ref().map(|s| s.fetched_at.elapsed());
+                (set.map_or(0, |s| s.len()), age, age.is_some())
+            }
+            Store::PerKid(per_kid) => {
+                let max_staleness = self.settings.max_staleness;
+                let keys = per_kid
+                    .keys
+                    .iter()
+                    .filter(|(_, held)| held.fetched_at.elapsed() < max_staleness)
+                    .count();
+                (keys, last_success.map(|at| at.elapsed()), keys > 0)
+            }
+        };
+        let is_set = matches!(source.store, Store::Set(_));
+        let state = match (age, last_error) {
+            (Some(age), Some(last_error)) if holds => KeySetState::Stale { age, last_error },
+            (Some(age), None) if is_set && age >= self.settings.refresh_interval => {
+                KeySetState::Stale {
+                    age,
+                    last_error: "not refreshed yet".to_owned(),
                 }
             }
-            None if !attempted => KeySetState::NeverFetched,
-            None => KeySetState::Unavailable {
+            // A per-kid source whose last fetch worked (a key, or the
+            // answer that a kid has none) is fresh, whatever it holds.
+            (Some(age), None) => KeySetState::Fresh { age },
+            (None, None) if !attempted => KeySetState::NeverFetched,
+            (_, last_error) => KeySetState::Unavailable {
                 last_error: last_error.unwrap_or_else(|| "the key set expired".to_owned()),
                 next_attempt_in,
             },
@@ -843,47 +709,10 @@ impl Shared {
     }
 }
 
-/// The refresh-ahead task of one source: sleeps until the set is due
-/// (less the refresh-ahead margin) or the back-off allows a retry,
-/// refreshes, and starts over. Ends when the verifier is dropped.
-async fn refresh_ahead(shared: Weak<Shared>, index: usize) {
-    /// Marks the task stopped however it ends (its runtime may shut down),
-    /// so that the next verification starts another.
-    struct Running(Weak<Shared>, usize);
-    impl Drop for Running {
-        fn drop(&mut self) {
-            if let Some(shared) = self.0.upgrade() {
-                shared.sources[self.1]
-                    .refreshing
-                    .store(false, Ordering::Release);
-            }
-        }
-    }
-    let _running = Running(shared.clone(), index);
-    loop {
-        let wait = match shared.upgrade() {
-            Some(shared) if shared.sources[index].refreshing.load(Ordering::Acquire) => {
-                shared.refresh_wait(index)
-            }
-            _ => return,
-        };
-        tokio::time::sleep(wait).await;
-        let fetch = match shared.upgrade() {
-            Some(shared) if shared.refresh_wait(index).is_zero() => {
-                shared.start_fetch(index, false)
-            }
-            Some(_) => None,
-            None => return,
-        };
-        if let Some(mut fetch) = fetch {
-            let _ = fetch.wait_for(|done| *done).await;
-        }
-    }
-}
-
 #[cfg(all(test, feature = "testing"))]
 mod tests {
     use super::*;
+    use crate::jwks::KeyLookup;
     use crate::testing::{TestKey, UnreachableJwks};
 
     fn cache(refresh: Duration) -> KeyCache {
@@ -893,6 +722,7 @@ mod tests {
                 url: "https://a.example/jwks.json".to_owned(),
                 discovery: None,
                 algorithms: AlgorithmSet::RS256,
+                per_kid: false,
             }],
             Arc::new(UnreachableJwks),
             KeySetOptions::default()

@@ -53,6 +53,12 @@ impl VerifyingKey {
             .is_some_and(|(_, key)| key.verify_sig(signing_input, signature).is_ok())
     }
 
+    /// Whether `other` is the same public key (a refresh that changed
+    /// nothing).
+    pub(crate) fn same_key(&self, other: &VerifyingKey) -> bool {
+        self.material == other.material
+    }
+
     /// Whether this key serves `algorithm`.
     pub(crate) fn serves(&self, algorithm: Algorithm) -> bool {
         self.parsed.iter().any(|(a, _)| *a == algorithm)

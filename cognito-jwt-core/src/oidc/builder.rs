@@ -142,7 +142,7 @@ impl JwtVerifierBuilder {
         self
     }
 
-    common_setters!("oidc");
+    common_setters!("oidc", scopes);
 
     /// Check the configuration and build the verifier. Does no I/O.
     ///

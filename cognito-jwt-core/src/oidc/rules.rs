@@ -6,7 +6,7 @@ use crate::claims::{Payload, Profile, TokenUse};
 use crate::engine::{Common, Inner, Pool, Rules, Trusted, check_dates};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwks::SourceSpec;
-use crate::jwt::{HeaderRules, Typ};
+use crate::jwt::{HeaderClaims, HeaderRules, Typ};
 use crate::metrics::Metrics;
 
 use super::issuer::{Issuer, ResolvedIssuer};
@@ -15,7 +15,7 @@ impl Rules for ResolvedIssuer {
     fn check_claims(
         &self,
         payload: &Payload<'_>,
-        typ: Typ,
+        (typ, _): (Typ, Option<&HeaderClaims>),
         wanted: Option<TokenUse>,
         now: u64,
         leeway: u64,
@@ -48,7 +48,7 @@ pub(crate) fn oidc_engine(
         sources: Vec::new(),
         header: HeaderRules {
             algorithms: AlgorithmSet::EMPTY,
-            cognito: false,
+            kind: crate::jwt::Kind::Oidc,
         },
         extra_lists: Vec::new(),
     };
@@ -66,6 +66,7 @@ pub(crate) fn oidc_engine(
             url: resolved.url.clone(),
             discovery: resolved.discovery.clone(),
             algorithms: resolved.algorithms,
+            per_kid: false,
         });
         trusted.pools.push(Pool {
             algorithms: resolved.algorithms,

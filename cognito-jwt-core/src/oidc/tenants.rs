@@ -246,7 +246,7 @@ impl Tenants {
             token_cache,
             header: HeaderRules {
                 algorithms: AlgorithmSet::of(Algorithm::ALL.iter().copied()),
-                cognito: false,
+                kind: crate::jwt::Kind::Oidc,
             },
             limits,
             resolved: Cache::builder()

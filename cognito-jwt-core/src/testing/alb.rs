@@ -143,7 +143,7 @@ impl TestAlb {
     /// Its public key as the load balancer publishes it: a PEM
     /// `PUBLIC KEY` document.
     pub fn public_key_pem(&self) -> String {
-        crate::alb::p256_pem(&self.key.public_key())
+        crate::jwks::p256_pem(&self.key.public_key())
     }
 
     /// The key server its verifiers fetch from (no network): serves this

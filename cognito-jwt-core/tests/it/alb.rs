@@ -541,7 +541,8 @@ fn configuration_errors() {
 
 #[tokio::test]
 async fn the_http_mapping_is_the_bearer_one() {
-    use cognito_jwt_core::http::{AuthRejection, authenticate_alb, authenticate_alb_optional};
+    use crate::support::{authenticate_alb, authenticate_alb_optional};
+    use cognito_jwt_core::http::AuthRejection;
     let alb = TestAlb::new("eu-west-1");
     let verifier = alb.verifier();
     let none = std::iter::empty::<&[u8]>();

@@ -386,7 +386,7 @@ async fn a_readable_key_of_another_type_is_a_refusal_for_one_cooldown() {
 
 #[tokio::test(start_paused = true)]
 async fn a_readable_key_of_another_type_answers_401_over_http() {
-    use cognito_jwt_core::http::authenticate_alb;
+    use crate::support::authenticate_alb;
     let alb = TestAlb::new("eu-west-1");
     alb.key_server().serve(alb.key_url(), rsa_pem());
     let verifier = alb.verifier();

@@ -1,0 +1,477 @@
+//! The fetch gate every source goes through, whatever it publishes: one
+//! fetch at a time per source, run as a task of its own and shared by every
+//! caller waiting for it; the cool-down after an unknown `kid`; exponential
+//! back-off after a failure; the time-out and the body cap; the runtime to
+//! fetch on; the refresh-ahead task of a key set; logs and metrics.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use super::cache::{Absence, Source, Store};
+use super::discovery::jwks_uri_of;
+use super::fetch::{FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES};
+use super::keys::VerifyingKey;
+use super::options::KeySetOptions;
+use super::pem::{KeyDocumentError, p256_point};
+use crate::error::{Error, ErrorKind};
+use crate::metrics::Metrics;
+
+/// What one source's fetches have done so far.
+#[derive(Default)]
+pub(super) struct Gate {
+    /// The fetch under way, if any, with the kid it fetches (per-kid
+    /// sources; empty for a key set): it sends `true` when it is over.
+    in_flight: Option<(Box<str>, watch::Receiver<bool>)>,
+    /// No fetch starts before this (cool-down after a key set was fetched
+    /// or a kid was found missing, back-off after a failure), unless
+    /// forced; a per-kid refresh waits only for the back-off.
+    pub(super) next_attempt: Option<Instant>,
+    pub(super) failures: u32,
+    pub(super) last_error: Option<String>,
+    pub(super) attempted: bool,
+    pub(super) last_success: Option<Instant>,
+}
+
+/// Why a fetch is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// A key is missing: within the cool-down and back-off.
+    Routine,
+    /// A per-kid key is older than the refresh interval: within the
+    /// back-off only (others' unknown kids do not hold it up).
+    Refresh,
+    /// Now, whatever the cool-down and back-off say.
+    Force(FetchReason),
+}
+
+pub(super) struct Shared {
+    pub(super) sources: Vec<Source>,
+    /// Bumped whenever a key leaves or changes (or a first set is stored):
+    /// a verified token remembered under an older generation may have lost
+    /// its key.
+    pub(super) generation: AtomicU64,
+    pub(super) fetcher: Arc<dyn JwksFetcher>,
+    pub(super) settings: KeySetOptions,
+    pub(super) epoch: Instant,
+    /// The runtime the verifier was built on, for callers outside one.
+    pub(super) runtime: Mutex<Option<Handle>>,
+    /// The refresh-ahead tasks, aborted when the cache is dropped: a task
+    /// would otherwise sleep until its next refresh is due (up to the
+    /// refresh interval), which adds up when verifiers come and go (the
+    /// resolved issuers of a many-tenant verifier).
+    pub(super) refresh_tasks: Mutex<Vec<AbortHandle>>,
+    pub(super) metrics: Metrics,
+}
+
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub(super) fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `at + d`, or far in the future when that overflows.
+pub(super) fn later(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d)
+        .unwrap_or_else(|| at + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+/// What a fetch brought.
+enum Fetched {
+    /// A key set, stored, with its number of keys.
+    Set(usize),
+    /// The key for the kid.
+    Key(VerifyingKey),
+    /// No usable key for the kid (not a failure of the endpoint).
+    Absent(Absence, String),
+    Failed(String),
+}
+
+impl Shared {
+    pub(super) fn now_ms(&self) -> u64 {
+        duration_ms(self.epoch.elapsed())
+    }
+
+    /// The runtime to run fetches on: the caller's, else the one the
+    /// verifier was built or first used on.
+    pub(super) fn runtime(&self) -> Option<Handle> {
+        let mut saved = lock(&self.runtime);
+        match Handle::try_current() {
+            Ok(current) => {
+                saved.get_or_insert_with(|| current.clone());
+                Some(current)
+            }
+            Err(_) => saved.clone(),
+        }
+    }
+
+    pub(super) fn unavailable(&self, source: &Source) -> Error {
+        let gate = lock(&source.gate);
+        let last = gate
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "no key has been fetched yet".to_owned());
+        let wait = gate.next_attempt.map_or(Duration::ZERO, |at| {
+            at.saturating_duration_since(Instant::now())
+        });
+        drop(gate);
+        let what = match source.store {
+            Store::Set(_) => "the key set at",
+            Store::PerKid(_) => "the key endpoint",
+        };
+        Error::new(
+            ErrorKind::JwksUnavailable,
+            format!(
+                "{what} {} is unavailable ({last}); retrying in {} s",
+                source.url(),
+                wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+            ),
+        )
+        .with_retry_after(wait.max(Duration::from_secs(1)))
+    }
+
+    /// Start fetching `kid` (a per-kid source) or the key set of source
+    /// `index`, unless a fetch is under way (then join it: `true` when it
+    /// fetches what was asked for) or the cool-down or back-off forbids it
+    /// (`None`, as without a runtime). The fetch runs as a task of its
+    /// own; the receiver says when it is over.
+    pub(super) fn start(
+        self: &Arc<Self>,
+        index: usize,
+        kid: &str,
+        mode: Mode,
+    ) -> Option<(watch::Receiver<bool>, bool)> {
+        let source = &self.sources[index];
+        let per_kid = matches!(source.store, Store::PerKid(_));
+        let kid = if per_kid { kid } else { "" };
+        let mut gate = lock(&source.gate);
+        if let Some((fetching, fetch)) = &gate.in_flight
+            // A fetch whose task vanished (its runtime shut down) never
+            // finishes: start another.
+            && fetch.has_changed().is_ok()
+        {
+            return Some((fetch.clone(), **fetching == *kid));
+        }
+        let now = Instant::now();
+        let waiting = gate.next_attempt.is_some_and(|at| now < at);
+        let held_back = match mode {
+            Mode::Force(_) => false,
+            Mode::Routine => waiting,
+            Mode::Refresh => waiting && gate.failures > 0,
+        };
+        if held_back {
+            return None;
+        }
+        let runtime = self.runtime()?;
+        let reason = match mode {
+            Mode::Force(reason) => reason,
+            Mode::Refresh => FetchReason::Refresh,
+            Mode::Routine if per_kid => FetchReason::UnknownKid,
+            Mode::Routine => match source.usable_set(self) {
+                None if !gate.attempted => FetchReason::Cold,
+                None => FetchReason::Retry,
+                Some(set) if set.fetched_at.elapsed() >= self.refresh_at() => FetchReason::Refresh,
+                Some(_) => FetchReason::UnknownKid,
+            },
+        };
+        let (done, fetch) = watch::channel(false);
+        gate.in_flight = Some((kid.into(), fetch.clone()));
+        gate.attempted = true;
+        drop(gate);
+        let shared = Arc::clone(self);
+        let kid = kid.to_owned();
+        runtime.spawn(async move {
+            shared.fetch(index, &kid, reason).await;
+            lock(&shared.sources[index].gate).in_flight = None;
+            let _ = done.send(true);
+            shared.keep_refreshing();
+        });
+        Some((fetch, true))
+    }
+
+    /// How old a set is when its background refresh starts.
+    fn refresh_at(&self) -> Duration {
+        self.settings
+            .refresh_interval
+            .saturating_sub(self.settings.refresh_ahead())
+    }
+
+    async fn fetch(&self, index: usize, kid: &str, reason: FetchReason) {
+        let source = &self.sources[index];
+        let started = Instant::now();
+        let (fetched, url) = match &source.store {
+            Store::Set(_) => match self.resolve(source).await {
+                Ok(url) => (
+                    self.get(&url)
+                        .await
+                        .and_then(|body| self.load(index, &body, Instant::now(), true))
+                        .map_or_else(Fetched::Failed, Fetched::Set),
+                    url,
+                ),
+                Err(message) => (Fetched::Failed(message), source.url()),
+            },
+            Store::PerKid(_) => {
+                let url: Arc<str> = format!("{}/{kid}", source.configured).into();
+                (self.get_key(&url, kid).await, url)
+            }
+        };
+        let duration_ms = duration_ms(started.elapsed());
+        let reason_name = reason.as_str();
+        let mut gate = lock(&source.gate);
+        match fetched {
+            Fetched::Set(keys) => {
+                drop(gate);
+                self.metrics.fetched(reason, FetchOutcome::Ok);
+                tracing::info!(%url, reason = reason_name, duration_ms, keys, "fetched key set");
+            }
+            Fetched::Key(key) => {
+                drop(gate);
+                self.store_key(index, kid, key);
+                let now = Instant::now();
+                let mut gate = lock(&source.gate);
+                gate.failures = 0;
+                gate.last_error = None;
+                // A refresh may run during the cool-down others' unknown
+                // kids started: that stays.
+                gate.next_attempt = gate.next_attempt.filter(|at| now < *at);
+                gate.last_success = Some(now);
+                drop(gate);
+                self.metrics.fetched(reason, FetchOutcome::Ok);
+                tracing::info!(%url, reason = reason_name, duration_ms, "fetched key");
+            }
+            Fetched::Absent(why, message) => {
+                drop(gate);
+                let until = self.store_absence(index, kid, why);
+                let mut gate = lock(&source.gate);
+                gate.failures = 0;
+                gate.last_error = None;
+                gate.next_attempt = Some(until);
+                gate.last_success = Some(Instant::now());
+                drop(gate);
+                self.metrics.fetched(reason, FetchOutcome::NotFound);
+                tracing::debug!(%url, reason = reason_name, duration_ms, error = %message, "no usable key for the kid");
+            }
+            Fetched::Failed(message) => {
+                gate.failures = gate.failures.saturating_add(1);
+                let backoff = self
+                    .settings
+                    .min_backoff
+                    .saturating_mul(1u32 << gate.failures.saturating_sub(1).min(16))
+                    .min(self.settings.max_backoff);
+                gate.next_attempt = Some(later(Instant::now(), backoff));
+                gate.last_error = Some(message.clone());
+                let failures = gate.failures;
+                drop(gate);
+                self.metrics.fetched(reason, FetchOutcome::Error);
+                tracing::warn!(
+                    %url,
+                    reason = reason_name,
+                    duration_ms,
+                    failures,
+                    retry_in_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX),
+                    error = %message,
+                    "{}",
+                    match source.store {
+                        Store::Set(_) => "key-set fetch failed",
+                        Store::PerKid(_) => "key fetch failed",
+                    }
+                );
+            }
+        }
+    }
+
+    /// The key-set URL of `source`, reading its discovery document first
+    /// when it has one and it was not read within the refresh interval, so
+    /// that an issuer can move its keys. A first discovery that fails
+    /// counts as a failed fetch (same back-off, same health report); a
+    /// later one keeps the URL discovered before.
+    async fn resolve(&self, source: &Source) -> Result<Arc<str>, String> {
+        let Some(discovery) = &source.discovery else {
+            return Ok(Arc::clone(&source.configured));
+        };
+        let known = source
+            .discovered
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((url, at)) = &known
+            && at.elapsed() < self.refresh_at()
+        {
+            return Ok(Arc::clone(url));
+        }
+        let discovered = self
+            .get(&source.configured)
+            .await
+            .and_then(|document| jwks_uri_of(&document, discovery));
+        let url: Arc<str> = match (discovered, known) {
+            (Ok(url), known) => {
+                if known
+                    .as_ref()
+                    .is_none_or(|(previous, _)| **previous != *url)
+                {
+                    tracing::info!(
+                        discovery = %source.configured,
+                        jwks_uri = %url,
+                        "discovered the key-set URL"
+                    );
+                }
+                url.into()
+            }
+            (Err(message), None) => return Err(message),
+            (Err(message), Some((url, _))) => {
+                tracing::warn!(
+                    discovery = %source.configured,
+                    jwks_uri = %url,
+                    error = %message,
+                    "the discovery document could not be read again; keeping the key-set URL \
+                     discovered before"
+                );
+                return Ok(url);
+            }
+        };
+        *source
+            .discovered
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Arc::clone(&url), Instant::now()));
+        Ok(url)
+    }
+
+    /// One document, within the fetch time-out and the size cap; a 404 (or
+    /// the 403 an S3 key bucket answers for a missing object) is
+    /// `Ok(None)` when `absent_ok`.
+    async fn fetch_body(&self, url: &str, absent_ok: bool) -> Result<Option<Vec<u8>>, String> {
+        match tokio::time::timeout(self.settings.fetch_timeout, self.fetcher.fetch(url)).await {
+            Err(_) => Err(format!(
+                "no complete response within {} ms",
+                self.settings.fetch_timeout.as_millis()
+            )),
+            Ok(Err(e)) if absent_ok && matches!(e.status(), Some(404 | 403)) => Ok(None),
+            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Ok(body)) if body.len() > MAX_JWKS_BYTES => Err(format!(
+                "the response is larger than {} KiB",
+                MAX_JWKS_BYTES / 1024
+            )),
+            Ok(Ok(body)) => Ok(Some(body)),
+        }
+    }
+
+    /// A key-set (or discovery) document.
+    async fn get(&self, url: &str) -> Result<Vec<u8>, String> {
+        self.fetch_body(url, false)
+            .await
+            .map(Option::unwrap_or_default)
+    }
+
+    /// The key document of one kid, read as a P-256 key.
+    async fn get_key(&self, url: &str, kid: &str) -> Fetched {
+        match self.fetch_body(url, true).await {
+            Err(message) => Fetched::Failed(message),
+            Ok(None) => Fetched::Absent(
+                Absence::NotFound,
+                "the endpoint has no key with this kid".to_owned(),
+            ),
+            Ok(Some(body)) => match p256_point(&body) {
+                Ok(point) => match VerifyingKey::es256(kid, &point) {
+                    Ok(key) => Fetched::Key(key),
+                    Err(reason) => Fetched::Failed(reason.to_owned()),
+                },
+                Err(KeyDocumentError::NotP256) => Fetched::Absent(
+                    Absence::Unusable,
+                    "the document is a public key of another type than P-256".to_owned(),
+                ),
+                Err(KeyDocumentError::Unreadable(reason)) => Fetched::Failed(reason.to_owned()),
+            },
+        }
+    }
+
+    /// Make sure every source with a key set has its refresh-ahead task.
+    /// Cheap when they run (one atomic load per source).
+    pub(super) fn keep_refreshing(self: &Arc<Self>) {
+        for (index, source) in self.sources.iter().enumerate() {
+            if source.refreshing.load(Ordering::Acquire) || !source.has_set() {
+                continue;
+            }
+            let Some(runtime) = self.runtime() else {
+                return;
+            };
+            if source
+                .refreshing
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                let task = runtime.spawn(refresh_ahead(Arc::downgrade(self), index));
+                let mut tasks = lock(&self.refresh_tasks);
+                tasks.retain(|task| !task.is_finished());
+                tasks.push(task.abort_handle());
+            }
+        }
+    }
+
+    /// How long the refresh task of source `index` sleeps before its next
+    /// attempt.
+    fn refresh_wait(&self, index: usize) -> Duration {
+        let source = &self.sources[index];
+        let set_age = match &source.store {
+            Store::Set(set) => set
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+                .map(|set| set.fetched_at.elapsed()),
+            Store::PerKid(_) => None,
+        };
+        let until_refresh =
+            set_age.map_or(Duration::ZERO, |age| self.refresh_at().saturating_sub(age));
+        let until_allowed = lock(&source.gate).next_attempt.map_or(Duration::ZERO, |at| {
+            at.saturating_duration_since(Instant::now())
+        });
+        until_refresh.max(until_allowed)
+    }
+}
+
+/// The refresh-ahead task of one key set: sleeps until the set is due
+/// (less the refresh-ahead margin) or the back-off allows a retry,
+/// refreshes, and starts over. Ends when the verifier is dropped.
+async fn refresh_ahead(shared: Weak<Shared>, index: usize) {
+    /// Marks the task stopped however it ends (its runtime may shut down),
+    /// so that the next verification starts another.
+    struct Running(Weak<Shared>, usize);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if let Some(shared) = self.0.upgrade() {
+                shared.sources[self.1]
+                    .refreshing
+                    .store(false, Ordering::Release);
+            }
+        }
+    }
+    let _running = Running(shared.clone(), index);
+    loop {
+        let wait = match shared.upgrade() {
+            Some(shared) if shared.sources[index].refreshing.load(Ordering::Acquire) => {
+                shared.refresh_wait(index)
+            }
+            _ => return,
+        };
+        tokio::time::sleep(wait).await;
+        let fetch = match shared.upgrade() {
+            Some(shared) if shared.refresh_wait(index).is_zero() => {
+                shared.start(index, "", Mode::Routine)
+            }
+            Some(_) => None,
+            None => return,
+        };
+        if let Some((mut fetch, _)) = fetch {
+            let _ = fetch.wait_for(|done| *done).await;
+        }
+    }
+}
