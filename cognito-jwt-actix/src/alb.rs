@@ -16,7 +16,7 @@ use cognito_jwt_core::{
 
 use crate::config::CognitoConfig;
 use crate::error::CognitoError;
-use crate::extract::values;
+use crate::extract::{Installed, values};
 
 type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -151,6 +151,15 @@ fn registered<V: Clone + 'static>(req: &HttpRequest, name: &str) -> Result<V, ac
     })
 }
 
+/// The load balancer's verifier registered on the app, with the app's
+/// configuration.
+fn installed(req: &HttpRequest) -> Result<Installed, actix_web::Error> {
+    Ok(Installed {
+        verifier: registered::<AlbJwtVerifier>(req, "AlbJwtVerifier")?.into(),
+        config: CognitoConfig::from_app(req),
+    })
+}
+
 fn refuse(req: &HttpRequest) -> impl FnOnce(AuthRejection) -> actix_web::Error {
     let config = CognitoConfig::from_app(req);
     move |rejection| CognitoError::new(rejection, &config).into()
@@ -163,14 +172,11 @@ impl<T: TokenClaims> FromRequest for AlbIdentity<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let verifier: AlbJwtVerifier = registered(&req, "AlbJwtVerifier")?;
-            cognito_jwt_core::http::authenticate_alb(
-                &verifier,
-                values(req.headers(), ALB_DATA_HEADER),
-            )
-            .await
-            .map(Self)
-            .map_err(refuse(&req))
+            installed(&req)?
+                .authenticate(req.headers(), &Requirements::new())
+                .await
+                .map(Self)
+                .map_err(Into::into)
         })
     }
 }
@@ -182,14 +188,11 @@ impl<T: TokenClaims> FromRequest for OptionalAlbIdentity<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let verifier: AlbJwtVerifier = registered(&req, "AlbJwtVerifier")?;
-            cognito_jwt_core::http::authenticate_alb_optional(
-                &verifier,
-                values(req.headers(), ALB_DATA_HEADER),
-            )
-            .await
-            .map(Self)
-            .map_err(refuse(&req))
+            installed(&req)?
+                .authenticate_optional(req.headers(), &Requirements::new())
+                .await
+                .map(Self)
+                .map_err(Into::into)
         })
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::{Arc, LazyLock};
 
 use actix_web::{HttpRequest, HttpResponse};
+use cognito_jwt_core::Verify;
 use cognito_jwt_core::http::{DEFAULT_REALM, TokenSource};
 
 use crate::error::CognitoError;
@@ -12,7 +13,8 @@ type ErrorHandler = dyn Fn(&CognitoError) -> HttpResponse + Send + Sync;
 
 #[derive(Clone)]
 struct Settings {
-    token_source: TokenSource,
+    /// `None`: where the verifier's tokens travel.
+    token_source: Option<TokenSource>,
     realm: String,
     error_handler: Option<Arc<ErrorHandler>>,
 }
@@ -44,7 +46,7 @@ pub struct CognitoConfig {
 
 static DEFAULT: LazyLock<CognitoConfig> = LazyLock::new(|| CognitoConfig {
     settings: Arc::new(Settings {
-        token_source: TokenSource::AuthorizationHeader,
+        token_source: None,
         realm: DEFAULT_REALM.to_owned(),
         error_handler: None,
     }),
@@ -73,13 +75,15 @@ impl CognitoConfig {
         Self::default()
     }
 
-    /// Where to read the token. Defaults to
-    /// [`TokenSource::AuthorizationHeader`]; with [`TokenSource::Cookie`], a
-    /// request that has an `Authorization` header is still judged by that
-    /// header.
+    /// Where to read the token. Defaults to where the verifier's tokens
+    /// travel ([`Verify::token_source`]): the `Authorization` header, or
+    /// `x-amzn-oidc-data` for an
+    /// [`AlbJwtVerifier`](cognito_jwt_core::AlbJwtVerifier). With
+    /// [`TokenSource::Cookie`], a request without an `Authorization` header
+    /// is read from the cookie.
     #[must_use]
     pub fn token_source(mut self, source: TokenSource) -> Self {
-        Arc::make_mut(&mut self.settings).token_source = source;
+        Arc::make_mut(&mut self.settings).token_source = Some(source);
         self
     }
 
@@ -113,8 +117,13 @@ impl CognitoConfig {
         self
     }
 
-    pub(crate) fn source(&self) -> &TokenSource {
-        &self.settings.token_source
+    /// Where to read the token: as configured, else where `verifier`'s
+    /// tokens travel.
+    pub(crate) fn source(&self, verifier: &impl Verify) -> TokenSource {
+        self.settings
+            .token_source
+            .clone()
+            .unwrap_or_else(|| verifier.token_source())
     }
 
     pub(crate) fn realm_name(&self) -> &str {

@@ -5,9 +5,11 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{AUTHORIZATION, AsHeaderName, COOKIE, HeaderMap, HeaderValue};
+use actix_web::http::header::{AsHeaderName, COOKIE, HeaderMap, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use cognito_jwt_core::{AnyVerifier, CognitoJwtVerifier, JwtVerifier, Requirements, TokenClaims};
+use cognito_jwt_core::{
+    AlbJwtVerifier, AnyVerifier, CognitoJwtVerifier, JwtVerifier, Requirements, TokenClaims,
+};
 
 use crate::config::CognitoConfig;
 use crate::error::CognitoError;
@@ -135,6 +137,7 @@ impl Installed {
         }
         let verifier = app_verifier::<CognitoJwtVerifier>(req)
             .or_else(|| app_verifier::<JwtVerifier>(req))
+            .or_else(|| app_verifier::<AlbJwtVerifier>(req))
             .or_else(|| app_verifier::<AnyVerifier>(req));
         match verifier {
             Some(verifier) => Ok(Self {
@@ -143,9 +146,9 @@ impl Installed {
             }),
             None => {
                 tracing::error!(
-                    "no verifier for this request: register a CognitoJwtVerifier or a \
-                     JwtVerifier with App::app_data(web::Data::new(verifier)) or wrap the \
-                     scope in CognitoAuth"
+                    "no verifier for this request: register a CognitoJwtVerifier, a \
+                     JwtVerifier or an AlbJwtVerifier with \
+                     App::app_data(web::Data::new(verifier)) or wrap the scope in CognitoAuth"
                 );
                 Err(actix_web::error::ErrorInternalServerError(
                     "authentication is not configured",
@@ -161,11 +164,12 @@ impl Installed {
         headers: &HeaderMap,
         requirements: &Requirements,
     ) -> Result<T, CognitoError> {
+        let source = self.config.source(&self.verifier);
         cognito_jwt_core::http::authenticate(
             &self.verifier,
-            self.config.source(),
+            &source,
             requirements,
-            values(headers, AUTHORIZATION),
+            values(headers, source.header_name()),
             values(headers, COOKIE),
         )
         .await
@@ -180,11 +184,12 @@ impl Installed {
         headers: &HeaderMap,
         requirements: &Requirements,
     ) -> Result<Option<T>, CognitoError> {
+        let source = self.config.source(&self.verifier);
         cognito_jwt_core::http::authenticate_optional(
             &self.verifier,
-            self.config.source(),
+            &source,
             requirements,
-            values(headers, AUTHORIZATION),
+            values(headers, source.header_name()),
             values(headers, COOKIE),
         )
         .await

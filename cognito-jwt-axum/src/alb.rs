@@ -5,7 +5,6 @@
 use std::ops::{Deref, DerefMut};
 
 use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
-use cognito_jwt_core::http::AuthRejection;
 use cognito_jwt_core::{
     ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AccessTokenClaims, AlbClaims, AlbJwtVerifier,
     CognitoJwtVerifier, Requirements, TokenClaims,
@@ -13,7 +12,7 @@ use cognito_jwt_core::{
 use http::request::Parts;
 
 use crate::rejection::CognitoRejection;
-use crate::settings::{default_realm, values};
+use crate::settings::{Settings, default_realm, values};
 
 /// Extractor for the verified claims of the `x-amzn-oidc-data` header an
 /// Application Load Balancer adds to the requests it has authenticated.
@@ -22,8 +21,11 @@ use crate::settings::{default_realm, values};
 /// [`TokenClaims`] type. The [`AlbJwtVerifier`] comes from the router's
 /// state through [`FromRef`].
 ///
-/// Requests are refused with a [`CognitoRejection`], the same answers as
-/// [`CognitoClaims`](crate::CognitoClaims) gives: 401 with a bare challenge
+/// It is [`CognitoClaims`](crate::CognitoClaims) for a state that holds an
+/// `AlbJwtVerifier` (which `CognitoClaims` also takes, from a
+/// [`Verifier`](crate::Verifier), as do [`CognitoLayer`](crate::CognitoLayer)
+/// and [`ready`](crate::ready)). Requests are refused with a
+/// [`CognitoRejection`], the same answers as `CognitoClaims` gives: 401 with a bare challenge
 /// without the header, 400 for a malformed one, 401 `invalid_token` for a
 /// refused token, 503 with `Retry-After` when the load balancer's key
 /// cannot be fetched. Use `Option<AlbIdentity<T>>` where the load balancer
@@ -74,10 +76,6 @@ impl<T> DerefMut for AlbIdentity<T> {
     }
 }
 
-fn reject(reason: AuthRejection) -> CognitoRejection {
-    CognitoRejection::new(reason, default_realm())
-}
-
 impl<T, S> FromRequestParts<S> for AlbIdentity<T>
 where
     T: TokenClaims,
@@ -87,11 +85,10 @@ where
     type Rejection = CognitoRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = AlbJwtVerifier::from_ref(state);
-        cognito_jwt_core::http::authenticate_alb(&verifier, values(&parts.headers, ALB_DATA_HEADER))
+        Settings::new(AlbJwtVerifier::from_ref(state).into())
+            .authenticate(&parts.headers, &Requirements::new())
             .await
             .map(Self)
-            .map_err(reject)
     }
 }
 
@@ -107,13 +104,9 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        let verifier = AlbJwtVerifier::from_ref(state);
-        let claims = cognito_jwt_core::http::authenticate_alb_optional(
-            &verifier,
-            values(&parts.headers, ALB_DATA_HEADER),
-        )
-        .await
-        .map_err(reject)?;
+        let claims = Settings::new(AlbJwtVerifier::from_ref(state).into())
+            .authenticate_optional(&parts.headers, &Requirements::new())
+            .await?;
         Ok(claims.map(Self))
     }
 }
@@ -185,7 +178,7 @@ where
             values(&parts.headers, ALB_ACCESS_TOKEN_HEADER),
         )
         .await
-        .map_err(reject)?;
+        .map_err(|reason| CognitoRejection::new(reason, default_realm()))?;
         Ok(Self { identity, access })
     }
 }

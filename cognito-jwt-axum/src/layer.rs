@@ -123,7 +123,10 @@ impl<T, R> CognitoLayer<T, R> {
         self
     }
 
-    /// Where to read the token. Defaults to the `Authorization` header.
+    /// Where to read the token. Defaults to where the verifier's tokens
+    /// travel ([`Verify::token_source`](cognito_jwt_core::Verify::token_source)):
+    /// the `Authorization` header, or `x-amzn-oidc-data` for an
+    /// [`AlbJwtVerifier`](cognito_jwt_core::AlbJwtVerifier).
     pub fn token_source(mut self, source: TokenSource) -> Self {
         Arc::make_mut(&mut self.settings).token_source = source;
         self

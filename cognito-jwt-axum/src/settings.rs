@@ -4,8 +4,8 @@
 use std::sync::{Arc, LazyLock};
 
 use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, TokenSource};
-use cognito_jwt_core::{AnyVerifier, Requirements, TokenClaims};
-use http::header::{AUTHORIZATION, AsHeaderName, COOKIE};
+use cognito_jwt_core::{AnyVerifier, Requirements, TokenClaims, Verify};
+use http::header::{AsHeaderName, COOKIE};
 use http::{HeaderMap, HeaderValue};
 
 use crate::rejection::CognitoRejection;
@@ -34,8 +34,8 @@ pub(crate) fn default_realm() -> Arc<str> {
 impl Settings {
     pub(crate) fn new(verifier: AnyVerifier) -> Self {
         Self {
+            token_source: verifier.token_source(),
             verifier,
-            token_source: TokenSource::default(),
             realm: default_realm(),
         }
     }
@@ -51,7 +51,7 @@ impl Settings {
             &self.verifier,
             &self.token_source,
             requirements,
-            values(headers, AUTHORIZATION),
+            values(headers, self.token_source.header_name()),
             values(headers, COOKIE),
         )
         .await
@@ -70,7 +70,7 @@ impl Settings {
             &self.verifier,
             &self.token_source,
             requirements,
-            values(headers, AUTHORIZATION),
+            values(headers, self.token_source.header_name()),
             values(headers, COOKIE),
         )
         .await

@@ -1,15 +1,16 @@
 //! Where extractors find the verifier in the router's state.
 
 use axum_core::extract::FromRef;
-use cognito_jwt_core::{AnyVerifier, CognitoJwtVerifier, JwtVerifier};
+use cognito_jwt_core::{AlbJwtVerifier, AnyVerifier, CognitoJwtVerifier, JwtVerifier};
 
 /// The verifier the extractors (and [`ready`](crate::ready)) take from the
-/// router's state, through [`FromRef`]: either kind.
+/// router's state, through [`FromRef`]: any kind.
 ///
 /// A state that gives a [`CognitoJwtVerifier`] (the verifier itself, or
 /// your state with `impl FromRef<AppState> for CognitoJwtVerifier`) gives
-/// a `Verifier` already. For a [`JwtVerifier`], put a `Verifier` in the
-/// state, or implement `FromRef<AppState> for Verifier`:
+/// a `Verifier` already. For a [`JwtVerifier`] or an [`AlbJwtVerifier`],
+/// put a `Verifier` in the state, or implement `FromRef<AppState> for
+/// Verifier`:
 ///
 /// ```
 /// use axum::{Router, routing::get};
@@ -44,6 +45,12 @@ impl From<CognitoJwtVerifier> for Verifier {
 
 impl From<JwtVerifier> for Verifier {
     fn from(verifier: JwtVerifier) -> Self {
+        Self(verifier.into())
+    }
+}
+
+impl From<AlbJwtVerifier> for Verifier {
+    fn from(verifier: AlbJwtVerifier) -> Self {
         Self(verifier.into())
     }
 }

@@ -75,9 +75,7 @@ impl TokenClaims for AlbClaims {
         let header = view
             .header_claims()
             .ok_or_else(|| de::Error::custom("AlbClaims are for AlbJwtVerifier"))?;
-        let exp = header
-            .exp
-            .ok_or_else(|| de::Error::missing_field("exp"))?;
+        let exp = header.exp.ok_or_else(|| de::Error::missing_field("exp"))?;
         let p = view.payload;
         Ok(Self {
             sub: p

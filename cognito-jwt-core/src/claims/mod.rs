@@ -11,8 +11,7 @@ mod view;
 
 pub use cognito::{AccessTokenClaims, IdTokenClaims};
 pub(crate) use payload::{
-    ALLOCATION_OVERHEAD, KNOWN_CLAIMS, NumericDate, Payload, Text, issuer_of,
-    json_problem,
+    ALLOCATION_OVERHEAD, KNOWN_CLAIMS, NumericDate, Payload, Text, issuer_of, json_problem,
 };
 pub use standard::StandardClaims;
 pub use token_claims::TokenClaims;

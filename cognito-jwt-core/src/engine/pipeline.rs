@@ -150,9 +150,7 @@ impl Inner {
         Ok(match self.keys.find(&decoded.kid) {
             KeyLookup::One(source, key) => match signed_with(decoded, &key) {
                 Ok(()) => Signed::By(source),
-                Err(refused) => {
-                    Signed::Fetch(self.own_source(decoded, source).ok_or(refused)?)
-                }
+                Err(refused) => Signed::Fetch(self.own_source(decoded, source).ok_or(refused)?),
             },
             KeyLookup::Several | KeyLookup::None => Signed::Fetch(self.source_to_fetch(decoded)?),
         })
@@ -185,7 +183,9 @@ impl Inner {
     /// load balancer's). Nothing is fetched for anything else.
     fn source_to_fetch(&self, decoded: &Decoded<'_>) -> Result<usize, Error> {
         if let Some(claims) = &decoded.header_claims {
-            return self.pool_for(claims.signer.as_deref()).map(|pool| pool.source);
+            return self
+                .pool_for(claims.signer.as_deref())
+                .map(|pool| pool.source);
         }
         let iss = issuer_of(&decoded.json)?;
         self.pool_for(iss.as_deref()).map(|pool| pool.source)

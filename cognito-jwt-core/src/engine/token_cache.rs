@@ -65,8 +65,8 @@ fn weight(token: &str, entry: &CachedToken) -> u64 {
         // claims' box.
         + 5 * ALLOCATION_OVERHEAD;
     let claims = &entry.claims;
-    let parsed = claims.payload.heap_bytes()
-        + claims.header.as_deref().map_or(0, HeaderClaims::heap_bytes);
+    let parsed =
+        claims.payload.heap_bytes() + claims.header.as_deref().map_or(0, HeaderClaims::heap_bytes);
     let typed = size_of_val(&*claims.typed) + claims.json.len() + parsed;
     (STRUCTURES + token.len() + claims.json.len() + parsed + typed) as u64
 }

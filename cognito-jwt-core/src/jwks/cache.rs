@@ -281,7 +281,12 @@ impl KeyCache {
         let source = &shared.sources[index];
         match &source.store {
             Store::Set(_) => {
-                shared.start(index, kid, Mode::Routine);
+                // Refused when a fetch stored the key since the lookup.
+                if shared.start(index, kid, Mode::Routine).is_none()
+                    && let Some(key) = shared.lookup(index, kid)
+                {
+                    return Ok(key);
+                }
                 Err(match source.usable_set(shared) {
                     None => Error::new(
                         ErrorKind::JwksNotCached,
@@ -315,7 +320,10 @@ impl KeyCache {
                         "the key for this kid is being fetched; retry shortly, or use verify() \
                          to wait for it",
                     )),
-                    None => Err(shared.refused(index, kid, false)),
+                    // Refused when a fetch stored the key since the lookup.
+                    None => shared
+                        .lookup(index, kid)
+                        .ok_or_else(|| shared.refused(index, kid, false)),
                 }
             }
         }
@@ -343,13 +351,19 @@ impl KeyCache {
                 return Err(no_runtime());
             }
             let Some((mut fetch, ours)) = shared.start(index, kid, Mode::Routine) else {
-                return Err(shared.refused(index, kid, false));
+                // A fetch may have stored the key between the lookup above
+                // and the gate, starting the cool-down that refused ours.
+                return shared
+                    .lookup(index, kid)
+                    .ok_or_else(|| shared.refused(index, kid, false));
             };
             // An error means the fetch task is gone (its runtime shut
             // down): what it stored, if anything, is looked at below.
             let _ = fetch.wait_for(|done| *done).await;
             if ours {
-                return shared.lookup(index, kid).ok_or_else(|| shared.refused(index, kid, true));
+                return shared
+                    .lookup(index, kid)
+                    .ok_or_else(|| shared.refused(index, kid, true));
             }
         }
         Err(shared.unavailable(&shared.sources[index]))
@@ -366,7 +380,12 @@ impl KeyCache {
         }
         let fetches: Vec<_> = (0..shared.sources.len())
             .filter(|&index| matches!(shared.sources[index].store, Store::Set(_)))
-            .map(|index| (index, shared.start(index, "", Mode::Force(FetchReason::Hydrate))))
+            .map(|index| {
+                (
+                    index,
+                    shared.start(index, "", Mode::Force(FetchReason::Hydrate)),
+                )
+            })
             .collect();
         let mut first_error = None;
         for (index, fetch) in fetches {
@@ -516,6 +535,21 @@ impl Shared {
         }
     }
 
+    /// Whether source `index` holds a usable key for `kid` (no refresh is
+    /// started).
+    pub(super) fn holds(&self, index: usize, kid: &str) -> bool {
+        let source = &self.sources[index];
+        match &source.store {
+            Store::Set(_) => source
+                .usable_set(self)
+                .is_some_and(|set| set.get(kid).is_some()),
+            Store::PerKid(per_kid) => per_kid
+                .keys
+                .get(kid)
+                .is_some_and(|held| held.fetched_at.elapsed() < self.settings.max_staleness),
+        }
+    }
+
     /// Why the key for `kid` cannot be had now: the source fails (back-off),
     /// has no such kid, or (before `fetched`) a kid unknown to it was
     /// fetched less than a cool-down ago.
@@ -584,7 +618,11 @@ impl Shared {
         if !previous.is_some_and(|p| p.all_kept_in(&set)) {
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
-        self.set_due(source, later(set.fetched_at, self.settings.refresh_interval), true);
+        self.set_due(
+            source,
+            later(set.fetched_at, self.settings.refresh_interval),
+            true,
+        );
         let mut gate = lock(&source.gate);
         gate.failures = 0;
         gate.last_error = None;

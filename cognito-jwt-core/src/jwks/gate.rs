@@ -161,6 +161,11 @@ impl Shared {
         {
             return Some((fetch.clone(), **fetching == *kid));
         }
+        // The fetch that stored the key may have ended since the caller
+        // looked (it stores before it leaves the gate): nothing to fetch.
+        if mode == Mode::Routine && self.holds(index, kid) {
+            return None;
+        }
         let now = Instant::now();
         let waiting = gate.next_attempt.is_some_and(|at| now < at);
         let held_back = match mode {
@@ -431,9 +436,11 @@ impl Shared {
         };
         let until_refresh =
             set_age.map_or(Duration::ZERO, |age| self.refresh_at().saturating_sub(age));
-        let until_allowed = lock(&source.gate).next_attempt.map_or(Duration::ZERO, |at| {
-            at.saturating_duration_since(Instant::now())
-        });
+        let until_allowed = lock(&source.gate)
+            .next_attempt
+            .map_or(Duration::ZERO, |at| {
+                at.saturating_duration_since(Instant::now())
+            });
         until_refresh.max(until_allowed)
     }
 }
