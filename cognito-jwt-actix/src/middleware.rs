@@ -91,11 +91,14 @@ impl<T> fmt::Debug for CognitoAuth<T> {
 
 impl CognitoAuth {
     /// Verify every request with `verifier` (and the requirements set on
-    /// it), as an access token. Change the claims type with
-    /// [`claims`](Self::claims). `verifier` is a
-    /// [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier) or a
+    /// it), as an access token, read where that verifier's tokens travel
+    /// (the `Authorization` header, or `x-amzn-oidc-data` for an
+    /// [`AlbJwtVerifier`](cognito_jwt_core::AlbJwtVerifier)). Change the
+    /// claims type with [`claims`](Self::claims). `verifier` is a
+    /// [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier), a
     /// [`JwtVerifier`](cognito_jwt_core::JwtVerifier) (then use
-    /// `StandardClaims` or your own claims type).
+    /// `StandardClaims` or your own claims type) or an `AlbJwtVerifier`
+    /// (then `AlbClaims` or your own).
     pub fn new(verifier: impl Verify) -> Self {
         Self {
             verifier: verifier.into(),

@@ -64,13 +64,17 @@ pub struct CognitoLayer<T = AccessTokenClaims, R = DefaultOnRejection> {
 }
 
 impl CognitoLayer {
-    /// A layer that requires a valid access token, read from the
-    /// `Authorization` header, checked by `verifier` (a
-    /// [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier) or a
-    /// [`JwtVerifier`](cognito_jwt_core::JwtVerifier);
-    /// give the latter `.claims::<StandardClaims>()` or your own type), and answers refusals
-    /// with [`DefaultOnRejection`]. Change any of these with the methods
-    /// below.
+    /// A layer that requires a valid token checked by `verifier`, read
+    /// where that verifier's tokens travel (the `Authorization` header, or
+    /// `x-amzn-oidc-data` for an
+    /// [`AlbJwtVerifier`](cognito_jwt_core::AlbJwtVerifier)), and answers
+    /// refusals with [`DefaultOnRejection`]. The claims are
+    /// `AccessTokenClaims` (a
+    /// [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier)); give a
+    /// [`JwtVerifier`](cognito_jwt_core::JwtVerifier)
+    /// `.claims::<StandardClaims>()`, an `AlbJwtVerifier`
+    /// `.claims::<AlbClaims>()`, or your own type. Change any of these with
+    /// the methods below.
     pub fn new(verifier: impl Verify) -> Self {
         Self {
             settings: Arc::new(Settings::new(verifier.into())),

@@ -82,6 +82,10 @@ pub struct KeySetHealth {
     pub state: KeySetState,
     /// Usable keys held (0 unless the state is usable).
     pub keys: usize,
+    /// Whether keys are fetched one by one when a token names them (a load
+    /// balancer's key endpoint): never fetched is then ready, as nothing
+    /// can be fetched ahead.
+    on_demand: bool,
 }
 
 impl KeySetHealth {
@@ -91,7 +95,22 @@ impl KeySetHealth {
             url,
             state,
             keys,
+            on_demand: false,
         }
+    }
+
+    /// The health of a source whose keys are fetched when a token names
+    /// them.
+    pub(crate) fn fetched_on_demand(mut self) -> Self {
+        self.on_demand = true;
+        self
+    }
+
+    /// Whether it can serve: keys held, or (fetched on demand) nothing
+    /// fetched yet.
+    fn can_serve(&self) -> bool {
+        self.state.is_usable()
+            || (self.on_demand && matches!(self.state, KeySetState::NeverFetched))
     }
 
     /// Seconds since the key set in use was fetched; `None` when none is
@@ -134,7 +153,8 @@ impl Serialize for KeySetHealth {
 }
 
 /// Every key set of a verifier, and whether it is ready: every key set
-/// has usable keys.
+/// has usable keys (a load balancer's key endpoint, whose keys are fetched
+/// when a token names them, is also ready before its first fetch).
 ///
 /// It names key-set URLs and the last fetch errors (which can carry
 /// internal host names): serve it on the operator's own endpoints only.
@@ -156,7 +176,7 @@ pub struct Health {
 impl Health {
     pub(crate) fn new(key_sets: Vec<KeySetHealth>) -> Self {
         Self {
-            ready: key_sets.iter().all(|k| k.state.is_usable()),
+            ready: key_sets.iter().all(KeySetHealth::can_serve),
             key_sets,
             resolved: false,
         }

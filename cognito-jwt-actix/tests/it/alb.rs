@@ -262,3 +262,81 @@ async fn the_access_token_is_verified_and_must_be_the_same_users() {
     assert_eq!(answer.status, 401);
     assert_eq!(answer.challenge(), Some("Bearer realm=\"api\""));
 }
+
+/// The load balancer's verifier is a `Verify` like the others: behind the
+/// `CognitoAuth` middleware (reading `x-amzn-oidc-data`, its token source),
+/// with the bearer extractors from app data, and on the readiness route.
+#[actix_web::test]
+async fn the_middleware_the_claims_extractors_and_readiness_take_an_alb_verifier() {
+    use cognito_jwt_actix::{CognitoAuth, CognitoClaims};
+    use cognito_jwt_core::AlbClaims;
+
+    async fn sub(CognitoClaims(claims): CognitoClaims<AlbClaims>) -> String {
+        claims.sub
+    }
+    let alb = TestAlb::new("eu-west-1");
+    let verifier = alb.verifier();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(verifier.clone()))
+            .route("/ready", web::get().to(cognito_jwt_actix::ready))
+            .route("/sub", web::get().to(sub))
+            .service(
+                web::scope("/guarded")
+                    .wrap(CognitoAuth::new(verifier.clone()).claims::<AlbClaims>())
+                    .route("/sub", web::get().to(sub)),
+            ),
+    )
+    .await;
+
+    // Ready before any token: a load balancer's health check must pass
+    // before it sends the first one.
+    let ready = send(&app, get("/ready", &[]).to_request()).await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert_eq!(ready.json()["ready"], true);
+
+    let header = alb.data().claim("sub", "user-9").sign();
+    for uri in ["/sub", "/guarded/sub"] {
+        let answer = send(&app, get(uri, &data(&header)).to_request()).await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (200, "user-9"),
+            "{uri}"
+        );
+        let bearer = format!("Bearer {header}");
+        let answer = send(
+            &app,
+            get(uri, &[(AUTHORIZATION.as_str(), &bearer)]).to_request(),
+        )
+        .await;
+        assert_eq!(answer.status, 401, "{uri}: not where its tokens travel");
+        assert_eq!(answer.bearer_error(), None, "{uri}: a bare challenge");
+        let forged = alb.data().sign_with(&TestCurveKey::es256("forger"));
+        let answer = send(&app, get(uri, &data(&forged)).to_request()).await;
+        assert_eq!(answer.status, 401, "{uri}");
+        assert_eq!(answer.bearer_error(), Some("invalid_token"), "{uri}");
+        answer.assert_reveals_nothing_of(&forged);
+    }
+    assert_eq!(alb.key_server().fetches(), 1, "one key cache for both");
+    let ready = send(&app, get("/ready", &[]).to_request()).await;
+    assert_eq!(
+        ready.json()["key_sets"][0]["state"],
+        "fresh",
+        "{}",
+        ready.body
+    );
+
+    // The key endpoint fails: a 503 with Retry-After, and readiness says so.
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(unavailable_alb_verifier()))
+            .route("/ready", web::get().to(cognito_jwt_actix::ready))
+            .route("/sub", web::get().to(sub)),
+    )
+    .await;
+    let answer = send(&app, get("/sub", &data(&ALB.data().sign())).to_request()).await;
+    assert_eq!(answer.status, 503);
+    assert!(answer.header(RETRY_AFTER.as_str()).is_some());
+    let ready = send(&app, get("/ready", &[]).to_request()).await;
+    assert_eq!(ready.status, 503, "{}", ready.body);
+}

@@ -202,3 +202,70 @@ async fn the_access_token_is_verified_and_must_be_the_same_users() {
     assert_eq!(reply.status, 401);
     assert_eq!(reply.challenge(), Some("Bearer realm=\"api\""));
 }
+
+/// The load balancer's verifier is a `Verify` like the others: behind the
+/// tower layer (reading `x-amzn-oidc-data`, its token source), with the
+/// bearer extractor from a `Verifier` state, and on the readiness route.
+#[tokio::test]
+async fn the_layer_the_claims_extractor_and_readiness_take_an_alb_verifier() {
+    use cognito_jwt_axum::{CognitoClaims, CognitoLayer, Verifier};
+    use cognito_jwt_core::AlbClaims;
+
+    async fn sub(CognitoClaims(claims): CognitoClaims<AlbClaims>) -> String {
+        claims.sub
+    }
+    let alb = TestAlb::new("eu-west-1");
+    let verifier = alb.verifier();
+    let layered = Router::new()
+        .route(
+            "/sub",
+            get(|axum::Extension(claims): axum::Extension<AlbClaims>| async move { claims.sub }),
+        )
+        .layer(CognitoLayer::new(verifier.clone()).claims::<AlbClaims>());
+    let from_state = Router::new()
+        .route("/sub", get(sub))
+        .route("/ready", get(cognito_jwt_axum::ready))
+        .with_state(Verifier::from(verifier.clone()));
+
+    // Ready before any token: a load balancer's health check must pass
+    // before it sends the first one.
+    let ready = send(&from_state, alb_request("/ready", &[])).await;
+    assert_eq!(ready.status.as_u16(), 200, "{}", ready.body);
+    assert!(ready.body.contains("\"ready\":true"), "{}", ready.body);
+
+    let header = alb.data().claim("sub", "user-7").sign();
+    for app in [&layered, &from_state] {
+        let reply = send(app, alb_request("/sub", &data(&header))).await;
+        assert_eq!(
+            (reply.status.as_u16(), reply.body.as_str()),
+            (200, "user-7")
+        );
+        // A bearer token is not where a load balancer's token travels.
+        let bearer = send(
+            app,
+            alb_request("/sub", &[("authorization", &format!("Bearer {header}"))]),
+        )
+        .await;
+        assert_eq!(bearer.status.as_u16(), 401);
+        assert_eq!(bearer.bearer_error(), None, "a bare challenge");
+        let forged = alb.data().sign_with(&TestCurveKey::es256("forger"));
+        let reply = send(app, alb_request("/sub", &data(&forged))).await;
+        assert_eq!(reply.status.as_u16(), 401);
+        assert_eq!(reply.bearer_error(), Some("invalid_token"));
+    }
+    assert_eq!(alb.key_server().fetches(), 1, "one key cache for both");
+    let ready = send(&from_state, alb_request("/ready", &[])).await;
+    assert_eq!(ready.status.as_u16(), 200);
+    assert!(ready.body.contains("\"state\":\"fresh\""), "{}", ready.body);
+
+    // The key endpoint fails: readiness says so.
+    let down = unavailable_alb_verifier();
+    let app = Router::new()
+        .route("/sub", get(sub))
+        .route("/ready", get(cognito_jwt_axum::ready))
+        .with_state(Verifier::from(down));
+    let reply = send(&app, alb_request("/sub", &data(&ALB.data().sign()))).await;
+    assert_eq!(reply.status.as_u16(), 503);
+    let ready = send(&app, alb_request("/ready", &[])).await;
+    assert_eq!(ready.status.as_u16(), 503, "{}", ready.body);
+}

@@ -160,7 +160,9 @@ impl AlbJwtVerifier {
     /// The state of every key endpoint (one per region in use):
     /// `never_fetched` until the first token arrives (keys are fetched by
     /// `kid`, so there is nothing to fetch ahead), `fresh` once its last
-    /// fetch worked, `stale` or `unavailable` after a failure.
+    /// fetch worked, `stale` or `unavailable` after a failure. Ready
+    /// unless an endpoint is unavailable: a load balancer's health check
+    /// on a readiness route must pass before any token can arrive.
     pub fn health(&self) -> Health {
         Health::new(self.inner.keys.health())
     }

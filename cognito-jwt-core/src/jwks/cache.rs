@@ -738,12 +738,16 @@ impl Shared {
                 next_attempt_in,
             },
         };
-        KeySetHealth::new(
+        let health = KeySetHealth::new(
             source.name.to_string(),
             source.url().to_string(),
             state,
             keys,
-        )
+        );
+        match source.store {
+            Store::Set(_) => health,
+            Store::PerKid(_) => health.fetched_on_demand(),
+        }
     }
 }
 

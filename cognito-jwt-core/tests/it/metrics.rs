@@ -502,3 +502,47 @@ fn an_empty_metrics_name_is_refused() {
         .expect_err("an empty name");
     assert!(error.to_string().contains("metrics_name"), "{error}");
 }
+
+/// A load balancer's verifier has the engine's token cache: a repeated
+/// header is served from it, counted as a hit, with the header's claims
+/// (signer, client) intact when the claims are built again for another
+/// type.
+#[tokio::test]
+async fn load_balancer_tokens_are_served_from_the_token_cache() {
+    let recorder = TestRecorder::default();
+    let alb = TestAlb::new("eu-west-1");
+    let verifier = build_with(&recorder, || {
+        alb.verifier_builder()
+            .token_cache_max_bytes(1024 * 1024)
+            .build()
+    })
+    .expect("a verifier");
+    let header = alb.data().claim("sub", "user-3").sign();
+    let first: serde_json::Value = verifier.verify(&header).await.expect("a genuine header");
+    assert_eq!(first["sub"], "user-3");
+    let again: AlbClaims = verifier.verify(&header).await.expect("a hit");
+    let sync: AlbClaims = verifier.verify_sync(&header).expect("a hit");
+    assert_eq!(again, sync);
+    assert_eq!(
+        (again.sub.as_str(), again.signer.as_str()),
+        ("user-3", alb.arn())
+    );
+    let name = [("verifier", "alb")];
+    assert_eq!(recorder.counter(TOKEN_CACHE_MISSES_TOTAL, &name), 1);
+    assert_eq!(recorder.counter(TOKEN_CACHE_HITS_TOTAL, &name), 2);
+    assert_eq!(alb.key_server().fetches(), 1);
+    // A forged header with the same payload is not a hit.
+    let forged = alb
+        .data()
+        .claim("sub", "user-3")
+        .sign_with(&cognito_jwt_core::testing::TestCurveKey::es256("forger"));
+    assert_eq!(
+        verifier
+            .verify::<AlbClaims>(&forged)
+            .await
+            .map_err(|e| e.kind())
+            .err(),
+        Some(ErrorKind::InvalidSignature)
+    );
+    assert_eq!(recorder.counter(TOKEN_CACHE_MISSES_TOTAL, &name), 2);
+}
