@@ -129,6 +129,7 @@ pub use cognito::{
     AcceptedTokenUse, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ENV_VARS, IssuerHosts,
     UserPool,
 };
+pub use engine::TrustedIssuer;
 pub use error::{ConfigError, Error, ErrorKind, GrpcCode, HttpClass};
 pub use health::{Health, KeySetHealth, KeySetState};
 #[cfg(feature = "reqwest")]
@@ -137,7 +138,6 @@ pub use jwks::{FetchError, FetchFuture, JwksFetcher, KeySetOptions, MAX_JWKS_BYT
 pub use jwt::MAX_TOKEN_LEN;
 pub use oidc::{
     Issuer, IssuerResolver, JwtVerifier, JwtVerifierBuilder, OIDC_ENV_VARS, ResolveError,
-    TrustedIssuer,
 };
 pub use requirements::Requirements;
 

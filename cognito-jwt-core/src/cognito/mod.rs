@@ -9,6 +9,5 @@ mod verifier;
 
 pub use builder::CognitoJwtVerifierBuilder;
 pub use env::ENV_VARS;
-pub(crate) use rules::{load_seed, unseeded_cognito_engine};
 pub use user_pool::{AcceptedTokenUse, IssuerHosts, UserPool};
 pub use verifier::CognitoJwtVerifier;

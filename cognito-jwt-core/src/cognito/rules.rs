@@ -4,7 +4,11 @@
 
 use crate::algorithm::AlgorithmSet;
 use crate::claims::{Payload, Profile, TokenUse};
-use crate::engine::{Common, Inner, Pool, Rules, Trusted, check_dates};
+use std::any::Any;
+
+use crate::engine::{
+    Common, Inner, IssuerSettings, Pool, Rules, Trusted, TrustedIssuer, Unbuilt, check_dates,
+};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwks::{Seed, SourceSpec};
 use crate::jwt::{HeaderClaims, HeaderRules, Typ};
@@ -181,4 +185,45 @@ pub(crate) fn unseeded_cognito_engine(
         });
     }
     common.engine(trusted, metrics)
+}
+
+impl IssuerSettings for UserPool {
+    fn issuer_urls(&self, index: usize) -> Result<Vec<String>, ConfigError> {
+        Ok(self.resolve(index)?.issuers)
+    }
+
+    fn build(&self, common: Common, metrics: Metrics) -> Result<Inner, Unbuilt> {
+        let unusable = |e: ConfigError| Unbuilt::Unusable(e.to_string());
+        let engine = unseeded_cognito_engine(std::slice::from_ref(self), common, metrics)
+            .map_err(unusable)?;
+        // A seed file that cannot be read now (being written by a
+        // deployment, on a volume not mounted yet) is an outage.
+        let seed = self
+            .seed(0)
+            .map_err(|e| Unbuilt::Unavailable(e.to_string()))?;
+        if let Some(seed) = seed {
+            load_seed(&engine, self, 0, &seed).map_err(unusable)?;
+        }
+        Ok(engine)
+    }
+
+    fn same_rules(&self, other: &dyn Any) -> bool {
+        other
+            .downcast_ref::<Self>()
+            .is_some_and(|other| UserPool::same_rules(self, other))
+    }
+
+    fn same_settings(&self, other: &dyn Any) -> bool {
+        other.downcast_ref::<Self>() == Some(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl From<UserPool> for TrustedIssuer {
+    fn from(pool: UserPool) -> Self {
+        Self::new(pool)
+    }
 }

@@ -10,8 +10,11 @@ mod checks;
 mod pipeline;
 mod settings;
 mod token_cache;
+mod trusted;
 
 pub(crate) use checks::check_dates;
 pub(crate) use pipeline::{Inner, Pool, Rules};
 pub(crate) use settings::{Common, MIN_TOKEN_CACHE_BYTES, Trusted, common_setters};
 pub(crate) use token_cache::TokenCache;
+pub use trusted::TrustedIssuer;
+pub(crate) use trusted::{IssuerSettings, Unbuilt};

@@ -36,20 +36,15 @@ use tokio::time::Instant;
 
 use super::discovery::Discovery;
 use super::fetch::{FetchReason, JwksFetcher};
-use super::gate::{Gate, Mode, Shared, duration_ms, later, lock};
-use super::keys::{KeySet, VerifyingKey, parse_key_set};
+use super::gate::Mode;
+use super::keys::VerifyingKey;
 use super::options::KeySetOptions;
 use super::seed::Seed;
+use super::sources::{Absence, Gate, Shared, Source, Store, lock};
 use crate::algorithm::AlgorithmSet;
 use crate::error::{Error, ErrorKind};
 use crate::health::{KeySetHealth, KeySetState};
-use crate::metrics::{KeySetMetrics, Metrics};
-
-/// Kids held at most by a per-kid source: a load balancer uses one key at
-/// a time per region.
-const MAX_PER_KID_KEYS: u64 = 256;
-/// Kids remembered as missing at most, per per-kid source.
-const MAX_MISSING: u64 = 4096;
+use crate::metrics::Metrics;
 
 /// Where a source's keys are found, and which algorithms they may serve.
 #[derive(Debug, Clone)]
@@ -65,64 +60,6 @@ pub(crate) struct SourceSpec {
     pub(crate) algorithms: AlgorithmSet,
     /// One PEM document per kid, at `<url>/<kid>`.
     pub(crate) per_kid: bool,
-}
-
-/// What a source holds.
-pub(super) enum Store {
-    /// A key-set document's usable keys.
-    Set(RwLock<Option<Arc<KeySet>>>),
-    /// Keys fetched one by one, and kids known to have none.
-    PerKid(PerKid),
-}
-
-pub(super) struct PerKid {
-    keys: moka::sync::Cache<Arc<str>, HeldKey>,
-    missing: moka::sync::Cache<Arc<str>, Missing>,
-}
-
-/// A key fetched on its own, and when.
-#[derive(Clone)]
-struct HeldKey {
-    key: Arc<VerifyingKey>,
-    fetched_at: Instant,
-}
-
-/// A kid remembered as having no key to use, until `until`.
-#[derive(Clone, Copy)]
-struct Missing {
-    until: Instant,
-    why: Absence,
-}
-
-/// Why a kid has no key to use at a per-kid source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Absence {
-    /// The endpoint has no key with that kid.
-    NotFound,
-    /// The endpoint's key for it cannot verify the source's algorithms.
-    Unusable,
-}
-
-pub(super) struct Source {
-    pub(super) name: Box<str>,
-    /// The configured URL: the key set's, the discovery document's, or the
-    /// base of a per-kid source.
-    pub(super) configured: Arc<str>,
-    /// Set when the key-set URL comes from a discovery document.
-    pub(super) discovery: Option<Discovery>,
-    /// The key-set URL the discovery document named when it was last
-    /// read, and when that was.
-    pub(super) discovered: RwLock<Option<(Arc<str>, Instant)>>,
-    pub(super) algorithms: AlgorithmSet,
-    pub(super) store: Store,
-    /// When (ms since the cache's epoch) the keys are due for a refresh;
-    /// 0 while there are none. Read on every token-cache hit.
-    pub(super) due_at_ms: AtomicU64,
-    pub(super) gate: Mutex<Gate>,
-    /// Whether its refresh-ahead task is running (key sets only).
-    pub(super) refreshing: AtomicBool,
-    /// Its share of the keys and age gauges.
-    pub(super) gauges: KeySetMetrics,
 }
 
 pub(crate) struct KeyCache {
@@ -186,17 +123,7 @@ impl KeyCache {
                 discovery: spec.discovery,
                 discovered: RwLock::new(None),
                 algorithms: spec.algorithms,
-                store: if spec.per_kid {
-                    Store::PerKid(PerKid {
-                        keys: moka::sync::Cache::new(MAX_PER_KID_KEYS),
-                        // Entries carry their own end (Tokio time, as every
-                        // other time here); the bound keeps a flood of kids
-                        // in check.
-                        missing: moka::sync::Cache::new(MAX_MISSING),
-                    })
-                } else {
-                    Store::Set(RwLock::new(None))
-                },
+                store: Store::new(spec.per_kid),
                 due_at_ms: AtomicU64::new(0),
                 gate: Mutex::new(Gate::default()),
                 refreshing: AtomicBool::new(false),
@@ -466,51 +393,6 @@ fn absent(why: Absence) -> Error {
     })
 }
 
-impl Source {
-    /// The key-set URL: the one last discovered, else the configured one.
-    pub(super) fn url(&self) -> Arc<str> {
-        self.discovered
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .map_or_else(|| Arc::clone(&self.configured), |(url, _)| Arc::clone(url))
-    }
-
-    /// The set, unless there is none or it is older than the maximum
-    /// staleness (always `None` for a per-kid source).
-    pub(super) fn usable_set(&self, shared: &Shared) -> Option<Arc<KeySet>> {
-        let Store::Set(set) = &self.store else {
-            return None;
-        };
-        let set = set
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()?;
-        (set.fetched_at.elapsed() < shared.settings.max_staleness).then_some(set)
-    }
-
-    /// Whether it holds a key set (which its refresh-ahead task keeps).
-    pub(super) fn has_set(&self) -> bool {
-        matches!(&self.store, Store::Set(set) if set
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_some())
-    }
-}
-
-impl PerKid {
-    /// Why `kid` has no key, while that is remembered.
-    fn absence(&self, kid: &str) -> Option<Absence> {
-        let missing = self.missing.get(kid)?;
-        if Instant::now() < missing.until {
-            Some(missing.why)
-        } else {
-            self.missing.invalidate(kid);
-            None
-        }
-    }
-}
-
 impl Shared {
     /// The usable key for `kid` at source `index`; a per-kid key older
     /// than the refresh interval is re-fetched in the background (nobody
@@ -532,21 +414,6 @@ impl Shared {
                 }
                 Some(held.key)
             }
-        }
-    }
-
-    /// Whether source `index` holds a usable key for `kid` (no refresh is
-    /// started).
-    pub(super) fn holds(&self, index: usize, kid: &str) -> bool {
-        let source = &self.sources[index];
-        match &source.store {
-            Store::Set(_) => source
-                .usable_set(self)
-                .is_some_and(|set| set.get(kid).is_some()),
-            Store::PerKid(per_kid) => per_kid
-                .keys
-                .get(kid)
-                .is_some_and(|held| held.fetched_at.elapsed() < self.settings.max_staleness),
         }
     }
 
@@ -585,112 +452,6 @@ impl Shared {
                      another pool or an unknown key",
                 )
             }
-        }
-    }
-
-    /// Parse and store a document for source `index`; `fetched` when it
-    /// comes from a fetch, which starts the cool-down on unknown `kid`s. A
-    /// document the caller had (a seed, `cache_jwks`) does not: a token
-    /// signed by a key newer than the document fetches at once.
-    pub(super) fn load(
-        &self,
-        index: usize,
-        document: &[u8],
-        fetched_at: Instant,
-        fetched: bool,
-    ) -> Result<usize, String> {
-        let source = &self.sources[index];
-        let Store::Set(slot) = &source.store else {
-            return Err("this source publishes one key per kid, not a key set".to_owned());
-        };
-        let previous = source.usable_set(self);
-        let set = Arc::new(parse_key_set(
-            document,
-            previous.as_deref(),
-            &source.url(),
-            source.algorithms,
-            fetched_at,
-        )?);
-        let count = set.len();
-        *slot
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&set));
-        if !previous.is_some_and(|p| p.all_kept_in(&set)) {
-            self.generation.fetch_add(1, Ordering::AcqRel);
-        }
-        self.set_due(
-            source,
-            later(set.fetched_at, self.settings.refresh_interval),
-            true,
-        );
-        let mut gate = lock(&source.gate);
-        gate.failures = 0;
-        gate.last_error = None;
-        if fetched {
-            gate.next_attempt = Some(later(Instant::now(), self.settings.cooldown));
-            gate.last_success = Some(Instant::now());
-        }
-        drop(gate);
-        source.gauges.stored(count, Some(set.fetched_at));
-        Ok(count)
-    }
-
-    /// Store the key fetched for `kid` at a per-kid source.
-    pub(super) fn store_key(&self, index: usize, kid: &str, key: VerifyingKey) {
-        let source = &self.sources[index];
-        let Store::PerKid(per_kid) = &source.store else {
-            return;
-        };
-        let now = Instant::now();
-        let kid: Arc<str> = kid.into();
-        if per_kid
-            .keys
-            .get(&kid)
-            .is_some_and(|held| !held.key.same_key(&key))
-        {
-            self.generation.fetch_add(1, Ordering::AcqRel);
-        }
-        per_kid.keys.insert(
-            Arc::clone(&kid),
-            HeldKey {
-                key: Arc::new(key),
-                fetched_at: now,
-            },
-        );
-        per_kid.missing.invalidate(&kid);
-        self.set_due(source, later(now, self.settings.refresh_interval), false);
-        per_kid.keys.run_pending_tasks();
-        let held = usize::try_from(per_kid.keys.entry_count()).unwrap_or(usize::MAX);
-        source.gauges.stored(held, None);
-    }
-
-    /// Remember that `kid` has no usable key at a per-kid source, for one
-    /// cool-down; a key held for it is dropped.
-    pub(super) fn store_absence(&self, index: usize, kid: &str, why: Absence) -> Instant {
-        let source = &self.sources[index];
-        let until = later(Instant::now(), self.settings.cooldown);
-        let Store::PerKid(per_kid) = &source.store else {
-            return until;
-        };
-        let kid: Arc<str> = kid.into();
-        if per_kid.keys.contains_key(&kid) {
-            per_kid.keys.invalidate(&kid);
-            self.generation.fetch_add(1, Ordering::AcqRel);
-        }
-        per_kid.missing.insert(kid, Missing { until, why });
-        per_kid.keys.run_pending_tasks();
-        let held = usize::try_from(per_kid.keys.entry_count()).unwrap_or(usize::MAX);
-        source.gauges.stored(held, None);
-        until
-    }
-
-    /// Record when `source`'s keys are next due: a set's replaces the
-    /// last; a per-kid key's moves it earlier, or later once it passed.
-    fn set_due(&self, source: &Source, due: Instant, replace: bool) {
-        let due = duration_ms(due.saturating_duration_since(self.epoch));
-        let current = source.due_at_ms.load(Ordering::Acquire);
-        if replace || current <= self.now_ms() || due < current {
-            source.due_at_ms.store(due, Ordering::Release);
         }
     }
 

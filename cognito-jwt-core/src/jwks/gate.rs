@@ -4,39 +4,19 @@
 //! back-off after a failure; the time-out and the body cap; the runtime to
 //! fetch on; the refresh-ahead task of a key set; logs and metrics.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use tokio::runtime::Handle;
 use tokio::sync::watch;
-use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use super::cache::{Absence, Source, Store};
 use super::discovery::jwks_uri_of;
-use super::fetch::{FetchOutcome, FetchReason, JwksFetcher, MAX_JWKS_BYTES};
+use super::fetch::{FetchOutcome, FetchReason, MAX_JWKS_BYTES};
 use super::keys::VerifyingKey;
-use super::options::KeySetOptions;
 use super::pem::{KeyDocumentError, p256_point};
+use super::sources::{Absence, Shared, Source, Store, duration_ms, later, lock};
 use crate::error::{Error, ErrorKind};
-use crate::metrics::Metrics;
-
-/// What one source's fetches have done so far.
-#[derive(Default)]
-pub(super) struct Gate {
-    /// The fetch under way, if any, with the kid it fetches (per-kid
-    /// sources; empty for a key set): it sends `true` when it is over.
-    in_flight: Option<(Box<str>, watch::Receiver<bool>)>,
-    /// No fetch starts before this (cool-down after a key set was fetched
-    /// or a kid was found missing, back-off after a failure), unless
-    /// forced; a per-kid refresh waits only for the back-off.
-    pub(super) next_attempt: Option<Instant>,
-    pub(super) failures: u32,
-    pub(super) last_error: Option<String>,
-    pub(super) attempted: bool,
-    pub(super) last_success: Option<Instant>,
-}
 
 /// Why a fetch is started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,41 +28,6 @@ pub(super) enum Mode {
     Refresh,
     /// Now, whatever the cool-down and back-off say.
     Force(FetchReason),
-}
-
-pub(super) struct Shared {
-    pub(super) sources: Vec<Source>,
-    /// Bumped whenever a key leaves or changes (or a first set is stored):
-    /// a verified token remembered under an older generation may have lost
-    /// its key.
-    pub(super) generation: AtomicU64,
-    pub(super) fetcher: Arc<dyn JwksFetcher>,
-    pub(super) settings: KeySetOptions,
-    pub(super) epoch: Instant,
-    /// The runtime the verifier was built on, for callers outside one.
-    pub(super) runtime: Mutex<Option<Handle>>,
-    /// The refresh-ahead tasks, aborted when the cache is dropped: a task
-    /// would otherwise sleep until its next refresh is due (up to the
-    /// refresh interval), which adds up when verifiers come and go (the
-    /// resolved issuers of a many-tenant verifier).
-    pub(super) refresh_tasks: Mutex<Vec<AbortHandle>>,
-    pub(super) metrics: Metrics,
-}
-
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-pub(super) fn duration_ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// `at + d`, or far in the future when that overflows.
-pub(super) fn later(at: Instant, d: Duration) -> Instant {
-    at.checked_add(d)
-        .unwrap_or_else(|| at + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 /// What a fetch brought.
@@ -97,23 +42,6 @@ enum Fetched {
 }
 
 impl Shared {
-    pub(super) fn now_ms(&self) -> u64 {
-        duration_ms(self.epoch.elapsed())
-    }
-
-    /// The runtime to run fetches on: the caller's, else the one the
-    /// verifier was built or first used on.
-    pub(super) fn runtime(&self) -> Option<Handle> {
-        let mut saved = lock(&self.runtime);
-        match Handle::try_current() {
-            Ok(current) => {
-                saved.get_or_insert_with(|| current.clone());
-                Some(current)
-            }
-            Err(_) => saved.clone(),
-        }
-    }
-
     pub(super) fn unavailable(&self, source: &Source) -> Error {
         let gate = lock(&source.gate);
         let last = gate

@@ -9,6 +9,7 @@ mod keys;
 mod options;
 mod pem;
 mod seed;
+mod sources;
 
 pub(crate) use cache::{KeyCache, KeyLookup, SourceSpec};
 pub(crate) use discovery::{Discovery, metadata_url};

@@ -13,5 +13,5 @@ mod verifier;
 pub use builder::JwtVerifierBuilder;
 pub use env::OIDC_ENV_VARS;
 pub use issuer::Issuer;
-pub use resolver::{IssuerResolver, ResolveError, TrustedIssuer};
+pub use resolver::{IssuerResolver, ResolveError};
 pub use verifier::JwtVerifier;

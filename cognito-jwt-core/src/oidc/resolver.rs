@@ -1,6 +1,7 @@
 //! [`IssuerResolver`]: which issuers, found at run time, a
 //! [`JwtVerifier`](crate::JwtVerifier) trusts, and by which rules
-//! ([`TrustedIssuer`]).
+//! ([`TrustedIssuer`]: an [`Issuer`](crate::Issuer), or a Cognito
+//! [`UserPool`](crate::UserPool)).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -8,48 +9,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::issuer::Issuer;
-// A resolver may allow a Cognito user pool (`TrustedIssuer::Cognito`),
-// checked by exactly the Cognito face's rules.
-use crate::cognito::UserPool;
+use crate::engine::TrustedIssuer;
 use crate::error::ConfigError;
-
-/// An issuer a resolver allows, with the rules its tokens are checked by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TrustedIssuer {
-    /// Any OpenID Connect or OAuth 2.0 issuer, by its [`Issuer`] settings.
-    Oidc(Issuer),
-    /// A Cognito user pool, by exactly the rules of
-    /// [`CognitoJwtVerifier`](crate::CognitoJwtVerifier): RS256,
-    /// `token_use`, the app client in `aud` or `client_id`, and the
-    /// Cognito claims types.
-    Cognito(UserPool),
-}
-
-impl TrustedIssuer {
-    /// Whether `other` checks tokens by the same rules (a Cognito pool's
-    /// seed only starts its key set, so it does not count).
-    pub(super) fn same_rules(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Self::Oidc(issuer), Self::Oidc(other)) => issuer == other,
-            (Self::Cognito(pool), Self::Cognito(other)) => pool.same_rules(other),
-            _ => false,
-        }
-    }
-}
-
-impl From<Issuer> for TrustedIssuer {
-    fn from(issuer: Issuer) -> Self {
-        Self::Oidc(issuer)
-    }
-}
-
-impl From<UserPool> for TrustedIssuer {
-    fn from(pool: UserPool) -> Self {
-        Self::Cognito(pool)
-    }
-}
 
 /// Why an asynchronous resolver could not answer (a database that is
 /// down, say). Unlike a refusal, it is not remembered: the token is
@@ -154,7 +115,8 @@ impl fmt::Debug for IssuerResolver {
 }
 
 impl IssuerResolver {
-    /// Allow exactly these issuers (an [`Issuer`] or a [`UserPool`] each),
+    /// Allow exactly these issuers (an [`Issuer`](crate::Issuer) or a
+    /// [`UserPool`](crate::UserPool) each),
     /// looked up by their issuer URLs.
     ///
     /// # Errors
@@ -168,14 +130,7 @@ impl IssuerResolver {
         let mut list = HashMap::new();
         for (index, trusted) in issuers.into_iter().enumerate() {
             let trusted = trusted.into();
-            let urls = match &trusted {
-                TrustedIssuer::Oidc(issuer) => {
-                    issuer.resolve(index, &mut Vec::new())?;
-                    vec![issuer.issuer().to_owned()]
-                }
-                TrustedIssuer::Cognito(pool) => pool.resolve(index)?.issuers,
-            };
-            for url in urls {
+            for url in trusted.settings().issuer_urls(index)? {
                 if list.insert(url.clone(), trusted.clone()).is_some() {
                     return Err(ConfigError::invalid(
                         format!("issuer_resolver[{index}]"),

@@ -3,7 +3,11 @@
 
 use crate::algorithm::AlgorithmSet;
 use crate::claims::{Payload, Profile, TokenUse};
-use crate::engine::{Common, Inner, Pool, Rules, Trusted, check_dates};
+use std::any::Any;
+
+use crate::engine::{
+    Common, Inner, IssuerSettings, Pool, Rules, Trusted, TrustedIssuer, Unbuilt, check_dates,
+};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwks::SourceSpec;
 use crate::jwt::{HeaderClaims, HeaderRules, Typ};
@@ -76,4 +80,34 @@ pub(crate) fn oidc_engine(
         });
     }
     common.engine(trusted, metrics)
+}
+
+impl IssuerSettings for Issuer {
+    fn issuer_urls(&self, index: usize) -> Result<Vec<String>, ConfigError> {
+        self.resolve(index, &mut Vec::new())?;
+        Ok(vec![self.issuer().to_owned()])
+    }
+
+    fn build(&self, common: Common, metrics: Metrics) -> Result<Inner, Unbuilt> {
+        oidc_engine(std::slice::from_ref(self), common, metrics)
+            .map_err(|e| Unbuilt::Unusable(e.to_string()))
+    }
+
+    fn same_rules(&self, other: &dyn Any) -> bool {
+        self.same_settings(other)
+    }
+
+    fn same_settings(&self, other: &dyn Any) -> bool {
+        other.downcast_ref::<Self>() == Some(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl From<Issuer> for TrustedIssuer {
+    fn from(issuer: Issuer) -> Self {
+        Self::new(issuer)
+    }
 }

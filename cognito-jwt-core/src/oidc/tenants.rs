@@ -25,14 +25,10 @@ use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use tokio::time::Instant;
 
-use super::resolver::{IssuerResolver, Resolution, ResolveError, TrustedIssuer};
-use super::rules::oidc_engine;
+use super::resolver::{IssuerResolver, Resolution, ResolveError};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::claims::{TokenClaims, issuer_of};
-// A resolver may allow a Cognito user pool, checked by exactly the
-// Cognito face's rules: its engine is built as that face builds it.
-use crate::cognito::{load_seed, unseeded_cognito_engine};
-use crate::engine::{Common, Inner, TokenCache};
+use crate::engine::{Common, Inner, TokenCache, TrustedIssuer, Unbuilt};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwt::{Decoded, HeaderRules};
 use crate::metrics::Metrics;
@@ -165,15 +161,6 @@ enum Known {
     Due(Recheck),
     /// Neither allowed nor refused: ask the resolver.
     Unknown,
-}
-
-/// Why a resolved issuer's engine could not be built.
-enum Unbuilt {
-    /// Its settings cannot be used: it is refused.
-    Unusable(String),
-    /// A passing problem (its seed file cannot be read): an outage, tried
-    /// again with its next token.
-    Unavailable(String),
 }
 
 /// The issuers of a resolver-backed verifier.
@@ -522,34 +509,13 @@ impl Tenants {
 
     /// The engine for one resolved issuer, which must be `iss` itself.
     fn engine(&self, iss: &str, trusted: &TrustedIssuer) -> Result<Inner, Unbuilt> {
-        let unusable = |e: ConfigError| Unbuilt::Unusable(e.to_string());
-        let mut engine = match trusted {
-            TrustedIssuer::Oidc(issuer) => oidc_engine(
-                std::slice::from_ref(issuer),
-                self.common.clone(),
-                self.metrics.clone(),
-            ),
-            TrustedIssuer::Cognito(pool) => unseeded_cognito_engine(
-                std::slice::from_ref(pool),
-                self.common.clone(),
-                self.metrics.clone(),
-            ),
-        }
-        .map_err(unusable)?;
+        let mut engine = trusted
+            .settings()
+            .build(self.common.clone(), self.metrics.clone())?;
         if !engine.issuers.iter().any(|(issuer, _)| issuer == iss) {
             return Err(Unbuilt::Unusable(
                 "its settings are for another issuer than the token's iss".to_owned(),
             ));
-        }
-        if let TrustedIssuer::Cognito(pool) = trusted {
-            // A seed file that cannot be read now (being written by a
-            // deployment, on a volume not mounted yet) is an outage.
-            let seed = pool
-                .seed(0)
-                .map_err(|e| Unbuilt::Unavailable(e.to_string()))?;
-            if let Some(seed) = seed {
-                load_seed(&engine, pool, 0, &seed).map_err(unusable)?;
-            }
         }
         engine.token_cache.clone_from(&self.token_cache);
         Ok(engine)
