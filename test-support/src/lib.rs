@@ -8,12 +8,20 @@
 //! Their log tests search what [`LogCapture`] kept for text that must never
 //! be logged. What a user needs to test their own handlers is the core's `testing`
 //! feature, not this crate.
+//!
+//! A test that needs a program from outside the Rust toolchain starts with
+//! [`skip_unless_installed`]: without the program it prints a `SKIPPED`
+//! line and passes, except under `CI=true`, where it fails.
 
 use std::io;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::{CognitoJwtVerifier, TokenUse};
+
+mod installed;
+
+pub use installed::{find_program, skip, skip_unless_installed};
 
 /// One row of the HTTP behaviour every adapter must share (SECURITY-CASES
 /// section E): request headers in, status and challenge out. Adapters' test

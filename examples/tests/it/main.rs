@@ -1,6 +1,7 @@
 //! The integration tests, one module per behaviour.
 
 mod alb_mode;
+mod browser;
 mod demo;
 mod lambda_binaries;
 mod route_table;
