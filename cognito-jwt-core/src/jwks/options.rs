@@ -11,8 +11,10 @@ use crate::error::ConfigError;
 ///
 /// The bounds are checked when the verifier is built: a setting outside
 /// its range fails `build` with a [`ConfigError`] naming it
-/// (`jwks_cooldown`, `jwks_refresh_interval`, `jwks_max_staleness`,
-/// `jwks_fetch_timeout`, `jwks_connect_timeout` or `jwks_backoff`).
+/// `key_set_options.<setter>` (`key_set_options.cooldown`,
+/// `key_set_options.refresh_interval`, `key_set_options.max_staleness`,
+/// `key_set_options.fetch_timeout`, `key_set_options.connect_timeout` or
+/// `key_set_options.backoff`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -135,24 +137,40 @@ impl KeySetOptions {
     /// Check every bound. Zero cool-downs and back-offs would void the
     /// bound on fetches caused by unknown `kid`s; absurd values would
     /// overflow time arithmetic or keep keys forever.
+    /// A setting out of range is named `key_set_options.<setter>`.
     pub(crate) fn check(&self) -> Result<(), ConfigError> {
         const MS: Duration = Duration::from_millis(1);
         const MINUTE: Duration = Duration::from_secs(60);
         const HOUR: Duration = Duration::from_secs(3600);
         const DAY: Duration = Duration::from_secs(24 * 3600);
         for (name, value, min, max) in [
-            ("jwks_cooldown", self.cooldown, 100 * MS, HOUR),
+            ("key_set_options.cooldown", self.cooldown, 100 * MS, HOUR),
             (
-                "jwks_refresh_interval",
+                "key_set_options.refresh_interval",
                 self.refresh_interval,
                 100 * MS,
                 7 * DAY,
             ),
-            ("jwks_max_staleness", self.max_staleness, 100 * MS, 30 * DAY),
-            ("jwks_fetch_timeout", self.fetch_timeout, MS, 5 * MINUTE),
-            ("jwks_connect_timeout", self.connect_timeout, MS, 5 * MINUTE),
-            ("jwks_backoff", self.min_backoff, 10 * MS, HOUR),
-            ("jwks_backoff", self.max_backoff, 10 * MS, HOUR),
+            (
+                "key_set_options.max_staleness",
+                self.max_staleness,
+                100 * MS,
+                30 * DAY,
+            ),
+            (
+                "key_set_options.fetch_timeout",
+                self.fetch_timeout,
+                MS,
+                5 * MINUTE,
+            ),
+            (
+                "key_set_options.connect_timeout",
+                self.connect_timeout,
+                MS,
+                5 * MINUTE,
+            ),
+            ("key_set_options.backoff", self.min_backoff, 10 * MS, HOUR),
+            ("key_set_options.backoff", self.max_backoff, 10 * MS, HOUR),
         ] {
             if value < min || value > max {
                 return Err(ConfigError::invalid(
@@ -163,13 +181,13 @@ impl KeySetOptions {
         }
         if self.max_staleness < self.refresh_interval {
             return Err(ConfigError::invalid(
-                "jwks_max_staleness",
-                "it must be at least jwks_refresh_interval, or keys would vanish before a refresh",
+                "key_set_options.max_staleness",
+                "it must be at least the refresh interval, or keys would vanish before a refresh",
             ));
         }
         if self.min_backoff > self.max_backoff {
             return Err(ConfigError::invalid(
-                "jwks_backoff",
+                "key_set_options.backoff",
                 "min must not exceed max",
             ));
         }

@@ -169,19 +169,19 @@ fn timings_must_be_positive_and_consistent() {
     let base = || CognitoJwtVerifier::builder().user_pool(valid_pool());
     build_error(
         base().key_set_options(KeySetOptions::default().fetch_timeout(Duration::ZERO)),
-        "jwks_fetch_timeout",
+        "key_set_options.fetch_timeout",
     );
     build_error(
         base().key_set_options(KeySetOptions::default().connect_timeout(Duration::ZERO)),
-        "jwks_connect_timeout",
+        "key_set_options.connect_timeout",
     );
     build_error(
         base().key_set_options(KeySetOptions::default().refresh_interval(Duration::ZERO)),
-        "jwks_refresh_interval",
+        "key_set_options.refresh_interval",
     );
     build_error(
         base().key_set_options(KeySetOptions::default().max_staleness(Duration::ZERO)),
-        "jwks_max_staleness",
+        "key_set_options.max_staleness",
     );
     build_error(
         base().key_set_options(
@@ -189,13 +189,13 @@ fn timings_must_be_positive_and_consistent() {
                 .refresh_interval(Duration::from_secs(3600))
                 .max_staleness(Duration::from_secs(60)),
         ),
-        "jwks_max_staleness",
+        "key_set_options.max_staleness",
     );
     build_error(
         base().key_set_options(
             KeySetOptions::default().backoff(Duration::from_secs(10), Duration::from_secs(1)),
         ),
-        "jwks_backoff",
+        "key_set_options.backoff",
     );
     build_error(base().token_cache_max_bytes(0), "token_cache_max_bytes");
     // A number of tokens where bytes are meant.
@@ -207,28 +207,28 @@ fn timings_must_be_positive_and_consistent() {
     // by random kids; absurd values would overflow time arithmetic.
     build_error(
         base().key_set_options(KeySetOptions::default().cooldown(Duration::ZERO)),
-        "jwks_cooldown",
+        "key_set_options.cooldown",
     );
     build_error(
         base().key_set_options(KeySetOptions::default().backoff(Duration::ZERO, Duration::ZERO)),
-        "jwks_backoff",
+        "key_set_options.backoff",
     );
     let forever = Duration::MAX;
     build_error(
         base().key_set_options(KeySetOptions::default().cooldown(forever)),
-        "jwks_cooldown",
+        "key_set_options.cooldown",
     );
     build_error(
         base().key_set_options(KeySetOptions::default().fetch_timeout(forever)),
-        "jwks_fetch_timeout",
+        "key_set_options.fetch_timeout",
     );
     build_error(
         base().key_set_options(KeySetOptions::default().connect_timeout(forever)),
-        "jwks_connect_timeout",
+        "key_set_options.connect_timeout",
     );
     build_error(
         base().key_set_options(KeySetOptions::default().backoff(Duration::from_secs(1), forever)),
-        "jwks_backoff",
+        "key_set_options.backoff",
     );
     build_error(
         base().key_set_options(
@@ -236,12 +236,12 @@ fn timings_must_be_positive_and_consistent() {
                 .refresh_interval(forever)
                 .max_staleness(forever),
         ),
-        "jwks_refresh_interval",
+        "key_set_options.refresh_interval",
     );
     // Used to panic inside the cache (a time-to-live assertion).
     build_error(
         base().key_set_options(KeySetOptions::default().max_staleness(forever)),
-        "jwks_max_staleness",
+        "key_set_options.max_staleness",
     );
     base()
         .key_set_options(
