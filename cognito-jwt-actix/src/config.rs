@@ -5,18 +5,15 @@ use std::sync::{Arc, LazyLock};
 
 use actix_web::{HttpRequest, HttpResponse};
 use cognito_jwt_core::Verify;
-use cognito_jwt_core::http::{DEFAULT_REALM, TokenSource};
+use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, TokenSource};
 
-use crate::error::CognitoError;
-
-type ErrorHandler = dyn Fn(&CognitoError) -> HttpResponse + Send + Sync;
+use crate::error::{CognitoError, Rendering};
 
 #[derive(Clone)]
 struct Settings {
     /// `None`: where the verifier's tokens travel.
     token_source: Option<TokenSource>,
-    realm: String,
-    error_handler: Option<Arc<ErrorHandler>>,
+    rendering: Rendering,
 }
 
 /// How the extractors and [`CognitoAuth`](crate::CognitoAuth) read tokens
@@ -47,8 +44,10 @@ pub struct CognitoConfig {
 static DEFAULT: LazyLock<CognitoConfig> = LazyLock::new(|| CognitoConfig {
     settings: Arc::new(Settings {
         token_source: None,
-        realm: DEFAULT_REALM.to_owned(),
-        error_handler: None,
+        rendering: Rendering {
+            realm: DEFAULT_REALM.into(),
+            handler: None,
+        },
     }),
 });
 
@@ -62,8 +61,8 @@ impl fmt::Debug for CognitoConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CognitoConfig")
             .field("token_source", &self.settings.token_source)
-            .field("realm", &self.settings.realm)
-            .field("error_handler", &self.settings.error_handler.is_some())
+            .field("realm", &self.settings.rendering.realm)
+            .field("error_handler", &self.settings.rendering.handler.is_some())
             .finish()
     }
 }
@@ -91,7 +90,7 @@ impl CognitoConfig {
     /// [`DEFAULT_REALM`] (`"api"`).
     #[must_use]
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
-        Arc::make_mut(&mut self.settings).realm = realm.into();
+        Arc::make_mut(&mut self.settings).rendering.realm = realm.into().into();
         self
     }
 
@@ -113,7 +112,7 @@ impl CognitoConfig {
     where
         F: Fn(&CognitoError) -> HttpResponse + Send + Sync + 'static,
     {
-        Arc::make_mut(&mut self.settings).error_handler = Some(Arc::new(handler));
+        Arc::make_mut(&mut self.settings).rendering.handler = Some(Arc::new(handler));
         self
     }
 
@@ -126,19 +125,14 @@ impl CognitoConfig {
             .unwrap_or_else(|| verifier.token_source())
     }
 
-    pub(crate) fn realm_name(&self) -> &str {
-        &self.settings.realm
-    }
-
-    pub(crate) fn render(&self, error: &CognitoError) -> HttpResponse {
-        match &self.settings.error_handler {
-            Some(handler) => handler(error),
-            None => error.default_response(),
-        }
-    }
-
-    /// The configuration registered on the app (or the defaults).
     pub(crate) fn from_app(req: &HttpRequest) -> Self {
         req.app_data::<Self>().cloned().unwrap_or_default()
+    }
+}
+
+impl CognitoError {
+    /// A refusal rendered with `config`, e.g. from a guard of your own.
+    pub fn new(rejection: AuthRejection, config: &CognitoConfig) -> Self {
+        Self::rendered(rejection, &config.settings.rendering)
     }
 }

@@ -1,13 +1,24 @@
 //! The refusal: an [`AuthRejection`] rendered as an actix-web response.
 
 use std::fmt;
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use cognito_jwt_core::http::AuthRejection;
 
-use crate::config::CognitoConfig;
+/// A custom rendering of refusals (see
+/// [`CognitoConfig::error_handler`](crate::CognitoConfig::error_handler)).
+pub(crate) type ErrorHandler = dyn Fn(&CognitoError) -> HttpResponse + Send + Sync;
+
+/// How refusals are rendered: the challenge's realm, and the custom
+/// handler if any. Part of a [`CognitoConfig`](crate::CognitoConfig).
+#[derive(Clone)]
+pub(crate) struct Rendering {
+    pub(crate) realm: Arc<str>,
+    pub(crate) handler: Option<Arc<ErrorHandler>>,
+}
 
 /// A request was refused: no usable token, a bad token, a missing group or
 /// scope, or keys that cannot be had right now.
@@ -16,20 +27,21 @@ use crate::config::CognitoConfig;
 /// ([`AuthRejection`]): 400 `invalid_request`, 401 (a bare challenge when no
 /// token was sent, otherwise `invalid_token`), 403 `insufficient_scope`, or
 /// 503 with `Retry-After` and no challenge; the body is a small JSON object
-/// unless [`CognitoConfig::error_handler`] says otherwise. Neither the
+/// unless [`CognitoConfig::error_handler`](crate::CognitoConfig::error_handler)
+/// says otherwise. Neither the
 /// response nor `Display`/`Debug` ever contain the token.
 #[derive(Clone)]
 pub struct CognitoError {
     rejection: AuthRejection,
-    config: CognitoConfig,
+    rendering: Rendering,
 }
 
 impl CognitoError {
-    /// A refusal rendered with `config`, e.g. from a guard of your own.
-    pub fn new(rejection: AuthRejection, config: &CognitoConfig) -> Self {
+    /// A refusal rendered as `rendering` says.
+    pub(crate) fn rendered(rejection: AuthRejection, rendering: &Rendering) -> Self {
         Self {
             rejection,
-            config: config.clone(),
+            rendering: rendering.clone(),
         }
     }
 
@@ -40,7 +52,7 @@ impl CognitoError {
 
     /// The `realm` of the challenge.
     pub fn realm(&self) -> &str {
-        self.config.realm_name()
+        &self.rendering.realm
     }
 
     /// A response with the status, `WWW-Authenticate` and `Retry-After` of
@@ -92,6 +104,9 @@ impl ResponseError for CognitoError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.config.render(self)
+        match &self.rendering.handler {
+            Some(handler) => handler(self),
+            None => self.default_response(),
+        }
     }
 }
