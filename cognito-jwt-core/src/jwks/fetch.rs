@@ -126,34 +126,62 @@ impl std::error::Error for FetchError {}
 
 /// The default fetcher: reqwest with rustls, no redirects, no decompression,
 /// connect and total time-outs, and a [`MAX_JWKS_BYTES`] body cap.
+///
+/// The HTTP client (TLS configuration, the platform's certificate store)
+/// is built at the first fetch, once, and shared by every clone: a
+/// verifier whose key set is bundled (a Lambda function's seed) or
+/// supplied with `cache_jwks` never touches the TLS stack or the
+/// certificate store, and a cold start does not pay for them.
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[derive(Debug, Clone)]
 pub struct ReqwestFetcher {
-    client: reqwest::Client,
+    client: Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
+    connect_timeout: Duration,
+    timeout: Duration,
 }
 
 #[cfg(feature = "reqwest")]
 impl ReqwestFetcher {
-    /// A fetcher with the given connect and total time-outs.
+    /// A fetcher with the given connect and total time-outs. Does no work
+    /// until the first fetch.
     ///
     /// # Errors
-    /// When the TLS backend cannot be initialised.
+    /// None today (the `Result` is kept for a future check of the
+    /// settings): a TLS backend that cannot be initialised makes each
+    /// fetch fail instead, which the key cache reports as an outage.
     pub fn new(connect_timeout: Duration, timeout: Duration) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(connect_timeout)
-            .timeout(timeout)
-            .user_agent(concat!("cognito-jwt/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| FetchError::new(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self { client })
+        Ok(Self {
+            client: Arc::default(),
+            connect_timeout,
+            timeout,
+        })
     }
 
     /// Use an existing reqwest client (its redirect, time-out and proxy
     /// settings apply; the body cap and status checks still do).
     pub fn from_client(client: reqwest::Client) -> Self {
-        Self { client }
+        Self {
+            client: Arc::new(std::sync::OnceLock::from(Ok(client))),
+            connect_timeout: Duration::ZERO,
+            timeout: Duration::ZERO,
+        }
+    }
+
+    /// The client, built at the first call.
+    fn client(&self) -> Result<&reqwest::Client, FetchError> {
+        self.client
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .user_agent(concat!("cognito-jwt/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| format!("cannot build the HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(|message| FetchError::new(message.clone()))
     }
 }
 
@@ -182,7 +210,7 @@ impl JwksFetcher for ReqwestFetcher {
                 FetchError::new(message)
             };
             let mut response = self
-                .client
+                .client()?
                 .get(url)
                 .header("accept", "application/json")
                 .header("accept-encoding", "identity")
