@@ -76,7 +76,7 @@ impl crate::CognitoJwtVerifier {
     /// named variable is set.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut builder = Self::builder().user_pool(UserPool::from_env()?);
-        for rule in crate::env::required_claims_from_env()? {
+        for rule in crate::ClaimRule::from_env()? {
             builder = builder.require_claim(rule);
         }
         builder.build()

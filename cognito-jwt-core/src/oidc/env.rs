@@ -57,7 +57,7 @@ impl crate::JwtVerifier {
     /// A [`ConfigError`] naming the variable that is missing or wrong.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut builder = Self::builder().issuer(crate::Issuer::from_env()?);
-        for rule in crate::env::required_claims_from_env()? {
+        for rule in crate::ClaimRule::from_env()? {
             builder = builder.require_claim(rule);
         }
         builder.build()

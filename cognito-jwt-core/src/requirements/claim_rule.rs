@@ -132,6 +132,20 @@ impl ClaimRule {
             .collect()
     }
 
+    /// The rules of the `REQUIRED_CLAIMS` environment variable (none when
+    /// it is unset or blank), as `CognitoJwtVerifier::from_env` and
+    /// `JwtVerifier::from_env` read them: for programs that build their
+    /// verifier themselves and pass each rule to `require_claim`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming `REQUIRED_CLAIMS` and quoting the malformed
+    /// rule; or, when it is unset while a similarly named variable is set
+    /// (`REQUIRED_CLAIM`), one saying "`<it>` is set: rename it to
+    /// `REQUIRED_CLAIMS`", since a misspelt rule must not go unenforced.
+    pub fn from_env() -> Result<Vec<Self>, ConfigError> {
+        crate::env::required_claims_from_env()
+    }
+
     /// Whether the rule holds for the claim's value (`None`: absent).
     fn holds(&self, value: Option<&Value>) -> bool {
         match (&self.test, value) {
