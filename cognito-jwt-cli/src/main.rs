@@ -172,8 +172,8 @@ struct VerifyArgs {
 #[derive(Debug, Args)]
 struct RuleArgs {
     /// A claim rule the token must meet (repeatable; all must hold):
-    /// name=value, name=a|b (one of), name~=a|b (a list claim holds one of),
-    /// name:=<JSON> (equals this number or boolean).
+    /// `name=value`, `name=a|b` (one of), `name~=a|b` (a list claim holds
+    /// one of), `name:=<JSON>` (equals this number or boolean).
     #[arg(long = "claim", value_name = "RULE")]
     claims: Vec<String>,
     /// Step-up: the token's `acr` must be one of these (repeatable).

@@ -64,7 +64,7 @@ type ResolveAsyncFn = dyn Fn(String) -> ResolveFuture + Send + Sync;
 /// do not build URLs or queries from it without checking it first. Its
 /// answer must be for that very issuer (byte for byte), or the issuer is
 /// refused, as it is when its settings cannot be used. A seed file
-/// ([`UserPool::jwks_file`]) that cannot be read is an outage instead:
+/// ([`UserPool::jwks_file`](crate::UserPool::jwks_file)) that cannot be read is an outage instead:
 /// the token is refused as
 /// [`ErrorKind::JwksUnavailable`](crate::ErrorKind::JwksUnavailable), and
 /// the next one asks again.
