@@ -144,7 +144,41 @@ impl<T> CognitoAuth<T> {
         self
     }
 
-    /// Replace the group and scope requirements with `requirements`.
+    /// Also require `rule` of the claims (see
+    /// [`ClaimRule`](cognito_jwt_core::ClaimRule)); several calls mean all
+    /// of them. A valid token it refuses gets 403 `insufficient_scope`.
+    pub fn require_claim(mut self, rule: cognito_jwt_core::ClaimRule) -> Self {
+        self.requirements = self.requirements.claim(rule);
+        self
+    }
+
+    /// Step-up (RFC 9470): also require the token's `acr` to be `acr`;
+    /// several calls mean any of them. A token refused gets 401
+    /// `insufficient_user_authentication` with `acr_values` in the
+    /// challenge.
+    pub fn require_any_acr(mut self, acr: impl Into<String>) -> Self {
+        self.requirements = self.requirements.any_acr(acr);
+        self
+    }
+
+    /// Step-up (RFC 9470): also require the token's `amr` to include
+    /// `method` (such as `mfa`); several calls mean all of them. A token
+    /// refused gets 401 `insufficient_user_authentication`.
+    pub fn require_all_amr(mut self, method: impl Into<String>) -> Self {
+        self.requirements = self.requirements.all_amr(method);
+        self
+    }
+
+    /// Step-up (RFC 9470): also require the user to have signed in
+    /// (`auth_time`) at most `age` ago. A token refused gets 401
+    /// `insufficient_user_authentication` with `max_age` in the challenge.
+    pub fn require_max_auth_age(mut self, age: std::time::Duration) -> Self {
+        self.requirements = self.requirements.max_auth_age(age);
+        self
+    }
+
+    /// Replace every requirement (groups, scopes, claim rules, step-up)
+    /// with `requirements`.
     pub fn requirements(mut self, requirements: Requirements) -> Self {
         self.requirements = requirements;
         self

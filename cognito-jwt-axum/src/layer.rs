@@ -121,7 +121,45 @@ impl<T, R> CognitoLayer<T, R> {
         self
     }
 
-    /// Replace the group and scope requirements with `requirements`.
+    /// Require `rule` of the claims (see
+    /// [`ClaimRule`](cognito_jwt_core::ClaimRule)); several calls mean all
+    /// of them. Refused requests get 403 `insufficient_scope`.
+    pub fn require_claim(mut self, rule: cognito_jwt_core::ClaimRule) -> Self {
+        let requirements = Arc::make_mut(&mut self.requirements);
+        *requirements = std::mem::take(requirements).claim(rule);
+        self
+    }
+
+    /// Step-up (RFC 9470): require the token's `acr` to be `acr`; several
+    /// calls mean any of them. Refused requests get 401
+    /// `insufficient_user_authentication` with `acr_values` in the
+    /// challenge.
+    pub fn require_any_acr(mut self, acr: impl Into<String>) -> Self {
+        let requirements = Arc::make_mut(&mut self.requirements);
+        *requirements = std::mem::take(requirements).any_acr(acr);
+        self
+    }
+
+    /// Step-up (RFC 9470): require the token's `amr` to include `method`
+    /// (such as `mfa`); several calls mean all of them. Refused requests
+    /// get 401 `insufficient_user_authentication`.
+    pub fn require_all_amr(mut self, method: impl Into<String>) -> Self {
+        let requirements = Arc::make_mut(&mut self.requirements);
+        *requirements = std::mem::take(requirements).all_amr(method);
+        self
+    }
+
+    /// Step-up (RFC 9470): require the user to have signed in (`auth_time`)
+    /// at most `age` ago. Refused requests get 401
+    /// `insufficient_user_authentication` with `max_age` in the challenge.
+    pub fn require_max_auth_age(mut self, age: std::time::Duration) -> Self {
+        let requirements = Arc::make_mut(&mut self.requirements);
+        *requirements = std::mem::take(requirements).max_auth_age(age);
+        self
+    }
+
+    /// Replace every requirement (groups, scopes, claim rules, step-up)
+    /// with `requirements`.
     pub fn requirements(mut self, requirements: Requirements) -> Self {
         self.requirements = Arc::new(requirements);
         self

@@ -106,6 +106,8 @@ struct OidcVerifyArgs {
     /// The token must carry at least one of these scopes (repeatable).
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
+    #[command(flatten)]
+    rules: RuleArgs,
     /// Clock-skew allowance in seconds (at most 300).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     leeway: u64,
@@ -157,11 +159,67 @@ struct VerifyArgs {
     /// The token must carry at least one of these scopes (repeatable).
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
+    #[command(flatten)]
+    rules: RuleArgs,
     /// Clock-skew allowance in seconds (at most 300).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     leeway: u64,
     /// The JWT; "-" or absent reads it from stdin.
     token: Option<String>,
+}
+
+/// Claim rules and step-up requirements, for `verify` and `oidc verify`.
+#[derive(Debug, Args)]
+struct RuleArgs {
+    /// A claim rule the token must meet (repeatable; all must hold):
+    /// `name=value`, `name=a|b` (one of), `name~=a|b` (a list claim holds
+    /// one of), `name:=<JSON>` (equals this number or boolean).
+    #[arg(long = "claim", value_name = "RULE")]
+    claims: Vec<String>,
+    /// Step-up: the token's `acr` must be one of these (repeatable).
+    #[arg(long = "acr", value_name = "ACR")]
+    acr: Vec<String>,
+    /// Step-up: the token's `amr` must include every one of these
+    /// (repeatable), such as mfa.
+    #[arg(long = "amr", value_name = "METHOD")]
+    amr: Vec<String>,
+    /// Step-up: the user must have signed in (`auth_time`) at most this
+    /// many seconds ago.
+    #[arg(long = "max-age", value_name = "SECONDS")]
+    max_age: Option<u64>,
+}
+
+impl RuleArgs {
+    /// `requirements` with these rules added, checked; a malformed rule is
+    /// a usage error naming its option.
+    fn add_to(&self, mut requirements: Requirements) -> Result<Requirements, (u8, String)> {
+        for rules in &self.claims {
+            requirements = requirements
+                .claim_rules(rules)
+                .map_err(|e| (EXIT_USAGE, format!("error: --claim: {e}")))?;
+        }
+        for acr in &self.acr {
+            requirements = requirements.any_acr(acr);
+        }
+        for method in &self.amr {
+            requirements = requirements.all_amr(method);
+        }
+        if let Some(seconds) = self.max_age {
+            requirements = requirements.max_auth_age(Duration::from_secs(seconds));
+        }
+        requirements.validate().map_err(|e| {
+            let option = match e.name() {
+                Some("any_group") => "--group",
+                Some("any_scope") => "--scope",
+                Some("any_acr") => "--acr",
+                Some("all_amr") => "--amr",
+                Some("max_auth_age") => "--max-age",
+                _ => "--claim",
+            };
+            (EXIT_USAGE, format!("error: {option}: {e}"))
+        })?;
+        Ok(requirements)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -364,7 +422,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, (u8, String)> {
 
 fn verify(args: VerifyArgs) -> Outcome {
     let verifier = build_verifier(&args)?;
-    let token = read_token(args.token.clone())?;
     let mut requirements = Requirements::new();
     for group in &args.groups {
         requirements = requirements.any_group(group);
@@ -372,6 +429,8 @@ fn verify(args: VerifyArgs) -> Outcome {
     for scope in &args.scopes {
         requirements = requirements.any_scope(scope);
     }
+    let requirements = args.rules.add_to(requirements)?;
+    let token = read_token(args.token.clone())?;
     let result =
         runtime()?.block_on(verifier.verify_with::<serde_json::Value>(&token, &requirements));
     report(result)
@@ -449,13 +508,14 @@ fn oidc_verifier(args: &OidcVerifyArgs) -> Result<JwtVerifier, (u8, String)> {
 
 fn oidc_verify(args: OidcVerifyArgs) -> Outcome {
     let verifier = oidc_verifier(&args)?;
-    let token = read_token(args.token.clone())?;
     let requirements = args
         .scopes
         .iter()
         .fold(Requirements::new(), |requirements, scope| {
             requirements.any_scope(scope)
         });
+    let requirements = args.rules.add_to(requirements)?;
+    let token = read_token(args.token.clone())?;
     report(runtime()?.block_on(verifier.verify_with::<serde_json::Value>(&token, &requirements)))
 }
 

@@ -39,6 +39,16 @@ pub enum ErrorKind {
     MissingGroup,
     /// The token is valid but its `scope` contains none of the required scopes.
     MissingScope,
+    /// The token is valid but a claim rule
+    /// ([`ClaimRule`](crate::ClaimRule)) required here does not hold: the
+    /// claim is absent, of another JSON type, or has another value.
+    ClaimMismatch,
+    /// The token is valid but the sign-in behind it is not strong or recent
+    /// enough (RFC 9470): its `acr` is not one of those required, its `amr`
+    /// lacks a required method, or its `auth_time` is older than the
+    /// maximum age. The client should have the user sign in again, as
+    /// [`Error::acr_values`] and [`Error::max_age`] say.
+    InsufficientUserAuthentication,
     /// The custom check installed with
     /// [`CognitoJwtVerifierBuilder::custom_check`](crate::CognitoJwtVerifierBuilder::custom_check)
     /// refused the token.
@@ -66,6 +76,8 @@ impl ErrorKind {
         ErrorKind::InvalidTokenUse,
         ErrorKind::MissingGroup,
         ErrorKind::MissingScope,
+        ErrorKind::ClaimMismatch,
+        ErrorKind::InsufficientUserAuthentication,
         ErrorKind::CustomCheckFailed,
         ErrorKind::JwksUnavailable,
         ErrorKind::JwksNotCached,
@@ -85,6 +97,8 @@ impl ErrorKind {
             ErrorKind::InvalidTokenUse => "invalid_token_use",
             ErrorKind::MissingGroup => "missing_group",
             ErrorKind::MissingScope => "missing_scope",
+            ErrorKind::ClaimMismatch => "claim_mismatch",
+            ErrorKind::InsufficientUserAuthentication => "insufficient_user_authentication",
             ErrorKind::CustomCheckFailed => "custom_check_failed",
             ErrorKind::JwksUnavailable => "jwks_unavailable",
             ErrorKind::JwksNotCached => "jwks_not_cached",
@@ -94,7 +108,10 @@ impl ErrorKind {
     /// What this kind means for an HTTP response (RFC 6750).
     pub const fn http_class(self) -> HttpClass {
         match self {
-            ErrorKind::MissingGroup | ErrorKind::MissingScope => HttpClass::InsufficientScope,
+            ErrorKind::MissingGroup | ErrorKind::MissingScope | ErrorKind::ClaimMismatch => {
+                HttpClass::InsufficientScope
+            }
+            ErrorKind::InsufficientUserAuthentication => HttpClass::InsufficientUserAuthentication,
             ErrorKind::JwksUnavailable | ErrorKind::JwksNotCached => HttpClass::Unavailable,
             _ => HttpClass::InvalidToken,
         }
@@ -118,8 +135,12 @@ pub enum HttpClass {
     InvalidRequest,
     /// The token is invalid, expired or not for us (`invalid_token`): 401.
     InvalidToken,
-    /// The token is valid but lacks a group or scope (`insufficient_scope`): 403.
+    /// The token is valid but lacks a group or scope, or a claim rule
+    /// does not hold (`insufficient_scope`): 403.
     InsufficientScope,
+    /// The token is valid but the user must sign in again, more strongly
+    /// or more recently (RFC 9470 `insufficient_user_authentication`): 401.
+    InsufficientUserAuthentication,
     /// The key set cannot be had right now: 503 with `Retry-After`.
     Unavailable,
 }
@@ -128,7 +149,9 @@ impl HttpClass {
     /// The HTTP status code.
     pub const fn status(self) -> u16 {
         match self {
-            HttpClass::MissingCredentials | HttpClass::InvalidToken => 401,
+            HttpClass::MissingCredentials
+            | HttpClass::InvalidToken
+            | HttpClass::InsufficientUserAuthentication => 401,
             HttpClass::InvalidRequest => 400,
             HttpClass::InsufficientScope => 403,
             HttpClass::Unavailable => 503,
@@ -142,6 +165,7 @@ impl HttpClass {
             HttpClass::InvalidRequest => Some("invalid_request"),
             HttpClass::InvalidToken => Some("invalid_token"),
             HttpClass::InsufficientScope => Some("insufficient_scope"),
+            HttpClass::InsufficientUserAuthentication => Some("insufficient_user_authentication"),
         }
     }
 
@@ -149,7 +173,9 @@ impl HttpClass {
     /// refuses a request exactly when, and as, an HTTP route would.
     pub const fn grpc_code(self) -> GrpcCode {
         match self {
-            HttpClass::MissingCredentials | HttpClass::InvalidToken => GrpcCode::Unauthenticated,
+            HttpClass::MissingCredentials
+            | HttpClass::InvalidToken
+            | HttpClass::InsufficientUserAuthentication => GrpcCode::Unauthenticated,
             HttpClass::InvalidRequest => GrpcCode::InvalidArgument,
             HttpClass::InsufficientScope => GrpcCode::PermissionDenied,
             HttpClass::Unavailable => GrpcCode::Unavailable,
@@ -225,6 +251,17 @@ pub struct Error {
     kind: ErrorKind,
     message: Box<str>,
     retry_after: Option<Duration>,
+    step_up: Option<Box<StepUpChallenge>>,
+}
+
+/// What an [`ErrorKind::InsufficientUserAuthentication`] asks of the next
+/// sign-in (RFC 9470 §3): the configured requirement, never token text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StepUpChallenge {
+    /// The acceptable `acr` values, space-separated, when `acr` is required.
+    pub(crate) acr_values: Option<Box<str>>,
+    /// The maximum age of the sign-in, in seconds, when one is required.
+    pub(crate) max_age: Option<u64>,
 }
 
 impl Error {
@@ -233,7 +270,26 @@ impl Error {
             kind,
             message: message.into(),
             retry_after: None,
+            step_up: None,
         }
+    }
+
+    pub(crate) fn with_step_up(mut self, challenge: StepUpChallenge) -> Self {
+        self.step_up = Some(Box::new(challenge));
+        self
+    }
+
+    /// For [`ErrorKind::InsufficientUserAuthentication`] when `acr` was
+    /// required: the acceptable values, space-separated (RFC 9470
+    /// `acr_values`), to send in the challenge.
+    pub fn acr_values(&self) -> Option<&str> {
+        self.step_up.as_ref()?.acr_values.as_deref()
+    }
+
+    /// For [`ErrorKind::InsufficientUserAuthentication`] when a maximum
+    /// sign-in age was required: that age in seconds (RFC 9470 `max_age`).
+    pub fn max_age(&self) -> Option<u64> {
+        self.step_up.as_ref()?.max_age
     }
 
     pub(crate) fn with_retry_after(mut self, retry_after: Duration) -> Self {
@@ -263,6 +319,7 @@ impl fmt::Debug for Error {
         f.debug_struct("Error")
             .field("kind", &self.kind)
             .field("message", &self.message)
+            .field("step_up", &self.step_up)
             .finish()
     }
 }

@@ -186,6 +186,10 @@ impl AuthRejection {
                 ErrorKind::NotYetValid => "the token is not valid yet",
                 ErrorKind::MissingGroup => "the user is not in a group allowed here",
                 ErrorKind::MissingScope => "the token lacks a scope required here",
+                ErrorKind::ClaimMismatch => "the token's claims do not allow this request here",
+                ErrorKind::InsufficientUserAuthentication => {
+                    "a stronger or more recent sign-in is required here"
+                }
                 ErrorKind::InvalidTokenUse => "the wrong kind of token was sent",
                 ErrorKind::JwksUnavailable | ErrorKind::JwksNotCached => {
                     "the token cannot be checked right now; retry later"
@@ -197,7 +201,9 @@ impl AuthRejection {
 
     /// The `WWW-Authenticate` value, or `None` for 503 answers.
     ///
-    /// Quotes and backslashes in `realm` are escaped.
+    /// Quotes and backslashes in `realm` are escaped. A step-up refusal
+    /// ([`ErrorKind::InsufficientUserAuthentication`]) also carries
+    /// `acr_values` and `max_age` when those were required (RFC 9470 §3).
     pub fn www_authenticate(&self, realm: &str) -> Option<String> {
         let class = self.http_class();
         if class == HttpClass::Unavailable {
@@ -210,6 +216,17 @@ impl AuthRejection {
             value.push_str("\", error_description=\"");
             value.push_str(self.description());
             value.push('"');
+        }
+        if let AuthRejection::Token(error) = self {
+            if let Some(acr_values) = error.acr_values() {
+                value.push_str(", acr_values=\"");
+                value.push_str(&escape_quoted(acr_values));
+                value.push('"');
+            }
+            if let Some(max_age) = error.max_age() {
+                value.push_str(", max_age=");
+                value.push_str(&max_age.to_string());
+            }
         }
         Some(value)
     }
@@ -566,5 +583,52 @@ mod tests {
         assert_eq!(down.www_authenticate("api"), None);
         assert_eq!(down.retry_after_secs(), Some(5));
         assert!(down.body_json().contains("temporarily_unavailable"));
+    }
+
+    #[test]
+    fn step_up_challenges_name_what_the_next_sign_in_needs() {
+        use crate::error::StepUpChallenge;
+        let step_up = |acr_values: Option<&str>, max_age| {
+            AuthRejection::Token(
+                Error::new(ErrorKind::InsufficientUserAuthentication, "x").with_step_up(
+                    StepUpChallenge {
+                        acr_values: acr_values.map(Into::into),
+                        max_age,
+                    },
+                ),
+            )
+        };
+        let both = step_up(Some("urn:mfa phr"), Some(300));
+        assert_eq!(
+            (both.status(), both.grpc_code()),
+            (401, GrpcCode::Unauthenticated)
+        );
+        assert_eq!(
+            both.www_authenticate("api").as_deref(),
+            Some(
+                "Bearer realm=\"api\", error=\"insufficient_user_authentication\", \
+                 error_description=\"a stronger or more recent sign-in is required here\", \
+                 acr_values=\"urn:mfa phr\", max_age=300"
+            )
+        );
+        let amr_only = step_up(None, None)
+            .www_authenticate("api")
+            .unwrap_or_default();
+        assert!(
+            !amr_only.contains("acr_values") && !amr_only.contains("max_age"),
+            "{amr_only}"
+        );
+        let mismatch = AuthRejection::Token(Error::new(ErrorKind::ClaimMismatch, "x"));
+        assert_eq!(
+            (mismatch.status(), mismatch.grpc_code()),
+            (403, GrpcCode::PermissionDenied)
+        );
+        assert_eq!(
+            mismatch.www_authenticate("api").as_deref(),
+            Some(
+                "Bearer realm=\"api\", error=\"insufficient_scope\", \
+                 error_description=\"the token's claims do not allow this request here\""
+            )
+        );
     }
 }

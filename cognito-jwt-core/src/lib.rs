@@ -139,7 +139,7 @@ pub use jwt::MAX_TOKEN_LEN;
 pub use oidc::{
     Issuer, IssuerResolver, JwtVerifier, JwtVerifierBuilder, OIDC_ENV_VARS, ResolveError,
 };
-pub use requirements::Requirements;
+pub use requirements::{ClaimRule, Requirements};
 
 #[cfg(not(feature = "metrics"))]
 use no_metrics as metrics;

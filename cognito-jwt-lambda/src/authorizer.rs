@@ -14,7 +14,7 @@ use aws_lambda_events::apigw::{
 use aws_lambda_events::appsync::{AppSyncLambdaAuthorizerRequest, AppSyncLambdaAuthorizerResponse};
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use cognito_jwt_core::http::{AuthRejection, bearer_token};
-use cognito_jwt_core::{AnyVerifier, ConfigError, HttpClass, Requirements, Verify};
+use cognito_jwt_core::{AnyVerifier, ConfigError, HttpClass, Verify};
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use lambda_runtime::Diagnostic;
@@ -223,7 +223,7 @@ impl Authorizer {
         let Verified(identity) = self
             .inner
             .verifier
-            .verify_with(token, &Requirements::new())
+            .verify_with(token, &self.inner.options.rules)
             .await?;
         Ok(identity)
     }

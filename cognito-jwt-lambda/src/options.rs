@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_jwt_core::{ConfigError, Requirements};
+use cognito_jwt_core::{ClaimRule, ConfigError, Requirements};
 
 use crate::identity::{AuthorizerContext, Identity};
 
@@ -29,7 +29,11 @@ type ContextHook = dyn Fn(&Identity, &mut AuthorizerContext) + Send + Sync;
 #[derive(Clone, Default)]
 #[must_use]
 pub struct AuthorizerOptions {
+    /// Groups and scopes, checked on the verified identity (a Deny names
+    /// the caller).
     pub(crate) requirements: Requirements,
+    /// Claim rules and step-up, checked by the verifier.
+    pub(crate) rules: Requirements,
     pub(crate) wide_resource: bool,
     pub(crate) simple_responses: bool,
     pub(crate) skip_key_fetch_at_start: bool,
@@ -42,6 +46,7 @@ impl fmt::Debug for AuthorizerOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthorizerOptions")
             .field("requirements", &self.requirements)
+            .field("rules", &self.rules)
             .field("wide_resource", &self.wide_resource)
             .field("simple_responses", &self.simple_responses)
             .field("fetch_keys_at_start", &!self.skip_key_fetch_at_start)
@@ -68,6 +73,58 @@ impl AuthorizerOptions {
     /// [`run`](crate::run); options holding one deny every caller.
     pub fn require_any_group(mut self, group: impl Into<String>) -> Self {
         self.requirements = self.requirements.any_group(group);
+        self
+    }
+
+    /// Require `rule` of the claims (see [`ClaimRule`]); several calls mean
+    /// all of them. A verified token it refuses gets an explicit Deny (HTTP
+    /// 403). Defaults to none. (`REQUIRED_CLAIMS`, read by
+    /// `CognitoJwtVerifier::from_env`, does the same for every token.)
+    pub fn require_claim(mut self, rule: ClaimRule) -> Self {
+        self.rules = self.rules.claim(rule);
+        self
+    }
+
+    /// Require the rules of `rules`, in the grammar of `REQUIRED_CLAIMS`
+    /// (`custom:tenant=acme; email_verified:=true`; see [`ClaimRule`]).
+    ///
+    /// ```
+    /// use cognito_jwt_lambda::AuthorizerOptions;
+    ///
+    /// let options = AuthorizerOptions::new().claim_rules("custom:tenant=acme|globex")?;
+    /// let error = AuthorizerOptions::new().claim_rules("custom:tenant").unwrap_err();
+    /// assert_eq!(error.name(), Some("claim_rules"));
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming `claim_rules` and quoting the malformed rule.
+    pub fn claim_rules(mut self, rules: &str) -> Result<Self, ConfigError> {
+        self.rules = self.rules.claim_rules(rules)?;
+        Ok(self)
+    }
+
+    /// Step-up (RFC 9470): require the token's `acr` to be `acr`; several
+    /// calls mean any of them. A token refused is Unauthorized (HTTP 401:
+    /// API Gateway sends no challenge of the authorizer's).
+    pub fn require_any_acr(mut self, acr: impl Into<String>) -> Self {
+        self.rules = self.rules.any_acr(acr);
+        self
+    }
+
+    /// Step-up (RFC 9470): require the token's `amr` to include `method`
+    /// (such as `mfa`); several calls mean all of them. Refused as for
+    /// [`require_any_acr`](Self::require_any_acr).
+    pub fn require_all_amr(mut self, method: impl Into<String>) -> Self {
+        self.rules = self.rules.all_amr(method);
+        self
+    }
+
+    /// Step-up (RFC 9470): require the user to have signed in
+    /// (`auth_time`) at most `age` ago. Refused as for
+    /// [`require_any_acr`](Self::require_any_acr).
+    pub fn require_max_auth_age(mut self, age: Duration) -> Self {
+        self.rules = self.rules.max_auth_age(age);
         self
     }
 
@@ -161,15 +218,20 @@ impl AuthorizerOptions {
     /// ```
     ///
     /// # Errors
-    /// A [`ConfigError`] naming `require_any_group` or `require_any_scope`.
+    /// A [`ConfigError`] naming the setting: `require_any_group`,
+    /// `require_any_scope`, `require_claim`, `require_any_acr`,
+    /// `require_all_amr` or `require_max_auth_age`.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.requirements.validate().map_err(|error| match error {
-            ConfigError::Invalid { name, problem } => ConfigError::Invalid {
-                name: format!("require_{name}"),
-                problem,
-            },
-            other => other,
-        })
+        self.requirements
+            .validate()
+            .and_then(|()| self.rules.validate())
+            .map_err(|error| match error {
+                ConfigError::Invalid { name, problem } => ConfigError::Invalid {
+                    name: format!("require_{name}"),
+                    problem,
+                },
+                other => other,
+            })
     }
 
     pub(crate) fn fetch_keys_at_start_enabled(&self) -> bool {

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use cognito_jwt_core::{CognitoJwtVerifier, ConfigError, UserPool};
+use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, ConfigError, UserPool};
 
 /// `BIND_ADDR` when it is not set.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -17,6 +17,7 @@ pub const DEFAULT_ADMIN_GROUP: &str = "admins";
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose access tokens are accepted |
 /// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
 /// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` (set but empty is refused) |
+/// | `REQUIRED_CLAIMS` | none | claim rules every token must meet, separated by `;`: `name=value`, `name=a\|b`, `name~=a\|b`, `name:=<JSON>` (see [`ClaimRule`]); a failed rule is 403 `insufficient_scope` |
 /// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 5 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -56,6 +57,9 @@ impl ServerConfig {
         let admin_group =
             group_variable("ADMIN_GROUP")?.unwrap_or_else(|| DEFAULT_ADMIN_GROUP.to_owned());
         let mut builder = CognitoJwtVerifier::builder().user_pool(pool);
+        for rule in ClaimRule::from_env()? {
+            builder = builder.require_claim(rule);
+        }
         if let Some(value) = variable("TOKEN_CACHE_MAX_BYTES")? {
             let max_bytes = value.parse::<u64>().map_err(|_| {
                 invalid(

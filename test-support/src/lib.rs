@@ -16,8 +16,10 @@
 use std::io;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
-use cognito_jwt_core::{CognitoJwtVerifier, TokenUse};
+use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, Requirements, TokenUse};
 
 mod installed;
 
@@ -39,6 +41,10 @@ pub struct HttpCase {
     /// Expected `error` code in `WWW-Authenticate`, `None` for a bare
     /// challenge; ignored for 503.
     pub bearer_error: Option<&'static str>,
+    /// Parameters the challenge must carry besides `realm`, `error` and
+    /// `error_description` (`acr_values="…"`, `max_age=…`), in order; the
+    /// challenge carries no other.
+    pub challenge_params: Vec<&'static str>,
 }
 
 /// The tokens a case table needs, minted by the caller's test issuer.
@@ -97,6 +103,7 @@ pub fn cases(tokens: &CaseTokens) -> Vec<HttpCase> {
         authorization,
         status,
         bearer_error,
+        challenge_params: Vec::new(),
     };
     vec![
         case("no authorization header", vec![], 401, None),
@@ -178,6 +185,166 @@ pub fn cases(tokens: &CaseTokens) -> Vec<HttpCase> {
     ]
 }
 
+/// The claim rule of the [`rule_cases`] route.
+pub const TENANT_RULE: &str = "custom:tenant=acme";
+/// The `acr` the [`rule_cases`] route accepts.
+pub const RULE_ACR: &str = "phr";
+/// The `amr` method the [`rule_cases`] route requires.
+pub const RULE_AMR: &str = "mfa";
+/// The maximum sign-in age of the [`rule_cases`] route.
+pub const RULE_MAX_AUTH_AGE: Duration = Duration::from_secs(300);
+
+/// The requirements of the [`rule_cases`] route: [`TENANT_RULE`], `acr`
+/// [`RULE_ACR`], `amr` [`RULE_AMR`], signed in within
+/// [`RULE_MAX_AUTH_AGE`].
+///
+/// # Panics
+/// Never: the rule is valid.
+#[allow(clippy::expect_used)]
+pub fn rule_requirements() -> Requirements {
+    Requirements::new()
+        .claim(TENANT_RULE.parse().expect("a valid rule"))
+        .any_acr(RULE_ACR)
+        .all_amr(RULE_AMR)
+        .max_auth_age(RULE_MAX_AUTH_AGE)
+}
+
+/// A verifier of `issuer`'s access tokens for `client_id` requiring
+/// [`rule_requirements`] of every token, with a token cache, loading the
+/// key set in-process.
+///
+/// # Panics
+/// If the configuration is invalid.
+#[allow(clippy::expect_used)]
+pub fn rule_verifier(issuer: &TestIssuer, client_id: &str) -> CognitoJwtVerifier {
+    let rule: ClaimRule = TENANT_RULE.parse().expect("a valid rule");
+    CognitoJwtVerifier::builder()
+        .user_pool(issuer.user_pool(client_id, TokenUse::Access))
+        .require_claim(rule)
+        .require_any_acr(RULE_ACR)
+        .require_all_amr(RULE_AMR)
+        .require_max_auth_age(RULE_MAX_AUTH_AGE)
+        .token_cache_max_bytes(1024 * 1024)
+        .fetcher(issuer.fetcher())
+        .build()
+        .expect("verifier configuration")
+}
+
+/// The shared table for a route with claim rules and step-up
+/// ([`rule_requirements`]): genuine tokens refused 403 when a claim rule
+/// fails and 401 `insufficient_user_authentication` (saying what the next
+/// sign-in needs) when the sign-in is too weak or too old. Every token is
+/// sent twice, so that the second answer comes from a token cache where
+/// there is one.
+pub fn rule_cases(issuer: &TestIssuer, client_id: &str) -> Vec<HttpCase> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let token = |changes: &[(&str, serde_json::Value)]| {
+        let mut builder = issuer
+            .access_token(client_id)
+            .claim("custom:tenant", "acme")
+            .claim("acr", RULE_ACR)
+            .claim("amr", serde_json::json!(["pwd", RULE_AMR]))
+            .claim("auth_time", now.saturating_sub(10));
+        for (name, value) in changes {
+            builder = if value.is_null() {
+                builder.without(name)
+            } else {
+                builder.claim(name, value.clone())
+            };
+        }
+        bearer(&builder.sign())
+    };
+    let step_up = vec![r#"acr_values="phr""#, "max_age=300"];
+    let case = |name, authorization, status, bearer_error, challenge_params| HttpCase {
+        name,
+        authorization,
+        status,
+        bearer_error,
+        challenge_params,
+    };
+    let null = serde_json::Value::Null;
+    vec![
+        case(
+            "rules and sign-in as required",
+            token(&[]),
+            200,
+            None,
+            vec![],
+        ),
+        case(
+            "another tenant",
+            token(&[("custom:tenant", "tenant-planted-13".into())]),
+            403,
+            Some("insufficient_scope"),
+            vec![],
+        ),
+        case(
+            "tenant as a list",
+            token(&[("custom:tenant", serde_json::json!(["acme"]))]),
+            403,
+            Some("insufficient_scope"),
+            vec![],
+        ),
+        case(
+            "no tenant",
+            token(&[("custom:tenant", null.clone())]),
+            403,
+            Some("insufficient_scope"),
+            vec![],
+        ),
+        case(
+            "acr downgrade",
+            token(&[("acr", "acr-planted-14".into())]),
+            401,
+            Some("insufficient_user_authentication"),
+            step_up.clone(),
+        ),
+        case(
+            "no second factor",
+            token(&[("amr", serde_json::json!(["pwd"]))]),
+            401,
+            Some("insufficient_user_authentication"),
+            step_up.clone(),
+        ),
+        case(
+            "stale sign-in",
+            token(&[("auth_time", now.saturating_sub(3600).into())]),
+            401,
+            Some("insufficient_user_authentication"),
+            step_up.clone(),
+        ),
+        case(
+            "no auth_time",
+            token(&[("auth_time", null)]),
+            401,
+            Some("insufficient_user_authentication"),
+            step_up,
+        ),
+        case(
+            "expired",
+            token(&[("exp", now.saturating_sub(60).into())]),
+            401,
+            Some("invalid_token"),
+            vec![],
+        ),
+    ]
+}
+
+/// The parameters of a Bearer challenge after `error_description`, as
+/// `name=value` texts; none for a challenge without an error.
+pub fn challenge_params(challenge: &str) -> Vec<&str> {
+    let rest = match challenge.split_once("error_description=\"") {
+        Some((_, rest)) => rest.split_once('"').map_or("", |(_, rest)| rest),
+        None => "",
+    };
+    rest.split(", ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 /// One `Authorization` header carrying `token` with the `Bearer` scheme.
 pub fn bearer(token: &str) -> Vec<Vec<u8>> {
     vec![format!("Bearer {token}").into_bytes()]
@@ -236,6 +403,8 @@ pub const PLANTED: &[&str] = &[
     "planted-10",
     "planted-11",
     "user-planted-12",
+    "tenant-planted-13",
+    "acr-planted-14",
 ];
 
 /// The key of the "unknown kid" case, which no issuer publishes. Key

@@ -16,7 +16,11 @@ use cognito_jwt_actix::{
 use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
-use cognito_jwt_test_support::{CaseTokens, bearer, bearer_error, cases, unavailable_verifier};
+use cognito_jwt_test_support::{
+    CaseTokens, RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, bearer, bearer_error, cases,
+    challenge_params, rule_cases, rule_requirements, rule_verifier, secrets_of,
+    unavailable_verifier,
+};
 
 const CLIENT: &str = "actix-client";
 const GROUP: &str = "admins";
@@ -188,6 +192,94 @@ async fn shared_cases_through_the_extractor() {
         let answer = send(&app, get("/admin/me", &case.authorization).to_request()).await;
         assert_case(&answer, case.name, case.status, case.bearer_error);
     }
+}
+
+/// A verifier for access tokens of `CLIENT` with a token cache, keys cached.
+fn caching_verifier() -> CognitoJwtVerifier {
+    ISSUER.verifier_from(
+        ISSUER
+            .verifier_builder(CLIENT, TokenUse::Access)
+            .token_cache_max_bytes(1024 * 1024),
+    )
+}
+
+/// Run the shared table of claim rules and step-up against `app`, whose
+/// route `uri` has `rule_requirements`: each token twice (the second
+/// answer is a token-cache hit), the same answer both times. (A macro: the
+/// test service's request type has no public name here.)
+macro_rules! run_rule_cases {
+    ($app:expr, $uri:expr) => {{
+        let table = rule_cases(&ISSUER, CLIENT);
+        assert!(table.len() >= 8);
+        for case in table {
+            let name = case.name;
+            for attempt in ["first", "repeated"] {
+                let answer = send($app, get($uri, &case.authorization).to_request()).await;
+                assert_eq!(answer.status, case.status, "{name}, {attempt}: {answer:?}");
+                if case.status == 200 {
+                    assert_eq!(answer.challenge(), None, "{name}");
+                    continue;
+                }
+                let challenge = answer
+                    .challenge()
+                    .unwrap_or_else(|| panic!("{name}: no challenge"));
+                assert_eq!(
+                    answer.bearer_error(),
+                    case.bearer_error,
+                    "{name}: {challenge}"
+                );
+                assert_eq!(
+                    challenge_params(challenge),
+                    case.challenge_params,
+                    "{name}: {challenge}"
+                );
+                assert_eq!(answer.json()["error"].as_str(), case.bearer_error, "{name}");
+                for secret in secrets_of(case.authorization.iter().map(Vec::as_slice)) {
+                    answer.assert_reveals_nothing_of(&secret);
+                }
+            }
+        }
+    }};
+}
+
+#[actix_web::test]
+async fn shared_rule_cases_through_the_middleware() {
+    let app = test::init_service(
+        App::new()
+            .service(
+                web::scope("/payments")
+                    .wrap(
+                        CognitoAuth::<AccessTokenClaims>::new(caching_verifier())
+                            .requirements(rule_requirements()),
+                    )
+                    .route("/pay", web::get().to(signed_in)),
+            )
+            .service(
+                web::scope("/by-setters")
+                    .wrap(
+                        CognitoAuth::<AccessTokenClaims>::new(caching_verifier())
+                            .require_claim(TENANT_RULE.parse().expect("rule"))
+                            .require_any_acr(RULE_ACR)
+                            .require_all_amr(RULE_AMR)
+                            .require_max_auth_age(RULE_MAX_AUTH_AGE),
+                    )
+                    .route("/pay", web::get().to(signed_in)),
+            ),
+    )
+    .await;
+    run_rule_cases!(&app, "/payments/pay");
+    run_rule_cases!(&app, "/by-setters/pay");
+}
+
+#[actix_web::test]
+async fn shared_rule_cases_through_the_extractor() {
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(rule_verifier(&ISSUER, CLIENT)))
+            .route("/payments/pay", web::get().to(signed_in)),
+    )
+    .await;
+    run_rule_cases!(&app, "/payments/pay");
 }
 
 fn assert_unavailable(answer: &Answer) {

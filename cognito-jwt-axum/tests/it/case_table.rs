@@ -6,6 +6,10 @@ use axum::routing::get;
 use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
 use cognito_jwt_core::AccessTokenClaims;
 use cognito_jwt_core::http::DEFAULT_REALM;
+use cognito_jwt_test_support::{
+    RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, challenge_params, rule_cases,
+    rule_requirements, rule_verifier, secrets_of,
+};
 
 use crate::support::*;
 
@@ -121,4 +125,86 @@ async fn closed_key_set_port_is_503() {
         let reply = send(&app, request("/api/admin", &bearer(&TOKENS.valid_in_group))).await;
         assert_unavailable(&reply, attempt);
     }
+}
+
+/// A verifier for access tokens of `CLIENT` with a token cache, keys cached.
+fn caching_verifier() -> cognito_jwt_core::CognitoJwtVerifier {
+    ISSUER.verifier_from(
+        ISSUER
+            .verifier_builder(CLIENT, cognito_jwt_core::TokenUse::Access)
+            .token_cache_max_bytes(1024 * 1024),
+    )
+}
+
+/// Run the shared table of claim rules and step-up against `app`, whose
+/// route `uri` has [`rule_requirements`]: each token twice (the second
+/// answer is a token-cache hit), the same answer both times.
+async fn run_rule_cases(app: &Router, uri: &str) {
+    let cases = rule_cases(&ISSUER, CLIENT);
+    assert!(cases.len() >= 8);
+    for case in cases {
+        let name = case.name;
+        for attempt in ["first", "repeated"] {
+            let reply = send(app, request(uri, &case.authorization)).await;
+            assert_eq!(
+                reply.status.as_u16(),
+                case.status,
+                "{name}, {attempt}: {reply:?}"
+            );
+            if case.status == 200 {
+                assert_eq!(reply.challenge(), None, "{name}");
+                continue;
+            }
+            let challenge = reply
+                .challenge()
+                .unwrap_or_else(|| panic!("{name}: no challenge"));
+            assert_eq!(
+                reply.bearer_error(),
+                case.bearer_error,
+                "{name}: {challenge}"
+            );
+            assert_eq!(
+                challenge_params(challenge),
+                case.challenge_params,
+                "{name}: {challenge}"
+            );
+            assert_eq!(reply.json()["error"].as_str(), case.bearer_error, "{name}");
+            for secret in secrets_of(case.authorization.iter().map(Vec::as_slice)) {
+                reply.assert_not_echoed(&secret, name);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn rule_table_with_a_route_guard() {
+    let app = Router::new()
+        .route(
+            "/api/payments",
+            get(|| async { "paid" })
+                .layer(CognitoLayer::new(caching_verifier()).requirements(rule_requirements())),
+        )
+        .route(
+            "/api/payments-by-setters",
+            get(|| async { "paid" }).layer(
+                CognitoLayer::new(caching_verifier())
+                    .require_claim(TENANT_RULE.parse().expect("rule"))
+                    .require_any_acr(RULE_ACR)
+                    .require_all_amr(RULE_AMR)
+                    .require_max_auth_age(RULE_MAX_AUTH_AGE),
+            ),
+        );
+    run_rule_cases(&app, "/api/payments").await;
+    run_rule_cases(&app, "/api/payments-by-setters").await;
+}
+
+#[tokio::test]
+async fn rule_table_with_the_extractor() {
+    async fn payments(CognitoClaims(_): CognitoClaims<AccessTokenClaims>) -> &'static str {
+        "paid"
+    }
+    let app = Router::new()
+        .route("/api/payments", get(payments))
+        .with_state(rule_verifier(&ISSUER, CLIENT));
+    run_rule_cases(&app, "/api/payments").await;
 }

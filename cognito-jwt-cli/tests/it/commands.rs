@@ -846,3 +846,78 @@ fn oidc_verify_exit_3_when_the_key_set_is_unavailable() {
     assert!(run.stderr.starts_with("unavailable: "), "{run:?}");
     assert!(run.stdout.is_empty());
 }
+
+#[test]
+fn claim_rules_and_step_up_options() {
+    let jwks = KeySetServer::start(ISSUER.jwks_json());
+    let now = unix_now();
+    let token = ISSUER
+        .access_token(CLIENT_ID)
+        .claim("custom:tenant", "acme")
+        .claim("tier", 2)
+        .claim("acr", "phr")
+        .claim("amr", json!(["pwd", "mfa"]))
+        .claim("auth_time", now - 600)
+        .sign();
+    let passing = [
+        vec!["--claim", "custom:tenant=acme|globex", "--claim", "tier:=2"],
+        vec![
+            "--claim",
+            "custom:tenant=acme; tier:=2",
+            "--acr",
+            "phr",
+            "--amr",
+            "mfa",
+        ],
+        vec!["--max-age", "3600"],
+    ];
+    for extra in passing {
+        let mut args = extra.clone();
+        args.push(&token);
+        let run = cli(&verify_args(jwks.url(), &args), &[], None);
+        assert_eq!(run.code, 0, "{extra:?}: {run:?}");
+    }
+    let refused = [
+        (
+            vec!["--claim", "custom:tenant=globex"],
+            "rejected: claim_mismatch: ",
+        ),
+        (vec!["--claim", "tier=2"], "rejected: claim_mismatch: "),
+        (
+            vec!["--acr", "phrh"],
+            "rejected: insufficient_user_authentication: ",
+        ),
+        (
+            vec!["--amr", "mfa", "--amr", "hwk"],
+            "rejected: insufficient_user_authentication: ",
+        ),
+        (
+            vec!["--max-age", "300"],
+            "rejected: insufficient_user_authentication: ",
+        ),
+    ];
+    for (extra, expected) in refused {
+        let mut args = extra.clone();
+        args.push(&token);
+        let run = cli(&verify_args(jwks.url(), &args), &[], None);
+        assert_eq!(run.code, 1, "{extra:?}: {run:?}");
+        assert!(run.stderr.starts_with(expected), "{extra:?}: {run:?}");
+        assert!(!run.stderr.contains("acme"), "no claim value: {run:?}");
+        assert_no_token(&run, &token);
+    }
+    for (extra, option) in [
+        (vec!["--claim", "custom:tenant"], "--claim"),
+        (vec!["--claim", "tier:=two"], "--claim"),
+        (vec!["--acr", " "], "--acr"),
+        (vec!["--max-age", "0"], "--max-age"),
+    ] {
+        let mut args = extra.clone();
+        args.push(&token);
+        let run = cli(&verify_args(jwks.url(), &args), &[], None);
+        assert_eq!(run.code, 2, "{extra:?}: {run:?}");
+        assert!(
+            run.stderr.starts_with(&format!("error: {option}")),
+            "{run:?}"
+        );
+    }
+}

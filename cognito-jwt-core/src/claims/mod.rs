@@ -3,6 +3,7 @@
 //! which every claims type implements.
 
 mod cognito;
+mod named;
 mod payload;
 mod standard;
 mod token_claims;
@@ -10,6 +11,7 @@ mod token_use;
 mod view;
 
 pub use cognito::{AccessTokenClaims, IdTokenClaims};
+pub(crate) use named::named_claims;
 pub(crate) use payload::{
     ALLOCATION_OVERHEAD, KNOWN_CLAIMS, NumericDate, Payload, Text, issuer_of, json_problem,
 };

@@ -197,7 +197,7 @@ impl<'de> Deserialize<'de> for FlexibleBool {
 /// Skips any JSON value through `deserialize_any`, so that the
 /// deserializer's nesting limit applies (`IgnoredAny` skips without one):
 /// deeply nested claims are refused for every claims type alike.
-struct Skip;
+pub(crate) struct Skip;
 
 impl<'de> Deserialize<'de> for Skip {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

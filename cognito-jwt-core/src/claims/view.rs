@@ -131,6 +131,11 @@ impl<'a> ClaimsView<'a> {
     pub fn origin_jti(&self) -> Option<&str> {
         self.payload.origin_jti.as_deref()
     }
+    /// `auth_time`: when the user signed in, in seconds since the epoch;
+    /// `None` when the token does not say (machine-to-machine tokens).
+    pub fn auth_time(&self) -> Option<u64> {
+        self.payload.auth_time
+    }
     /// `exp`, in seconds since the epoch.
     pub fn expires_at(&self) -> u64 {
         self.payload.exp.unwrap_or(0)

@@ -37,6 +37,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "COGNITO_JWKS_FILE",
         "optional: a key-set file that serves until the first fetch (cold starts)",
     ),
+    (
+        "REQUIRED_CLAIMS",
+        "optional: claim rules every token must meet, separated by ; (name=value, name=a|b, \
+         name~=a|b, name:=<JSON>)",
+    ),
 ];
 
 /// Reads configuration from any variable source; `std::env::var` in
@@ -60,15 +65,21 @@ impl UserPool {
 }
 
 impl crate::CognitoJwtVerifier {
-    /// Build a verifier for one pool read from the environment, with every
-    /// other setting at its default; see [`UserPool::from_env`].
+    /// Build a verifier for one pool read from the environment, requiring
+    /// the claim rules of `REQUIRED_CLAIMS` if set (see
+    /// [`ClaimRule`](crate::ClaimRule)), with every other setting at its
+    /// default; see [`UserPool::from_env`].
     ///
     /// # Errors
     /// A [`ConfigError`] naming the variable that is missing or wrong, with
     /// "`<near miss>` is set: rename it to `<name>`" when a similarly
     /// named variable is set.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::builder().user_pool(UserPool::from_env()?).build()
+        let mut builder = Self::builder().user_pool(UserPool::from_env()?);
+        for rule in crate::ClaimRule::from_env()? {
+            builder = builder.require_claim(rule);
+        }
+        builder.build()
     }
 }
 

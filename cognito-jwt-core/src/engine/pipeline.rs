@@ -290,7 +290,7 @@ impl Inner {
             self.leeway,
         )?;
         let view = ClaimsView::new(&payload, &decoded.json, profile).with_header(header_claims);
-        self.check_requirements(pool, &view, requirements)?;
+        self.check_requirements(pool, &view, requirements, now)?;
         let claims = claims_of::<T>(&view)?;
         if let Some(cache) = &self.token_cache {
             cache.insert(
@@ -376,6 +376,7 @@ impl Inner {
                         entry.profile,
                         entry.pool,
                         requirements,
+                        now,
                     ))
                 })
             })
@@ -386,7 +387,7 @@ impl Inner {
             // slow) holds this entry's claims only, never the memory of the
             // entries evicted meanwhile.
             Hit::CheckOutside(claims, profile, pool) => {
-                self.serve_hit(&claims, profile, pool, requirements)
+                self.serve_hit(&claims, profile, pool, requirements, now)
             }
         })
     }
@@ -399,10 +400,11 @@ impl Inner {
         profile: Profile,
         pool: usize,
         requirements: &Requirements,
+        now: u64,
     ) -> Result<T, Error> {
         let view = ClaimsView::new(&claims.payload, &claims.json, profile)
             .with_header(claims.header.as_deref());
-        self.check_requirements(&self.pools[pool], &view, requirements)?;
+        self.check_requirements(&self.pools[pool], &view, requirements, now)?;
         match claims.typed.downcast_ref::<T>() {
             Some(claims) => Ok(claims.clone()),
             None => claims_of(&view),
@@ -424,12 +426,13 @@ impl Inner {
         pool: &Pool,
         view: &ClaimsView<'_>,
         requirements: &Requirements,
+        now: u64,
     ) -> Result<(), Error> {
-        self.requirements.check_view(view)?;
+        self.requirements.check_view(view, now)?;
         if let Some(own) = &pool.requirements {
-            own.check_view(view)?;
+            own.check_view(view, now)?;
         }
-        requirements.check_view(view)?;
+        requirements.check_view(view, now)?;
         if let Some(check) = &self.custom_check {
             check(view).map_err(|reason| Error::new(ErrorKind::CustomCheckFailed, reason))?;
         }

@@ -113,8 +113,7 @@ impl Common {
             ));
         }
         self.key_set.check()?;
-        self.requirements
-            .validate_as("require_any_group", "require_any_scope")?;
+        self.requirements.validate_as("require_")?;
         if self.metrics_name.as_deref() == Some("") {
             return Err(ConfigError::invalid(
                 "metrics_name",
@@ -194,6 +193,42 @@ macro_rules! common_setters {
         crate::engine::common_setters!($default_name);
     };
     ($default_name:literal) => {
+        /// Require `rule` of every token (see [`ClaimRule`](crate::ClaimRule)
+        /// for the grammar `ClaimRule::parse` reads); several calls mean all
+        /// of them. A token it refuses gets
+        /// [`ErrorKind::ClaimMismatch`](crate::ErrorKind::ClaimMismatch)
+        /// (HTTP 403). Defaults to none. A rule with an empty name or value
+        /// fails `build` with a [`ConfigError`](crate::ConfigError) naming
+        /// `require_claim`.
+        pub fn require_claim(mut self, rule: crate::ClaimRule) -> Self {
+            self.common.requirements = self.common.requirements.claim(rule);
+            self
+        }
+
+        /// Require every token's `acr` to be `acr` (any of the values
+        /// given): step-up authentication (RFC 9470). A token refused gets
+        /// [`ErrorKind::InsufficientUserAuthentication`](crate::ErrorKind::InsufficientUserAuthentication)
+        /// (HTTP 401, with `acr_values` in the challenge). Defaults to none.
+        pub fn require_any_acr(mut self, acr: impl Into<String>) -> Self {
+            self.common.requirements = self.common.requirements.any_acr(acr);
+            self
+        }
+
+        /// Require every token's `amr` to include `method` (such as `mfa`);
+        /// several calls mean all of them. Defaults to none.
+        pub fn require_all_amr(mut self, method: impl Into<String>) -> Self {
+            self.common.requirements = self.common.requirements.all_amr(method);
+            self
+        }
+
+        /// Require every token's sign-in (`auth_time`) to be at most `age`
+        /// old; a token without `auth_time` is refused. Defaults to none;
+        /// under a second fails `build`.
+        pub fn require_max_auth_age(mut self, age: ::std::time::Duration) -> Self {
+            self.common.requirements = self.common.requirements.max_auth_age(age);
+            self
+        }
+
         /// Clock-skew allowance for `exp`, `nbf` and `iat`. Defaults to
         /// zero; at most 5 minutes.
         ///

@@ -22,6 +22,11 @@ pub const OIDC_ENV_VARS: &[(&str, &str)] = &[
         "OIDC_ALGORITHMS",
         "optional: accepted algorithms, comma-separated (default RS256)",
     ),
+    (
+        "REQUIRED_CLAIMS",
+        "optional: claim rules every token must meet, separated by ; (name=value, name=a|b, \
+         name~=a|b, name:=<JSON>)",
+    ),
 ];
 
 impl crate::Issuer {
@@ -43,14 +48,19 @@ impl crate::Issuer {
 }
 
 impl crate::JwtVerifier {
-    /// Build a verifier for one issuer read from the environment, with
-    /// every other setting at its default; see
-    /// [`Issuer::from_env`](crate::Issuer::from_env).
+    /// Build a verifier for one issuer read from the environment,
+    /// requiring the claim rules of `REQUIRED_CLAIMS` if set (see
+    /// [`ClaimRule`](crate::ClaimRule)), with every other setting at its
+    /// default; see [`Issuer::from_env`](crate::Issuer::from_env).
     ///
     /// # Errors
     /// A [`ConfigError`] naming the variable that is missing or wrong.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::builder().issuer(crate::Issuer::from_env()?).build()
+        let mut builder = Self::builder().issuer(crate::Issuer::from_env()?);
+        for rule in crate::ClaimRule::from_env()? {
+            builder = builder.require_claim(rule);
+        }
+        builder.build()
     }
 }
 

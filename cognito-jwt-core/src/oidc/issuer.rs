@@ -311,8 +311,7 @@ impl Issuer {
                 }),
             ),
         };
-        self.requirements
-            .validate_as(&field("require_any_group"), &field("require_any_scope"))?;
+        self.requirements.validate_as(&field("require_"))?;
         Ok(ResolvedIssuer {
             issuer: self.issuer.clone(),
             audiences: if self.any_audience {

@@ -7,6 +7,7 @@ mod alb;
 mod attacker_text;
 mod bounds_under_floods;
 mod claim_checks;
+mod claim_rules;
 mod configuration;
 mod fuzz_regressions;
 mod header_and_signature;

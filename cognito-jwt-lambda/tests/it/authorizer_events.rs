@@ -521,3 +521,45 @@ async fn a_bundled_key_set_makes_the_first_invocations_fetch_nothing() {
         "without it, the first invocation fetches once"
     );
 }
+
+#[tokio::test]
+async fn a_failed_claim_rule_is_a_deny_and_a_weak_sign_in_unauthorized() {
+    let tenant_only = authorizer(
+        AuthorizerOptions::new()
+            .claim_rules("custom:tenant=acme")
+            .expect("a valid rule"),
+    );
+    let mfa_only = authorizer(
+        AuthorizerOptions::new()
+            .require_all_amr("mfa")
+            .require_max_auth_age(Duration::from_secs(300)),
+    );
+    let acme = ISSUER
+        .access_token(CLIENT_ID)
+        .claim("custom:tenant", "acme")
+        .claim("amr", json!(["pwd", "mfa"]))
+        .sign();
+    let globex = ISSUER
+        .access_token(CLIENT_ID)
+        .claim("custom:tenant", "globex")
+        .claim("amr", json!(["pwd"]))
+        .sign();
+    for kind in POLICY_KINDS {
+        for authorizer in [&tenant_only, &mfa_only] {
+            let response = answer(authorizer, kind, Some(&bearer(&acme)))
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(statement(&response)["Effect"], "Allow", "{kind}");
+        }
+        let response = answer(&tenant_only, kind, Some(&bearer(&globex)))
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        expect_policy(&response, "Deny", UNKNOWN_PRINCIPAL, METHOD_ARN);
+        let error = answer(&mfa_only, kind, Some(&bearer(&globex)))
+            .await
+            .expect_err("a weak sign-in");
+        assert!(error.is_unauthorized(), "{kind}: {error}");
+    }
+    let blank = AuthorizerOptions::new().require_any_acr(" ").validate();
+    assert_eq!(blank.unwrap_err().name(), Some("require_any_acr"));
+}

@@ -145,6 +145,16 @@ fn invalid_settings_exit_naming_the_variable() {
             "COGNITO_JWKS_URI is invalid",
         ),
         ("ADMIN_GROUP", " ", "ADMIN_GROUP is invalid"),
+        (
+            "REQUIRED_CLAIMS",
+            "custom:tenant=acme; tier",
+            "REQUIRED_CLAIMS is invalid: the rule \"tier\" has no operator",
+        ),
+        (
+            "REQUIRED_CLAIM",
+            "custom:tenant=acme",
+            "REQUIRED_CLAIM is set: rename it to REQUIRED_CLAIMS",
+        ),
     ];
     for binary in BINARIES {
         for (name, value, expected) in cases {
