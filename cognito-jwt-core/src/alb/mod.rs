@@ -116,7 +116,7 @@ impl AlbJwtVerifier {
     /// not been confirmed for longer than the
     /// [maximum staleness](crate::KeySetOptions::max_staleness).
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.verify_with(token, &Requirements::new()).await
+        self.verify_with(token, &crate::requirements::NONE).await
     }
 
     /// [`verify`](Self::verify), then check `requirements` (and the custom
@@ -153,7 +153,9 @@ impl AlbJwtVerifier {
     /// the token's key is being fetched, or when there is no Tokio runtime
     /// to fetch it on.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        let result = self.inner.verify_sync_with(token, &Requirements::new());
+        let result = self
+            .inner
+            .verify_sync_with(token, &crate::requirements::NONE);
         self.inner.metrics.verified(result)
     }
 

@@ -61,7 +61,7 @@ impl CognitoJwtVerifier {
     /// # Errors
     /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.verify_with(token, &Requirements::new()).await
+        self.verify_with(token, &crate::requirements::NONE).await
     }
 
     /// [`verify`](Self::verify), then also check `requirements` (on top of
@@ -90,7 +90,7 @@ impl CognitoJwtVerifier {
     /// [`ErrorKind::UnknownKid`](crate::ErrorKind::UnknownKid) when the
     /// cached set lacks the token's key.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.verify_sync_with(token, &Requirements::new())
+        self.verify_sync_with(token, &crate::requirements::NONE)
     }
 
     /// [`verify_sync`](Self::verify_sync) with extra requirements.

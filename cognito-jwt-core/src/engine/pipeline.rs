@@ -143,6 +143,7 @@ impl Inner {
     /// token whose header names its issuer (a load balancer's `signer`) is
     /// refused first when that issuer is not configured, before any key
     /// is looked up.
+    #[inline]
     fn cached_signature(&self, decoded: &Decoded<'_>) -> Result<Signed, Error> {
         if let Some(claims) = &decoded.header_claims {
             self.pool_for(claims.signer.as_deref())?;

@@ -137,7 +137,10 @@ impl KeyCache {
                 fetcher,
                 settings,
                 epoch: Instant::now(),
-                runtime: Mutex::new(Handle::try_current().ok()),
+                runtime: Handle::try_current()
+                    .ok()
+                    .map(std::sync::OnceLock::from)
+                    .unwrap_or_default(),
                 refresh_tasks: Mutex::new(Vec::new()),
                 metrics,
             }),

@@ -50,7 +50,7 @@ pub(super) struct Shared {
     pub(super) settings: KeySetOptions,
     pub(super) epoch: Instant,
     /// The runtime the verifier was built on, for callers outside one.
-    pub(super) runtime: Mutex<Option<Handle>>,
+    pub(super) runtime: std::sync::OnceLock<Handle>,
     /// The refresh-ahead tasks, aborted when the cache is dropped: a task
     /// would otherwise sleep until its next refresh is due (up to the
     /// refresh interval), which adds up when verifiers come and go (the
@@ -202,13 +202,14 @@ impl Shared {
     /// The runtime to run fetches on: the caller's, else the one the
     /// verifier was built or first used on.
     pub(super) fn runtime(&self) -> Option<Handle> {
-        let mut saved = lock(&self.runtime);
         match Handle::try_current() {
             Ok(current) => {
-                saved.get_or_insert_with(|| current.clone());
+                self.runtime.get_or_init(|| current.clone());
                 Some(current)
             }
-            Err(_) => saved.clone(),
+            // Read without a lock: the verifiers used off a runtime call
+            // this on every verification.
+            Err(_) => self.runtime.get().cloned(),
         }
     }
 

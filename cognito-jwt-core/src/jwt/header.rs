@@ -46,13 +46,20 @@ struct RawHeader<'a> {
     alg: Option<Cow<'a, str>>,
     kid: Option<Cow<'a, str>>,
     typ: Option<Cow<'a, str>>,
+    /// A load balancer's parameters, boxed: only its headers have them,
+    /// and the others pay nothing for the room.
+    claims: Option<Box<RawHeaderClaims<'a>>>,
+    has_cty: bool,
+    has_crit: bool,
+}
+
+#[derive(Default)]
+struct RawHeaderClaims<'a> {
     signer: Option<Cow<'a, str>>,
     client: Option<Cow<'a, str>>,
     iss: Option<Cow<'a, str>>,
     /// `Err` when it is not a number.
     exp: Option<Result<u64, ()>>,
-    has_cty: bool,
-    has_crit: bool,
 }
 
 impl<'de> Deserialize<'de> for RawHeader<'de> {
@@ -95,16 +102,21 @@ impl<'de> Deserialize<'de> for RawHeader<'de> {
                         "kid" => header.kid = Some(map.next_value::<StrOrOther<'de>>()?.0),
                         "typ" => header.typ = Some(map.next_value::<StrOrOther<'de>>()?.0),
                         "signer" => {
-                            header.signer = Some(map.next_value::<StrOrOther<'de>>()?.0);
+                            let claims = header.claims.get_or_insert_default();
+                            claims.signer = Some(map.next_value::<StrOrOther<'de>>()?.0);
                         }
                         "client" => {
-                            header.client = Some(map.next_value::<StrOrOther<'de>>()?.0);
+                            let claims = header.claims.get_or_insert_default();
+                            claims.client = Some(map.next_value::<StrOrOther<'de>>()?.0);
                         }
-                        "iss" => header.iss = Some(map.next_value::<StrOrOther<'de>>()?.0),
+                        "iss" => {
+                            let claims = header.claims.get_or_insert_default();
+                            claims.iss = Some(map.next_value::<StrOrOther<'de>>()?.0);
+                        }
                         "exp" => {
                             // Only load balancers' headers have it.
                             let value = map.next_value::<serde_json::Value>()?;
-                            header.exp = Some(
+                            header.claims.get_or_insert_default().exp = Some(
                                 NumericDate::deserialize(value)
                                     .map(|date| date.0)
                                     .map_err(|_| ()),
@@ -261,7 +273,7 @@ pub(crate) struct Header<'a> {
     pub(crate) alg: Algorithm,
     pub(crate) typ: Typ,
     /// A load balancer's header claims (only with [`Kind::LoadBalancer`]).
-    pub(crate) claims: Option<HeaderClaims>,
+    pub(crate) claims: Option<Box<HeaderClaims>>,
 }
 
 /// Parse and check the decoded header.
@@ -351,15 +363,18 @@ pub(crate) fn check_header<'a>(
         Some(kid) => Ok(kid),
     }?;
     let claims = match rules.kind {
-        Kind::LoadBalancer => Some(HeaderClaims {
-            signer: string_claim(header.signer, "signer")?,
-            client: string_claim(header.client, "client")?,
-            iss: string_claim(header.iss, "iss")?,
-            exp: header
-                .exp
-                .transpose()
-                .map_err(|()| malformed("the header's exp has the wrong type"))?,
-        }),
+        Kind::LoadBalancer => {
+            let raw = header.claims.unwrap_or_default();
+            Some(Box::new(HeaderClaims {
+                signer: string_claim(raw.signer, "signer")?,
+                client: string_claim(raw.client, "client")?,
+                iss: string_claim(raw.iss, "iss")?,
+                exp: raw
+                    .exp
+                    .transpose()
+                    .map_err(|()| malformed("the header's exp has the wrong type"))?,
+            }))
+        }
         Kind::Cognito | Kind::Oidc => None,
     };
     Ok(Header {

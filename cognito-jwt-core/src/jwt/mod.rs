@@ -118,7 +118,7 @@ impl<'t> Decoded<'t> {
         };
         let header = check_header(&header_json, rules)?;
         let (kid, alg, typ) = (header.kid.into_owned(), header.alg, header.typ);
-        let header_claims = header.claims.map(Box::new);
+        let header_claims = header.claims;
         let (json, signature) = if padded {
             let payload = PADDED_BASE64URL
                 .decode_to_vec(parts.payload)

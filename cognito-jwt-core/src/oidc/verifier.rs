@@ -76,7 +76,7 @@ impl JwtVerifier {
     /// # Errors
     /// An [`Error`] whose [`kind`](Error::kind) says why the token was refused.
     pub async fn verify<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.verify_with(token, &Requirements::new()).await
+        self.verify_with(token, &crate::requirements::NONE).await
     }
 
     /// [`verify`](Self::verify), then also check `requirements`.
@@ -104,7 +104,7 @@ impl JwtVerifier {
     /// [`ErrorKind::JwksNotCached`](crate::ErrorKind::JwksNotCached) before
     /// the issuer's key set was fetched.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        self.verify_sync_with(token, &Requirements::new())
+        self.verify_sync_with(token, &crate::requirements::NONE)
     }
 
     /// [`verify_sync`](Self::verify_sync) with extra requirements.

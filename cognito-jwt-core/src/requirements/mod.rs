@@ -62,6 +62,10 @@ pub struct Requirements {
     step_up: StepUp,
 }
 
+/// No requirements, for the calls that take none (no value is built and
+/// dropped per verification).
+pub(crate) static NONE: Requirements = Requirements::new();
+
 impl Requirements {
     /// No requirements.
     pub const fn new() -> Self {
