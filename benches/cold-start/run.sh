@@ -9,6 +9,8 @@
 # Usage, from anywhere in the repository:
 #   benches/cold-start/run.sh [--rounds N]   # default 20 rounds (about 1 min)
 #   benches/cold-start/run.sh --smoke        # 2 rounds: checks that it all works
+# The first row is the floor: `noop-authorizer`, the same Lambda runtime
+# answering Allow without verifying anything.
 # Builds with cargo (CARGO_TARGET_DIR, or target/) and installs the Node
 # authorizer's dependencies with npm ci.
 set -euo pipefail
@@ -29,10 +31,11 @@ command -v node >/dev/null || { echo "node is not installed" >&2; exit 2; }
 
 echo "building (release) ..." >&2
 cargo build --release -q --locked -p cognito-jwt-examples --bin apigw-authorizer
-cargo build --release -q --locked -p cognito-jwt-benches --bin cold-start
+cargo build --release -q --locked -p cognito-jwt-benches --bin cold-start --bin noop-authorizer
 (cd benches/node && npm ci --no-audit --no-fund --loglevel=error >&2)
 
 echo "Lambda cold start side by side, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), load average $(cut -d' ' -f1-3 /proc/loadavg) before the runs; Node $(node --version), not pinned"
 "$target/release/cold-start" --rust "$target/release/apigw-authorizer" \
+    --noop "$target/release/noop-authorizer" \
     --node-script benches/node/authorizer.mjs --node "$(command -v node)" --rounds "$rounds"

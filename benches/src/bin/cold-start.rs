@@ -12,6 +12,11 @@
 //! for the token's `sub`. Then the function's peak resident set (`VmHWM` in
 //! `/proc/<pid>/status`) is read and the process is killed.
 //!
+//! The floor comes first when `--noop` names it: `noop-authorizer`, on the
+//! same Lambda runtime, answering Allow without verifying anything; the
+//! ratio column is to the first row. `--also LABEL=PATH` adds another
+//! build of the Rust authorizer (another commit), bundled and fetched.
+//!
 //! Four cases: the Rust `apigw-authorizer` and the aws-jwt-verify
 //! authorizer of `benches/node/authorizer.mjs`, each with the key set
 //! bundled (`COGNITO_JWKS_FILE`, read at init) and fetched at init from a
@@ -57,6 +62,10 @@ struct Options {
     node_script: PathBuf,
     node: String,
     rounds: usize,
+    /// The floor: an authorizer on the same runtime that verifies nothing.
+    noop: Option<PathBuf>,
+    /// Other builds of the Rust authorizer (another commit), by label.
+    also: Vec<(String, PathBuf)>,
 }
 
 fn options() -> Result<Options, String> {
@@ -64,6 +73,8 @@ fn options() -> Result<Options, String> {
     let mut node_script = None;
     let mut node = "node".to_owned();
     let mut rounds = 20;
+    let mut noop = None;
+    let mut also = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -71,6 +82,13 @@ fn options() -> Result<Options, String> {
             "--rust" => rust = Some(PathBuf::from(value)),
             "--node-script" => node_script = Some(PathBuf::from(value)),
             "--node" => node = value,
+            "--noop" => noop = Some(PathBuf::from(value)),
+            "--also" => {
+                let (label, path) = value
+                    .split_once('=')
+                    .ok_or_else(|| format!("--also: expected LABEL=PATH, got {value:?}"))?;
+                also.push((label.to_owned(), PathBuf::from(path)));
+            }
             "--rounds" => {
                 rounds = value
                     .parse()
@@ -78,7 +96,8 @@ fn options() -> Result<Options, String> {
             }
             _ => {
                 return Err(format!(
-                    "unknown flag {flag}; expected --rust, --node-script, --node, --rounds"
+                    "unknown flag {flag}; expected --rust, --node-script, --node, --rounds, \
+                     --noop, --also"
                 ));
             }
         }
@@ -91,6 +110,8 @@ fn options() -> Result<Options, String> {
         node_script: node_script.ok_or("--node-script <path of authorizer.mjs> is required")?,
         node,
         rounds,
+        noop,
+        also,
     })
 }
 
@@ -113,7 +134,7 @@ impl fmt::Display for Keys {
 }
 
 struct Case {
-    name: &'static str,
+    name: String,
     program: PathBuf,
     args: Vec<PathBuf>,
     keys: Keys,
@@ -372,7 +393,7 @@ fn report(cases: &[Case]) {
         .first()
         .and_then(|case| median(case.runs.iter().map(|r| r.first_answer)));
     println!(
-        "| authorizer | key set | median ms to first answer | × Rust, bundled | min–max ms | \
+        "| authorizer | key set | median ms to first answer | × first row | min–max ms | \
          median ms to init done | peak RSS MiB (median) | max | key-set requests per start |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -420,15 +441,27 @@ fn report(cases: &[Case]) {
 }
 
 fn cases(options: &Options) -> Vec<Case> {
-    let case = |name, program: &Path, args: Vec<PathBuf>, keys| Case {
-        name,
+    let case = |name: &str, program: &Path, args: Vec<PathBuf>, keys| Case {
+        name: name.to_owned(),
         program: program.to_owned(),
         args,
         keys,
         runs: Vec::new(),
     };
     let node = Path::new(&options.node);
-    vec![
+    let mut cases: Vec<Case> = options
+        .noop
+        .iter()
+        .map(|noop| {
+            case(
+                "no-op authorizer (floor: verifies nothing)",
+                noop,
+                vec![],
+                Keys::Bundled,
+            )
+        })
+        .collect();
+    cases.extend([
         case(
             "apigw-authorizer (Rust)",
             &options.rust,
@@ -453,7 +486,13 @@ fn cases(options: &Options) -> Vec<Case> {
             vec![options.node_script.clone()],
             Keys::Fetched,
         ),
-    ]
+    ]);
+    for (label, path) in &options.also {
+        for keys in [Keys::Bundled, Keys::Fetched] {
+            cases.push(case(label, path, vec![], keys));
+        }
+    }
+    cases
 }
 
 #[tokio::main(flavor = "current_thread")]

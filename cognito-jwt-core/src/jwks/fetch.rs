@@ -279,3 +279,23 @@ pub(crate) fn default_fetcher(
         "a JwksFetcher (the `reqwest` feature, which provides the default, is off)",
     ))
 }
+
+#[cfg(all(test, feature = "reqwest"))]
+mod tests {
+    use super::*;
+
+    /// No HTTP client (TLS set-up, the platform's certificate store) until
+    /// the first fetch; then one, shared by the clones.
+    #[tokio::test]
+    async fn the_http_client_is_built_at_the_first_fetch_once_for_all_clones() {
+        let fetcher = ReqwestFetcher::new(Duration::from_secs(1), Duration::from_secs(1)).unwrap();
+        let clone = fetcher.clone();
+        assert!(fetcher.client.get().is_none(), "built before any fetch");
+        // Nothing listens on port 9 of 127.0.0.1: the fetch fails, after
+        // building the client.
+        let refused = clone.fetch("http://127.0.0.1:9/jwks.json").await;
+        assert!(refused.is_err());
+        assert!(fetcher.client.get().is_some_and(Result::is_ok));
+        assert!(Arc::ptr_eq(&fetcher.client, &clone.client));
+    }
+}
