@@ -153,9 +153,21 @@ impl AlbJwtVerifier {
     /// the token's key is being fetched, or when there is no Tokio runtime
     /// to fetch it on.
     pub fn verify_sync<T: TokenClaims>(&self, token: &str) -> Result<T, Error> {
-        let result = self
-            .inner
-            .verify_sync_with(token, &crate::requirements::NONE);
+        self.verify_sync_with(token, &crate::requirements::NONE)
+    }
+
+    /// [`verify_sync`](Self::verify_sync), then check `requirements` (and
+    /// the custom check, if any) against the claims.
+    ///
+    /// # Errors
+    /// As [`verify_sync`](Self::verify_sync) and
+    /// [`verify_with`](Self::verify_with).
+    pub fn verify_sync_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        let result = self.inner.verify_sync_with(token, requirements);
         self.inner.metrics.verified(result)
     }
 

@@ -92,9 +92,7 @@ async fn outcome(kind: Kind, token: &str, route: &Requirements) -> Result<(), Er
     let sync = match &fresh {
         AnyVerifier::Cognito(v) => Some(v.verify_sync_with::<Value>(token, route)),
         AnyVerifier::Jwt(v) => Some(v.verify_sync_with::<Value>(token, route)),
-        // A load balancer's verifier takes a route's requirements on
-        // `verify_with` only.
-        AnyVerifier::Alb(v) => route.is_empty().then(|| v.verify_sync::<Value>(token)),
+        AnyVerifier::Alb(v) => Some(v.verify_sync_with::<Value>(token, route)),
         _ => None,
     };
     if let Some(sync) = sync {
