@@ -32,6 +32,13 @@ impl Rules for ResolvedPool {
     fn is_named(&self, name: &str) -> bool {
         self.pool_id == name
     }
+
+    fn resource_server(&self) -> Option<(&str, &[String])> {
+        // The first issuer: the original AWS host unless only the updated
+        // one is accepted, or the configured override.
+        let issuer = self.issuers.first()?;
+        Some((issuer, &self.resources))
+    }
 }
 
 /// Cognito's own rules: `sub`, `token_use`, and the app client in `aud`
