@@ -5,7 +5,9 @@ use std::sync::{Arc, LazyLock};
 
 use actix_web::{HttpRequest, HttpResponse};
 use cognito_jwt_core::Verify;
-use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, ProtectedResourceMetadata, TokenSource};
+use cognito_jwt_core::http::{
+    AuthRejection, DEFAULT_REALM, ProtectedResourceMetadata, TokenSource,
+};
 
 use crate::error::{CognitoError, Rendering};
 
@@ -106,8 +108,9 @@ impl CognitoConfig {
     /// [`resource_metadata`](crate::resource_metadata()). Off by default.
     #[must_use]
     pub fn resource_metadata(mut self, metadata: &ProtectedResourceMetadata) -> Self {
-        Arc::make_mut(&mut self.settings).rendering.resource_metadata =
-            Some(metadata.metadata_url().into());
+        Arc::make_mut(&mut self.settings)
+            .rendering
+            .resource_metadata = Some(metadata.metadata_url().into());
         self
     }
 

@@ -688,13 +688,22 @@ mod tests {
         );
         let rejections = [
             (AuthRejection::Missing, true),
-            (AuthRejection::InvalidRequest(InvalidRequest::EmptyToken), false),
-            (AuthRejection::Token(Error::new(ErrorKind::Expired, "x")), true),
+            (
+                AuthRejection::InvalidRequest(InvalidRequest::EmptyToken),
+                false,
+            ),
+            (
+                AuthRejection::Token(Error::new(ErrorKind::Expired, "x")),
+                true,
+            ),
             (
                 AuthRejection::Token(Error::new(ErrorKind::InsufficientUserAuthentication, "x")),
                 true,
             ),
-            (AuthRejection::Token(Error::new(ErrorKind::MissingGroup, "x")), false),
+            (
+                AuthRejection::Token(Error::new(ErrorKind::MissingGroup, "x")),
+                false,
+            ),
             (missing_scope.clone(), false),
         ];
         for (rejection, with_metadata) in rejections {
@@ -727,6 +736,9 @@ mod tests {
         let hostile = AuthRejection::Missing
             .www_authenticate_with_metadata("api", Some("https://x/\"\\\r\n"))
             .unwrap_or_default();
-        assert!(hostile.ends_with("resource_metadata=\"https://x/\\\"\\\\\""), "{hostile}");
+        assert!(
+            hostile.ends_with("resource_metadata=\"https://x/\\\"\\\\\""),
+            "{hostile}"
+        );
     }
 }

@@ -94,7 +94,8 @@ pub fn resource_server_router(
         app = app.route_service(served.path(), served.clone());
         state = state.resource_metadata(metadata);
     }
-    app.layer(middleware::from_fn(log_request)).with_state(state)
+    app.layer(middleware::from_fn(log_request))
+        .with_state(state)
 }
 
 /// `GET /metrics`: what `prometheus` recorded, in the Prometheus text

@@ -18,8 +18,8 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::http::ProtectedResourceMetadata;
+use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, Requirements, TokenUse};
 
 mod installed;
@@ -427,7 +427,11 @@ pub fn resource_cases(issuer: &TestIssuer, client_id: &str) -> Vec<HttpCase> {
         ),
         case(
             "bound to another resource",
-            token(client_id, Some("https://billing.example.com"), RESOURCE_SCOPE),
+            token(
+                client_id,
+                Some("https://billing.example.com"),
+                RESOURCE_SCOPE,
+            ),
             401,
             Some("invalid_token"),
             metadata.clone(),

@@ -17,8 +17,8 @@ use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
 use cognito_jwt_test_support::{
-    CaseTokens, RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, bearer, bearer_error, cases,
-    RESOURCE_SCOPE, challenge_params, resource_cases, resource_metadata, resource_verifier,
+    CaseTokens, RESOURCE_SCOPE, RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, bearer,
+    bearer_error, cases, challenge_params, resource_cases, resource_metadata, resource_verifier,
     rule_cases, rule_requirements, rule_verifier, secrets_of, unavailable_verifier,
 };
 
@@ -342,7 +342,11 @@ async fn the_metadata_document_is_served_at_its_well_known_path() {
             .service(cognito_jwt_actix::resource_metadata(&with_path)),
     )
     .await;
-    let answer = send(&app, get("/.well-known/oauth-protected-resource", &[]).to_request()).await;
+    let answer = send(
+        &app,
+        get("/.well-known/oauth-protected-resource", &[]).to_request(),
+    )
+    .await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), Some("application/json"));
     assert_eq!(answer.body, metadata.to_json());

@@ -7,9 +7,9 @@ use cognito_jwt_axum::{CognitoClaims, CognitoLayer, ResourceMetadata, Verifier};
 use cognito_jwt_core::AccessTokenClaims;
 use cognito_jwt_core::http::DEFAULT_REALM;
 use cognito_jwt_test_support::{
-    HttpCase, RESOURCE_SCOPE, RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE,
-    challenge_params, resource_cases, resource_metadata, resource_verifier, rule_cases,
-    rule_requirements, rule_verifier, secrets_of,
+    HttpCase, RESOURCE_SCOPE, RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, challenge_params,
+    resource_cases, resource_metadata, resource_verifier, rule_cases, rule_requirements,
+    rule_verifier, secrets_of,
 };
 
 use crate::support::*;
@@ -262,10 +262,7 @@ async fn the_metadata_document_is_served_at_its_well_known_path() {
     assert_eq!(reply.headers["content-type"], "application/json");
     assert_eq!(reply.body, metadata.to_json());
     assert_eq!(reply.json()["resource"], "https://orders.example.com");
-    assert_eq!(
-        reply.json()["authorization_servers"][0],
-        ISSUER.issuer()
-    );
+    assert_eq!(reply.json()["authorization_servers"][0], ISSUER.issuer());
     assert_eq!(reply.json()["scopes_supported"][0], RESOURCE_SCOPE);
     let post = http::Request::post("/.well-known/oauth-protected-resource")
         .body(axum::body::Body::empty())
@@ -273,10 +270,9 @@ async fn the_metadata_document_is_served_at_its_well_known_path() {
     assert_eq!(send(&app, post).await.status, 405);
 
     // A resource with a path: the path-suffixed form only.
-    let with_path = cognito_jwt_core::http::ProtectedResourceMetadata::new(
-        "https://orders.example.com/v1/mcp",
-    )
-    .expect("a resource URL");
+    let with_path =
+        cognito_jwt_core::http::ProtectedResourceMetadata::new("https://orders.example.com/v1/mcp")
+            .expect("a resource URL");
     let served = ResourceMetadata::new(&with_path);
     let app = Router::new().route_service(served.path(), served.clone());
     let reply = send(
@@ -285,7 +281,10 @@ async fn the_metadata_document_is_served_at_its_well_known_path() {
     )
     .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.json()["resource"], "https://orders.example.com/v1/mcp");
+    assert_eq!(
+        reply.json()["resource"],
+        "https://orders.example.com/v1/mcp"
+    );
     let root = send(&app, request("/.well-known/oauth-protected-resource", &[])).await;
     assert_eq!(root.status, 404);
 }

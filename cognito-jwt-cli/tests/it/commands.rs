@@ -147,10 +147,7 @@ fn exit_0_with_configuration_from_the_environment() {
 fn resource_binding_from_options_and_the_environment() {
     const ORDERS: &str = "https://orders.example.com";
     let jwks = KeySetServer::start(ISSUER.jwks_json());
-    let bound = ISSUER
-        .access_token(CLIENT_ID)
-        .claim("aud", ORDERS)
-        .sign();
+    let bound = ISSUER.access_token(CLIENT_ID).claim("aud", ORDERS).sign();
     let elsewhere = ISSUER
         .access_token(CLIENT_ID)
         .claim("aud", "https://billing.example.com")
@@ -175,13 +172,22 @@ fn resource_binding_from_options_and_the_environment() {
     refused(&["--resource", ORDERS, &elsewhere], &[]);
     refused(&["--resource", ORDERS, &TOKENS.user], &[]);
     accepted(
-        &["--resource", ORDERS, "--unbound-client", CLIENT_ID, &TOKENS.user],
+        &[
+            "--resource",
+            ORDERS,
+            "--unbound-client",
+            CLIENT_ID,
+            &TOKENS.user,
+        ],
         &[],
     );
     accepted(
         &[&TOKENS.user],
         &[
-            ("COGNITO_RESOURCE", "https://billing.example.com, https://orders.example.com"),
+            (
+                "COGNITO_RESOURCE",
+                "https://billing.example.com, https://orders.example.com",
+            ),
             ("COGNITO_UNBOUND_CLIENTS", CLIENT_ID),
         ],
     );

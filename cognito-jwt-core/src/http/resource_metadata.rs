@@ -163,7 +163,11 @@ impl ProtectedResourceMetadata {
     /// challenges: the resource's origin and
     /// [`metadata_path`](Self::metadata_path).
     pub fn metadata_url(&self) -> String {
-        format!("{}{}", &self.resource[..self.path_start], self.metadata_path())
+        format!(
+            "{}{}",
+            &self.resource[..self.path_start],
+            self.metadata_path()
+        )
     }
 
     /// The document as JSON, members without a value left out.

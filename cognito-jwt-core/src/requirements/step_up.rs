@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::claims::{ClaimsView, named_claims};
-use crate::error::{Error, ErrorKind, ChallengeParams, quoted};
+use crate::error::{ChallengeParams, Error, ErrorKind, quoted};
 
 /// The sign-in a request needs: `acr` any of, `amr` all of, and a
 /// maximum age of `auth_time`.

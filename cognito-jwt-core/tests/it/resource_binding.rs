@@ -26,7 +26,10 @@ static OIDC: LazyLock<TestOidcIssuer> =
 /// A pool of [`POOL`] accepting access tokens of [`CLIENT`] and
 /// [`SDK_CLIENT`], set up further by `settings`.
 fn pool(settings: fn(UserPool) -> UserPool) -> UserPool {
-    settings(POOL.user_pool(CLIENT, TokenUse::Access).client_id(SDK_CLIENT))
+    settings(
+        POOL.user_pool(CLIENT, TokenUse::Access)
+            .client_id(SDK_CLIENT),
+    )
 }
 
 fn cognito(pool: &UserPool, cache: bool) -> CognitoJwtVerifier {
@@ -47,9 +50,17 @@ where
 {
     let fresh = make(false);
     let verified = fresh.verify(token).await;
-    assert_eq!(fresh.verify_sync(token), verified, "verify_sync answers as verify");
+    assert_eq!(
+        fresh.verify_sync(token),
+        verified,
+        "verify_sync answers as verify"
+    );
     let caching = make(true);
-    assert_eq!(caching.verify(token).await, verified, "a cold cache answers as verify");
+    assert_eq!(
+        caching.verify(token).await,
+        verified,
+        "a cold cache answers as verify"
+    );
     for attempt in ["first", "second"] {
         assert_eq!(
             caching.verify(token).await,
@@ -68,7 +79,9 @@ trait Paths {
 
 impl Paths for CognitoJwtVerifier {
     async fn verify(&self, token: &str) -> Result<(), Error> {
-        CognitoJwtVerifier::verify::<Value>(self, token).await.map(drop)
+        CognitoJwtVerifier::verify::<Value>(self, token)
+            .await
+            .map(drop)
     }
     fn verify_sync(&self, token: &str) -> Result<(), Error> {
         CognitoJwtVerifier::verify_sync::<Value>(self, token).map(drop)
@@ -129,7 +142,12 @@ async fn by_default_unbound_tokens_pass_and_bound_ones_are_refused() {
     let any = pool(UserPool::dangerously_accept_any_resource);
     accepts(&any, &bound_to(json!(BILLING)), "any resource").await;
     accepts(&any, &bound_to(json!([BILLING, ORDERS])), "any resource").await;
-    accepts(&any, &POOL.access_token(CLIENT).sign(), "any resource, unbound").await;
+    accepts(
+        &any,
+        &POOL.access_token(CLIENT).sign(),
+        "any resource, unbound",
+    )
+    .await;
 }
 
 /// SECURITY.md: cross-resource replay. A token minted for another API of
@@ -138,7 +156,12 @@ async fn by_default_unbound_tokens_pass_and_bound_ones_are_refused() {
 async fn a_token_bound_to_another_resource_is_refused() {
     let orders = pool(|p| p.resource(ORDERS).unbound_clients([SDK_CLIENT]));
     accepts(&orders, &bound_to(json!(ORDERS)), "bound here").await;
-    accepts(&orders, &bound_to(json!([BILLING, ORDERS])), "bound here too").await;
+    accepts(
+        &orders,
+        &bound_to(json!([BILLING, ORDERS])),
+        "bound here too",
+    )
+    .await;
     for aud in [
         json!(BILLING),
         json!([BILLING, "https://ledger.example.com"]),
@@ -149,10 +172,7 @@ async fn a_token_bound_to_another_resource_is_refused() {
         refuses(&orders, &bound_to(aud), "bound elsewhere").await;
     }
     // An unbound client's token bound elsewhere is refused too.
-    let sdk_elsewhere = POOL
-        .access_token(SDK_CLIENT)
-        .claim("aud", BILLING)
-        .sign();
+    let sdk_elsewhere = POOL.access_token(SDK_CLIENT).claim("aud", BILLING).sign();
     refuses(&orders, &sdk_elsewhere, "unbound client, bound elsewhere").await;
     // Several resources: any of them.
     let both = pool(|p| p.resources([BILLING, ORDERS]));
@@ -187,7 +207,12 @@ async fn a_token_without_aud_needs_an_unbound_client() {
     )
     .await;
     let strict = pool(|p| p.resource(ORDERS));
-    refuses(&strict, &POOL.access_token(SDK_CLIENT).sign(), "no unbound clients").await;
+    refuses(
+        &strict,
+        &POOL.access_token(SDK_CLIENT).sign(),
+        "no unbound clients",
+    )
+    .await;
 }
 
 #[test]
@@ -214,7 +239,11 @@ fn contradicting_or_useless_settings_fail_the_build() {
             "user_pool[0].unbound_clients",
             "\"stranger\" is not one of the pool's app client ids",
         ),
-        (pool(|p| p.resource("")), "user_pool[0].resource", "not a resource"),
+        (
+            pool(|p| p.resource("")),
+            "user_pool[0].resource",
+            "not a resource",
+        ),
         (
             pool(|p| p.resource("https://orders.example.com /v1")),
             "user_pool[0].resource",
@@ -268,7 +297,10 @@ fn a_refusal_logs_the_resource_fingerprint_and_the_setting() {
         text.contains("UserPool::dangerously_accept_any_resource"),
         "{text}"
     );
-    assert!(!text.contains("aud-planted"), "the claim is never logged: {text}");
+    assert!(
+        !text.contains("aud-planted"),
+        "the claim is never logged: {text}"
+    );
     assert!(!text.contains(&token[..40]), "{text}");
 }
 
@@ -288,7 +320,10 @@ async fn oidc_tokens_with_several_audiences_behave_the_same_on_every_path() {
         vec![BILLING, ORDERS],
         vec![ORDERS, BILLING, "https://ledger.example.com"],
     ] {
-        let token = OIDC.access_token(ORDERS).audiences(audiences.clone()).sign();
+        let token = OIDC
+            .access_token(ORDERS)
+            .audiences(audiences.clone())
+            .sign();
         if let Err(error) = answer(verifier, &token).await {
             panic!("{audiences:?}: refused: {error}");
         }
@@ -299,7 +334,10 @@ async fn oidc_tokens_with_several_audiences_behave_the_same_on_every_path() {
         vec![BILLING, "https://ledger.example.com"],
         vec!["https://orders.example.com/"],
     ] {
-        let token = OIDC.access_token(ORDERS).audiences(audiences.clone()).sign();
+        let token = OIDC
+            .access_token(ORDERS)
+            .audiences(audiences.clone())
+            .sign();
         rejected(
             answer(verifier, &token).await,
             ErrorKind::InvalidAudience,

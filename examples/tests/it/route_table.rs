@@ -335,7 +335,8 @@ async fn raw(
 #[actix_web::test]
 async fn resource_metadata_binding_and_step_up_on_both_servers() {
     const PUBLIC_URL: &str = "https://api.example.com";
-    const METADATA: &str = r#"resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#;
+    const METADATA: &str =
+        r#"resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#;
     let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
     let bound = CognitoJwtVerifier::builder()
         .user_pool(
@@ -398,8 +399,20 @@ async fn resource_metadata_binding_and_step_up_on_both_servers() {
         let mut outcomes = vec![body];
         for (what, path, token, status, error) in [
             ("no token", "/api/me", None, 401, None),
-            ("bound elsewhere", "/api/me", Some(&elsewhere), 401, Some("invalid_token")),
-            ("unbound", "/api/me", Some(&unbound), 401, Some("invalid_token")),
+            (
+                "bound elsewhere",
+                "/api/me",
+                Some(&elsewhere),
+                401,
+                Some("invalid_token"),
+            ),
+            (
+                "unbound",
+                "/api/me",
+                Some(&unbound),
+                401,
+                Some("invalid_token"),
+            ),
             ("bound here", "/api/me", Some(&with_mfa), 200, None),
             ("second factor", "/api/mfa", Some(&with_mfa), 200, None),
             (
@@ -410,7 +423,13 @@ async fn resource_metadata_binding_and_step_up_on_both_servers() {
                 Some("insufficient_user_authentication"),
             ),
             ("no token on mfa", "/api/mfa", None, 401, None),
-            ("not an admin", "/api/admin", Some(&with_mfa), 403, Some("insufficient_scope")),
+            (
+                "not an admin",
+                "/api/admin",
+                Some(&with_mfa),
+                403,
+                Some("insufficient_scope"),
+            ),
         ] {
             let (got, challenge, body) =
                 raw(&client, base_url, path, token.map(String::as_str)).await;
@@ -462,9 +481,11 @@ async fn without_public_url_there_is_no_metadata_on_either_server() {
         let (status, _, body) = raw(&client, base_url, "/api/mfa", Some(&with_mfa)).await;
         assert_eq!(status, 200, "{server}: {body}");
         let body: Value = serde_json::from_str(&body).expect("JSON");
-        assert_eq!(body["message"], "signed in with a second factor", "{server}");
-        let (status, challenge, _) =
-            raw(&client, base_url, "/api/mfa", Some(&without_amr)).await;
+        assert_eq!(
+            body["message"], "signed in with a second factor",
+            "{server}"
+        );
+        let (status, challenge, _) = raw(&client, base_url, "/api/mfa", Some(&without_amr)).await;
         assert_eq!(status, 401, "{server}");
         assert!(
             challenge

@@ -104,10 +104,10 @@ pub(crate) fn start_actix_with(
         actix_server::resource_server_app(verifier.clone(), ADMIN_GROUP, metadata.as_ref())
     })
     .workers(1)
-            .disable_signals()
-            .listen(listener)
-            .expect("listen")
-            .run();
+    .disable_signals()
+    .listen(listener)
+    .expect("listen")
+    .run();
     let handle = server.handle();
     actix_web::rt::spawn(server);
     ActixServer {
