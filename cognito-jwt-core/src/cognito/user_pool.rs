@@ -352,12 +352,6 @@ impl UserPool {
         self
     }
 
-    /// The resources access tokens may be bound to (see
-    /// [`resource`](Self::resource)).
-    pub fn resource_ids(&self) -> &[String] {
-        &self.resources
-    }
-
     /// Load this key-set file when the verifier is built, so that tokens
     /// verify before the first fetch (a Lambda cold start, a network that
     /// is down at start-up). The file is a JWKS document (`{"keys":[…]}`),
