@@ -5,7 +5,9 @@ use std::sync::{Arc, LazyLock};
 
 use actix_web::{HttpRequest, HttpResponse};
 use cognito_jwt_core::Verify;
-use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, TokenSource};
+use cognito_jwt_core::http::{
+    AuthRejection, DEFAULT_REALM, ProtectedResourceMetadata, TokenSource,
+};
 
 use crate::error::{CognitoError, Rendering};
 
@@ -46,6 +48,7 @@ static DEFAULT: LazyLock<CognitoConfig> = LazyLock::new(|| CognitoConfig {
         token_source: None,
         rendering: Rendering {
             realm: DEFAULT_REALM.into(),
+            resource_metadata: None,
             handler: None,
         },
     }),
@@ -62,6 +65,10 @@ impl fmt::Debug for CognitoConfig {
         f.debug_struct("CognitoConfig")
             .field("token_source", &self.settings.token_source)
             .field("realm", &self.settings.rendering.realm)
+            .field(
+                "resource_metadata",
+                &self.settings.rendering.resource_metadata,
+            )
             .field("error_handler", &self.settings.rendering.handler.is_some())
             .finish()
     }
@@ -91,6 +98,19 @@ impl CognitoConfig {
     #[must_use]
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         Arc::make_mut(&mut self.settings).rendering.realm = realm.into().into();
+        self
+    }
+
+    /// Name this protected resource's metadata document (RFC 9728) in
+    /// every 401 challenge: `resource_metadata="<url>"`, the document's
+    /// [`metadata_url`](ProtectedResourceMetadata::metadata_url), so that
+    /// a client learns where to get a token. Serve the document with
+    /// [`resource_metadata`](crate::resource_metadata()). Off by default.
+    #[must_use]
+    pub fn resource_metadata(mut self, metadata: &ProtectedResourceMetadata) -> Self {
+        Arc::make_mut(&mut self.settings)
+            .rendering
+            .resource_metadata = Some(metadata.metadata_url().into());
         self
     }
 

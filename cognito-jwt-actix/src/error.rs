@@ -12,11 +12,12 @@ use cognito_jwt_core::http::AuthRejection;
 /// [`CognitoConfig::error_handler`](crate::CognitoConfig::error_handler)).
 pub(crate) type ErrorHandler = dyn Fn(&CognitoError) -> HttpResponse + Send + Sync;
 
-/// How refusals are rendered: the challenge's realm, and the custom
-/// handler if any. Part of a [`CognitoConfig`](crate::CognitoConfig).
+/// How refusals are rendered: the challenge's realm and metadata URL, and
+/// the custom handler if any. Part of a [`CognitoConfig`](crate::CognitoConfig).
 #[derive(Clone)]
 pub(crate) struct Rendering {
     pub(crate) realm: Arc<str>,
+    pub(crate) resource_metadata: Option<Arc<str>>,
     pub(crate) handler: Option<Arc<ErrorHandler>>,
 }
 
@@ -55,11 +56,21 @@ impl CognitoError {
         &self.rendering.realm
     }
 
+    /// The URL of the protected-resource metadata every 401 challenge
+    /// names, when configured
+    /// ([`CognitoConfig::resource_metadata`](crate::CognitoConfig::resource_metadata)).
+    pub fn resource_metadata(&self) -> Option<&str> {
+        self.rendering.resource_metadata.as_deref()
+    }
+
     /// A response with the status, `WWW-Authenticate` and `Retry-After` of
     /// this refusal, and no body yet: the start of a custom rendering.
     pub fn response_builder(&self) -> HttpResponseBuilder {
         let mut builder = HttpResponse::build(self.status_code());
-        if let Some(challenge) = self.rejection.www_authenticate(self.realm()) {
+        if let Some(challenge) = self
+            .rejection
+            .www_authenticate_with_metadata(self.realm(), self.resource_metadata())
+        {
             builder.insert_header((WWW_AUTHENTICATE, challenge));
         }
         if let Some(seconds) = self.rejection.retry_after_secs() {
@@ -82,6 +93,7 @@ impl fmt::Debug for CognitoError {
         f.debug_struct("CognitoError")
             .field("rejection", &self.rejection)
             .field("realm", &self.realm())
+            .field("resource_metadata", &self.resource_metadata())
             .finish()
     }
 }

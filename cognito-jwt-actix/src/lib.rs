@@ -132,16 +132,18 @@ mod error;
 mod extract;
 mod middleware;
 mod ready;
+mod resource_metadata;
 
 pub use alb::{AlbIdentity, AlbWithAccessToken, OptionalAlbIdentity};
 /// The core crate this adapter is built on, so that versions always match.
 pub use cognito_jwt_core as core;
-pub use cognito_jwt_core::http::{AuthRejection, TokenSource};
+pub use cognito_jwt_core::http::{AuthRejection, ProtectedResourceMetadata, TokenSource};
 pub use config::CognitoConfig;
 pub use error::CognitoError;
 pub use extract::{CognitoClaims, OptionalCognitoClaims};
 pub use middleware::{CognitoAuth, CognitoAuthMiddleware};
 pub use ready::{readiness_response, ready};
+pub use resource_metadata::resource_metadata;
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.
 #[cfg(doctest)]

@@ -86,7 +86,7 @@ where
 {
     match parts.extensions.get::<Arc<Settings>>() {
         Some(settings) => Cow::Borrowed(settings),
-        None => Cow::Owned(Settings::new(Verifier::from_ref(state).into_inner())),
+        None => Cow::Owned(Verifier::from_ref(state).into_settings()),
     }
 }
 

@@ -181,6 +181,20 @@ impl<T, R> CognitoLayer<T, R> {
         self
     }
 
+    /// Name this protected resource's metadata document (RFC 9728) in
+    /// every 401 challenge: `resource_metadata="<url>"`, the document's
+    /// [`metadata_url`](cognito_jwt_core::http::ProtectedResourceMetadata::metadata_url),
+    /// so that a client learns where to get a token; extractors behind the
+    /// layer do the same. Serve the document with
+    /// [`ResourceMetadata`](crate::ResourceMetadata). Off by default.
+    pub fn resource_metadata(
+        mut self,
+        metadata: &cognito_jwt_core::http::ProtectedResourceMetadata,
+    ) -> Self {
+        Arc::make_mut(&mut self.settings).resource_metadata = Some(metadata.metadata_url().into());
+        self
+    }
+
     /// Let requests without credentials through, without claims; a request
     /// with a bad token is still refused. Handlers decide with
     /// `CognitoClaims<T>` (refuses anonymous requests) or
@@ -253,6 +267,7 @@ impl<T, R> fmt::Debug for CognitoLayer<T, R> {
             .field("verifier", &self.settings.verifier)
             .field("token_source", &self.settings.token_source)
             .field("realm", &self.settings.realm)
+            .field("resource_metadata", &self.settings.resource_metadata)
             .field("requirements", &self.requirements)
             .field("optional", &self.optional)
             .finish_non_exhaustive()

@@ -194,6 +194,7 @@ mod extract;
 mod layer;
 mod ready;
 mod rejection;
+mod resource_metadata;
 mod settings;
 mod verifier;
 
@@ -204,6 +205,7 @@ pub use extract::CognitoClaims;
 pub use layer::{CognitoLayer, CognitoService, ResponseFuture};
 pub use ready::{Ready, ready};
 pub use rejection::{CognitoRejection, DefaultOnRejection, OnRejection};
+pub use resource_metadata::ResourceMetadata;
 pub use verifier::Verifier;
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.

@@ -28,6 +28,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 pub struct CognitoRejection {
     reason: AuthRejection,
     realm: Arc<str>,
+    resource_metadata: Option<Arc<str>>,
 }
 
 impl CognitoRejection {
@@ -36,7 +37,22 @@ impl CognitoRejection {
         Self {
             reason,
             realm: realm.into(),
+            resource_metadata: None,
         }
+    }
+
+    /// Name the protected-resource metadata document at `url` (RFC 9728
+    /// §5.1) in the challenge when the answer is a 401.
+    #[must_use]
+    pub fn with_resource_metadata(mut self, url: impl Into<Arc<str>>) -> Self {
+        self.resource_metadata = Some(url.into());
+        self
+    }
+
+    /// The URL of the protected-resource metadata a 401 challenge names,
+    /// if any.
+    pub fn resource_metadata(&self) -> Option<&str> {
+        self.resource_metadata.as_deref()
     }
 
     /// Why the request was refused.
@@ -75,7 +91,7 @@ impl CognitoRejection {
         let mut headers = HeaderMap::new();
         if let Some(value) = self
             .reason
-            .www_authenticate(&self.realm)
+            .www_authenticate_with_metadata(&self.realm, self.resource_metadata())
             .and_then(|challenge| HeaderValue::try_from(challenge).ok())
         {
             headers.insert(WWW_AUTHENTICATE, value);

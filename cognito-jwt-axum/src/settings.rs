@@ -18,6 +18,8 @@ pub(crate) struct Settings {
     pub(crate) verifier: AnyVerifier,
     pub(crate) token_source: TokenSource,
     pub(crate) realm: Arc<str>,
+    /// The URL of the protected-resource metadata 401 challenges name.
+    pub(crate) resource_metadata: Option<Arc<str>>,
 }
 
 /// Claims verified by a [`CognitoLayer`](crate::CognitoLayer). Private, so
@@ -37,6 +39,7 @@ impl Settings {
             token_source: verifier.token_source(),
             verifier,
             realm: default_realm(),
+            resource_metadata: None,
         }
     }
 
@@ -78,7 +81,11 @@ impl Settings {
     }
 
     fn reject(&self, reason: AuthRejection) -> CognitoRejection {
-        CognitoRejection::new(reason, Arc::clone(&self.realm))
+        let rejection = CognitoRejection::new(reason, Arc::clone(&self.realm));
+        match &self.resource_metadata {
+            Some(url) => rejection.with_resource_metadata(Arc::clone(url)),
+            None => rejection,
+        }
     }
 }
 

@@ -1,7 +1,12 @@
 //! Where extractors find the verifier in the router's state.
 
 use axum_core::extract::FromRef;
+use std::sync::Arc;
+
+use cognito_jwt_core::http::ProtectedResourceMetadata;
 use cognito_jwt_core::{AlbJwtVerifier, AnyVerifier, CognitoJwtVerifier, JwtVerifier};
+
+use crate::settings::Settings;
 
 /// The verifier the extractors (and [`ready`](crate::ready)) take from the
 /// router's state, through [`FromRef`]: any kind.
@@ -28,36 +33,54 @@ use cognito_jwt_core::{AlbJwtVerifier, AnyVerifier, CognitoJwtVerifier, JwtVerif
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Verifier(AnyVerifier);
+pub struct Verifier(AnyVerifier, Option<Arc<str>>);
 
 impl Verifier {
     /// The verifier.
     pub fn into_inner(self) -> AnyVerifier {
         self.0
     }
+
+    /// Have extractors without a [`CognitoLayer`](crate::CognitoLayer)
+    /// name this protected resource's metadata document (RFC 9728) in
+    /// every 401 challenge, as
+    /// [`CognitoLayer::resource_metadata`](crate::CognitoLayer::resource_metadata)
+    /// does. Off by default.
+    #[must_use]
+    pub fn resource_metadata(mut self, metadata: &ProtectedResourceMetadata) -> Self {
+        self.1 = Some(metadata.metadata_url().into());
+        self
+    }
+
+    /// The extractors' settings: this verifier, with the defaults.
+    pub(crate) fn into_settings(self) -> Settings {
+        let mut settings = Settings::new(self.0);
+        settings.resource_metadata = self.1;
+        settings
+    }
 }
 
 impl From<CognitoJwtVerifier> for Verifier {
     fn from(verifier: CognitoJwtVerifier) -> Self {
-        Self(verifier.into())
+        Self(verifier.into(), None)
     }
 }
 
 impl From<JwtVerifier> for Verifier {
     fn from(verifier: JwtVerifier) -> Self {
-        Self(verifier.into())
+        Self(verifier.into(), None)
     }
 }
 
 impl From<AlbJwtVerifier> for Verifier {
     fn from(verifier: AlbJwtVerifier) -> Self {
-        Self(verifier.into())
+        Self(verifier.into(), None)
     }
 }
 
 impl From<AnyVerifier> for Verifier {
     fn from(verifier: AnyVerifier) -> Self {
-        Self(verifier)
+        Self(verifier, None)
     }
 }
 

@@ -153,6 +153,26 @@ struct VerifyArgs {
         value_name = "both|original|updated"
     )]
     issuer_hosts: Option<String>,
+    /// A resource access tokens may be bound to (RFC 8707: their `aud`);
+    /// repeatable, comma-separated in the environment. Without one, an
+    /// access token bound to any resource is refused.
+    #[arg(
+        long = "resource",
+        env = "COGNITO_RESOURCE",
+        value_name = "RESOURCE",
+        value_delimiter = ','
+    )]
+    resources: Vec<String>,
+    /// An app client whose access tokens carry no `aud` (SDK sign-in,
+    /// client credentials), accepted unbound with --resource; repeatable,
+    /// comma-separated in the environment.
+    #[arg(
+        long = "unbound-client",
+        env = "COGNITO_UNBOUND_CLIENTS",
+        value_name = "ID",
+        value_delimiter = ','
+    )]
+    unbound_clients: Vec<String>,
     /// The token must be in at least one of these groups (repeatable).
     #[arg(long = "group", value_name = "NAME")]
     groups: Vec<String>,
@@ -317,6 +337,11 @@ const VERIFY_OPTIONS: &[(&str, &str)] = &[
         "COGNITO_USER_POOL_ID",
         "--user-pool-id / COGNITO_USER_POOL_ID",
     ),
+    (
+        "unbound_clients",
+        "--unbound-client / COGNITO_UNBOUND_CLIENTS",
+    ),
+    ("resource", "--resource / COGNITO_RESOURCE"),
     ("client_id", "--client-id / COGNITO_CLIENT_ID"),
     ("COGNITO_CLIENT_ID", "--client-id / COGNITO_CLIENT_ID"),
     ("jwks_uri", "--jwks-uri / COGNITO_JWKS_URI"),
@@ -374,7 +399,11 @@ fn build_verifier(args: &VerifyArgs) -> Result<CognitoJwtVerifier, (u8, String)>
     })?;
     let mut pool = UserPool::new(pool_id)
         .client_ids(args.client_ids.iter().map(|c| c.trim()))
-        .token_use(token_use);
+        .token_use(token_use)
+        .resources(args.resources.iter().map(|r| r.trim()));
+    if !args.unbound_clients.is_empty() {
+        pool = pool.unbound_clients(args.unbound_clients.iter().map(|c| c.trim()));
+    }
     if let Some(uri) = &args.jwks_uri {
         pool = pool.jwks_uri(uri);
     }

@@ -251,17 +251,22 @@ pub struct Error {
     kind: ErrorKind,
     message: Box<str>,
     retry_after: Option<Duration>,
-    step_up: Option<Box<StepUpChallenge>>,
+    challenge: Option<Box<ChallengeParams>>,
 }
 
-/// What an [`ErrorKind::InsufficientUserAuthentication`] asks of the next
-/// sign-in (RFC 9470 §3): the configured requirement, never token text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StepUpChallenge {
+/// What a refusal's challenge asks of the client: for an
+/// [`ErrorKind::InsufficientUserAuthentication`], the next sign-in (RFC
+/// 9470 §3); for an [`ErrorKind::MissingScope`], the scopes to request
+/// (RFC 6750 §3). The configured requirement, never token text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ChallengeParams {
     /// The acceptable `acr` values, space-separated, when `acr` is required.
     pub(crate) acr_values: Option<Box<str>>,
     /// The maximum age of the sign-in, in seconds, when one is required.
     pub(crate) max_age: Option<u64>,
+    /// The required scopes (any of them), space-separated, when a scope
+    /// requirement failed.
+    pub(crate) scope: Option<Box<str>>,
 }
 
 impl Error {
@@ -270,12 +275,12 @@ impl Error {
             kind,
             message: message.into(),
             retry_after: None,
-            step_up: None,
+            challenge: None,
         }
     }
 
-    pub(crate) fn with_step_up(mut self, challenge: StepUpChallenge) -> Self {
-        self.step_up = Some(Box::new(challenge));
+    pub(crate) fn with_challenge(mut self, challenge: ChallengeParams) -> Self {
+        self.challenge = Some(Box::new(challenge));
         self
     }
 
@@ -283,13 +288,20 @@ impl Error {
     /// required: the acceptable values, space-separated (RFC 9470
     /// `acr_values`), to send in the challenge.
     pub fn acr_values(&self) -> Option<&str> {
-        self.step_up.as_ref()?.acr_values.as_deref()
+        self.challenge.as_ref()?.acr_values.as_deref()
     }
 
     /// For [`ErrorKind::InsufficientUserAuthentication`] when a maximum
     /// sign-in age was required: that age in seconds (RFC 9470 `max_age`).
     pub fn max_age(&self) -> Option<u64> {
-        self.step_up.as_ref()?.max_age
+        self.challenge.as_ref()?.max_age
+    }
+
+    /// For [`ErrorKind::MissingScope`] when a scope requirement failed:
+    /// the required scopes (any of them would do), space-separated, for the
+    /// challenge's `scope` parameter (RFC 6750 §3).
+    pub fn required_scopes(&self) -> Option<&str> {
+        self.challenge.as_ref()?.scope.as_deref()
     }
 
     pub(crate) fn with_retry_after(mut self, retry_after: Duration) -> Self {
@@ -319,7 +331,7 @@ impl fmt::Debug for Error {
         f.debug_struct("Error")
             .field("kind", &self.kind)
             .field("message", &self.message)
-            .field("step_up", &self.step_up)
+            .field("challenge", &self.challenge)
             .finish()
     }
 }

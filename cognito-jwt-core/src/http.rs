@@ -16,10 +16,12 @@ use crate::error::{Error, ErrorKind, GrpcCode, HttpClass};
 mod alb;
 mod authenticate;
 mod readiness;
+mod resource_metadata;
 
 pub use alb::{alb_data_token, authenticate_alb_with_access_token};
 pub use authenticate::{authenticate, authenticate_optional};
 pub use readiness::Readiness;
+pub use resource_metadata::{METADATA_PATH, ProtectedResourceMetadata};
 
 /// Where an adapter reads the token from. Each verifier says where its
 /// tokens travel ([`Verify::token_source`](crate::Verify::token_source)):
@@ -203,8 +205,38 @@ impl AuthRejection {
     ///
     /// Quotes and backslashes in `realm` are escaped. A step-up refusal
     /// ([`ErrorKind::InsufficientUserAuthentication`]) also carries
-    /// `acr_values` and `max_age` when those were required (RFC 9470 §3).
+    /// `acr_values` and `max_age` when those were required (RFC 9470 §3); a
+    /// refusal for a missing scope ([`ErrorKind::MissingScope`]) carries
+    /// `scope` with the scopes required (RFC 6750 §3), and no other refusal
+    /// does.
     pub fn www_authenticate(&self, realm: &str) -> Option<String> {
+        self.www_authenticate_with_metadata(realm, None)
+    }
+
+    /// As [`www_authenticate`](Self::www_authenticate), and, when
+    /// `resource_metadata` is given, every 401 challenge also carries
+    /// `resource_metadata="<url>"`: the URL of this protected resource's
+    /// metadata document (RFC 9728 §5.1, see
+    /// [`ProtectedResourceMetadata::metadata_url`]), from which a client
+    /// learns where to get a token.
+    ///
+    /// ```
+    /// use cognito_jwt_core::http::AuthRejection;
+    ///
+    /// let url = "https://api.example.com/.well-known/oauth-protected-resource";
+    /// assert_eq!(
+    ///     AuthRejection::Missing.www_authenticate_with_metadata("api", Some(url)).as_deref(),
+    ///     Some(
+    ///         "Bearer realm=\"api\", resource_metadata=\
+    ///          \"https://api.example.com/.well-known/oauth-protected-resource\""
+    ///     )
+    /// );
+    /// ```
+    pub fn www_authenticate_with_metadata(
+        &self,
+        realm: &str,
+        resource_metadata: Option<&str>,
+    ) -> Option<String> {
         let class = self.http_class();
         if class == HttpClass::Unavailable {
             return None;
@@ -227,6 +259,16 @@ impl AuthRejection {
                 value.push_str(", max_age=");
                 value.push_str(&max_age.to_string());
             }
+            if let Some(scope) = error.required_scopes() {
+                value.push_str(", scope=\"");
+                value.push_str(&escape_quoted(scope));
+                value.push('"');
+            }
+        }
+        if let Some(url) = resource_metadata.filter(|_| class.status() == 401) {
+            value.push_str(", resource_metadata=\"");
+            value.push_str(&escape_quoted(url));
+            value.push('"');
         }
         Some(value)
     }
@@ -587,13 +629,14 @@ mod tests {
 
     #[test]
     fn step_up_challenges_name_what_the_next_sign_in_needs() {
-        use crate::error::StepUpChallenge;
+        use crate::error::ChallengeParams;
         let step_up = |acr_values: Option<&str>, max_age| {
             AuthRejection::Token(
-                Error::new(ErrorKind::InsufficientUserAuthentication, "x").with_step_up(
-                    StepUpChallenge {
+                Error::new(ErrorKind::InsufficientUserAuthentication, "x").with_challenge(
+                    ChallengeParams {
                         acr_values: acr_values.map(Into::into),
                         max_age,
+                        scope: None,
                     },
                 ),
             )
@@ -629,6 +672,73 @@ mod tests {
                 "Bearer realm=\"api\", error=\"insufficient_scope\", \
                  error_description=\"the token's claims do not allow this request here\""
             )
+        );
+    }
+
+    #[test]
+    fn resource_metadata_on_every_401_and_scope_only_when_a_scope_failed() {
+        use crate::error::ChallengeParams;
+        let url = "https://api.example.com/.well-known/oauth-protected-resource";
+        let metadata = format!(", resource_metadata=\"{url}\"");
+        let missing_scope = AuthRejection::Token(
+            Error::new(ErrorKind::MissingScope, "x").with_challenge(ChallengeParams {
+                scope: Some("orders/read orders/admin".into()),
+                ..ChallengeParams::default()
+            }),
+        );
+        let rejections = [
+            (AuthRejection::Missing, true),
+            (
+                AuthRejection::InvalidRequest(InvalidRequest::EmptyToken),
+                false,
+            ),
+            (
+                AuthRejection::Token(Error::new(ErrorKind::Expired, "x")),
+                true,
+            ),
+            (
+                AuthRejection::Token(Error::new(ErrorKind::InsufficientUserAuthentication, "x")),
+                true,
+            ),
+            (
+                AuthRejection::Token(Error::new(ErrorKind::MissingGroup, "x")),
+                false,
+            ),
+            (missing_scope.clone(), false),
+        ];
+        for (rejection, with_metadata) in rejections {
+            let plain = rejection.www_authenticate("api").unwrap_or_default();
+            let bound = rejection
+                .www_authenticate_with_metadata("api", Some(url))
+                .unwrap_or_default();
+            assert!(!plain.contains("resource_metadata"), "{plain}");
+            if with_metadata {
+                assert_eq!(bound, format!("{plain}{metadata}"));
+            } else {
+                assert_eq!(bound, plain);
+            }
+            assert_eq!(
+                plain.contains("scope=\""),
+                rejection == missing_scope,
+                "{plain}"
+            );
+        }
+        assert_eq!(
+            missing_scope.www_authenticate("api").as_deref(),
+            Some(
+                "Bearer realm=\"api\", error=\"insufficient_scope\", \
+                 error_description=\"the token lacks a scope required here\", \
+                 scope=\"orders/read orders/admin\""
+            )
+        );
+        let down = AuthRejection::Token(Error::new(ErrorKind::JwksUnavailable, "x"));
+        assert_eq!(down.www_authenticate_with_metadata("api", Some(url)), None);
+        let hostile = AuthRejection::Missing
+            .www_authenticate_with_metadata("api", Some("https://x/\"\\\r\n"))
+            .unwrap_or_default();
+        assert!(
+            hostile.ends_with("resource_metadata=\"https://x/\\\"\\\\\""),
+            "{hostile}"
         );
     }
 }

@@ -30,6 +30,11 @@
 //! - `/api/admin` is wrapped in [`CognitoAuth`] requiring the admin group
 //!   (403 `insufficient_scope` otherwise); its handler reuses the claims
 //!   the middleware verified.
+//! - `/api/mfa` is wrapped in [`CognitoAuth`] requiring `amr` to include
+//!   `mfa` (401 `insufficient_user_authentication` otherwise, RFC 9470).
+//! - With `PUBLIC_URL` set ([`resource_server_app`]),
+//!   `/.well-known/oauth-protected-resource` serves the RFC 9728 document
+//!   and every 401 challenge names it (`resource_metadata`).
 //!
 //! [`metrics`] registers `/metrics`, added to either app by the
 //! `actix-server` binary.
@@ -45,14 +50,15 @@ use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
 
 use actix_web::HttpRequest;
 use cognito_jwt_actix::{AlbIdentity, CognitoConfig, CognitoError, OptionalAlbIdentity};
-use cognito_jwt_core::http::authenticate_alb_with_access_token;
+use cognito_jwt_core::http::{ProtectedResourceMetadata, authenticate_alb_with_access_token};
 use cognito_jwt_core::{ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AlbJwtVerifier, Requirements};
 
 use crate::alb_mode::alb_home_feed;
 use crate::prometheus::METRICS_CONTENT_TYPE;
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::feed::{AdminArea, HEALTHY, Me, home_feed};
+use crate::config::MFA_METHOD;
+use crate::feed::{AdminArea, HEALTHY, Me, MfaArea, home_feed};
 
 /// The app: every route of the example backend, the verifier as app data,
 /// and request logging. `admin_group` is the Cognito group allowed on
@@ -69,9 +75,32 @@ pub fn app(
         InitError = (),
     > + use<>,
 > {
-    App::new()
-        .app_data(web::Data::new(verifier.clone()))
-        .configure(|config| routes(config, &verifier, admin_group))
+    resource_server_app(verifier, admin_group, None)
+}
+
+/// [`app`], and with `metadata` (RFC 9728, from `PUBLIC_URL`): the
+/// document at `GET /.well-known/oauth-protected-resource` and its URL in
+/// every 401 challenge (`resource_metadata`).
+pub fn resource_server_app(
+    verifier: CognitoJwtVerifier,
+    admin_group: &str,
+    metadata: Option<&ProtectedResourceMetadata>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    let mut app = App::new().app_data(web::Data::new(verifier.clone()));
+    if let Some(metadata) = metadata {
+        app = app
+            .app_data(CognitoConfig::new().resource_metadata(metadata))
+            .service(cognito_jwt_actix::resource_metadata(metadata));
+    }
+    app.configure(|config| routes(config, &verifier, admin_group))
         .wrap_fn(log_request)
 }
 
@@ -88,6 +117,11 @@ pub fn routes(config: &mut web::ServiceConfig, verifier: &CognitoJwtVerifier, ad
             web::resource("/api/admin")
                 .wrap(CognitoAuth::new(verifier.clone()).require_any_group(admin_group))
                 .route(web::get().to(admin)),
+        )
+        .service(
+            web::resource("/api/mfa")
+                .wrap(CognitoAuth::new(verifier.clone()).require_all_amr(MFA_METHOD))
+                .route(web::get().to(mfa)),
         );
 }
 
@@ -122,6 +156,10 @@ async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpResp
 
 async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpResponse {
     HttpResponse::Ok().json(AdminArea::from(&claims))
+}
+
+async fn mfa(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpResponse {
+    HttpResponse::Ok().json(MfaArea::from(&claims))
 }
 
 /// Log each request's method, path (without the query string), status and

@@ -25,6 +25,11 @@
 //! - `/api/admin` sits behind a [`CognitoLayer`] that requires the admin
 //!   group (403 `insufficient_scope` otherwise); its handler reuses the
 //!   claims the layer verified.
+//! - `/api/mfa` sits behind a layer that requires `amr` to include `mfa`
+//!   (401 `insufficient_user_authentication` otherwise, RFC 9470).
+//! - With `PUBLIC_URL` set ([`resource_server_router`]),
+//!   `/.well-known/oauth-protected-resource` serves the RFC 9728 document
+//!   and every 401 challenge names it (`resource_metadata`).
 //!
 //! [`metrics_router`] serves `/metrics`, merged into either app by the
 //! `axum-server` binary.
@@ -37,7 +42,8 @@ use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
+use cognito_jwt_axum::{CognitoClaims, CognitoLayer, ResourceMetadata, Verifier};
+use cognito_jwt_core::http::ProtectedResourceMetadata;
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
 
 use std::sync::Arc;
@@ -51,21 +57,45 @@ use cognito_jwt_core::{ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AlbJwtVerifier,
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::alb_mode::alb_home_feed;
-use crate::feed::{AdminArea, HEALTHY, Health, HomeFeed, Me, home_feed};
+use crate::config::MFA_METHOD;
+use crate::feed::{AdminArea, HEALTHY, Health, HomeFeed, Me, MfaArea, home_feed};
 use crate::prometheus::METRICS_CONTENT_TYPE;
 
 /// The app: every route of the example backend, with request logging.
 /// `admin_group` is the Cognito group allowed on `/api/admin`.
 pub fn router(verifier: CognitoJwtVerifier, admin_group: &str) -> Router {
-    let admins_only = CognitoLayer::new(verifier.clone()).require_any_group(admin_group);
-    Router::new()
+    resource_server_router(verifier, admin_group, None)
+}
+
+/// [`router`], and with `metadata` (RFC 9728, from `PUBLIC_URL`): the
+/// document at `GET /.well-known/oauth-protected-resource` and its URL in
+/// every 401 challenge (`resource_metadata`).
+pub fn resource_server_router(
+    verifier: CognitoJwtVerifier,
+    admin_group: &str,
+    metadata: Option<&ProtectedResourceMetadata>,
+) -> Router {
+    let layer = |layer: CognitoLayer<AccessTokenClaims>| match metadata {
+        Some(metadata) => layer.resource_metadata(metadata),
+        None => layer,
+    };
+    let admins_only = layer(CognitoLayer::new(verifier.clone()).require_any_group(admin_group));
+    let mfa_only = layer(CognitoLayer::new(verifier.clone()).require_all_amr(MFA_METHOD));
+    let mut state = Verifier::from(verifier);
+    let mut app = Router::new()
         .route("/health", get(health))
         .route("/ready", get(cognito_jwt_axum::ready))
         .route("/api/activities/home", get(home))
         .route("/api/me", get(me))
         .route("/api/admin", get(admin).layer(admins_only))
-        .layer(middleware::from_fn(log_request))
-        .with_state(verifier)
+        .route("/api/mfa", get(mfa).layer(mfa_only));
+    if let Some(metadata) = metadata {
+        let served = ResourceMetadata::new(metadata);
+        app = app.route_service(served.path(), served.clone());
+        state = state.resource_metadata(metadata);
+    }
+    app.layer(middleware::from_fn(log_request))
+        .with_state(state)
 }
 
 /// `GET /metrics`: what `prometheus` recorded, in the Prometheus text
@@ -97,6 +127,10 @@ async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> Json<Me>
 
 async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> Json<AdminArea> {
     Json(AdminArea::from(&claims))
+}
+
+async fn mfa(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> Json<MfaArea> {
+    Json(MfaArea::from(&claims))
 }
 
 /// Log each request's method, path (without the query string), status and

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use cognito_jwt_core::http::ProtectedResourceMetadata;
 use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, ConfigError, UserPool};
 
 /// `BIND_ADDR` when it is not set.
@@ -10,11 +11,21 @@ pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 /// `ADMIN_GROUP` when it is not set.
 pub const DEFAULT_ADMIN_GROUP: &str = "admins";
 
+/// The `amr` method `GET /api/mfa` requires.
+pub const MFA_METHOD: &str = "mfa";
+
+/// The scopes the servers' routes require, for the metadata document's
+/// `scopes_supported` (left out while empty): none, since `/api/admin`
+/// requires a group and `/api/mfa` a second factor.
+pub const ROUTE_SCOPES: &[&str] = &[];
+
 /// What the example servers read from the environment.
 ///
 /// | variable | default | meaning |
 /// |---|---|---|
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose access tokens are accepted |
+/// | `COGNITO_RESOURCE`, `COGNITO_UNBOUND_CLIENTS` | none | resource binding (RFC 8707): the resource(s) access tokens may be bound to, and the clients whose tokens carry no `aud` (see [`UserPool::resource`]); unset, an access token bound to any resource is refused |
+/// | `PUBLIC_URL` | none | the server's external base URL: serves `GET /.well-known/oauth-protected-resource` (RFC 9728) and names it in every 401 challenge (`resource_metadata`); must be one of `COGNITO_RESOURCE` when that is set |
 /// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
 /// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` (set but empty is refused) |
 /// | `REQUIRED_CLAIMS` | none | claim rules every token must meet, separated by `;`: `name=value`, `name=a\|b`, `name~=a\|b`, `name:=<JSON>` (see [`ClaimRule`]); a failed rule is 403 `insufficient_scope` |
@@ -28,6 +39,8 @@ pub struct ServerConfig {
     pub bind_addr: SocketAddr,
     /// The group allowed on `/api/admin`.
     pub admin_group: String,
+    /// The protected-resource metadata (RFC 9728) when `PUBLIC_URL` is set.
+    pub resource_metadata: Option<ProtectedResourceMetadata>,
 }
 
 impl ServerConfig {
@@ -74,10 +87,21 @@ impl ServerConfig {
                 builder = builder.token_cache_max_bytes(max_bytes);
             }
         }
+        let verifier = builder.build()?;
+        let resource_metadata = match variable("PUBLIC_URL")? {
+            None => None,
+            Some(url) => Some(
+                verifier
+                    .protected_resource_metadata(&url)
+                    .map_err(|e| invalid("PUBLIC_URL", problem_of(e)))?
+                    .scopes_supported(ROUTE_SCOPES.iter().copied()),
+            ),
+        };
         Ok(Self {
-            verifier: builder.build()?,
+            verifier,
             bind_addr,
             admin_group,
+            resource_metadata,
         })
     }
 }
@@ -102,6 +126,15 @@ pub(crate) fn group_variable(name: &str) -> Result<Option<String>, ConfigError> 
             "it is set but empty; set it to a group name, or unset it",
         )),
         _ => variable(name),
+    }
+}
+
+/// What `error` says is wrong, without the name of the setting (the
+/// caller names the variable).
+fn problem_of(error: ConfigError) -> String {
+    match error {
+        ConfigError::Invalid { problem, .. } => problem,
+        other => other.to_string(),
     }
 }
 

@@ -117,6 +117,25 @@ impl From<&AccessTokenClaims> for AdminArea {
     }
 }
 
+/// The body of `GET /api/mfa`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MfaArea {
+    /// A greeting.
+    pub message: String,
+    /// Who was let in.
+    pub user: String,
+}
+
+impl From<&AccessTokenClaims> for MfaArea {
+    fn from(claims: &AccessTokenClaims) -> Self {
+        Self {
+            message: "signed in with a second factor".to_owned(),
+            user: display_name(claims).to_owned(),
+        }
+    }
+}
+
 /// The body of `GET /health`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

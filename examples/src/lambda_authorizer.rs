@@ -27,6 +27,7 @@ pub const AUTHORIZER_VARS: &[(&str, &str)] = &[
 /// | variable | default | meaning |
 /// |---|---|---|
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`](cognito_jwt_core::UserPool::from_env) | the user pool whose tokens are accepted |
+/// | `COGNITO_RESOURCE`, `COGNITO_UNBOUND_CLIENTS` | unset | resource binding of access tokens (RFC 8707), read by [`CognitoJwtVerifier::from_env`]: a token bound elsewhere, or unbound where binding is required, is `Unauthorized` |
 /// | `COGNITO_JWKS_FILE` | unset | a key set bundled with the function, `{"keys": […]}`: the first invocations need no network |
 /// | `AUTHORIZER_REQUIRED_GROUP` | none | tokens of users outside it get an explicit Deny (403); set but empty is refused |
 /// | `AUTHORIZER_SIMPLE_RESPONSES` | `false` | `true`: HTTP API 2.0 events get `{"isAuthorized": …}` |

@@ -48,9 +48,10 @@ use std::time::Duration;
 use cognito_jwt_core::CognitoJwtVerifier;
 
 pub use alb_mode::{ALB_VARS, alb_display_name, alb_home_feed, alb_verifier_from_env};
-pub use config::{DEFAULT_ADMIN_GROUP, DEFAULT_BIND_ADDR, ServerConfig};
+pub use config::{DEFAULT_ADMIN_GROUP, DEFAULT_BIND_ADDR, MFA_METHOD, ROUTE_SCOPES, ServerConfig};
 pub use feed::{
-    Activity, AdminArea, HEALTHY, Health, HomeFeed, Me, display_name, home_feed, public_activities,
+    Activity, AdminArea, HEALTHY, Health, HomeFeed, Me, MfaArea, display_name, home_feed,
+    public_activities,
 };
 pub use jwks_server::{JwksServer, local_fetcher, serve_alb_key, serve_jwks};
 pub use lambda_authorizer::{AUTHORIZER_VARS, AuthorizerConfig};

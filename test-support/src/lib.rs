@@ -18,6 +18,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cognito_jwt_core::http::ProtectedResourceMetadata;
 use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, Requirements, TokenUse};
 
@@ -332,13 +333,163 @@ pub fn rule_cases(issuer: &TestIssuer, client_id: &str) -> Vec<HttpCase> {
     ]
 }
 
-/// The parameters of a Bearer challenge after `error_description`, as
-/// `name=value` texts; none for a challenge without an error.
-pub fn challenge_params(challenge: &str) -> Vec<&str> {
-    let rest = match challenge.split_once("error_description=\"") {
-        Some((_, rest)) => rest.split_once('"').map_or("", |(_, rest)| rest),
-        None => "",
+/// The resource of the [`resource_cases`] route (RFC 8707), its public URL.
+pub const RESOURCE: &str = "https://orders.example.com";
+/// The scope the [`resource_cases`] route requires.
+pub const RESOURCE_SCOPE: &str = "orders/read";
+/// An app client of the [`resource_cases`] pool whose tokens cannot be
+/// bound (SDK sign-in).
+pub const UNBOUND_CLIENT: &str = "unbound-sdk-client";
+/// The `resource_metadata` parameter every 401 of the [`resource_cases`]
+/// route carries.
+pub const RESOURCE_METADATA_PARAM: &str =
+    r#"resource_metadata="https://orders.example.com/.well-known/oauth-protected-resource""#;
+
+/// A verifier of `issuer`'s access tokens for `client_id` and
+/// [`UNBOUND_CLIENT`], bound to [`RESOURCE`] (tokens of `UNBOUND_CLIENT`
+/// may carry no `aud`), with a token cache, loading the key set in-process.
+///
+/// # Panics
+/// If the configuration is invalid.
+#[allow(clippy::expect_used)]
+pub fn resource_verifier(issuer: &TestIssuer, client_id: &str) -> CognitoJwtVerifier {
+    CognitoJwtVerifier::builder()
+        .user_pool(
+            issuer
+                .user_pool(client_id, TokenUse::Access)
+                .client_id(UNBOUND_CLIENT)
+                .resource(RESOURCE)
+                .unbound_clients([UNBOUND_CLIENT]),
+        )
+        .token_cache_max_bytes(1024 * 1024)
+        .fetcher(issuer.fetcher())
+        .build()
+        .expect("verifier configuration")
+}
+
+/// The metadata of the [`resource_cases`] route: [`RESOURCE`], the pool,
+/// [`RESOURCE_SCOPE`].
+///
+/// # Panics
+/// If the verifier is not bound to [`RESOURCE`].
+#[allow(clippy::expect_used)]
+pub fn resource_metadata(verifier: &CognitoJwtVerifier) -> ProtectedResourceMetadata {
+    verifier
+        .protected_resource_metadata(RESOURCE)
+        .expect("the verifier is bound to RESOURCE")
+        .scopes_supported([RESOURCE_SCOPE])
+}
+
+/// The shared table for a route of a resource server: a
+/// [`resource_verifier`], [`RESOURCE_SCOPE`] required, the
+/// [`resource_metadata`] named in the challenges. Every 401 names the
+/// metadata; a 403 for the missing scope names the scope. Every token is
+/// sent twice, so that the second answer comes from the token cache.
+pub fn resource_cases(issuer: &TestIssuer, client_id: &str) -> Vec<HttpCase> {
+    let token = |client: &str, aud: Option<&str>, scope: &str| {
+        let builder = issuer.access_token(client).scope(scope);
+        let builder = match aud {
+            Some(aud) => builder.claim("aud", aud),
+            None => builder,
+        };
+        bearer(&builder.sign())
     };
+    let case = |name, authorization, status, bearer_error, challenge_params| HttpCase {
+        name,
+        authorization,
+        status,
+        bearer_error,
+        challenge_params,
+    };
+    let metadata = vec![RESOURCE_METADATA_PARAM];
+    vec![
+        case(
+            "bound here, with the scope",
+            token(client_id, Some(RESOURCE), RESOURCE_SCOPE),
+            200,
+            None,
+            vec![],
+        ),
+        case(
+            "unbound client, with the scope",
+            token(UNBOUND_CLIENT, None, RESOURCE_SCOPE),
+            200,
+            None,
+            vec![],
+        ),
+        case("no token", vec![], 401, None, metadata.clone()),
+        case(
+            "basic scheme",
+            vec![b"Basic dXNlcjpwYXNz".to_vec()],
+            401,
+            None,
+            metadata.clone(),
+        ),
+        case(
+            "bound to another resource",
+            token(
+                client_id,
+                Some("https://billing.example.com"),
+                RESOURCE_SCOPE,
+            ),
+            401,
+            Some("invalid_token"),
+            metadata.clone(),
+        ),
+        case(
+            "no aud from a client that binds",
+            token(client_id, None, RESOURCE_SCOPE),
+            401,
+            Some("invalid_token"),
+            metadata.clone(),
+        ),
+        case(
+            "expired",
+            vec![
+                format!(
+                    "Bearer {}",
+                    issuer
+                        .access_token(client_id)
+                        .claim("aud", RESOURCE)
+                        .scope(RESOURCE_SCOPE)
+                        .expires_in(-3600)
+                        .sign()
+                )
+                .into_bytes(),
+            ],
+            401,
+            Some("invalid_token"),
+            metadata,
+        ),
+        case(
+            "missing scope",
+            token(client_id, Some(RESOURCE), "orders/write"),
+            403,
+            Some("insufficient_scope"),
+            vec![r#"scope="orders/read""#],
+        ),
+        case(
+            "empty bearer token",
+            vec![b"Bearer ".to_vec()],
+            400,
+            Some("invalid_request"),
+            vec![],
+        ),
+    ]
+}
+
+/// The parameters of a Bearer challenge after `error_description` (after
+/// `realm` for a challenge without an error), as `name=value` texts.
+pub fn challenge_params(challenge: &str) -> Vec<&str> {
+    let after = |name: &str| {
+        challenge
+            .split_once(name)
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(_, rest)| rest)
+    };
+    let rest = after("error_description=\"")
+        .or_else(|| after("realm=\""))
+        .unwrap_or("");
     rest.split(", ")
         .map(str::trim)
         .filter(|p| !p.is_empty())

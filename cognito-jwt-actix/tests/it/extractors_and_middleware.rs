@@ -11,15 +11,15 @@ use actix_web::test::{self, TestRequest};
 use actix_web::{App, HttpMessage, HttpResponse, web};
 use cognito_jwt_actix::{
     AuthRejection, CognitoAuth, CognitoClaims, CognitoConfig, CognitoError, OptionalCognitoClaims,
-    TokenSource,
+    ProtectedResourceMetadata, TokenSource,
 };
 use cognito_jwt_core::AcceptedTokenUse;
 use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, TokenUse, UserPool};
 use cognito_jwt_test_support::{
-    CaseTokens, RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, bearer, bearer_error, cases,
-    challenge_params, rule_cases, rule_requirements, rule_verifier, secrets_of,
-    unavailable_verifier,
+    CaseTokens, RESOURCE_SCOPE, RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, bearer,
+    bearer_error, cases, challenge_params, resource_cases, resource_metadata, resource_verifier,
+    rule_cases, rule_requirements, rule_verifier, secrets_of, unavailable_verifier,
 };
 
 const CLIENT: &str = "actix-client";
@@ -211,7 +211,15 @@ macro_rules! run_rule_cases {
     ($app:expr, $uri:expr) => {{
         let table = rule_cases(&ISSUER, CLIENT);
         assert!(table.len() >= 8);
-        for case in table {
+        run_table!($app, $uri, table);
+    }};
+}
+
+/// Run a shared table against `$app`'s route `$uri`: each token twice
+/// (the second answer is a token-cache hit), the same answer both times.
+macro_rules! run_table {
+    ($app:expr, $uri:expr, $table:expr) => {{
+        for case in $table {
             let name = case.name;
             for attempt in ["first", "repeated"] {
                 let answer = send($app, get($uri, &case.authorization).to_request()).await;
@@ -233,7 +241,9 @@ macro_rules! run_rule_cases {
                     case.challenge_params,
                     "{name}: {challenge}"
                 );
-                assert_eq!(answer.json()["error"].as_str(), case.bearer_error, "{name}");
+                if case.bearer_error.is_some() {
+                    assert_eq!(answer.json()["error"].as_str(), case.bearer_error, "{name}");
+                }
                 for secret in secrets_of(case.authorization.iter().map(Vec::as_slice)) {
                     answer.assert_reveals_nothing_of(&secret);
                 }
@@ -280,6 +290,79 @@ async fn shared_rule_cases_through_the_extractor() {
     )
     .await;
     run_rule_cases!(&app, "/payments/pay");
+}
+
+#[actix_web::test]
+async fn shared_resource_cases_through_the_middleware() {
+    let verifier = resource_verifier(&ISSUER, CLIENT);
+    let metadata = resource_metadata(&verifier);
+    let app = test::init_service(
+        App::new().service(
+            web::scope("/api")
+                .wrap(
+                    CognitoAuth::<AccessTokenClaims>::new(verifier)
+                        .require_any_scope(RESOURCE_SCOPE)
+                        .config(CognitoConfig::new().resource_metadata(&metadata)),
+                )
+                .route("/orders", web::get().to(signed_in)),
+        ),
+    )
+    .await;
+    run_table!(&app, "/api/orders", resource_cases(&ISSUER, CLIENT));
+}
+
+#[actix_web::test]
+async fn shared_resource_cases_through_the_extractor() {
+    let verifier = resource_verifier(&ISSUER, CLIENT);
+    let metadata = resource_metadata(&verifier);
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(verifier))
+            .app_data(CognitoConfig::new().resource_metadata(&metadata))
+            .route("/api/orders", web::get().to(signed_in)),
+    )
+    .await;
+    // An extractor checks no scope: every other row.
+    let table: Vec<_> = resource_cases(&ISSUER, CLIENT)
+        .into_iter()
+        .filter(|case| case.status != 403)
+        .collect();
+    run_table!(&app, "/api/orders", table);
+}
+
+#[actix_web::test]
+async fn the_metadata_document_is_served_at_its_well_known_path() {
+    let verifier = resource_verifier(&ISSUER, CLIENT);
+    let metadata = resource_metadata(&verifier);
+    let with_path = ProtectedResourceMetadata::new("https://orders.example.com/v1/mcp")
+        .expect("a resource URL");
+    let app = test::init_service(
+        App::new()
+            .service(cognito_jwt_actix::resource_metadata(&metadata))
+            .service(cognito_jwt_actix::resource_metadata(&with_path)),
+    )
+    .await;
+    let answer = send(
+        &app,
+        get("/.well-known/oauth-protected-resource", &[]).to_request(),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.body, metadata.to_json());
+    assert_eq!(answer.json()["authorization_servers"][0], ISSUER.issuer());
+    assert_eq!(answer.json()["scopes_supported"][0], RESOURCE_SCOPE);
+    let post = TestRequest::post()
+        .uri("/.well-known/oauth-protected-resource")
+        .to_request();
+    assert_eq!(send(&app, post).await.status, 405);
+    let suffixed = send(
+        &app,
+        get("/.well-known/oauth-protected-resource/v1/mcp", &[]).to_request(),
+    )
+    .await;
+    assert_eq!(suffixed.status, 200);
+    assert_eq!(suffixed.body, with_path.to_json());
 }
 
 fn assert_unavailable(answer: &Answer) {

@@ -3,12 +3,13 @@
 
 use axum::Router;
 use axum::routing::get;
-use cognito_jwt_axum::{CognitoClaims, CognitoLayer};
+use cognito_jwt_axum::{CognitoClaims, CognitoLayer, ResourceMetadata, Verifier};
 use cognito_jwt_core::AccessTokenClaims;
 use cognito_jwt_core::http::DEFAULT_REALM;
 use cognito_jwt_test_support::{
-    RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, challenge_params, rule_cases,
-    rule_requirements, rule_verifier, secrets_of,
+    HttpCase, RESOURCE_SCOPE, RULE_ACR, RULE_AMR, RULE_MAX_AUTH_AGE, TENANT_RULE, challenge_params,
+    resource_cases, resource_metadata, resource_verifier, rule_cases, rule_requirements,
+    rule_verifier, secrets_of,
 };
 
 use crate::support::*;
@@ -142,6 +143,12 @@ fn caching_verifier() -> cognito_jwt_core::CognitoJwtVerifier {
 async fn run_rule_cases(app: &Router, uri: &str) {
     let cases = rule_cases(&ISSUER, CLIENT);
     assert!(cases.len() >= 8);
+    run_table(app, uri, cases).await;
+}
+
+/// Run a shared table against `app`'s route `uri`: each token twice (the
+/// second answer is a token-cache hit), the same answer both times.
+async fn run_table(app: &Router, uri: &str, cases: Vec<HttpCase>) {
     for case in cases {
         let name = case.name;
         for attempt in ["first", "repeated"] {
@@ -168,7 +175,9 @@ async fn run_rule_cases(app: &Router, uri: &str) {
                 case.challenge_params,
                 "{name}: {challenge}"
             );
-            assert_eq!(reply.json()["error"].as_str(), case.bearer_error, "{name}");
+            if case.bearer_error.is_some() {
+                assert_eq!(reply.json()["error"].as_str(), case.bearer_error, "{name}");
+            }
             for secret in secrets_of(case.authorization.iter().map(Vec::as_slice)) {
                 reply.assert_not_echoed(&secret, name);
             }
@@ -207,4 +216,75 @@ async fn rule_table_with_the_extractor() {
         .route("/api/payments", get(payments))
         .with_state(rule_verifier(&ISSUER, CLIENT));
     run_rule_cases(&app, "/api/payments").await;
+}
+
+#[tokio::test]
+async fn resource_table_with_a_route_guard() {
+    let verifier = resource_verifier(&ISSUER, CLIENT);
+    let metadata = resource_metadata(&verifier);
+    let app = Router::new().route(
+        "/api/orders",
+        get(|| async { "orders" }).layer(
+            CognitoLayer::new(verifier)
+                .require_any_scope(RESOURCE_SCOPE)
+                .resource_metadata(&metadata),
+        ),
+    );
+    run_table(&app, "/api/orders", resource_cases(&ISSUER, CLIENT)).await;
+}
+
+#[tokio::test]
+async fn resource_table_with_the_extractor() {
+    async fn orders(CognitoClaims(_): CognitoClaims<AccessTokenClaims>) -> &'static str {
+        "orders"
+    }
+    let verifier = resource_verifier(&ISSUER, CLIENT);
+    let metadata = resource_metadata(&verifier);
+    let app = Router::new()
+        .route("/api/orders", get(orders))
+        .with_state(Verifier::from(verifier).resource_metadata(&metadata));
+    // An extractor checks no scope: every other row.
+    let cases = resource_cases(&ISSUER, CLIENT)
+        .into_iter()
+        .filter(|case| case.status != 403)
+        .collect();
+    run_table(&app, "/api/orders", cases).await;
+}
+
+#[tokio::test]
+async fn the_metadata_document_is_served_at_its_well_known_path() {
+    let verifier = resource_verifier(&ISSUER, CLIENT);
+    let metadata = resource_metadata(&verifier);
+    let served = ResourceMetadata::new(&metadata);
+    let app = Router::new().route_service(served.path(), served.clone());
+    let reply = send(&app, request("/.well-known/oauth-protected-resource", &[])).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.headers["content-type"], "application/json");
+    assert_eq!(reply.body, metadata.to_json());
+    assert_eq!(reply.json()["resource"], "https://orders.example.com");
+    assert_eq!(reply.json()["authorization_servers"][0], ISSUER.issuer());
+    assert_eq!(reply.json()["scopes_supported"][0], RESOURCE_SCOPE);
+    let post = http::Request::post("/.well-known/oauth-protected-resource")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    assert_eq!(send(&app, post).await.status, 405);
+
+    // A resource with a path: the path-suffixed form only.
+    let with_path =
+        cognito_jwt_core::http::ProtectedResourceMetadata::new("https://orders.example.com/v1/mcp")
+            .expect("a resource URL");
+    let served = ResourceMetadata::new(&with_path);
+    let app = Router::new().route_service(served.path(), served.clone());
+    let reply = send(
+        &app,
+        request("/.well-known/oauth-protected-resource/v1/mcp", &[]),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.json()["resource"],
+        "https://orders.example.com/v1/mcp"
+    );
+    let root = send(&app, request("/.well-known/oauth-protected-resource", &[])).await;
+    assert_eq!(root.status, 404);
 }

@@ -144,6 +144,68 @@ fn exit_0_with_configuration_from_the_environment() {
 }
 
 #[test]
+fn resource_binding_from_options_and_the_environment() {
+    const ORDERS: &str = "https://orders.example.com";
+    let jwks = KeySetServer::start(ISSUER.jwks_json());
+    let bound = ISSUER.access_token(CLIENT_ID).claim("aud", ORDERS).sign();
+    let elsewhere = ISSUER
+        .access_token(CLIENT_ID)
+        .claim("aud", "https://billing.example.com")
+        .sign();
+    let refused = |args: &[&str], env: &[(&str, &str)]| {
+        let run = cli(&verify_args(jwks.url(), args), env, None);
+        assert_eq!(run.code, 1, "{args:?} {env:?}: {run:?}");
+        assert!(
+            run.stderr.starts_with("rejected: invalid_audience: "),
+            "{run:?}"
+        );
+    };
+    let accepted = |args: &[&str], env: &[(&str, &str)]| {
+        let run = cli(&verify_args(jwks.url(), args), env, None);
+        assert_eq!(run.code, 0, "{args:?} {env:?}: {run:?}");
+    };
+    // Unbound by default: a bound token is refused, an unbound one passes.
+    refused(&[&bound], &[]);
+    accepted(&[&TOKENS.user], &[]);
+    accepted(&["--resource", ORDERS, &bound], &[]);
+    accepted(&[&bound], &[("COGNITO_RESOURCE", ORDERS)]);
+    refused(&["--resource", ORDERS, &elsewhere], &[]);
+    refused(&["--resource", ORDERS, &TOKENS.user], &[]);
+    accepted(
+        &[
+            "--resource",
+            ORDERS,
+            "--unbound-client",
+            CLIENT_ID,
+            &TOKENS.user,
+        ],
+        &[],
+    );
+    accepted(
+        &[&TOKENS.user],
+        &[
+            (
+                "COGNITO_RESOURCE",
+                "https://billing.example.com, https://orders.example.com",
+            ),
+            ("COGNITO_UNBOUND_CLIENTS", CLIENT_ID),
+        ],
+    );
+    let useless = cli(
+        &verify_args(jwks.url(), &["--unbound-client", CLIENT_ID, &TOKENS.user]),
+        &[],
+        None,
+    );
+    assert_eq!(useless.code, 2, "{useless:?}");
+    assert!(
+        useless
+            .stderr
+            .starts_with("error: --unbound-client / COGNITO_UNBOUND_CLIENTS: "),
+        "{useless:?}"
+    );
+}
+
+#[test]
 fn token_from_stdin_with_a_bearer_prefix() {
     let jwks = KeySetServer::start(ISSUER.jwks_json());
     let input = format!("  Bearer {}\n", TOKENS.user);

@@ -13,7 +13,8 @@ mod view;
 pub use cognito::{AccessTokenClaims, IdTokenClaims};
 pub(crate) use named::named_claims;
 pub(crate) use payload::{
-    ALLOCATION_OVERHEAD, KNOWN_CLAIMS, NumericDate, Payload, Text, issuer_of, json_problem,
+    ALLOCATION_OVERHEAD, Audience, KNOWN_CLAIMS, NumericDate, Payload, Text, issuer_of,
+    json_problem,
 };
 pub use standard::StandardClaims;
 pub use token_claims::TokenClaims;

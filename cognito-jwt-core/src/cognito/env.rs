@@ -38,6 +38,15 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "optional: a key-set file that serves until the first fetch (cold starts)",
     ),
     (
+        "COGNITO_RESOURCE",
+        "optional: the resource(s) access tokens may be bound to (aud), comma-separated",
+    ),
+    (
+        "COGNITO_UNBOUND_CLIENTS",
+        "optional: app client id(s) whose access tokens carry no aud (SDK sign-in, M2M), \
+         comma-separated; needs COGNITO_RESOURCE",
+    ),
+    (
         "REQUIRED_CLAIMS",
         "optional: claim rules every token must meet, separated by ; (name=value, name=a|b, \
          name~=a|b, name:=<JSON>)",
@@ -50,7 +59,8 @@ impl UserPool {
     /// Read one pool from the environment: `COGNITO_USER_POOL_ID`,
     /// `COGNITO_CLIENT_ID` (comma-separated), `COGNITO_TOKEN_USE` (`access`,
     /// `id` or `any`; required, like [`UserPool::token_use`]), and
-    /// optionally `COGNITO_JWKS_URI` and `COGNITO_ISSUER` (see [`ENV_VARS`]).
+    /// optionally `COGNITO_JWKS_URI`, `COGNITO_ISSUER`, `COGNITO_RESOURCE`
+    /// and `COGNITO_UNBOUND_CLIENTS` (see [`ENV_VARS`]).
     ///
     /// # Errors
     /// A [`ConfigError`] naming the variable that is missing or wrong, with
@@ -113,17 +123,7 @@ pub(crate) fn pool_from_vars(
     )?;
     pool_region(&pool_id, "COGNITO_USER_POOL_ID")?;
     let clients = required("COGNITO_CLIENT_ID", "the app client id(s), comma-separated")?;
-    let client_ids: Vec<String> = clients
-        .split(',')
-        .map(str::trim)
-        .map(str::to_owned)
-        .collect();
-    if client_ids.iter().any(String::is_empty) {
-        return Err(ConfigError::invalid(
-            "COGNITO_CLIENT_ID",
-            "it has an empty entry; expected comma-separated app client ids",
-        ));
-    }
+    let client_ids = comma_separated(&clients, "COGNITO_CLIENT_ID", "app client ids")?;
     let token_use = required(
         "COGNITO_TOKEN_USE",
         "the tokens to accept: access, id or any",
@@ -168,6 +168,48 @@ pub(crate) fn pool_from_vars(
         })?;
         pool = pool.issuer_hosts(parsed);
     }
+    // Unset while a near miss is set is an error, as for REQUIRED_CLAIMS:
+    // a misspelt binding would refuse every bound, or unbound, token.
+    let bound = |name: &str, expected: &str| -> Result<Option<String>, ConfigError> {
+        match (optional(name), did_you_mean(name, all_names)) {
+            (None, Some(near_miss)) if get(name).is_none() => Err(ConfigError::Missing {
+                name: name.to_owned(),
+                expected: expected.to_owned(),
+                did_you_mean: Some(near_miss.to_owned()),
+            }),
+            (value, _) => Ok(value),
+        }
+    };
+    if let Some(resources) = bound(
+        "COGNITO_RESOURCE",
+        "the resource(s) access tokens may be bound to, comma-separated",
+    )? {
+        let resources = comma_separated(&resources, "COGNITO_RESOURCE", "resources")?;
+        pool = pool.resources(resources);
+    }
+    if let Some(clients) = bound(
+        "COGNITO_UNBOUND_CLIENTS",
+        "app client id(s) whose access tokens carry no aud, comma-separated",
+    )? {
+        let clients = comma_separated(&clients, "COGNITO_UNBOUND_CLIENTS", "app client ids")?;
+        if pool.resources.is_empty() {
+            return Err(ConfigError::invalid(
+                "COGNITO_UNBOUND_CLIENTS",
+                "has no effect without COGNITO_RESOURCE (access tokens without aud are \
+                 accepted then); set COGNITO_RESOURCE or unset it",
+            ));
+        }
+        if let Some(stranger) = clients.iter().find(|c| !pool.client_ids.contains(c)) {
+            return Err(ConfigError::invalid(
+                "COGNITO_UNBOUND_CLIENTS",
+                format!(
+                    "{} is not one of the app clients of COGNITO_CLIENT_ID",
+                    quoted(stranger)
+                ),
+            ));
+        }
+        pool = pool.unbound_clients(clients);
+    }
     if let Some(path) = optional("COGNITO_JWKS_FILE") {
         pool.seed = Some(SeedSource::Document {
             seed: read_seed(Path::new(&path), "COGNITO_JWKS_FILE")?,
@@ -186,6 +228,19 @@ pub(crate) fn pool_from_vars(
         );
     }
     Ok(pool)
+}
+
+/// The non-empty, trimmed entries of a comma-separated `list`, the value
+/// of variable `name`.
+fn comma_separated(list: &str, name: &str, what: &str) -> Result<Vec<String>, ConfigError> {
+    let entries: Vec<String> = list.split(',').map(|e| e.trim().to_owned()).collect();
+    if entries.iter().any(String::is_empty) {
+        return Err(ConfigError::invalid(
+            name,
+            format!("it has an empty entry; expected comma-separated {what}"),
+        ));
+    }
+    Ok(entries)
 }
 
 fn did_you_mean_for_unknown(name: &str) -> Option<&'static str> {
@@ -352,6 +407,72 @@ mod tests {
         for (vars, name) in cases {
             let err = load(vars).unwrap_err();
             assert_eq!(err.name(), Some(*name), "{err}");
+        }
+    }
+
+    #[test]
+    fn resource_binding_is_read_and_checked() {
+        let pool = [
+            ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+            ("COGNITO_CLIENT_ID", "web, sdk"),
+        ];
+        let with = |vars: &[(&str, &str)]| {
+            let mut all = pool.to_vec();
+            all.extend_from_slice(vars);
+            load(&all)
+        };
+        let unset = with(&[("COGNITO_ISSUER_HOSTS", "both")]).unwrap();
+        assert!(unset.resources.is_empty() && unset.unbound_clients.is_empty());
+        let set = with(&[
+            (
+                "COGNITO_RESOURCE",
+                " https://api.example.com , https://api.example.com/v2",
+            ),
+            ("COGNITO_UNBOUND_CLIENTS", "sdk"),
+        ])
+        .unwrap();
+        assert_eq!(
+            set.resources,
+            ["https://api.example.com", "https://api.example.com/v2"]
+        );
+        assert_eq!(set.unbound_clients, ["sdk"]);
+        set.resolve(0).unwrap();
+        for (vars, name, says) in [
+            (
+                &[("COGNITO_RESOURCE", "https://a,,https://b")][..],
+                "COGNITO_RESOURCE",
+                "empty entry",
+            ),
+            (
+                &[("COGNITO_UNBOUND_CLIENTS", "sdk")][..],
+                "COGNITO_UNBOUND_CLIENTS",
+                "without COGNITO_RESOURCE",
+            ),
+            (
+                &[
+                    ("COGNITO_RESOURCE", "https://api.example.com"),
+                    ("COGNITO_UNBOUND_CLIENTS", "sdk,mobile"),
+                ][..],
+                "COGNITO_UNBOUND_CLIENTS",
+                "\"mobile\" is not one of the app clients",
+            ),
+            (
+                &[("COGNITO_RESOURCES", "https://api.example.com")][..],
+                "COGNITO_RESOURCE",
+                "COGNITO_RESOURCES is set: rename it to COGNITO_RESOURCE",
+            ),
+            (
+                &[
+                    ("COGNITO_RESOURCE", "https://api.example.com"),
+                    ("COGNITO_UNBOUND_CLIENT", "sdk"),
+                ][..],
+                "COGNITO_UNBOUND_CLIENTS",
+                "COGNITO_UNBOUND_CLIENT is set: rename it to COGNITO_UNBOUND_CLIENTS",
+            ),
+        ] {
+            let err = with(vars).unwrap_err();
+            assert_eq!(err.name(), Some(name), "{err}");
+            assert!(err.to_string().contains(says), "{err}");
         }
     }
 

@@ -3,7 +3,7 @@
 //! set of user pools under them.
 
 use crate::algorithm::AlgorithmSet;
-use crate::claims::{Payload, Profile, TokenUse};
+use crate::claims::{Audience, Payload, Profile, TokenUse};
 use std::any::Any;
 
 use crate::engine::{
@@ -32,10 +32,18 @@ impl Rules for ResolvedPool {
     fn is_named(&self, name: &str) -> bool {
         self.pool_id == name
     }
+
+    fn resource_server(&self) -> Option<(&str, &[String])> {
+        // The first issuer: the original AWS host unless only the updated
+        // one is accepted, or the configured override.
+        let issuer = self.issuers.first()?;
+        Some((issuer, &self.resources))
+    }
 }
 
 /// Cognito's own rules: `sub`, `token_use`, and the app client in `aud`
-/// (ID tokens) or `client_id` (access tokens).
+/// (ID tokens) or `client_id` (access tokens), and an access token's
+/// resource binding.
 fn check_cognito(
     payload: &Payload<'_>,
     pool: &ResolvedPool,
@@ -102,6 +110,9 @@ fn check_cognito(
                 .iter()
                 .any(|c| c.as_bytes() == client.as_bytes()) =>
         {
+            if token_use == TokenUse::Access {
+                check_resource(payload.aud.as_ref(), client, pool)?;
+            }
             Ok(token_use)
         }
         Some(_) => Err(Error::new(
@@ -113,6 +124,100 @@ fn check_cognito(
             ),
         )),
     }
+}
+
+/// Resource binding (RFC 8707) of an access token issued to `client`:
+/// its `aud` names the resource servers it was issued for.
+///
+/// With no resource configured (the default) this costs the `aud` check
+/// alone: a token without `aud` passes, one bound to a resource is refused
+/// unless any resource is accepted.
+fn check_resource(
+    aud: Option<&Audience<'_>>,
+    client: &str,
+    pool: &ResolvedPool,
+) -> Result<(), Error> {
+    let Some(aud) = aud else {
+        if pool.resources.is_empty()
+            || pool
+                .unbound_clients
+                .iter()
+                .any(|c| c.as_bytes() == client.as_bytes())
+        {
+            return Ok(());
+        }
+        tracing::debug!(
+            pool = %pool.pool_id,
+            accepted_by = "UserPool::unbound_clients (COGNITO_UNBOUND_CLIENTS) naming its client",
+            "access token refused: it is bound to no resource"
+        );
+        return Err(Error::new(
+            ErrorKind::InvalidAudience,
+            "the access token names no resource (aud) and its app client is not one of the \
+             unbound clients; list clients that cannot bind tokens (SDK sign-in, client \
+             credentials) in COGNITO_UNBOUND_CLIENTS",
+        ));
+    };
+    if pool.any_resource
+        || aud.iter().any(|named| {
+            pool.resources
+                .iter()
+                .any(|ours| ours.as_bytes() == named.as_bytes())
+        })
+    {
+        return Ok(());
+    }
+    // No claim value reaches a log line (SECURITY.md): each resource the
+    // token names is logged as the start of its SHA-256, which an operator
+    // can match against the resources they expect.
+    let named = fingerprints(aud);
+    let count = aud.iter().count();
+    if pool.resources.is_empty() {
+        tracing::debug!(
+            pool = %pool.pool_id,
+            resource_sha256 = %named,
+            resources_named = count,
+            accepted_by = "UserPool::resource (COGNITO_RESOURCE) naming it, or \
+                           UserPool::dangerously_accept_any_resource",
+            "access token refused: it is bound to a resource and none is configured"
+        );
+        Err(Error::new(
+            ErrorKind::InvalidAudience,
+            "the access token is bound to a resource server (aud) and no resource is \
+             configured; name this API's resource in COGNITO_RESOURCE",
+        ))
+    } else {
+        tracing::debug!(
+            pool = %pool.pool_id,
+            resource_sha256 = %named,
+            resources_named = count,
+            accepted_by = "UserPool::resource (COGNITO_RESOURCE) naming it",
+            "access token refused: it is bound to other resources"
+        );
+        Err(Error::new(
+            ErrorKind::InvalidAudience,
+            "the access token is bound to other resources (aud) than this API's; check \
+             COGNITO_RESOURCE",
+        ))
+    }
+}
+
+/// The first 16 hex digits of the SHA-256 of each of the first four
+/// resources named, space-separated: what the logs say of a token's `aud`.
+fn fingerprints(aud: &Audience<'_>) -> String {
+    use std::fmt::Write as _;
+
+    let mut out = String::new();
+    for named in aud.iter().take(4) {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, named.as_bytes());
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for byte in &digest.as_ref()[..8] {
+            let _ = write!(out, "{byte:02x}");
+        }
+    }
+    out
 }
 
 /// The engine for these user pools, under Cognito's rules. Does no I/O

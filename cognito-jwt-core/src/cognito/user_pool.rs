@@ -181,6 +181,9 @@ pub struct UserPool {
     pub(crate) issuer: Option<String>,
     pub(crate) issuer_hosts: IssuerHosts,
     pub(crate) replica_regions: Vec<String>,
+    pub(crate) resources: Vec<String>,
+    pub(crate) unbound_clients: Vec<String>,
+    pub(crate) any_resource: bool,
     pub(super) seed: Option<SeedSource>,
 }
 
@@ -208,6 +211,9 @@ impl UserPool {
             issuer: None,
             issuer_hosts: IssuerHosts::Both,
             replica_regions: Vec::new(),
+            resources: Vec::new(),
+            unbound_clients: Vec::new(),
+            any_resource: false,
             seed: None,
         }
     }
@@ -279,7 +285,73 @@ impl UserPool {
         self
     }
 
-    /// The pool id as given.
+    /// Accept access tokens bound to this resource (RFC 8707): a token
+    /// whose `aud` names it passes, one whose `aud` names only other
+    /// resources is refused with
+    /// [`ErrorKind::InvalidAudience`](crate::ErrorKind::InvalidAudience).
+    /// Call once per resource; the identifier is compared byte for byte
+    /// with the `resource` your clients ask Cognito for (usually this
+    /// API's URL, e.g. `https://api.example.com`).
+    ///
+    /// With a resource set, an access token without `aud` is refused
+    /// unless its client is one of the
+    /// [`unbound_clients`](Self::unbound_clients). Defaults to none: then
+    /// an access token that carries an `aud` at all is refused, as issued
+    /// for another resource server, unless
+    /// [`dangerously_accept_any_resource`](Self::dangerously_accept_any_resource) is set. ID tokens
+    /// are unaffected (their `aud` is the app client).
+    ///
+    /// Environment: `COGNITO_RESOURCE`, comma-separated.
+    #[must_use]
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resources.push(resource.into());
+        self
+    }
+
+    /// As [`resource`](Self::resource), for several resources at once.
+    #[must_use]
+    pub fn resources<I, S>(mut self, resources: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.resources.extend(resources.into_iter().map(Into::into));
+        self
+    }
+
+    /// App clients whose access tokens cannot be bound to a resource and
+    /// carry no `aud`: SDK sign-in (`InitiateAuth`) and client-credentials
+    /// (machine-to-machine) flows. With a [`resource`](Self::resource) set,
+    /// their access tokens without `aud` are accepted; a token of theirs
+    /// that does name resources must still name one of ours. Each must be
+    /// one of the pool's [`client_id`](Self::client_id)s, and the setting
+    /// needs a resource (it would change nothing without one). Defaults
+    /// to none.
+    ///
+    /// Environment: `COGNITO_UNBOUND_CLIENTS`, comma-separated.
+    #[must_use]
+    pub fn unbound_clients<I, S>(mut self, client_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.unbound_clients
+            .extend(client_ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Accept access tokens bound to any resource: whatever their `aud`
+    /// names, as before resource binding was checked. Off by default,
+    /// because a token issued for another API of the same app client
+    /// would then be accepted here (cross-resource replay); prefer naming
+    /// this API with [`resource`](Self::resource). Cannot be combined with
+    /// `resource`.
+    #[must_use]
+    pub fn dangerously_accept_any_resource(mut self) -> Self {
+        self.any_resource = true;
+        self
+    }
+
     /// Load this key-set file when the verifier is built, so that tokens
     /// verify before the first fetch (a Lambda cold start, a network that
     /// is down at start-up). The file is a JWKS document (`{"keys":[…]}`),
@@ -352,6 +424,9 @@ pub(crate) struct ResolvedPool {
     pub(crate) token_use: AcceptedTokenUse,
     pub(crate) issuers: Vec<String>,
     pub(crate) jwks_uri: String,
+    pub(crate) resources: Vec<String>,
+    pub(crate) unbound_clients: Vec<String>,
+    pub(crate) any_resource: bool,
 }
 
 /// Validate `<region>_<alphanumerics>`; return the region.
@@ -430,6 +505,7 @@ impl UserPool {
                 ));
             }
         }
+        self.check_resources(index)?;
         let token_use = self.token_use.ok_or_else(|| {
             ConfigError::missing(
                 field("token_use"),
@@ -477,7 +553,58 @@ impl UserPool {
             token_use,
             issuers,
             jwks_uri,
+            resources: self.resources.clone(),
+            unbound_clients: self.unbound_clients.clone(),
+            any_resource: self.any_resource,
         })
+    }
+
+    /// The resource-binding settings: well-formed, and not contradicting
+    /// each other.
+    fn check_resources(&self, index: usize) -> Result<(), ConfigError> {
+        let field = |f: &str| format!("user_pool[{index}].{f}");
+        for resource in &self.resources {
+            if resource.is_empty()
+                || resource.len() > 1024
+                || !resource.bytes().all(|b| b.is_ascii_graphic())
+            {
+                return Err(ConfigError::invalid(
+                    field("resource"),
+                    format!(
+                        "{} is not a resource identifier; expected the resource your \
+                         clients request tokens for, e.g. https://api.example.com",
+                        quoted(resource)
+                    ),
+                ));
+            }
+        }
+        if self.any_resource && !self.resources.is_empty() {
+            return Err(ConfigError::invalid(
+                field("dangerously_accept_any_resource"),
+                "contradicts the resources configured (UserPool::resource); keep one of them",
+            ));
+        }
+        if !self.unbound_clients.is_empty() && self.resources.is_empty() {
+            return Err(ConfigError::invalid(
+                field("unbound_clients"),
+                "has no effect without a resource (UserPool::resource): access tokens \
+                 without aud are accepted then; set the resource or drop the setting",
+            ));
+        }
+        if let Some(stranger) = self
+            .unbound_clients
+            .iter()
+            .find(|client| !self.client_ids.contains(client))
+        {
+            return Err(ConfigError::invalid(
+                field("unbound_clients"),
+                format!(
+                    "{} is not one of the pool's app client ids (UserPool::client_id)",
+                    quoted(stranger)
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use crate::claims::TokenClaims;
 use crate::engine::Inner;
-use crate::error::Error;
+use crate::error::{ConfigError, Error, quoted};
 use crate::health::Health;
+use crate::http::ProtectedResourceMetadata;
 use crate::requirements::Requirements;
 
 /// Verifies Cognito ID and access tokens against the pools' key sets.
@@ -156,6 +157,66 @@ impl CognitoJwtVerifier {
     /// configured issuer can be verified now.
     pub fn is_ready(&self) -> bool {
         self.health().ready
+    }
+
+    /// The protected-resource metadata (RFC 9728) of the API at
+    /// `public_url` (its external base URL, verbatim), naming each user
+    /// pool's issuer as an authorization server. Add the scopes the routes
+    /// require with
+    /// [`scopes_supported`](ProtectedResourceMetadata::scopes_supported)
+    /// and serve it with an adapter's ready-made handler.
+    ///
+    /// ```
+    /// # use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
+    /// let verifier = CognitoJwtVerifier::builder()
+    ///     .user_pool(
+    ///         UserPool::new("eu-west-1_AbC123")
+    ///             .client_id("c")
+    ///             .token_use(TokenUse::Access)
+    ///             .resource("https://api.example.com"),
+    ///     )
+    ///     .build()?;
+    /// let metadata = verifier
+    ///     .protected_resource_metadata("https://api.example.com")?
+    ///     .scopes_supported(["orders/read"]);
+    /// assert_eq!(
+    ///     metadata.authorization_servers(),
+    ///     ["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"]
+    /// );
+    /// // Tokens bound to the resource would never be accepted at another URL.
+    /// assert!(verifier.protected_resource_metadata("https://other.example.com").is_err());
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming `resource` when `public_url` is not an
+    /// `https://` URL (or `http://` on a loopback host) without query or
+    /// fragment, or when a pool binds access tokens to resources
+    /// ([`UserPool::resource`](crate::UserPool::resource)) that do not
+    /// include it: clients would be sent for tokens this API refuses.
+    pub fn protected_resource_metadata(
+        &self,
+        public_url: &str,
+    ) -> Result<ProtectedResourceMetadata, ConfigError> {
+        let mut metadata = ProtectedResourceMetadata::new(public_url)?;
+        for pool in &self.inner.pools {
+            let Some((issuer, resources)) = pool.rules.resource_server() else {
+                continue;
+            };
+            if !resources.is_empty() && !resources.iter().any(|r| r == public_url) {
+                return Err(ConfigError::invalid(
+                    "resource",
+                    format!(
+                        "{} is not one of the resources access tokens are bound to ({}); \
+                         add it to COGNITO_RESOURCE (UserPool::resource)",
+                        quoted(public_url),
+                        resources.join(", ")
+                    ),
+                ));
+            }
+            metadata = metadata.authorization_server(issuer);
+        }
+        Ok(metadata)
     }
 
     /// The key-set URLs this verifier fetches.

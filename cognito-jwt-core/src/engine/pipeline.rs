@@ -54,6 +54,13 @@ pub(crate) trait Rules: Send + Sync {
     /// Whether these are the rules of `name`, as the face names its
     /// issuers (a user pool id, an issuer URL).
     fn is_named(&self, name: &str) -> bool;
+
+    /// For a protected resource's metadata (RFC 9728): the issuer to name
+    /// as an authorization server, and the resources its access tokens may
+    /// be bound to (RFC 8707); `None` when the face names none.
+    fn resource_server(&self) -> Option<(&str, &[String])> {
+        None
+    }
 }
 
 /// One trusted issuer: its rules, and what the engine checks for it on

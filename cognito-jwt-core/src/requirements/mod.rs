@@ -7,7 +7,7 @@ mod step_up;
 use std::time::Duration;
 
 use crate::claims::ClaimsView;
-use crate::error::{ConfigError, Error, ErrorKind};
+use crate::error::{ChallengeParams, ConfigError, Error, ErrorKind};
 
 pub use claim_rule::ClaimRule;
 use claim_rule::check_claim_rules;
@@ -238,7 +238,11 @@ impl Requirements {
                     "the token carries none of the required scopes ({}); request one when signing in",
                     self.scopes.join(", ")
                 ),
-            ));
+            )
+            .with_challenge(ChallengeParams {
+                scope: Some(self.scopes.join(" ").into()),
+                ..ChallengeParams::default()
+            }));
         }
         Ok(())
     }

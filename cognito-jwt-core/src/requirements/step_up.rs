@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::claims::{ClaimsView, named_claims};
-use crate::error::{Error, ErrorKind, StepUpChallenge, quoted};
+use crate::error::{ChallengeParams, Error, ErrorKind, quoted};
 
 /// The sign-in a request needs: `acr` any of, `amr` all of, and a
 /// maximum age of `auth_time`.
@@ -97,10 +97,11 @@ impl StepUp {
 
     /// A refusal whose challenge names what the next sign-in must give.
     fn refusal(&self, message: impl Into<Box<str>>) -> Error {
-        Error::new(ErrorKind::InsufficientUserAuthentication, message).with_step_up(
-            StepUpChallenge {
+        Error::new(ErrorKind::InsufficientUserAuthentication, message).with_challenge(
+            ChallengeParams {
                 acr_values: (!self.acr.is_empty()).then(|| self.acr.join(" ").into()),
                 max_age: self.max_auth_age.map(|age| age.as_secs()),
+                scope: None,
             },
         )
     }

@@ -20,6 +20,7 @@ mod metrics;
 mod oidc;
 mod one_claims_parser;
 mod properties;
+mod resource_binding;
 mod review_alb;
 mod review_key_sets;
 mod review_surface;

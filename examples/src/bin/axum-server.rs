@@ -57,7 +57,11 @@ async fn main() -> ExitCode {
     tokio::spawn(hydrate_and_log(config.verifier.clone()));
     let app = match alb {
         Some(alb) => axum_server::alb_router(alb, config.verifier, &config.admin_group),
-        None => axum_server::router(config.verifier, &config.admin_group),
+        None => axum_server::resource_server_router(
+            config.verifier,
+            &config.admin_group,
+            config.resource_metadata.as_ref(),
+        ),
     }
     .merge(axum_server::metrics_router(prometheus));
     match axum::serve(listener, app)

@@ -1,7 +1,7 @@
 //! `lambda-api`: the axum example backend as a Lambda function behind API
 //! Gateway (REST or HTTP API proxy integration), through `lambda_http`.
 //!
-//! The router is `cognito_jwt_examples::axum_server::router`, unchanged:
+//! The router is `cognito_jwt_examples::axum_server::resource_server_router`, unchanged:
 //! every route answers exactly as `axum-server` does. Configuration is the
 //! servers' (`cognito_jwt_examples::ServerConfig`; `BIND_ADDR` is unused);
 //! a bad one fails the init phase naming the variable (exit status 2). The
@@ -24,7 +24,11 @@ async fn main() -> ExitCode {
         }
     };
     hydrate_and_log(config.verifier.clone()).await;
-    let app = axum_server::router(config.verifier, &config.admin_group);
+    let app = axum_server::resource_server_router(
+        config.verifier,
+        &config.admin_group,
+        config.resource_metadata.as_ref(),
+    );
     match lambda_http::run(app).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -304,3 +304,195 @@ async fn servers_recover_when_the_key_set_comes_back() {
     }
     actix.stop().await;
 }
+
+/// What a resource server's client reads of an answer: the status, the
+/// whole challenge, the body.
+async fn raw(
+    client: &reqwest::Client,
+    base_url: &str,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, Option<String>, String) {
+    let mut request = client.get(format!("{base_url}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("a response");
+    let challenge = response
+        .headers()
+        .get(WWW_AUTHENTICATE)
+        .map(|v| v.to_str().expect("an ASCII challenge").to_owned());
+    (
+        response.status().as_u16(),
+        challenge,
+        response.text().await.expect("a body"),
+    )
+}
+
+/// Both servers as resource servers (`COGNITO_RESOURCE` and `PUBLIC_URL`):
+/// the metadata document, `resource_metadata` on every 401, bound tokens,
+/// and the step-up route; the same answers from both.
+#[actix_web::test]
+async fn resource_metadata_binding_and_step_up_on_both_servers() {
+    const PUBLIC_URL: &str = "https://api.example.com";
+    const METADATA: &str =
+        r#"resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#;
+    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+    let bound = CognitoJwtVerifier::builder()
+        .user_pool(
+            UserPool::new(POOL_ID)
+                .client_id(CLIENT_ID)
+                .token_use(TokenUse::Access)
+                .jwks_uri(jwks.url())
+                .resource(PUBLIC_URL),
+        )
+        .fetcher(local_fetcher().expect("HTTP client"))
+        .build()
+        .expect("verifier configuration");
+    let metadata = bound
+        .protected_resource_metadata(PUBLIC_URL)
+        .expect("bound to PUBLIC_URL")
+        .scopes_supported(cognito_jwt_examples::ROUTE_SCOPES.iter().copied());
+    assert!(
+        bound
+            .protected_resource_metadata("https://elsewhere.example.com")
+            .is_err(),
+        "PUBLIC_URL must be one of COGNITO_RESOURCE"
+    );
+    let axum = start_axum_with(bound.clone(), Some(metadata.clone())).await;
+    let actix = start_actix_with(bound, Some(metadata));
+    let client = client();
+    let here = |amr: &[&str]| {
+        ISSUER
+            .access_token(CLIENT_ID)
+            .claim("aud", PUBLIC_URL)
+            .claim("amr", json!(amr))
+            .sign()
+    };
+    let with_mfa = here(&["pwd", "mfa"]);
+    let without_mfa = here(&["pwd"]);
+    let elsewhere = ISSUER
+        .access_token(CLIENT_ID)
+        .claim("aud", "https://billing.example.com")
+        .sign();
+    let unbound = ISSUER.access_token(CLIENT_ID).sign();
+    let mut answers = Vec::new();
+    for (server, base_url) in [("axum", &axum.base_url), ("actix", &actix.base_url)] {
+        let (status, challenge, body) = raw(
+            &client,
+            base_url,
+            "/.well-known/oauth-protected-resource",
+            None,
+        )
+        .await;
+        assert_eq!((status, challenge), (200, None), "{server}");
+        let document: Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(
+            document,
+            json!({
+                "resource": PUBLIC_URL,
+                "authorization_servers": [ISSUER.issuer()],
+                "bearer_methods_supported": ["header"],
+            }),
+            "{server}"
+        );
+        let mut outcomes = vec![body];
+        for (what, path, token, status, error) in [
+            ("no token", "/api/me", None, 401, None),
+            (
+                "bound elsewhere",
+                "/api/me",
+                Some(&elsewhere),
+                401,
+                Some("invalid_token"),
+            ),
+            (
+                "unbound",
+                "/api/me",
+                Some(&unbound),
+                401,
+                Some("invalid_token"),
+            ),
+            ("bound here", "/api/me", Some(&with_mfa), 200, None),
+            ("second factor", "/api/mfa", Some(&with_mfa), 200, None),
+            (
+                "no second factor",
+                "/api/mfa",
+                Some(&without_mfa),
+                401,
+                Some("insufficient_user_authentication"),
+            ),
+            ("no token on mfa", "/api/mfa", None, 401, None),
+            (
+                "not an admin",
+                "/api/admin",
+                Some(&with_mfa),
+                403,
+                Some("insufficient_scope"),
+            ),
+        ] {
+            let (got, challenge, body) =
+                raw(&client, base_url, path, token.map(String::as_str)).await;
+            assert_eq!(got, status, "{server}, {what}: {body}");
+            let challenge = challenge.unwrap_or_default();
+            assert_eq!(
+                cognito_jwt_test_support::bearer_error(&challenge),
+                error,
+                "{server}, {what}: {challenge}"
+            );
+            assert_eq!(
+                challenge.contains(METADATA),
+                status == 401,
+                "{server}, {what}: every 401 and only a 401 names the metadata: {challenge}"
+            );
+            outcomes.push(format!("{got} {challenge} {body}"));
+        }
+        answers.push(outcomes);
+    }
+    assert_eq!(answers[0], answers[1], "both servers answer alike");
+    actix.stop().await;
+}
+
+/// Without `PUBLIC_URL`: no document, no `resource_metadata`; the step-up
+/// route works all the same.
+#[actix_web::test]
+async fn without_public_url_there_is_no_metadata_on_either_server() {
+    let jwks = serve_jwks(POOL_ID, ISSUER.jwks_json()).await.unwrap();
+    let axum = start_axum(remote_verifier(jwks.url())).await;
+    let actix = start_actix(remote_verifier(jwks.url()));
+    let client = client();
+    let with_mfa = ISSUER
+        .access_token(CLIENT_ID)
+        .claim("amr", json!(["pwd", "mfa"]))
+        .sign();
+    let without_amr = ISSUER.access_token(CLIENT_ID).sign();
+    for (server, base_url) in [("axum", &axum.base_url), ("actix", &actix.base_url)] {
+        let (status, _, _) = raw(
+            &client,
+            base_url,
+            "/.well-known/oauth-protected-resource",
+            None,
+        )
+        .await;
+        assert_eq!(status, 404, "{server}");
+        let (status, challenge, _) = raw(&client, base_url, "/api/me", None).await;
+        assert_eq!(status, 401, "{server}");
+        assert!(!challenge.unwrap_or_default().contains("resource_metadata"));
+        let (status, _, body) = raw(&client, base_url, "/api/mfa", Some(&with_mfa)).await;
+        assert_eq!(status, 200, "{server}: {body}");
+        let body: Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(
+            body["message"], "signed in with a second factor",
+            "{server}"
+        );
+        let (status, challenge, _) = raw(&client, base_url, "/api/mfa", Some(&without_amr)).await;
+        assert_eq!(status, 401, "{server}");
+        assert!(
+            challenge
+                .unwrap_or_default()
+                .contains(r#"error="insufficient_user_authentication""#),
+            "{server}"
+        );
+    }
+    actix.stop().await;
+}

@@ -155,6 +155,21 @@ fn invalid_settings_exit_naming_the_variable() {
             "custom:tenant=acme",
             "REQUIRED_CLAIM is set: rename it to REQUIRED_CLAIMS",
         ),
+        (
+            "PUBLIC_URL",
+            "ftp://api.example.com",
+            "PUBLIC_URL is invalid",
+        ),
+        (
+            "COGNITO_UNBOUND_CLIENTS",
+            CLIENT_ID,
+            "COGNITO_UNBOUND_CLIENTS is invalid",
+        ),
+        (
+            "COGNITO_RESOURCES",
+            "https://api.example.com",
+            "COGNITO_RESOURCES is set: rename it to COGNITO_RESOURCE",
+        ),
     ];
     for binary in BINARIES {
         for (name, value, expected) in cases {

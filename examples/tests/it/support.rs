@@ -4,6 +4,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::LazyLock;
 
+use cognito_jwt_core::http::ProtectedResourceMetadata;
 use cognito_jwt_core::testing::{TestIssuer, TestKey};
 use cognito_jwt_core::{CognitoJwtVerifier, TokenUse, UserPool};
 use cognito_jwt_examples::demo::{ADMIN_GROUP, CLIENT_ID, DemoTokens};
@@ -53,11 +54,19 @@ impl Drop for AxumServer {
 }
 
 pub(crate) async fn start_axum(verifier: CognitoJwtVerifier) -> AxumServer {
+    start_axum_with(verifier, None).await
+}
+
+/// [`start_axum`], serving `metadata` as a resource server.
+pub(crate) async fn start_axum_with(
+    verifier: CognitoJwtVerifier,
+    metadata: Option<ProtectedResourceMetadata>,
+) -> AxumServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
     let address = listener.local_addr().expect("its address");
-    let app = axum_server::router(verifier, ADMIN_GROUP);
+    let app = axum_server::resource_server_router(verifier, ADMIN_GROUP, metadata.as_ref());
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.expect("axum server");
     });
@@ -81,15 +90,24 @@ impl ActixServer {
 }
 
 pub(crate) fn start_actix(verifier: CognitoJwtVerifier) -> ActixServer {
+    start_actix_with(verifier, None)
+}
+
+/// [`start_actix`], serving `metadata` as a resource server.
+pub(crate) fn start_actix_with(
+    verifier: CognitoJwtVerifier,
+    metadata: Option<ProtectedResourceMetadata>,
+) -> ActixServer {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address: SocketAddr = listener.local_addr().expect("its address");
-    let server =
-        actix_web::HttpServer::new(move || actix_server::app(verifier.clone(), ADMIN_GROUP))
-            .workers(1)
-            .disable_signals()
-            .listen(listener)
-            .expect("listen")
-            .run();
+    let server = actix_web::HttpServer::new(move || {
+        actix_server::resource_server_app(verifier.clone(), ADMIN_GROUP, metadata.as_ref())
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("listen")
+    .run();
     let handle = server.handle();
     actix_web::rt::spawn(server);
     ActixServer {
