@@ -23,6 +23,16 @@ pub const ALL: &[Case] = &[
             .verify_sync::<AccessTokenClaims>(f.access_token())
             .is_ok()
     }),
+    ("verify/cached_key_bound_token_no_rules", |f| {
+        f.unbound_verifier()
+            .verify_sync::<AccessTokenClaims>(f.bound_access_token())
+            .is_ok()
+    }),
+    ("verify/cached_key_resource_and_rules", |f| {
+        f.rules_verifier()
+            .verify_sync::<AccessTokenClaims>(f.bound_access_token())
+            .is_ok()
+    }),
     ("verify/cached_key_id_token", |f| {
         f.id_verifier()
             .verify_sync::<IdTokenClaims>(f.id_token())

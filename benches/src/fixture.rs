@@ -7,8 +7,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_jwt_core::testing::{TestIssuer, TokenBuilder, sign_parts};
 use cognito_jwt_core::{
-    AccessTokenClaims, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims, TokenUse,
-    UserPool,
+    AccessTokenClaims, ClaimRule, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims,
+    TokenUse, UserPool,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -20,6 +20,12 @@ use crate::curves::CurveCase;
 pub const POOL_ID: &str = "eu-west-1_Bench1234";
 /// The app client the benchmark tokens are issued to (26 characters, like Cognito's).
 pub const CLIENT_ID: &str = "4b1jcf0c7ebqa9hp3e5kd2mv8n";
+
+/// The resource server the `verify/cached_key_resource_and_rules` case
+/// binds access tokens to (RFC 8707).
+pub const RESOURCE: &str = "https://api.example.com/orders";
+/// The two claim rules of that case, in `REQUIRED_CLAIMS` syntax.
+pub const RULES: &str = "custom:tenant=acme-industries;custom:plan=gold|platinum";
 
 /// A Cognito access token's claims as a jsonwebtoken user would declare them.
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +69,9 @@ pub struct Fixture {
     access_token: String,
     other_access_token: String,
     id_token: String,
+    /// The access token bound to [`RESOURCE`], with the two claims
+    /// [`RULES`] require.
+    bound_access_token: String,
     bad_signature_token: String,
     expired_token: String,
     unknown_kid_token: String,
@@ -71,6 +80,11 @@ pub struct Fixture {
     access_verifier: CognitoJwtVerifier,
     id_verifier: CognitoJwtVerifier,
     caching_verifier: CognitoJwtVerifier,
+    /// [`RESOURCE`] bound, [`RULES`] required.
+    rules_verifier: CognitoJwtVerifier,
+    /// The same pool with no resource bound and no rule: it accepts the
+    /// bound token as any other (the baseline of the rules case).
+    unbound_verifier: CognitoJwtVerifier,
     /// The access token's signature, decoded.
     signature: Vec<u8>,
     /// The access token's payload, decoded.
@@ -114,6 +128,11 @@ impl Fixture {
         let issuer = TestIssuer::new(POOL_ID);
         let access = || access_token(&issuer);
         let access_token = access().sign();
+        let bound_access_token = access()
+            .claim("aud", RESOURCE)
+            .claim("custom:tenant", "acme-industries")
+            .claim("custom:plan", "gold")
+            .sign();
         let other_access_token = access()
             .claim("username", "google_204729384756102938476")
             .sign();
@@ -145,6 +164,31 @@ impl Fixture {
             .build()
             .expect("caching verifier configuration");
         caching_verifier
+            .cache_jwks(POOL_ID, &issuer.jwks_json())
+            .expect("key set");
+        let mut rules_verifier = CognitoJwtVerifier::builder().user_pool(
+            issuer
+                .user_pool(CLIENT_ID, TokenUse::Access)
+                .resource(RESOURCE),
+        );
+        for rule in ClaimRule::parse_list(RULES, "RULES").expect("the rules parse") {
+            rules_verifier = rules_verifier.require_claim(rule);
+        }
+        let rules_verifier = rules_verifier
+            .build()
+            .expect("resource and rules configuration");
+        rules_verifier
+            .cache_jwks(POOL_ID, &issuer.jwks_json())
+            .expect("key set");
+        let unbound_verifier = CognitoJwtVerifier::builder()
+            .user_pool(
+                issuer
+                    .user_pool(CLIENT_ID, TokenUse::Access)
+                    .dangerously_accept_any_resource(),
+            )
+            .build()
+            .expect("unbound configuration");
+        unbound_verifier
             .cache_jwks(POOL_ID, &issuer.jwks_json())
             .expect("key set");
 
@@ -179,6 +223,7 @@ impl Fixture {
             access_token,
             other_access_token,
             id_token,
+            bound_access_token,
             bad_signature_token,
             expired_token,
             unknown_kid_token,
@@ -187,6 +232,8 @@ impl Fixture {
             access_verifier,
             id_verifier,
             caching_verifier,
+            rules_verifier,
+            unbound_verifier,
             signature,
             payload,
             parsed_key,
@@ -249,11 +296,52 @@ impl Fixture {
                 }
             }
         }
+        if let Err(e) = self
+            .rules_verifier
+            .verify_sync::<AccessTokenClaims>(&self.bound_access_token)
+        {
+            panic!(
+                "the resource-and-rules verifier refused its token: {:?}",
+                e.kind()
+            );
+        }
+        if let Err(e) = self
+            .unbound_verifier
+            .verify_sync::<AccessTokenClaims>(&self.bound_access_token)
+        {
+            panic!(
+                "the unbound verifier refused the bound token: {:?}",
+                e.kind()
+            );
+        }
+        assert!(
+            self.rules_verifier
+                .verify_sync::<AccessTokenClaims>(&self.access_token)
+                .is_err(),
+            "an access token without the resource must be refused"
+        );
         if let Err(e) = self.jsonwebtoken_decode(&self.access_token) {
             panic!("jsonwebtoken refused the valid token: {e:?}");
         }
         assert!(self.jsonwebtoken_decode(&self.bad_signature_token).is_err());
         assert!(self.jsonwebtoken_decode(&self.expired_token).is_err());
+    }
+
+    /// The access token bound to [`RESOURCE`] with the claims [`RULES`]
+    /// require.
+    pub fn bound_access_token(&self) -> &str {
+        &self.bound_access_token
+    }
+
+    /// A verifier with [`RESOURCE`] bound and [`RULES`] required, its key
+    /// set cached.
+    pub fn rules_verifier(&self) -> &CognitoJwtVerifier {
+        &self.rules_verifier
+    }
+
+    /// The pool with no resource bound and no rule, accepting any `aud`.
+    pub fn unbound_verifier(&self) -> &CognitoJwtVerifier {
+        &self.unbound_verifier
     }
 
     /// The issuer (its key set, pool id and issuer URL).

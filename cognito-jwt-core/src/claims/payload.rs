@@ -283,6 +283,9 @@ macro_rules! payload {
             /// named by configuration), by their index in the names the
             /// parser was given.
             pub(crate) extra_lists: Vec<(usize, Vec<Cow<'a, str>>)>,
+            /// The claims the verifier's claim rules name (outside the
+            /// table), read in this one pass: name and value.
+            pub(crate) captured: Vec<(Cow<'a, str>, serde_json::Value)>,
         }
 
         impl<'de> Visitor<'de> for PayloadVisitor<'_> {
@@ -298,8 +301,15 @@ macro_rules! payload {
                         $( $key => payload!(@read $kind $key, payload.$field, map), )*
                         _ => {
                             let extra = self.extra_lists.iter().position(|name| **name == *key);
+                            let captured = extra.is_none()
+                                && self.capture.iter().any(|name| **name == *key);
+                            let name = captured.then(|| key.clone());
                             if !others.insert(key) {
                                 return Err(de::Error::custom("a claim appears twice"));
+                            }
+                            if let Some(name) = name {
+                                payload.captured.push((name, map.next_value()?));
+                                continue;
                             }
                             match extra {
                                 Some(index) => {
@@ -331,6 +341,11 @@ macro_rules! payload {
                         .into_iter()
                         .map(|(i, l)| (i, l.into_iter().map(|t| Cow::Owned(t.into_owned())).collect()))
                         .collect(),
+                    captured: self
+                        .captured
+                        .into_iter()
+                        .map(|(name, value)| (Cow::Owned(name.into_owned()), value))
+                        .collect(),
                 }
             }
 
@@ -347,6 +362,15 @@ macro_rules! payload {
             /// each string and list, with [`ALLOCATION_OVERHEAD`] apiece.
             pub(crate) fn heap_bytes(&self) -> usize {
                 0 $( + payload!(@heap $kind self.$field) )*
+                    // A captured value: its name, and its JSON text as an
+                    // estimate of the value's own allocations.
+                    + self
+                        .captured
+                        .iter()
+                        .map(|(name, value)| {
+                            name.len() + value.to_string().len() + 4 * ALLOCATION_OVERHEAD
+                        })
+                        .sum::<usize>()
             }
         }
 
@@ -416,9 +440,11 @@ macro_rules! payload {
     (@own list $v:expr) => { $v.map(|l| l.into_iter().map(|t| Cow::Owned(t.into_owned())).collect()) };
 }
 
-/// The parser, with the names of the extra list claims to keep.
+/// The parser, with the names of the extra list claims to keep and of the
+/// claims to capture for claim rules.
 pub(crate) struct PayloadVisitor<'n> {
     pub(crate) extra_lists: &'n [Box<str>],
+    pub(crate) capture: &'n [Box<str>],
 }
 
 payload! {
@@ -459,35 +485,43 @@ impl<'de> DeserializeSeed<'de> for PayloadVisitor<'_> {
 
 impl<'de> Deserialize<'de> for Payload<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(PayloadVisitor { extra_lists: &[] })
+        deserializer.deserialize_map(PayloadVisitor {
+            extra_lists: &[],
+            capture: &[],
+        })
     }
 }
 
 impl Payload<'_> {
     /// Parse a payload's JSON: one object, nothing after it.
     pub(crate) fn parse(json: &str) -> Result<Payload<'_>, Error> {
-        Payload::parse_with(json, &[])
+        Payload::parse_with(json, &[], &[])
     }
 
     /// [`parse`](Self::parse), also keeping the list claims named in
-    /// `extra_lists` (configured groups claims).
+    /// `extra_lists` (configured groups claims) and the values of the
+    /// claims named in `capture` (those the claim rules read).
     pub(crate) fn parse_with<'j>(
         json: &'j str,
         extra_lists: &[Box<str>],
+        capture: &[Box<str>],
     ) -> Result<Payload<'j>, Error> {
         let mut deserializer = serde_json::Deserializer::from_str(json);
-        PayloadVisitor { extra_lists }
-            .deserialize(&mut deserializer)
-            .and_then(|payload| deserializer.end().map(|()| payload))
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Malformed,
-                    format!(
-                        "the payload is not a valid claims object: {}",
-                        json_problem(&e)
-                    ),
-                )
-            })
+        PayloadVisitor {
+            extra_lists,
+            capture,
+        }
+        .deserialize(&mut deserializer)
+        .and_then(|payload| deserializer.end().map(|()| payload))
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Malformed,
+                format!(
+                    "the payload is not a valid claims object: {}",
+                    json_problem(&e)
+                ),
+            )
+        })
     }
 }
 

@@ -83,6 +83,9 @@ pub(crate) struct Inner {
     /// The list claims the parser keeps beyond its table (configured groups
     /// claims), by name.
     pub(crate) extra_lists: Vec<Box<str>>,
+    /// The claims the verifier's and its issuers' claim rules name
+    /// (outside the parser's table), read in the one parse.
+    pub(crate) captured_claims: Vec<Box<str>>,
     pub(crate) pools: Vec<Pool>,
     /// `(issuer, pool index)`, searched by exact byte match.
     pub(crate) issuers: Vec<(String, usize)>,
@@ -268,7 +271,7 @@ impl Inner {
         requirements: &Requirements,
         generation: u64,
     ) -> Result<T, Error> {
-        let payload = Payload::parse_with(&decoded.json, &self.extra_lists)?;
+        let payload = Payload::parse_with(&decoded.json, &self.extra_lists, &self.captured_claims)?;
         let header_claims = decoded.header_claims.as_deref();
         let pool = self.pool_for(match header_claims {
             Some(claims) => claims.signer.as_deref(),

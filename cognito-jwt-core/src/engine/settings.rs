@@ -161,6 +161,26 @@ impl Common {
         };
         Ok(Inner {
             header: trusted.header,
+            captured_claims: self
+                .requirements
+                .claim_names()
+                .chain(
+                    trusted
+                        .pools
+                        .iter()
+                        .filter_map(|pool| pool.requirements.as_ref())
+                        .flat_map(Requirements::claim_names),
+                )
+                .filter(|name| {
+                    !crate::claims::KNOWN_CLAIMS.contains(name)
+                        && !trusted.extra_lists.iter().any(|list| **list == **name)
+                })
+                .fold(Vec::new(), |mut names: Vec<Box<str>>, name| {
+                    if !names.iter().any(|n| **n == *name) {
+                        names.push(name.into());
+                    }
+                    names
+                }),
             extra_lists: trusted.extra_lists,
             pools: trusted.pools,
             issuers: trusted.issuers,

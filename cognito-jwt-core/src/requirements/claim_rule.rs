@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::claims::named_claims;
+use crate::claims::{ClaimsView, named_claims};
 use crate::error::{ConfigError, Error, ErrorKind, quoted};
 
 /// A requirement on one claim's value, checked after the token is
@@ -248,13 +248,30 @@ fn same_json(expected: &Value, actual: &Value) -> bool {
     }
 }
 
-/// Check `rules` against the payload JSON of a verified token: the claims
-/// they name are read in one pass, nothing else is built.
-pub(crate) fn check_claim_rules(rules: &[ClaimRule], json: &str) -> Result<(), Error> {
-    let names: Vec<&str> = rules.iter().map(|rule| rule.name.as_str()).collect();
-    let values = named_claims(json, &names).unwrap_or_default();
+/// Check `rules` against a verified token's claims: the values the one
+/// parse captured (the verifier's own rules name them), else the claims
+/// the rules name read in one more pass over the payload JSON, nothing
+/// else built.
+pub(crate) fn check_claim_rules(rules: &[ClaimRule], view: &ClaimsView<'_>) -> Result<(), Error> {
+    let captured = |name: &str| {
+        view.payload
+            .captured
+            .iter()
+            .find(|(captured, _)| captured == name)
+            .map(|(_, value)| value)
+    };
+    let read;
+    let values: Vec<Option<&Value>> = if rules.iter().all(|rule| captured(&rule.name).is_some()) {
+        rules.iter().map(|rule| captured(&rule.name)).collect()
+    } else {
+        let names: Vec<&str> = rules.iter().map(|rule| rule.name.as_str()).collect();
+        read = named_claims(view.json(), &names).unwrap_or_default();
+        (0..rules.len())
+            .map(|index| read.get(index).and_then(Option::as_ref))
+            .collect()
+    };
     for (index, rule) in rules.iter().enumerate() {
-        let value = values.get(index).and_then(Option::as_ref);
+        let value = values.get(index).copied().flatten();
         if rule.problem().is_some() || !rule.holds(value) {
             return Err(Error::new(
                 ErrorKind::ClaimMismatch,

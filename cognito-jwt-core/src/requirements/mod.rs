@@ -250,10 +250,15 @@ impl Requirements {
     /// Check everything against a verified token's claims, `now` in
     /// seconds since the epoch. Costs nothing beyond the group and scope
     /// checks when no claim rule or step-up is required.
+    /// The names of the claims its claim rules read.
+    pub(crate) fn claim_names(&self) -> impl Iterator<Item = &str> {
+        self.claims.iter().map(ClaimRule::name)
+    }
+
     pub(crate) fn check_view(&self, view: &ClaimsView<'_>, now: u64) -> Result<(), Error> {
         self.check(view.groups(), view.scopes())?;
         if !self.claims.is_empty() {
-            check_claim_rules(&self.claims, view.json())?;
+            check_claim_rules(&self.claims, view)?;
         }
         if !self.step_up.is_empty() {
             self.step_up.check(view, now)?;
