@@ -20,7 +20,8 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use tracing::{Instrument, Span};
+use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
+use tracing::{Instrument, Level, Span};
 
 use super::checks::{claims_of, unix_secs};
 use super::token_cache::{CachedClaims, CachedToken, TokenCache};
@@ -111,29 +112,46 @@ impl Inner {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
+        if !verify_span_wanted() {
+            return self.verify_steps(token, requirements, None).await;
+        }
         let span = self.verify_span(T::TOKEN_USE);
         let result = self
-            .verify_steps(token, requirements, &span)
+            .verify_steps(token, requirements, Some(&span))
             .instrument(span.clone())
             .await;
         record_outcome(&span, &result);
         result
     }
 
-    /// The pipeline on cached keys only, in its span.
+    /// The pipeline on cached keys only, in its span when one is wanted.
     pub(crate) fn verify_sync_with<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
+        if verify_span_wanted() {
+            return self.verify_sync_in_span(token, requirements);
+        }
+        self.verify_sync_steps(token, requirements, None)
+    }
+
+    /// Kept out of line: the verification without a subscriber stays as
+    /// compact as it was before spans.
+    #[cold]
+    #[inline(never)]
+    fn verify_sync_in_span<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
         let span = self.verify_span(T::TOKEN_USE);
-        let result = span.in_scope(|| self.verify_sync_steps(token, requirements, &span));
+        let result = span.in_scope(|| self.verify_sync_steps(token, requirements, Some(&span)));
         record_outcome(&span, &result);
         result
     }
 
-    /// The span of one verification, at DEBUG: a disabled span (a level
-    /// check, no field evaluated) unless a subscriber wants it. Its fields
+    /// The span of one verification, at DEBUG. Its fields
     /// name the verifier, the token use the claims type asks for, and once
     /// over the outcome; never the token or a claim value.
     #[inline]
@@ -153,7 +171,7 @@ impl Inner {
         &self,
         token: &str,
         requirements: &Requirements,
-        span: &Span,
+        span: Option<&Span>,
     ) -> Result<T, Error> {
         if let Some(hit) = self.cached(token, requirements, span) {
             return hit;
@@ -176,7 +194,7 @@ impl Inner {
         &self,
         token: &str,
         requirements: &Requirements,
-        span: &Span,
+        span: Option<&Span>,
     ) -> Result<T, Error> {
         if let Some(hit) = self.cached(token, requirements, span) {
             return hit;
@@ -385,12 +403,14 @@ impl Inner {
         &self,
         token: &str,
         requirements: &Requirements,
-        span: &Span,
+        span: Option<&Span>,
     ) -> Option<Result<T, Error>> {
         let cache = self.token_cache.as_ref()?;
         let hit = self.cache_hit(cache, token, requirements);
         self.metrics.token_cache(hit.is_some());
-        span.record("cognito_jwt.token_cache_hit", hit.is_some());
+        if let Some(span) = span {
+            span.record("cognito_jwt.token_cache_hit", hit.is_some());
+        }
         hit
     }
 
@@ -497,6 +517,16 @@ impl Inner {
         }
         Ok(())
     }
+}
+
+/// Whether a subscriber may want DEBUG spans: the level check a span's
+/// macro starts with. Without a subscriber at DEBUG nothing more is done,
+/// not even the disabled span the macro makes, which with tracing's `log`
+/// feature (on in many programs) costs hundreds of instructions per
+/// verification.
+#[inline]
+fn verify_span_wanted() -> bool {
+    Level::DEBUG <= STATIC_MAX_LEVEL && Level::DEBUG <= LevelFilter::current()
 }
 
 /// The outcome of a verification in its span: `ok`, or the error kind
