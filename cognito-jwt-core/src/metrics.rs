@@ -149,15 +149,6 @@ const OUTCOMES: [FetchOutcome; 3] = [
     FetchOutcome::Error,
 ];
 
-/// The label value of a fetch outcome.
-const fn outcome_label(outcome: FetchOutcome) -> &'static str {
-    match outcome {
-        FetchOutcome::Ok => "ok",
-        FetchOutcome::NotFound => "not_found",
-        FetchOutcome::Error => "error",
-    }
-}
-
 /// One verifier's metric handles, registered when it is built and shared
 /// by everything it owns (its key caches, its resolved issuers' engines).
 /// Cheap to clone. Without the `metrics` feature, its twin in
@@ -168,6 +159,8 @@ pub(crate) struct Metrics {
 }
 
 struct Handles {
+    /// The `verifier` label, also the verification and fetch spans' field.
+    verifier: Arc<str>,
     /// `ok`, then one per [`ErrorKind`] in declaration order.
     verifications: Vec<Counter>,
     cache_hits: Counter,
@@ -209,12 +202,13 @@ impl Metrics {
                     JWKS_FETCHES_TOTAL,
                     "verifier" => name.clone(),
                     "reason" => reason.as_str(),
-                    "outcome" => outcome_label(*outcome)
+                    "outcome" => outcome.as_str()
                 )
             })
             .collect();
         Self {
             handles: Arc::new(Handles {
+                verifier: verifier.into(),
                 verifications,
                 cache_hits: ::metrics::counter!(TOKEN_CACHE_HITS_TOTAL, "verifier" => name.clone()),
                 cache_misses: ::metrics::counter!(TOKEN_CACHE_MISSES_TOTAL, "verifier" => name.clone()),
@@ -226,6 +220,11 @@ impl Metrics {
                 epoch: Instant::now(),
             }),
         }
+    }
+
+    /// The verifier's name: its `verifier` label.
+    pub(crate) fn verifier(&self) -> &str {
+        &self.handles.verifier
     }
 
     /// Count a verification's outcome; returns it unchanged.
@@ -365,7 +364,7 @@ mod tests {
             assert_eq!(*reason as usize, index, "{}", reason.as_str());
         }
         for (index, outcome) in OUTCOMES.iter().enumerate() {
-            assert_eq!(*outcome as usize, index, "{}", outcome_label(*outcome));
+            assert_eq!(*outcome as usize, index, "{}", outcome.as_str());
         }
     }
 }

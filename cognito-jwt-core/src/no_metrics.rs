@@ -1,17 +1,28 @@
 //! The metrics without the `metrics` feature: the same calls, doing
 //! nothing, so that call sites need no `cfg`.
 
+use std::sync::Arc;
+
 use tokio::time::Instant;
 
 use crate::error::Error;
 use crate::jwks::{FetchOutcome, FetchReason};
 
+/// Only the verifier's name, which the tracing spans carry.
 #[derive(Clone)]
-pub(crate) struct Metrics;
+pub(crate) struct Metrics {
+    verifier: Arc<str>,
+}
 
 impl Metrics {
-    pub(crate) fn new(_verifier: &str) -> Self {
-        Self
+    pub(crate) fn new(verifier: &str) -> Self {
+        Self {
+            verifier: verifier.into(),
+        }
+    }
+
+    pub(crate) fn verifier(&self) -> &str {
+        &self.verifier
     }
 
     #[inline]

@@ -20,6 +20,9 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
+use tracing::{Instrument, Level, Span};
+
 use super::checks::{claims_of, unix_secs};
 use super::token_cache::{CachedClaims, CachedToken, TokenCache};
 use crate::algorithm::AlgorithmSet;
@@ -103,13 +106,74 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    /// The pipeline, fetching a key when needed.
+    /// The pipeline, fetching a key when needed, in its span.
     pub(crate) async fn verify_with<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        if let Some(hit) = self.cached(token, requirements) {
+        if !verify_span_wanted() {
+            return self.verify_steps(token, requirements, None).await;
+        }
+        let span = self.verify_span(T::TOKEN_USE);
+        let result = self
+            .verify_steps(token, requirements, Some(&span))
+            .instrument(span.clone())
+            .await;
+        record_outcome(&span, &result);
+        result
+    }
+
+    /// The pipeline on cached keys only, in its span when one is wanted.
+    pub(crate) fn verify_sync_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        if verify_span_wanted() {
+            return self.verify_sync_in_span(token, requirements);
+        }
+        self.verify_sync_steps(token, requirements, None)
+    }
+
+    /// Kept out of line: the verification without a subscriber stays as
+    /// compact as it was before spans.
+    #[cold]
+    #[inline(never)]
+    fn verify_sync_in_span<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+    ) -> Result<T, Error> {
+        let span = self.verify_span(T::TOKEN_USE);
+        let result = span.in_scope(|| self.verify_sync_steps(token, requirements, Some(&span)));
+        record_outcome(&span, &result);
+        result
+    }
+
+    /// The span of one verification, at DEBUG. Its fields
+    /// name the verifier, the token use the claims type asks for, and once
+    /// over the outcome; never the token or a claim value.
+    #[inline]
+    fn verify_span(&self, token_use: Option<TokenUse>) -> Span {
+        tracing::debug_span!(
+            "cognito_jwt.verify",
+            "cognito_jwt.verifier" = self.metrics.verifier(),
+            "cognito_jwt.token_use" = token_use.map(TokenUse::as_str),
+            "cognito_jwt.token_cache_hit" = tracing::field::Empty,
+            "cognito_jwt.outcome" = tracing::field::Empty,
+            "error.type" = tracing::field::Empty,
+            "otel.status_code" = tracing::field::Empty,
+        )
+    }
+
+    async fn verify_steps<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+        span: Option<&Span>,
+    ) -> Result<T, Error> {
+        if let Some(hit) = self.cached(token, requirements, span) {
             return hit;
         }
         // Read before any key is looked up (see `KeyCache::generation`).
@@ -126,13 +190,13 @@ impl Inner {
         self.finish(token, &decoded, source, requirements, generation)
     }
 
-    /// The pipeline on cached keys only.
-    pub(crate) fn verify_sync_with<T: TokenClaims>(
+    fn verify_sync_steps<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
+        span: Option<&Span>,
     ) -> Result<T, Error> {
-        if let Some(hit) = self.cached(token, requirements) {
+        if let Some(hit) = self.cached(token, requirements, span) {
             return hit;
         }
         let generation = self.keys.generation();
@@ -334,15 +398,19 @@ impl Inner {
     }
 
     /// Serve a repeated token from the verified-token cache, counting hits
-    /// and misses.
+    /// and misses, and saying which in the verification's span.
     fn cached<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
+        span: Option<&Span>,
     ) -> Option<Result<T, Error>> {
         let cache = self.token_cache.as_ref()?;
         let hit = self.cache_hit(cache, token, requirements);
         self.metrics.token_cache(hit.is_some());
+        if let Some(span) = span {
+            span.record("cognito_jwt.token_cache_hit", hit.is_some());
+        }
         hit
     }
 
@@ -448,6 +516,37 @@ impl Inner {
             check(view).map_err(|reason| Error::new(ErrorKind::CustomCheckFailed, reason))?;
         }
         Ok(())
+    }
+}
+
+/// Whether a subscriber may want DEBUG spans: the level check a span's
+/// macro starts with. Without a subscriber at DEBUG nothing more is done,
+/// not even the disabled span the macro makes, which with tracing's `log`
+/// feature (on in many programs) costs hundreds of instructions per
+/// verification.
+#[inline]
+fn verify_span_wanted() -> bool {
+    Level::DEBUG <= STATIC_MAX_LEVEL && Level::DEBUG <= LevelFilter::current()
+}
+
+/// The outcome of a verification in its span: `ok`, or the error kind
+/// (also as `error.type`, with `otel.status_code` `ERROR`, which
+/// `tracing-opentelemetry` reads as the span's status).
+#[inline]
+fn record_outcome<T>(span: &Span, result: &Result<T, Error>) {
+    if span.is_disabled() {
+        return;
+    }
+    match result {
+        Ok(_) => {
+            span.record("cognito_jwt.outcome", "ok");
+        }
+        Err(error) => {
+            let kind = error.kind().as_str();
+            span.record("cognito_jwt.outcome", kind);
+            span.record("error.type", kind);
+            span.record("otel.status_code", "ERROR");
+        }
     }
 }
 

@@ -41,7 +41,7 @@ impl FetchReason {
     }
 }
 
-/// How a fetch ended, for the fetch counter.
+/// How a fetch ended, for the fetch counter and the fetch span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FetchOutcome {
     /// A usable set (or key) was stored.
@@ -52,6 +52,16 @@ pub(crate) enum FetchOutcome {
     NotFound,
     /// Anything else: network, time-out, HTTP error, unusable document.
     Error,
+}
+
+impl FetchOutcome {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            FetchOutcome::Ok => "ok",
+            FetchOutcome::NotFound => "not_found",
+            FetchOutcome::Error => "error",
+        }
+    }
 }
 
 /// A boxed future returned by [`JwksFetcher::fetch`].

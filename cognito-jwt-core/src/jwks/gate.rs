@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
+use tracing::{Instrument, Span};
 
 use super::discovery::jwks_uri_of;
 use super::fetch::{FetchOutcome, FetchReason, MAX_JWKS_BYTES};
@@ -138,27 +139,50 @@ impl Shared {
             .saturating_sub(self.settings.refresh_ahead())
     }
 
+    /// Fetch, store, log and count, in the fetch's span: at INFO, named
+    /// `cognito_jwt.key_fetch`, with the URL's scheme, host and port (never
+    /// its path or query), the reason, and once over the outcome and the
+    /// duration.
     async fn fetch(&self, index: usize, kid: &str, reason: FetchReason) {
         let source = &self.sources[index];
+        let span = tracing::info_span!(
+            "cognito_jwt.key_fetch",
+            "http.request.method" = "GET",
+            "url.scheme" = tracing::field::Empty,
+            "server.address" = tracing::field::Empty,
+            "server.port" = tracing::field::Empty,
+            "cognito_jwt.verifier" = self.metrics.verifier(),
+            "cognito_jwt.fetch.reason" = reason.as_str(),
+            "cognito_jwt.fetch.outcome" = tracing::field::Empty,
+            "cognito_jwt.fetch.duration_ms" = tracing::field::Empty,
+            "error.type" = tracing::field::Empty,
+            "otel.status_code" = tracing::field::Empty,
+        );
         let started = Instant::now();
-        let (fetched, url) = match &source.store {
-            Store::Set(_) => match self.resolve(source).await {
-                Ok(url) => (
-                    self.get(&url)
-                        .await
-                        .and_then(|body| self.load(index, &body, Instant::now(), true))
-                        .map_or_else(Fetched::Failed, Fetched::Set),
-                    url,
-                ),
-                Err(message) => (Fetched::Failed(message), source.url()),
-            },
-            Store::PerKid(_) => {
-                let url: Arc<str> = format!("{}/{kid}", source.configured).into();
-                (self.get_key(&url, kid).await, url)
+        let (fetched, url) = async {
+            match &source.store {
+                Store::Set(_) => match self.resolve(source).await {
+                    Ok(url) => (
+                        self.get(&url)
+                            .await
+                            .and_then(|body| self.load(index, &body, Instant::now(), true))
+                            .map_or_else(Fetched::Failed, Fetched::Set),
+                        url,
+                    ),
+                    Err(message) => (Fetched::Failed(message), source.url()),
+                },
+                Store::PerKid(_) => {
+                    let url: Arc<str> = format!("{}/{kid}", source.configured).into();
+                    (self.get_key(&url, kid).await, url)
+                }
             }
-        };
+        }
+        .instrument(span.clone())
+        .await;
         let duration_ms = duration_ms(started.elapsed());
         let reason_name = reason.as_str();
+        let _in_span = span.enter();
+        record_fetch(&span, &url, &fetched, duration_ms);
         let mut gate = lock(&source.gate);
         match fetched {
             Fetched::Set(keys) => {
@@ -373,6 +397,56 @@ impl Shared {
     }
 }
 
+/// The fetch's outcome and duration, and where it went, in its span.
+fn record_fetch(span: &Span, url: &str, fetched: &Fetched, duration_ms: u64) {
+    if span.is_disabled() {
+        return;
+    }
+    let (scheme, host, port) = url_parts(url);
+    span.record("url.scheme", scheme);
+    span.record("server.address", host);
+    span.record("server.port", port);
+    span.record("cognito_jwt.fetch.duration_ms", duration_ms);
+    let outcome = match fetched {
+        Fetched::Set(_) | Fetched::Key(_) => FetchOutcome::Ok,
+        Fetched::Absent(..) => FetchOutcome::NotFound,
+        Fetched::Failed(_) => FetchOutcome::Error,
+    };
+    span.record("cognito_jwt.fetch.outcome", outcome.as_str());
+    if outcome == FetchOutcome::Error {
+        // What verifications that needed the key are refused with.
+        span.record("error.type", ErrorKind::JwksUnavailable.as_str());
+        span.record("otel.status_code", "ERROR");
+    }
+}
+
+/// The scheme, host and port of a URL (`None` where it has none), read
+/// without a URL parser: the host is what lies between `://` (and any
+/// `user@`) and the first `/`, `?` or `#`, less a `:port`; an IPv6
+/// address loses its brackets. Nothing after the host is returned, so no
+/// path or query (which may name a tenant or carry a key) reaches a span.
+fn url_parts(url: &str) -> (Option<&str>, &str, Option<u16>) {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host_port)| host_port);
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => (bracketed, None),
+        },
+        None => match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        },
+    };
+    (scheme, host, port.and_then(|port| port.parse().ok()))
+}
+
 /// The refresh-ahead task of one key set: sleeps until the set is due
 /// (less the refresh-ahead margin) or the back-off allows a retry,
 /// refreshes, and starts over. Ends when the verifier is dropped.
@@ -407,6 +481,46 @@ async fn refresh_ahead(shared: Weak<Shared>, index: usize) {
         };
         if let Some((mut fetch, _)) = fetch {
             let _ = fetch.wait_for(|done| *done).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_parts;
+
+    #[test]
+    fn a_span_names_the_host_never_the_path_or_query() {
+        for (url, parts) in [
+            (
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/.well-known/jwks.json",
+                (Some("https"), "cognito-idp.eu-west-1.amazonaws.com", None),
+            ),
+            (
+                "http://127.0.0.1:8080/jwks?tenant=secret#frag",
+                (Some("http"), "127.0.0.1", Some(8080)),
+            ),
+            (
+                "https://user:pass@keys.example:443?k=v",
+                (Some("https"), "keys.example", Some(443)),
+            ),
+            (
+                "https://[::1]:9000/keys",
+                (Some("https"), "::1", Some(9000)),
+            ),
+            ("https://[::1]/keys", (Some("https"), "::1", None)),
+            (
+                "https://idp.example#x/y",
+                (Some("https"), "idp.example", None),
+            ),
+            (
+                "https://idp.example:http/x",
+                (Some("https"), "idp.example", None),
+            ),
+            ("idp.example/path@x", (None, "idp.example", None)),
+            ("", (None, "", None)),
+        ] {
+            assert_eq!(url_parts(url), parts, "{url}");
         }
     }
 }
