@@ -28,12 +28,17 @@ pub(crate) fn required_claims(
     }
 }
 
+/// The names of the process's environment variables (those that are
+/// Unicode), for the near-miss hints.
+pub(crate) fn variable_names() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .collect()
+}
+
 /// [`required_claims`] from the process environment.
 pub(crate) fn required_claims_from_env() -> Result<Vec<ClaimRule>, ConfigError> {
-    let names: Vec<String> = std::env::vars_os()
-        .filter_map(|(k, _)| k.into_string().ok())
-        .collect();
-    required_claims(&|name| std::env::var(name).ok(), &names)
+    required_claims(&|name| std::env::var(name).ok(), &variable_names())
 }
 
 fn normalize(name: &str) -> String {

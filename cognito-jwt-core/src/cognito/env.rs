@@ -67,9 +67,7 @@ impl UserPool {
     /// "`<near miss>` is set: rename it to `<name>`" when a similarly
     /// named variable is set.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let names: Vec<String> = std::env::vars_os()
-            .filter_map(|(k, _)| k.into_string().ok())
-            .collect();
+        let names = crate::env::variable_names();
         pool_from_vars(&|name| std::env::var(name).ok(), &names)
     }
 }
