@@ -196,6 +196,10 @@ impl AuthRejection {
                 ErrorKind::JwksUnavailable | ErrorKind::JwksNotCached => {
                     "the token cannot be checked right now; retry later"
                 }
+                ErrorKind::Revoked => "the token was revoked; sign in again",
+                ErrorKind::RevocationUnavailable => {
+                    "revocations cannot be checked right now; retry later"
+                }
                 _ => "the token is invalid",
             },
         }

@@ -218,14 +218,15 @@ impl JwtVerifier {
     /// rotation.
     pub fn health(&self) -> Health {
         match &self.engine {
-            Engine::Fixed(inner) => Health::new(inner.keys.health()),
+            Engine::Fixed(inner) => inner.health(),
             Engine::Tenants(tenants) => Health::resolved(
                 tenants
                     .engines()
                     .iter()
                     .flat_map(|engine| engine.keys.health())
                     .collect(),
-            ),
+            )
+            .with_revocation(tenants.revocation()),
         }
     }
 
