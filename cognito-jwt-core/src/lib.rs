@@ -143,9 +143,9 @@ pub use oidc::{
 pub use requirements::{ClaimRule, Requirements};
 pub use revocation::{
     DEFAULT_MAX_ENTRIES, DEFAULT_MAX_STALENESS, DEFAULT_SESSION_TTL, DEFAULT_TOKEN_LIFETIME,
-    MAX_SESSIONS_PER_SUBJECT, PublishFuture, Revocable, RevocationEntry, RevocationError,
-    RevocationFailure, RevocationHealth, RevocationKind, RevocationList, RevocationListBuilder,
-    RevocationPublisher, RevocationState,
+    MAX_SESSIONS_PER_SUBJECT, PublishFuture, REVOCATION_ENV_VARS, Revocable, RevocationEntry,
+    RevocationError, RevocationFailure, RevocationHealth, RevocationKind, RevocationList,
+    RevocationListBuilder, RevocationPublisher, RevocationState,
 };
 
 #[cfg(not(feature = "metrics"))]

@@ -3,10 +3,12 @@
 //! with in-memory lookups only on the request path.
 
 mod entry;
+mod env;
 mod health;
 mod list;
 
 pub use entry::{Revocable, RevocationEntry, RevocationKind};
+pub use env::REVOCATION_ENV_VARS;
 pub use health::{RevocationHealth, RevocationState};
 pub use list::{
     DEFAULT_MAX_ENTRIES, DEFAULT_MAX_STALENESS, DEFAULT_SESSION_TTL, DEFAULT_TOKEN_LIFETIME,
