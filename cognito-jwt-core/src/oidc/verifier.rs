@@ -230,6 +230,14 @@ impl JwtVerifier {
         }
     }
 
+    /// The revocation list its engines check, if any.
+    pub(crate) fn revocation_list(&self) -> Option<&crate::RevocationList> {
+        match &self.engine {
+            Engine::Fixed(inner) => inner.revocation.as_ref(),
+            Engine::Tenants(tenants) => tenants.revocation(),
+        }
+    }
+
     /// Whether every key set has usable keys.
     pub fn is_ready(&self) -> bool {
         self.health().ready
