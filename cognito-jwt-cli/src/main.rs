@@ -6,6 +6,7 @@
 //! cognito-jwt jwks [OPTIONS]             print the pool's key set as a seed file (exit 0/2/3)
 //! cognito-jwt alb verify [OPTIONS] [TOKEN]  verify an ALB's x-amzn-oidc-data (exit 0/1/2/3)
 //! cognito-jwt oidc verify [OPTIONS] [TOKEN]  verify a token of any OIDC issuer (exit 0/1/2/3)
+//! cognito-jwt revoke [OPTIONS]           revoke a session, token, user or client in Redis (exit 0/2/3)
 //! ```
 //!
 //! The token is read from stdin when absent or `-`; surrounding whitespace and
@@ -15,6 +16,7 @@
 
 mod alb;
 mod output;
+mod revoke;
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -67,6 +69,13 @@ enum Command {
     /// Tokens of any OpenID Connect or OAuth 2.0 issuer.
     #[command(subcommand)]
     Oidc(OidcCommand),
+    /// Revoke a session, a token, a user or an app client on every server
+    /// that follows the same Redis (REVOCATION_REDIS_URL).
+    ///
+    /// Prints each entry written as JSON. Exit codes: 0 written and
+    /// published; 2 usage error naming the option; 3 something it depends
+    /// on is unavailable, here Redis ("unavailable: MESSAGE" on stderr).
+    Revoke(revoke::RevokeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +274,7 @@ fn main() -> ExitCode {
         Command::Jwks(args) => jwks(args),
         Command::Alb(args) => alb::run(args),
         Command::Oidc(OidcCommand::Verify(args)) => oidc_verify(args),
+        Command::Revoke(args) => revoke::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,5 +3,6 @@
 
 mod alb_verify;
 mod commands;
+mod revoke;
 mod support;
 mod token_text;
