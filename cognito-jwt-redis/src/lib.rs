@@ -24,7 +24,7 @@
 //!
 //! - **A revocation is one atomic step**: `MULTI`, `SET <key> <entry> EXAT
 //!   <until>`, `PUBLISH cognito-jwt:revocation <entry>`, `EXEC`; the entry
-//!   is the JSON of [`RevocationEntry`], the key
+//!   is the JSON of [`RevocationEntry`](cognito_jwt_core::RevocationEntry), the key
 //!   `cognito-jwt:revocation:<kind>:<issuer>:<id>` (issuer and id in
 //!   base64url, so that no `:` in them can collide). Redis forgets it at
 //!   `until`, as every list does.

@@ -30,7 +30,7 @@
 //! - `POST /api/signout` is the adapter's ready-made sign-out handler
 //!   ([`cognito_jwt_axum::sign_out`]): the caller's session is revoked.
 //! - `POST /api/admin/signout-user` sits behind the admin group's layer,
-//!   then reads `{"sub":…}` ([`sign_out_user`](crate::sign_out_user)).
+//!   then reads `{"sub":…}` ([`sign_out_user`]).
 //! - With `PUBLIC_URL` set ([`resource_server_router`]),
 //!   `/.well-known/oauth-protected-resource` serves the RFC 9728 document
 //!   and every 401 challenge names it (`resource_metadata`).

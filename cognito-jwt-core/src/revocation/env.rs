@@ -32,10 +32,10 @@ impl RevocationListBuilder {
     /// A [`ConfigError`] naming the variable when a value does not parse,
     /// or when a variable is unset while a near miss of its name is set.
     pub fn from_env(self) -> Result<Self, ConfigError> {
-        self.from_lookup(&|name| std::env::var(name).ok(), &variable_names())
+        self.with_lookup(&|name| std::env::var(name).ok(), &variable_names())
     }
 
-    pub(crate) fn from_lookup(
+    pub(crate) fn with_lookup(
         mut self,
         get: &dyn Fn(&str) -> Option<String>,
         all_names: &[String],
@@ -108,7 +108,7 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
         };
-        RevocationList::builder().from_lookup(&get, &names)
+        RevocationList::builder().with_lookup(&get, &names)
     }
 
     #[test]

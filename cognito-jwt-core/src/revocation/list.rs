@@ -294,11 +294,14 @@ struct Shared {
     clock: Option<Arc<AtomicU64>>,
 }
 
+/// A user: `(issuer, sub)`.
+type User = (Box<str>, Box<str>);
+
 /// What only writers touch.
 #[derive(Default)]
 struct Writes {
-    /// The revoked sessions of each user `(issuer, sub)`: ids and expiry.
-    sessions_of: HashMap<(Box<str>, Box<str>), Vec<(Box<str>, u64)>>,
+    /// The revoked sessions of each user: ids and expiry.
+    sessions_of: HashMap<User, Vec<(Box<str>, u64)>>,
     /// Writes since the last purge of expired entries.
     since_purge: usize,
 }
@@ -659,13 +662,13 @@ impl RevocationList {
                 .sub
                 .as_deref()
                 .and_then(|id| live(RevocationKind::Subject, id))
-                .is_some_and(|stored| issued_by(stored))
+                .is_some_and(issued_by)
             || payload
                 .client_id
                 .as_deref()
                 .or_else(|| payload.aud.as_ref().and_then(|aud| aud.single()))
                 .and_then(|id| live(RevocationKind::Client, id))
-                .is_some_and(|stored| issued_by(stored));
+                .is_some_and(issued_by);
         if revoked {
             return Err(Error::new(
                 ErrorKind::Revoked,

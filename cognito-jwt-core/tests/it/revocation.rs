@@ -473,10 +473,10 @@ fn an_entry_reads_back_from_its_json_and_refuses_empty_names() {
 
 /// A claim of a token's payload, as text.
 fn claim(token: &str, name: &str) -> String {
-    let payload = token.split('.').nth(1).unwrap();
-    let json =
-        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap();
-    let value: Value = serde_json::from_slice(&json).unwrap();
+    let payload = token.split('.').nth(1).expect("a payload");
+    let json = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+        .expect("base64url");
+    let value: Value = serde_json::from_slice(&json).expect("JSON");
     match &value[name] {
         Value::String(s) => s.clone(),
         other => other.to_string(),
