@@ -141,6 +141,8 @@ pub use oidc::{
     Issuer, IssuerResolver, JwtVerifier, JwtVerifierBuilder, OIDC_ENV_VARS, ResolveError,
 };
 pub use requirements::{ClaimRule, Requirements};
+#[cfg(feature = "reqwest")]
+pub use revocation::{ADMIN_SCOPE, DEFAULT_PROBE_INTERVAL, RevocationProbe};
 pub use revocation::{
     DEFAULT_MAX_ENTRIES, DEFAULT_MAX_STALENESS, DEFAULT_SESSION_TTL, DEFAULT_TOKEN_LIFETIME,
     MAX_SESSIONS_PER_SUBJECT, PublishFuture, REVOCATION_ENV_VARS, Revocable, RevocationEntry,

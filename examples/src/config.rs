@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use cognito_jwt_core::http::ProtectedResourceMetadata;
 use std::sync::Arc;
 
-use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, ConfigError, RevocationList, UserPool};
+use cognito_jwt_core::{
+    ClaimRule, CognitoJwtVerifier, ConfigError, RevocationList, RevocationProbe, UserPool,
+};
 use cognito_jwt_redis::RedisRevocation;
 
 /// `BIND_ADDR` when it is not set.
@@ -34,6 +36,7 @@ pub const ROUTE_SCOPES: &[&str] = &[];
 /// | `REQUIRED_CLAIMS` | none | claim rules every token must meet, separated by `;`: `name=value`, `name=a\|b`, `name~=a\|b`, `name:=<JSON>` (see [`ClaimRule`]); a failed rule is 403 `insufficient_scope` |
 /// | `REVOCATION_REDIS_URL` | none: the list is in this process | share revocations (sign-outs) with every server on the same Redis ([`RedisRevocation`]) |
 /// | `REVOCATION_FAIL`, `REVOCATION_MAX_STALENESS`, `REVOCATION_SESSION_TTL`, `REVOCATION_MAX_ENTRIES` | `closed`, 60, 2592000, 1000000 | the revocation list ([`RevocationListBuilder::from_env`](cognito_jwt_core::RevocationListBuilder::from_env)) |
+/// | `COGNITO_REVOCATION_PROBE`, `COGNITO_IDP_ENDPOINT` | off, AWS | `1`: ask Cognito's `GetUser` about access tokens in the background and revoke the sessions it says have ended ([`RevocationProbe`]); `COGNITO_IDP_ENDPOINT` points it at an emulator |
 /// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 5 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -89,6 +92,9 @@ impl ServerConfig {
         let mut builder = CognitoJwtVerifier::builder()
             .user_pool(pool)
             .revocation(revocation.clone());
+        if let Some(probe) = RevocationProbe::from_env()? {
+            builder = builder.revocation_probe(probe);
+        }
         for rule in ClaimRule::from_env()? {
             builder = builder.require_claim(rule);
         }

@@ -99,6 +99,9 @@ pub(crate) struct Inner {
     pub(crate) requirements: Requirements,
     pub(crate) custom_check: Option<Arc<CustomCheck>>,
     pub(crate) revocation: Option<RevocationList>,
+    /// Asks Cognito about verified access tokens in the background.
+    #[cfg(feature = "reqwest")]
+    pub(crate) probe: Option<Arc<crate::revocation::CognitoProbe>>,
     /// Shared by every engine of a resolver-backed verifier; entries say
     /// which engine verified them.
     pub(crate) token_cache: Option<Arc<TokenCache>>,
@@ -377,6 +380,10 @@ impl Inner {
         let view = ClaimsView::new(&payload, &decoded.json, profile).with_header(header_claims);
         self.check_requirements(pool, &view, requirements, now)?;
         let claims = claims_of::<T>(&view)?;
+        #[cfg(feature = "reqwest")]
+        if let Some(probe) = &self.probe {
+            probe.observe(token, &payload, now);
+        }
         if let Some(cache) = &self.token_cache {
             cache.insert(
                 token,
@@ -461,6 +468,7 @@ impl Inner {
                     // Every built-in check is quick: served under the
                     // guard, touching no shared count.
                     Hit::Served(self.serve_hit(
+                        token,
                         &entry.claims,
                         entry.profile,
                         entry.pool,
@@ -476,7 +484,7 @@ impl Inner {
             // slow) holds this entry's claims only, never the memory of the
             // entries evicted meanwhile.
             Hit::CheckOutside(claims, profile, pool) => {
-                self.serve_hit(&claims, profile, pool, requirements, now)
+                self.serve_hit(token, &claims, profile, pool, requirements, now)
             }
         })
     }
@@ -485,6 +493,7 @@ impl Inner {
     /// the cache holds.
     fn serve_hit<T: TokenClaims>(
         &self,
+        token: &str,
         claims: &CachedClaims,
         profile: Profile,
         pool: usize,
@@ -498,6 +507,12 @@ impl Inner {
         let view = ClaimsView::new(&claims.payload, &claims.json, profile)
             .with_header(claims.header.as_deref());
         self.check_requirements(&self.pools[pool], &view, requirements, now)?;
+        #[cfg(feature = "reqwest")]
+        if let Some(probe) = &self.probe {
+            probe.observe(token, &claims.payload, now);
+        }
+        #[cfg(not(feature = "reqwest"))]
+        let _ = token;
         match claims.typed.downcast_ref::<T>() {
             Some(claims) => Ok(claims.clone()),
             None => claims_of(&view),

@@ -38,6 +38,9 @@ pub(crate) struct Common {
     /// when unset.
     pub(crate) metrics_name: Option<String>,
     pub(crate) revocation: Option<RevocationList>,
+    /// Probe Cognito's `GetUser` (endpoint override, interval).
+    #[cfg(feature = "reqwest")]
+    pub(crate) probe: Option<crate::revocation::RevocationProbe>,
 }
 
 impl Default for Common {
@@ -51,6 +54,8 @@ impl Default for Common {
             token_cache: None,
             metrics_name: None,
             revocation: None,
+            #[cfg(feature = "reqwest")]
+            probe: None,
         }
     }
 }
@@ -158,6 +163,22 @@ impl Common {
 
     /// The engine for these issuers, recording into `metrics`. Does no I/O.
     pub(crate) fn engine(self, trusted: Trusted, metrics: Metrics) -> Result<Inner, ConfigError> {
+        #[cfg(feature = "reqwest")]
+        let probe = match (&self.probe, &self.revocation) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::invalid(
+                    "revocation_probe",
+                    "the probe revokes on a revocation list: give the builder .revocation(list) \
+                     too",
+                ));
+            }
+            (Some(probe), Some(list)) => Some(Arc::new(crate::revocation::CognitoProbe::new(
+                list.clone(),
+                probe.endpoint.clone(),
+                probe.interval,
+            )?)),
+        };
         let fetcher = match self.fetcher {
             Some(f) => f,
             None => default_fetcher(self.key_set.connect_timeout, self.key_set.fetch_timeout)?,
@@ -192,6 +213,8 @@ impl Common {
             requirements: self.requirements,
             custom_check: self.custom_check,
             revocation: self.revocation,
+            #[cfg(feature = "reqwest")]
+            probe,
             token_cache: self
                 .token_cache
                 .map(|max_bytes| Arc::new(TokenCache::new(max_bytes))),

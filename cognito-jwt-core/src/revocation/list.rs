@@ -217,6 +217,7 @@ impl RevocationListBuilder {
         Ok(RevocationList {
             shared: Arc::new(Shared {
                 entries: papaya::HashMap::new(),
+                issuers: papaya::HashMap::new(),
                 live: AtomicUsize::new(0),
                 synced_at: AtomicU64::new(0),
                 overflowed: AtomicBool::new(false),
@@ -283,6 +284,10 @@ struct Shared {
     synced_at: AtomicU64,
     /// A revocation could not be held: out of sync until there is room.
     overflowed: AtomicBool,
+    /// Every issuer an entry names, by number: keys hold the number, not
+    /// the URL (about 80 bytes less per entry), and a token's issuer is
+    /// hashed once per check.
+    issuers: papaya::HashMap<Box<str>, u32>,
     writes: Mutex<Writes>,
     max_entries: usize,
     session_ttl: u64,
@@ -294,8 +299,8 @@ struct Shared {
     clock: Option<Arc<AtomicU64>>,
 }
 
-/// A user: `(issuer, sub)`.
-type User = (Box<str>, Box<str>);
+/// A user: `(issuer number, sub)`.
+type User = (u32, Box<str>);
 
 /// What only writers touch.
 #[derive(Default)]
@@ -304,19 +309,21 @@ struct Writes {
     sessions_of: HashMap<User, Vec<(Box<str>, u64)>>,
     /// Writes since the last purge of expired entries.
     since_purge: usize,
+    /// Issuers numbered so far.
+    issuers: u32,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Key {
     kind: RevocationKind,
-    issuer: Box<str>,
+    issuer: u32,
     id: Box<str>,
 }
 
 /// A lookup key borrowing the token's text: hashes as [`Key`] does.
 struct Probe<'a> {
     kind: RevocationKind,
-    issuer: &'a str,
+    issuer: u32,
     id: &'a str,
 }
 
@@ -330,7 +337,7 @@ impl Hash for Probe<'_> {
 
 impl Equivalent<Key> for Probe<'_> {
     fn equivalent(&self, key: &Key) -> bool {
-        self.kind == key.kind && *self.issuer == *key.issuer && *self.id == *key.id
+        self.kind == key.kind && self.issuer == key.issuer && *self.id == *key.id
     }
 }
 
@@ -583,6 +590,12 @@ impl RevocationList {
         Duration::from_secs(self.shared.max_staleness)
     }
 
+    /// How long a revoked session is kept, in seconds.
+    #[cfg(feature = "reqwest")]
+    pub(crate) fn session_ttl_secs(&self) -> u64 {
+        self.shared.session_ttl
+    }
+
     /// The failure policy.
     pub fn failure(&self) -> RevocationFailure {
         self.shared.failure
@@ -642,6 +655,9 @@ impl RevocationList {
             return Ok(());
         }
         let issuer = payload.iss.as_deref().or(signer).unwrap_or_default();
+        let Some(&issuer) = shared.issuers.get(issuer, &shared.issuers.guard()) else {
+            return Ok(());
+        };
         let guard = shared.entries.guard();
         let live = |kind, id: &str| {
             shared
@@ -719,10 +735,11 @@ impl RevocationList {
         if writes.since_purge >= 1024 {
             self.purge_locked(writes, now);
         }
+        let issuer = self.issuer_number(writes, &entry.issuer);
         let guard = shared.entries.guard();
         let probe = Probe {
             kind: entry.kind,
-            issuer: &entry.issuer,
+            issuer,
             id: &entry.id,
         };
         let existing = shared.entries.get(&probe, &guard).copied();
@@ -754,7 +771,7 @@ impl RevocationList {
         shared.entries.insert(
             Key {
                 kind: entry.kind,
-                issuer: entry.issuer.as_str().into(),
+                issuer,
                 id: entry.id.as_str().into(),
             },
             stored,
@@ -767,10 +784,22 @@ impl RevocationList {
             && existing.is_none()
             && let Some(sub) = &entry.sub
         {
-            self.collapse_sessions(writes, entry, sub, now, &guard);
+            self.collapse_sessions(writes, entry, issuer, sub, now, &guard);
         }
         entries_held(shared.live.load(Ordering::Acquire));
         Ok(())
+    }
+
+    /// The number of `issuer`, given one if it has none yet.
+    fn issuer_number(&self, writes: &mut Writes, issuer: &str) -> u32 {
+        let issuers = self.shared.issuers.pin();
+        if let Some(&number) = issuers.get(issuer) {
+            return number;
+        }
+        let number = writes.issuers;
+        writes.issuers = writes.issuers.saturating_add(1);
+        issuers.insert(issuer.into(), number);
+        number
     }
 
     /// Keep at most [`MAX_SESSIONS_PER_SUBJECT`] revoked sessions per user:
@@ -781,12 +810,13 @@ impl RevocationList {
         &self,
         writes: &mut Writes,
         entry: &RevocationEntry,
+        issuer: u32,
         sub: &str,
         now: u64,
         guard: &impl papaya::Guard,
     ) {
         let shared = &*self.shared;
-        let key = (Box::from(entry.issuer.as_str()), Box::from(sub));
+        let key = (issuer, Box::from(sub));
         let sessions = writes.sessions_of.entry(key).or_default();
         sessions.retain(|(_, until)| *until > now);
         sessions.push((entry.id.as_str().into(), entry.until));
@@ -800,14 +830,14 @@ impl RevocationList {
             .unwrap_or(entry.until);
         let subject = Probe {
             kind: RevocationKind::Subject,
-            issuer: &entry.issuer,
+            issuer,
             id: sub,
         };
         let existing = shared.entries.get(&subject, guard).copied();
         shared.entries.insert(
             Key {
                 kind: RevocationKind::Subject,
-                issuer: entry.issuer.as_str().into(),
+                issuer,
                 id: sub.into(),
             },
             Stored {
@@ -820,7 +850,7 @@ impl RevocationList {
         for (id, _) in sessions.drain(..) {
             let probe = Probe {
                 kind: RevocationKind::Session,
-                issuer: &entry.issuer,
+                issuer,
                 id: &id,
             };
             if shared.entries.remove(&probe, guard).is_some() {

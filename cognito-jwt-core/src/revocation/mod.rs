@@ -6,6 +6,8 @@ mod entry;
 mod env;
 mod health;
 mod list;
+#[cfg(feature = "reqwest")]
+mod probe;
 
 pub use entry::{Revocable, RevocationEntry, RevocationKind};
 pub use env::REVOCATION_ENV_VARS;
@@ -15,3 +17,7 @@ pub use list::{
     MAX_SESSIONS_PER_SUBJECT, PublishFuture, RevocationError, RevocationFailure, RevocationList,
     RevocationListBuilder, RevocationPublisher,
 };
+#[cfg(feature = "reqwest")]
+pub(crate) use probe::CognitoProbe;
+#[cfg(feature = "reqwest")]
+pub use probe::{ADMIN_SCOPE, DEFAULT_PROBE_INTERVAL, RevocationProbe};
