@@ -57,6 +57,7 @@ use crate::alb_mode::alb_home_feed;
 use crate::prometheus::METRICS_CONTENT_TYPE;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::cognito_admin::CognitoAdmin;
 use crate::config::MFA_METHOD;
 use crate::feed::{AdminArea, HEALTHY, Me, MfaArea, home_feed};
 use crate::signout::{SignOutUserError, sign_out_user};
@@ -76,16 +77,19 @@ pub fn app(
         InitError = (),
     > + use<>,
 > {
-    resource_server_app(verifier, admin_group, None)
+    resource_server_app(verifier, admin_group, None, None)
 }
 
 /// [`app`], and with `metadata` (RFC 9728, from `PUBLIC_URL`): the
 /// document at `GET /.well-known/oauth-protected-resource` and its URL in
-/// every 401 challenge (`resource_metadata`).
+/// every 401 challenge (`resource_metadata`); with `cognito`
+/// (`COGNITO_ADMIN_SIGNOUT=1`), `POST /api/admin/signout-user` also signs
+/// the user out at Cognito.
 pub fn resource_server_app(
     verifier: CognitoJwtVerifier,
     admin_group: &str,
     metadata: Option<&ProtectedResourceMetadata>,
+    cognito: Option<&CognitoAdmin>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -95,7 +99,9 @@ pub fn resource_server_app(
         InitError = (),
     > + use<>,
 > {
-    let mut app = App::new().app_data(web::Data::new(verifier.clone()));
+    let mut app = App::new()
+        .app_data(web::Data::new(verifier.clone()))
+        .app_data(web::Data::new(cognito.cloned()));
     if let Some(metadata) = metadata {
         app = app
             .app_data(CognitoConfig::new().resource_metadata(metadata))
@@ -168,9 +174,11 @@ async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpR
 async fn admin_sign_out(
     CognitoClaims(admin): CognitoClaims<AccessTokenClaims>,
     verifier: web::Data<CognitoJwtVerifier>,
+    cognito: Option<web::Data<Option<CognitoAdmin>>>,
     body: web::Bytes,
 ) -> HttpResponse {
-    match sign_out_user(&verifier, &admin, &body).await {
+    let cognito = cognito.as_ref().and_then(|data| data.get_ref().as_ref());
+    match sign_out_user(&verifier, cognito, &admin, &body).await {
         Ok(()) => HttpResponse::NoContent().finish(),
         Err(refused) => {
             let status = actix_web::http::StatusCode::from_u16(refused.status())

@@ -65,6 +65,7 @@ use cognito_jwt_core::{ALB_ACCESS_TOKEN_HEADER, ALB_DATA_HEADER, AlbJwtVerifier,
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::alb_mode::alb_home_feed;
+use crate::cognito_admin::CognitoAdmin;
 use crate::config::MFA_METHOD;
 use crate::feed::{AdminArea, HEALTHY, Health, HomeFeed, Me, MfaArea, home_feed};
 use crate::prometheus::METRICS_CONTENT_TYPE;
@@ -73,16 +74,19 @@ use crate::signout::{SignOutUserError, sign_out_user};
 /// The app: every route of the example backend, with request logging.
 /// `admin_group` is the Cognito group allowed on `/api/admin`.
 pub fn router(verifier: CognitoJwtVerifier, admin_group: &str) -> Router {
-    resource_server_router(verifier, admin_group, None)
+    resource_server_router(verifier, admin_group, None, None)
 }
 
 /// [`router`], and with `metadata` (RFC 9728, from `PUBLIC_URL`): the
 /// document at `GET /.well-known/oauth-protected-resource` and its URL in
-/// every 401 challenge (`resource_metadata`).
+/// every 401 challenge (`resource_metadata`); with `cognito`
+/// (`COGNITO_ADMIN_SIGNOUT=1`), `POST /api/admin/signout-user` also signs
+/// the user out at Cognito.
 pub fn resource_server_router(
     verifier: CognitoJwtVerifier,
     admin_group: &str,
     metadata: Option<&ProtectedResourceMetadata>,
+    cognito: Option<CognitoAdmin>,
 ) -> Router {
     let layer = |layer: CognitoLayer<AccessTokenClaims>| match metadata {
         Some(metadata) => layer.resource_metadata(metadata),
@@ -93,7 +97,7 @@ pub fn resource_server_router(
     let admin_sign_out = {
         let verifier = verifier.clone();
         move |CognitoClaims(admin): CognitoClaims<AccessTokenClaims>, body: Bytes| async move {
-            match sign_out_user(&verifier, &admin, &body).await {
+            match sign_out_user(&verifier, cognito.as_ref(), &admin, &body).await {
                 Ok(()) => StatusCode::NO_CONTENT.into_response(),
                 Err(refused) => refusal(refused),
             }

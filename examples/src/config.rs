@@ -10,6 +10,8 @@ use cognito_jwt_core::{
 };
 use cognito_jwt_redis::RedisRevocation;
 
+use crate::cognito_admin::CognitoAdmin;
+
 /// `BIND_ADDR` when it is not set.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 
@@ -37,6 +39,7 @@ pub const ROUTE_SCOPES: &[&str] = &[];
 /// | `REVOCATION_REDIS_URL` | none: the list is in this process | share revocations (sign-outs) with every server on the same Redis ([`RedisRevocation`]) |
 /// | `REVOCATION_FAIL`, `REVOCATION_MAX_STALENESS`, `REVOCATION_SESSION_TTL`, `REVOCATION_MAX_ENTRIES` | `closed`, 60, 2592000, 1000000 | the revocation list ([`RevocationListBuilder::from_env`](cognito_jwt_core::RevocationListBuilder::from_env)) |
 /// | `COGNITO_REVOCATION_PROBE`, `COGNITO_IDP_ENDPOINT` | off, AWS | `1`: ask Cognito's `GetUser` about access tokens in the background and revoke the sessions it says have ended ([`RevocationProbe`]); `COGNITO_IDP_ENDPOINT` points it at an emulator |
+/// | `COGNITO_ADMIN_SIGNOUT` | `0` | `1`: `POST /api/admin/signout-user` also calls Cognito's `AdminUserGlobalSignOut` ([`CognitoAdmin`]), signed with `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`) in `AWS_REGION` (default: the pool's), at `COGNITO_IDP_ENDPOINT` when set |
 /// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 5 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -54,6 +57,9 @@ pub struct ServerConfig {
     /// The task keeping it in step with Redis, when `REVOCATION_REDIS_URL`
     /// is set: keep it (dropping the last clone stops syncing).
     pub revocation_sync: Option<Arc<RedisRevocation>>,
+    /// Cognito's admin API, when `COGNITO_ADMIN_SIGNOUT=1`: the admin
+    /// route also signs users out there.
+    pub cognito_admin: Option<CognitoAdmin>,
 }
 
 impl ServerConfig {
@@ -68,6 +74,7 @@ impl ServerConfig {
     /// is set: rename it to `<name>`" when a similarly named variable is set.
     pub fn from_env() -> Result<Self, ConfigError> {
         let pool = UserPool::from_env()?;
+        let cognito_admin = CognitoAdmin::from_env(pool.pool_id())?;
         let bind_addr = match variable("BIND_ADDR")? {
             None => DEFAULT_BIND_ADDR
                 .parse()
@@ -129,6 +136,7 @@ impl ServerConfig {
             resource_metadata,
             revocation,
             revocation_sync,
+            cognito_admin,
         })
     }
 }

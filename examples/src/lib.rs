@@ -34,6 +34,7 @@
 //! latency), never with their token.
 
 mod alb_mode;
+mod cognito_admin;
 mod config;
 mod feed;
 mod jwks_server;
@@ -51,6 +52,7 @@ use std::time::Duration;
 use cognito_jwt_core::CognitoJwtVerifier;
 
 pub use alb_mode::{ALB_VARS, alb_display_name, alb_home_feed, alb_verifier_from_env};
+pub use cognito_admin::CognitoAdmin;
 pub use config::{DEFAULT_ADMIN_GROUP, DEFAULT_BIND_ADDR, MFA_METHOD, ROUTE_SCOPES, ServerConfig};
 pub use feed::{
     Activity, AdminArea, HEALTHY, Health, HomeFeed, Me, MfaArea, display_name, home_feed,

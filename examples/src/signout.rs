@@ -2,6 +2,8 @@
 //! caller is known to be an administrator.
 
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, RevocationError, Verify};
+
+use crate::cognito_admin::CognitoAdmin;
 use serde::Deserialize;
 
 /// The body `POST /api/admin/signout-user` takes.
@@ -48,13 +50,17 @@ impl SignOutUserError {
 /// now on, on every server sharing the revocation list; tokens issued later
 /// pass. The administrator (`admin`) was already checked.
 ///
-/// Without `AdminUserGlobalSignOut` at Cognito the user's refresh tokens
-/// still work: tokens refreshed after this second pass.
+/// With `cognito` (`COGNITO_ADMIN_SIGNOUT=1`), the user is then signed
+/// out at Cognito too (`AdminUserGlobalSignOut`), so their refresh tokens
+/// stop; without it they still work, and tokens refreshed after this
+/// second pass.
 ///
 /// # Errors
-/// See [`SignOutUserError`].
+/// See [`SignOutUserError`]; `Unavailable` also when Cognito's sign-out
+/// fails (the revocation here stands; the call can be repeated).
 pub async fn sign_out_user(
     verifier: &CognitoJwtVerifier,
+    cognito: Option<&CognitoAdmin>,
     admin: &AccessTokenClaims,
     body: &[u8],
 ) -> Result<(), SignOutUserError> {
@@ -69,6 +75,12 @@ pub async fn sign_out_user(
     match list.revoke_subject(&admin.iss, &request.sub).await {
         Ok(_) => {
             tracing::info!("a user was signed out everywhere by an administrator");
+            if let Some(cognito) = cognito
+                && let Err(problem) = cognito.global_sign_out(&request.sub).await
+            {
+                tracing::error!(%problem, "the user could not be signed out at Cognito");
+                return Err(SignOutUserError::Unavailable);
+            }
             Ok(())
         }
         Err(RevocationError::Empty) => Err(SignOutUserError::BadBody),

@@ -141,6 +141,57 @@ impl MotoServer {
         }
     }
 
+    /// Add the user `username` (the pool's password) to the pool, in
+    /// `group` when given.
+    ///
+    /// # Panics
+    /// When moto refuses (test code).
+    pub fn add_user(&self, pool: &MotoPool, username: &str, group: Option<&str>) {
+        let ok = |operation: &str, body: Value| {
+            let (status, answer) = self.call(operation, &body).expect("moto answers");
+            assert_eq!(status, 200, "{operation}: {answer}");
+        };
+        let id = &pool.pool_id;
+        ok(
+            "AdminCreateUser",
+            json!({"UserPoolId": id, "Username": username, "MessageAction": "SUPPRESS"}),
+        );
+        ok(
+            "AdminSetUserPassword",
+            json!({"UserPoolId": id, "Username": username, "Password": pool.password, "Permanent": true}),
+        );
+        if let Some(group) = group {
+            let _ = self.call(
+                "CreateGroup",
+                &json!({"UserPoolId": id, "GroupName": group}),
+            );
+            ok(
+                "AdminAddUserToGroup",
+                json!({"UserPoolId": id, "Username": username, "GroupName": group}),
+            );
+        }
+    }
+
+    /// Sign `username` in (the pool's password): Cognito's
+    /// `AuthenticationResult` (`AccessToken`, `IdToken`, `RefreshToken`).
+    ///
+    /// # Panics
+    /// When moto refuses (test code).
+    pub fn sign_in_as(&self, pool: &MotoPool, username: &str) -> Value {
+        let (status, answer) = self
+            .call(
+                "InitiateAuth",
+                &json!({
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": pool.client_id,
+                    "AuthParameters": {"USERNAME": username, "PASSWORD": pool.password},
+                }),
+            )
+            .expect("moto answers");
+        assert_eq!(status, 200, "InitiateAuth: {answer}");
+        answer["AuthenticationResult"].clone()
+    }
+
     /// Sign the pool's user in: their access token.
     ///
     /// # Panics

@@ -50,6 +50,7 @@ async fn main() -> ExitCode {
     let verifier = config.verifier.clone();
     let admin_group = config.admin_group.clone();
     let metadata = config.resource_metadata.clone();
+    let cognito = config.cognito_admin.clone();
     let server = match alb {
         Some(alb) => HttpServer::new(move || {
             actix_server::alb_app(alb.clone(), verifier.clone(), &admin_group)
@@ -59,8 +60,13 @@ async fn main() -> ExitCode {
         .bind(config.bind_addr)
         .map(|server| (server.addrs(), server.run())),
         None => HttpServer::new(move || {
-            actix_server::resource_server_app(verifier.clone(), &admin_group, metadata.as_ref())
-                .configure(|config| actix_server::metrics(config, prometheus.clone()))
+            actix_server::resource_server_app(
+                verifier.clone(),
+                &admin_group,
+                metadata.as_ref(),
+                cognito.as_ref(),
+            )
+            .configure(|config| actix_server::metrics(config, prometheus.clone()))
         })
         .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
         .bind(config.bind_addr)

@@ -61,6 +61,7 @@ async fn main() -> ExitCode {
             config.verifier,
             &config.admin_group,
             config.resource_metadata.as_ref(),
+            config.cognito_admin,
         ),
     }
     .merge(axum_server::metrics_router(prometheus));

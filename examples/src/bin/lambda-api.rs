@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
         config.verifier,
         &config.admin_group,
         config.resource_metadata.as_ref(),
+        config.cognito_admin,
     );
     match lambda_http::run(app).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,7 +23,10 @@ use serde_json::json;
 async fn counting_proxy(moto: String) -> (String, Arc<AtomicUsize>) {
     let count = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&count);
-    let client = reqwest::Client::builder().no_proxy().build().expect("test set-up");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("test set-up");
     let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
         let (client, counted, moto) = (client.clone(), Arc::clone(&counted), moto.clone());
         async move {
@@ -58,7 +61,9 @@ async fn counting_proxy(moto: String) -> (String, Arc<AtomicUsize>) {
             response
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("test set-up");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("test set-up");
     let address = listener.local_addr().expect("test set-up");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("test set-up") });
     (format!("http://{address}/"), count)
@@ -209,4 +214,99 @@ fn the_probe_needs_a_list_and_a_sane_endpoint() {
         .build()
         .unwrap_err();
     assert_eq!(error.name(), Some("COGNITO_IDP_ENDPOINT"));
+}
+
+/// `COGNITO_ADMIN_SIGNOUT=1`: the admin route signs the user out at
+/// Cognito too (moto's `AdminUserGlobalSignOut`): their access token is
+/// refused by the server and by Cognito's `GetUser`, their refresh token
+/// by `InitiateAuth`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_route_signs_the_user_out_at_cognito_too() {
+    let Some(moto) = MotoServer::start("the_admin_route_signs_the_user_out_at_cognito_too") else {
+        return;
+    };
+    let pool = moto.pool();
+    moto.add_user(&pool, "root", Some("admins"));
+    let victim = moto.sign_in_as(&pool, &pool.username);
+    let admin = moto.sign_in_as(&pool, "root");
+    let victim_token = victim["AccessToken"].as_str().expect("a token").to_owned();
+    let (_, user) = moto
+        .call("GetUser", &json!({"AccessToken": victim_token}))
+        .expect("moto answers");
+    let sub = user["UserAttributes"]
+        .as_array()
+        .expect("attributes")
+        .iter()
+        .find(|a| a["Name"] == "sub")
+        .and_then(|a| a["Value"].as_str())
+        .expect("a sub")
+        .to_owned();
+
+    let jwks_uri = moto.jwks_uri(&pool.pool_id);
+    let endpoint = moto.endpoint();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_axum-server"))
+        .env_clear()
+        .envs([
+            ("COGNITO_USER_POOL_ID", pool.pool_id.as_str()),
+            ("COGNITO_CLIENT_ID", pool.client_id.as_str()),
+            ("COGNITO_TOKEN_USE", "access"),
+            ("COGNITO_JWKS_URI", jwks_uri.as_str()),
+            ("COGNITO_ADMIN_SIGNOUT", "1"),
+            ("COGNITO_IDP_ENDPOINT", endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("BIND_ADDR", "127.0.0.1:0"),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let base_url = {
+        use std::io::BufRead as _;
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("its address");
+        line.trim().trim_start_matches("listening on ").to_owned()
+    };
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a client");
+    let me = || {
+        client
+            .get(format!("{base_url}/api/me"))
+            .bearer_auth(&victim_token)
+            .send()
+    };
+    assert_eq!(me().await.expect("an answer").status(), 200);
+    let answer = client
+        .post(format!("{base_url}/api/admin/signout-user"))
+        .bearer_auth(admin["AccessToken"].as_str().expect("a token"))
+        .body(json!({"sub": sub}).to_string())
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 204);
+    assert_eq!(me().await.expect("an answer").status(), 401);
+    let (status, _) = moto
+        .call("GetUser", &json!({"AccessToken": victim_token}))
+        .expect("moto answers");
+    assert_eq!(
+        status, 400,
+        "signed out at Cognito: GetUser refuses the token"
+    );
+    let (status, _) = moto
+        .call(
+            "InitiateAuth",
+            &json!({
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "ClientId": pool.client_id,
+                "AuthParameters": {"REFRESH_TOKEN": victim["RefreshToken"]},
+            }),
+        )
+        .expect("moto answers");
+    assert_eq!(status, 400, "the refresh token stopped too");
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -66,7 +66,7 @@ pub(crate) async fn start_axum_with(
         .await
         .expect("a free port");
     let address = listener.local_addr().expect("its address");
-    let app = axum_server::resource_server_router(verifier, ADMIN_GROUP, metadata.as_ref());
+    let app = axum_server::resource_server_router(verifier, ADMIN_GROUP, metadata.as_ref(), None);
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.expect("axum server");
     });
@@ -101,7 +101,7 @@ pub(crate) fn start_actix_with(
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address: SocketAddr = listener.local_addr().expect("its address");
     let server = actix_web::HttpServer::new(move || {
-        actix_server::resource_server_app(verifier.clone(), ADMIN_GROUP, metadata.as_ref())
+        actix_server::resource_server_app(verifier.clone(), ADMIN_GROUP, metadata.as_ref(), None)
     })
     .workers(1)
     .disable_signals()
