@@ -19,8 +19,10 @@ use axum::response::{IntoResponse, Response};
 use cognito_jwt_axum::CognitoRejection;
 use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, ProtectedResourceMetadata};
 use cognito_jwt_core::{AccessTokenClaims, Requirements};
+use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 /// The largest JSON-RPC body read, as rmcp's server allows by default
 /// (4 MiB); a larger one is refused with 413 before any tool runs.
@@ -61,13 +63,13 @@ impl ToolScopes {
         }
     }
 
-    /// The first refusal among the calls in `body`, if any.
-    fn check(
-        &self,
-        body: &[u8],
-        claims: Option<&AccessTokenClaims>,
-    ) -> Result<(), CognitoRejection> {
-        for tool in called_tools(body) {
+    /// The answer refusing `body`, if any of its calls is refused or it
+    /// cannot be read with certainty.
+    fn refusal(&self, body: &[u8], claims: Option<&AccessTokenClaims>) -> Option<Response> {
+        let Some(tools) = called_tools(body) else {
+            return Some(unreadable());
+        };
+        for tool in tools {
             let Some((_, requirements)) = self.tools.iter().find(|(name, _)| *name == tool) else {
                 continue;
             };
@@ -82,10 +84,13 @@ impl ToolScopes {
                 None => AuthRejection::Missing,
             };
             reason.log();
-            return Err(CognitoRejection::new(reason, DEFAULT_REALM)
-                .with_resource_metadata(Arc::clone(&self.resource_metadata)));
+            return Some(
+                CognitoRejection::new(reason, DEFAULT_REALM)
+                    .with_resource_metadata(Arc::clone(&self.resource_metadata))
+                    .into_response(),
+            );
         }
-        Ok(())
+        None
     }
 }
 
@@ -104,8 +109,8 @@ pub async fn require_tool_scopes(
     let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
-    if let Err(rejection) = scopes.check(&body, parts.extensions.get::<AccessTokenClaims>()) {
-        return rejection.into_response();
+    if let Some(refusal) = scopes.refusal(&body, parts.extensions.get::<AccessTokenClaims>()) {
+        return refusal;
     }
     next.run(Request::from_parts(parts, Body::from(body))).await
 }
@@ -132,32 +137,67 @@ struct Params<'a> {
     name: Option<Cow<'a, str>>,
 }
 
-/// The names of the tools `body` calls (`tools/call`). A body that is not
-/// JSON-RPC calls none here, and rmcp refuses it without running a tool.
-fn called_tools(body: &[u8]) -> Vec<Cow<'_, str>> {
+/// The names of the tools `body` calls (`tools/call`); none for a body
+/// that is not JSON, which rmcp refuses without running a tool. `None` for
+/// JSON this reading cannot take apart (a repeated key, a `method` that is
+/// not a string): rmcp might read another tool name in it than this
+/// would, so it is refused rather than passed on.
+fn called_tools(body: &[u8]) -> Option<Vec<Cow<'_, str>>> {
     let messages = match serde_json::from_slice::<Messages<'_>>(body) {
         Ok(Messages::One(message)) => vec![message],
         Ok(Messages::Batch(messages)) => messages,
-        Err(_) => return Vec::new(),
+        Err(_) if serde_json::from_slice::<IgnoredAny>(body).is_err() => return Some(Vec::new()),
+        Err(_) => return None,
     };
-    messages
-        .into_iter()
-        .filter(|m| m.method.as_deref() == Some("tools/call"))
-        .filter_map(|m| m.params.and_then(|p| p.name))
-        .collect()
+    Some(
+        messages
+            .into_iter()
+            .filter(|m| m.method.as_deref() == Some("tools/call"))
+            .filter_map(|m| m.params.and_then(|p| p.name))
+            .collect(),
+    )
+}
+
+/// 400 for JSON whose calls cannot be read with certainty: a JSON-RPC
+/// parse error without a request id (none can be trusted).
+fn unreadable() -> Response {
+    let body = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"the request cannot be read unambiguously (a repeated key?)"}}"#;
+    (
+        StatusCode::BAD_REQUEST,
+        [(CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn names(body: &[u8]) -> Option<Vec<String>> {
+        called_tools(body).map(|names| names.into_iter().map(Cow::into_owned).collect())
+    }
+
     #[test]
     fn tool_names_are_read_from_calls_only_with_escapes_decoded() {
         let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin\u005fstats"}}"#;
-        assert_eq!(called_tools(call), ["admin_stats"]);
+        assert_eq!(names(call), Some(vec!["admin_stats".to_owned()]));
         let batch =
             br#"[{"method":"tools/list"},{"method":"tools/call","params":{"name":"whoami"}}]"#;
-        assert_eq!(called_tools(batch), ["whoami"]);
-        assert!(called_tools(b"not json").is_empty());
+        assert_eq!(names(batch), Some(vec!["whoami".to_owned()]));
+        let other = br#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"name":"x"}}"#;
+        assert_eq!(names(other), Some(vec![]));
+        assert_eq!(names(b"not json"), Some(vec![]));
+    }
+
+    #[test]
+    fn json_read_ambiguously_is_refused() {
+        for body in [
+            &br#"{"method":"tools/call","params":{"name":"whoami","name":"admin_stats"}}"#[..],
+            br#"{"method":"tools/list","method":"tools/call","params":{"name":"admin_stats"}}"#,
+            br#"{"method":["tools/call"],"params":{"name":"admin_stats"}}"#,
+        ] {
+            assert_eq!(names(body), None, "{}", String::from_utf8_lossy(body));
+        }
     }
 }

@@ -2,16 +2,20 @@
 //! token) over 127.0.0.1, with tokens of the core's test issuer.
 
 use std::error::Error;
+use std::sync::Arc;
 
+use cognito_jwt_axum::CognitoLayer;
 use cognito_jwt_core::testing::TestIssuer;
 use cognito_jwt_core::{CognitoJwtVerifier, TokenUse};
-use cognito_jwt_mcp_example::{ADMIN_TOOL, McpConfig, resource_of, router};
+use cognito_jwt_mcp_example::{ADMIN_TOOL, IdentityTools, McpConfig, resource_of, router};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::{ClientInitializeError, RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::{
     AuthRequiredError, InsufficientScopeError, StreamableHttpClientTransportConfig,
 };
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ServiceError, ServiceExt};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -273,5 +277,82 @@ async fn a_missing_scope_is_refused_with_403_naming_the_scope() {
         refusal.get_required_scope(),
         Some(server.config.admin_scope.as_str())
     );
+    session.cancel().await.expect("the session ends");
+}
+
+#[tokio::test]
+async fn crafted_bodies_never_reach_a_scoped_tool_without_its_scope() {
+    let server = Server::start().await;
+    let token = server.token("openid profile");
+    let http = reqwest::Client::new();
+    let call =
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"admin\u005fstats"}}"#;
+    let batch = r#"[{"jsonrpc":"2.0","id":4,"method":"tools/list"},
+        {"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"admin_stats"}}]"#;
+    let repeated = r#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"whoami","name":"admin_stats"}}"#;
+    for (what, body, status) in [
+        ("escaped name", call, 403),
+        ("in a batch", batch, 403),
+        ("a repeated key", repeated, 400),
+    ] {
+        let answer = http
+            .post(server.mcp_url())
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status().as_u16(), status, "{what}");
+        if status == 403 {
+            let challenge = answer.headers()["www-authenticate"]
+                .to_str()
+                .expect("ASCII");
+            assert_eq!(
+                challenge_param(challenge, "scope"),
+                Some(server.config.admin_scope.as_str()),
+                "{what}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn served_without_the_guard_the_tool_still_refuses_a_missing_scope() {
+    let server = Server::start().await;
+    // The tools behind the layer only, on a port of their own.
+    let tools = IdentityTools::new(&server.config.admin_scope);
+    let mcp = StreamableHttpService::new(
+        move || Ok(tools.clone()),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    let app = axum::Router::new()
+        .route_service("/mcp", mcp)
+        .layer(CognitoLayer::new(server.config.verifier.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port on 127.0.0.1");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("its address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let token = server.token("openid profile");
+    let session = ()
+        .serve(StreamableHttpClientTransport::from_config(
+            StreamableHttpClientTransportConfig::with_uri(url).auth_header(token),
+        ))
+        .await
+        .expect("a session");
+    let error = call(&session, ADMIN_TOOL)
+        .await
+        .expect_err("refused by the tool");
+    assert!(
+        matches!(error, ServiceError::McpError(_)),
+        "a JSON-RPC error, not an HTTP one: {error:?}"
+    );
+    call(&session, "whoami")
+        .await
+        .expect("whoami still answers");
     session.cancel().await.expect("the session ends");
 }
