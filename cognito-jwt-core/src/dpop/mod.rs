@@ -9,16 +9,19 @@ mod nonce;
 mod proof;
 mod replay;
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 pub(crate) use htu::normalized_htu;
 pub(crate) use nonce::Nonces;
 #[cfg(feature = "testing")]
 pub(crate) use nonce::nonce_at;
-pub(crate) use proof::{check_proof, sha256_b64};
+pub(crate) use proof::check_proof;
 pub use replay::{DEFAULT_REPLAY_ENTRIES, ProofReplay, ReplayStore, ReplayUnavailable};
+
+use aws_lc_rs::signature::ParsedPublicKey;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::{ConfigError, quoted};
@@ -190,6 +193,7 @@ impl Dpop {
             replay: Arc::clone(&self.replay),
             nonces,
             accept_unbound_tokens: self.accept_unbound_tokens,
+            keys: ProofKeys::default(),
         })
     }
 }
@@ -208,6 +212,54 @@ pub(crate) struct DpopConfig {
     pub(crate) replay: Arc<dyn ProofReplay>,
     pub(crate) nonces: Option<Nonces>,
     pub(crate) accept_unbound_tokens: bool,
+    /// The proof keys parsed lately.
+    pub(crate) keys: ProofKeys,
+}
+
+/// The proof keys seen lately, parsed: a client signs every proof with
+/// the same key, and parsing it (a curve point's check, an RSA modulus)
+/// is a good part of a proof's cost. Keyed by the key's public members
+/// (the thumbprint input), then the algorithm; bounded: when
+/// [`PROOF_KEYS`] keys are held, they are all let go (a key is only ever
+/// parsed again).
+#[derive(Default)]
+pub(crate) struct ProofKeys {
+    parsed: RwLock<HashMap<Box<str>, Vec<(Algorithm, Arc<ParsedPublicKey>)>>>,
+}
+
+/// How many parsed proof keys are kept.
+const PROOF_KEYS: usize = 10_000;
+
+impl ProofKeys {
+    /// The key `members` describe for `alg`, parsed by `parse` unless it
+    /// was lately.
+    pub(crate) fn parsed<E>(
+        &self,
+        alg: Algorithm,
+        members: &str,
+        parse: impl FnOnce() -> Result<ParsedPublicKey, E>,
+    ) -> Result<Arc<ParsedPublicKey>, E> {
+        let held = self
+            .parsed
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(members)
+            .and_then(|keys| keys.iter().find(|(a, _)| *a == alg))
+            .map(|(_, key)| Arc::clone(key));
+        if let Some(key) = held {
+            return Ok(key);
+        }
+        let key = Arc::new(parse()?);
+        let mut parsed = self.parsed.write().unwrap_or_else(PoisonError::into_inner);
+        if parsed.len() >= PROOF_KEYS {
+            parsed.clear();
+        }
+        parsed
+            .entry(members.into())
+            .or_default()
+            .push((alg, Arc::clone(&key)));
+        Ok(key)
+    }
 }
 
 impl DpopConfig {

@@ -133,7 +133,7 @@ struct ProofClaims {
 }
 
 /// base64url(SHA-256(`text`)): a proof's `ath`, a key's thumbprint.
-pub(crate) fn sha256_b64(text: &[u8]) -> String {
+fn sha256_b64(text: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(digest(&SHA256, text))
 }
 
@@ -198,9 +198,11 @@ pub(crate) fn check_proof(
             "the DPoP proof's alg does not fit its jwk's key type or curve",
         ));
     }
-    let key = material
-        .parse(alg)
-        .map_err(|_| refused("the DPoP proof's jwk is not a usable public key"))?;
+    let key = config.keys.parsed(alg, &thumbprint_input, || {
+        material
+            .parse(alg)
+            .map_err(|_| refused("the DPoP proof's jwk is not a usable public key"))
+    })?;
     let signature = decode_signature(parts.signature)
         .map_err(|_| refused("the DPoP proof's signature is not unpadded base64url"))?
         .map_err(|_| refused("the DPoP proof's signature is empty or too long"))?;

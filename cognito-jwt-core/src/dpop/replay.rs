@@ -46,8 +46,8 @@ impl std::error::Error for ReplayUnavailable {}
 /// Redis store is the one exception to "no I/O on the request path",
 /// because a proof accepted by two replicas would be a replay).
 pub trait ProofReplay: fmt::Debug + Send + Sync + 'static {
-    /// Record `key` (a proof's key thumbprint and `jti`, hashed: 43
-    /// base64url characters) until `expires_at_ms` (milliseconds since
+    /// Record `key` (a proof's key thumbprint, a dot and its `jti`: at
+    /// most 300 bytes) until `expires_at_ms` (milliseconds since
     /// 1970, after which the proof is too old anyway); `now_ms` is the
     /// time of the check. `Ok(true)` the first time, `Ok(false)` when
     /// `key` was recorded before and has not expired.
