@@ -75,7 +75,7 @@ const provider = new Provider(issuer, {
   ],
   features: {
     devInteractions: { enabled: false },
-    dpop: { enabled: true },
+    dPoP: { enabled: true },
     clientCredentials: { enabled: true },
     resourceIndicators: {
       enabled: true,
