@@ -224,8 +224,11 @@ pub(crate) struct DpopConfig {
 /// parsed again).
 #[derive(Default)]
 pub(crate) struct ProofKeys {
-    parsed: RwLock<HashMap<Box<str>, Vec<(Algorithm, Arc<ParsedPublicKey>)>>>,
+    parsed: RwLock<HashMap<Box<str>, KeyPerAlgorithm>>,
 }
+
+/// One key's parsed forms, by the algorithm they serve.
+type KeyPerAlgorithm = Vec<(Algorithm, Arc<ParsedPublicKey>)>;
 
 /// How many parsed proof keys are kept.
 const PROOF_KEYS: usize = 10_000;
