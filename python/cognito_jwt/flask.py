@@ -108,6 +108,18 @@ def require_auth(
     return _decorator(lambda: current_app.extensions[EXTENSION], requirements, optional)
 
 
+def _header_values(name: str) -> list[str]:
+    """The request's values of header ``name``, one per header sent. WSGI
+    servers join repeated headers with commas (RFC 9110 §5.3); no
+    credential contains one (token68 and Basic credentials cannot), so
+    splitting restores what was sent and two headers are answered "send
+    exactly one", as the Rust adapters answer them."""
+    values: list[str] = []
+    for value in request.headers.getlist(name):
+        values.extend(part.strip() for part in value.split(","))
+    return values
+
+
 def _decorator(auth: Callable[[], CognitoAuth], requirements: Requirements, optional: bool) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
@@ -115,7 +127,7 @@ def _decorator(auth: Callable[[], CognitoAuth], requirements: Requirements, opti
             extension = auth()
             verifier = extension.verifier
             assert verifier is not None, "CognitoAuth.init_app was not called"
-            values = request.headers.getlist(verifier.token_header)
+            values = _header_values(verifier.token_header)
             try:
                 g.cognito_claims = verifier.authenticate(
                     values, requirements, optional=optional, realm=extension.realm
