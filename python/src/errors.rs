@@ -18,10 +18,7 @@ fn errors_attr<'py>(
     name: &str,
 ) -> PyResult<&'py Bound<'py, PyAny>> {
     cell.get_or_try_init(py, || {
-        Ok(py
-            .import("cognito_jwt._errors")?
-            .getattr(name)?
-            .unbind())
+        Ok(py.import("cognito_jwt._errors")?.getattr(name)?.unbind())
     })
     .map(|attr| attr.bind(py))
 }

@@ -171,7 +171,10 @@ impl Common {
                     )));
                 }
             }
-            key_set_given |= !matches!(key.as_str(), "leeway" | "token_cache_max_bytes" | "revocation");
+            key_set_given |= !matches!(
+                key.as_str(),
+                "leeway" | "token_cache_max_bytes" | "revocation"
+            );
         }
         if key_set_given {
             common.key_set = Some(key_set);

@@ -71,7 +71,13 @@ impl RevocationList {
     }
 
     /// Refuse the token with this `jti`, until `expires_at` (its `exp`).
-    fn revoke_token(&self, py: Python<'_>, issuer: &str, jti: &str, expires_at: u64) -> PyResult<()> {
+    fn revoke_token(
+        &self,
+        py: Python<'_>,
+        issuer: &str,
+        jti: &str,
+        expires_at: u64,
+    ) -> PyResult<()> {
         let list = &self.inner;
         runtime::block_on(py, list.revoke_token(issuer, jti, expires_at))?
             .map(drop)

@@ -107,7 +107,14 @@ impl NativeTestIssuer {
         expires_in: Option<i64>,
     ) -> PyResult<String> {
         let issuer = self.issuer();
-        mint!(issuer.access_token(client_id), groups, scope, claims, without, expires_in)
+        mint!(
+            issuer.access_token(client_id),
+            groups,
+            scope,
+            claims,
+            without,
+            expires_in
+        )
     }
 
     #[pyo3(signature = (client_id, scope, claims=None, without=None, expires_in=None))]
@@ -121,7 +128,14 @@ impl NativeTestIssuer {
     ) -> PyResult<String> {
         let issuer = self.issuer();
         let none: Option<Bound<'_, PyAny>> = None;
-        mint!(issuer.m2m_access_token(client_id, scope), none, None::<&str>, claims, without, expires_in)
+        mint!(
+            issuer.m2m_access_token(client_id, scope),
+            none,
+            None::<&str>,
+            claims,
+            without,
+            expires_in
+        )
     }
 
     #[pyo3(signature = (client_id, groups=None, claims=None, without=None, expires_in=None))]
@@ -134,7 +148,14 @@ impl NativeTestIssuer {
         expires_in: Option<i64>,
     ) -> PyResult<String> {
         let issuer = self.issuer();
-        mint!(issuer.id_token(client_id), groups, None::<&str>, claims, without, expires_in)
+        mint!(
+            issuer.id_token(client_id),
+            groups,
+            None::<&str>,
+            claims,
+            without,
+            expires_in
+        )
     }
 
     /// A verifier of this pool's tokens with the keys already cached; it
@@ -157,7 +178,11 @@ impl NativeTestIssuer {
             )
         })?;
         let issuer = self.issuer();
-        let builder = apply_common!(issuer.verifier_builder(client_id, token_use), common, scopes);
+        let builder = apply_common!(
+            issuer.verifier_builder(client_id, token_use),
+            common,
+            scopes
+        );
         let verifier = builder.build().map_err(|e| errors::config(py, &e))?;
         verifier
             .cache_jwks(issuer.pool_id(), &issuer.jwks_json())

@@ -9,10 +9,10 @@ use cognito_jwt_core::{
     AcceptedTokenUse, Algorithm, AnyVerifier, IssuerHosts, Requirements as CoreRequirements,
     UserPool, Verify,
 };
+use pyo3::IntoPyObjectExt as _;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::IntoPyObjectExt as _;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use serde_json::Value;
 
@@ -99,7 +99,11 @@ fn later<'py>(
     let py = slf.py();
     let later = LATER
         .get_or_try_init(py, || {
-            Ok::<_, PyErr>(py.import("cognito_jwt._errors")?.getattr("_later")?.unbind())
+            Ok::<_, PyErr>(
+                py.import("cognito_jwt._errors")?
+                    .getattr("_later")?
+                    .unbind(),
+            )
         })?
         .bind(py);
     let mut call = vec![slf.getattr(method)?];
@@ -140,7 +144,11 @@ impl Verifier {
         token: Bound<'py, PyAny>,
         requirements: Option<Bound<'py, Requirements>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        later(slf.as_any(), "_verify_future", vec![token, requirements.into_bound_py_any(slf.py())?])
+        later(
+            slf.as_any(),
+            "_verify_future",
+            vec![token, requirements.into_bound_py_any(slf.py())?],
+        )
     }
 
     /// The asyncio future `verify_async` awaits (needs a running loop).
@@ -331,7 +339,11 @@ impl Verifier {
         let awaitable = event_loop.call_method0("create_future")?;
         let resolve = RESOLVE
             .get_or_try_init(py, || {
-                Ok::<_, PyErr>(py.import("cognito_jwt._errors")?.getattr("_resolve")?.unbind())
+                Ok::<_, PyErr>(
+                    py.import("cognito_jwt._errors")?
+                        .getattr("_resolve")?
+                        .unbind(),
+                )
             })?
             .clone_ref(py);
         let (event_loop, target) = (event_loop.unbind(), awaitable.clone().unbind());
@@ -342,7 +354,9 @@ impl Verifier {
                     Ok(Some(claims)) => (py.None(), convert::to_py(py, &claims)),
                     Ok(None) => (py.None(), Ok(py.None())),
                     Err(rejection) => (
-                        errors::rejection(py, &rejection, &realm).into_value(py).into_any(),
+                        errors::rejection(py, &rejection, &realm)
+                            .into_value(py)
+                            .into_any(),
                         Ok(py.None()),
                     ),
                 };
@@ -458,7 +472,10 @@ impl CognitoJwtVerifier {
         }
         let builder = cognito_jwt_core::CognitoJwtVerifier::builder().user_pool(pool);
         let verifier = build(py, apply_common!(builder, common, scopes).build())?;
-        Ok(PyClassInitializer::from(Verifier { inner: verifier.into() }).add_subclass(Self))
+        Ok(PyClassInitializer::from(Verifier {
+            inner: verifier.into(),
+        })
+        .add_subclass(Self))
     }
 
     /// The verifier the `COGNITO_*` variables (and `REQUIRED_CLAIMS`)
@@ -469,7 +486,10 @@ impl CognitoJwtVerifier {
         let verifier = build(py, cognito_jwt_core::CognitoJwtVerifier::from_env())?;
         Py::new(
             py,
-            PyClassInitializer::from(Verifier { inner: verifier.into() }).add_subclass(Self),
+            PyClassInitializer::from(Verifier {
+                inner: verifier.into(),
+            })
+            .add_subclass(Self),
         )
     }
 }
@@ -537,7 +557,10 @@ impl JwtVerifier {
         }
         let builder = cognito_jwt_core::JwtVerifier::builder().issuer(config);
         let verifier = build(py, apply_common!(builder, common, scopes).build())?;
-        Ok(PyClassInitializer::from(Verifier { inner: verifier.into() }).add_subclass(Self))
+        Ok(PyClassInitializer::from(Verifier {
+            inner: verifier.into(),
+        })
+        .add_subclass(Self))
     }
 
     /// The verifier the `OIDC_*` variables (and `REQUIRED_CLAIMS`)
@@ -547,7 +570,10 @@ impl JwtVerifier {
         let verifier = build(py, cognito_jwt_core::JwtVerifier::from_env())?;
         Py::new(
             py,
-            PyClassInitializer::from(Verifier { inner: verifier.into() }).add_subclass(Self),
+            PyClassInitializer::from(Verifier {
+                inner: verifier.into(),
+            })
+            .add_subclass(Self),
         )
     }
 }
@@ -581,7 +607,9 @@ impl AlbJwtVerifier {
             builder = builder.keys_url(url);
         }
         let verifier = build(py, apply_common!(builder, common).build())?;
-        Ok(Verifier { inner: verifier.into() })
+        Ok(Verifier {
+            inner: verifier.into(),
+        })
     }
 }
 
@@ -654,4 +682,3 @@ impl AlbJwtVerifier {
         Py::new(py, PyClassInitializer::from(verifier).add_subclass(Self))
     }
 }
-
