@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from conftest import free_port, skip_unless_installed
+from conftest import free_port, skip_unless_importable
 
 from cognito_jwt import CognitoJwtVerifier
 from cognito_jwt._native import runtime_running
@@ -45,7 +45,7 @@ def test_os_fork_keeps_caches_and_restarts_the_runtime() -> None:
 
 
 def test_gunicorn_preload_workers() -> None:
-    skip_unless_installed("gunicorn")
+    skip_unless_importable("gunicorn")
     with TestIssuer("eu-west-1_Gunicorn1") as issuer:
         env = dict(os.environ, FORK_POOL_ID=issuer.pool_id, FORK_JWKS_URI=issuer.serve())
         port = free_port()

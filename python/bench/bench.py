@@ -1,0 +1,121 @@
+"""verify() per second on one thread, and p99 latency under 8 concurrent
+threads: cognito_jwt against PyJWT + PyJWKClient (the same checks by hand)
+and against cognitojwt, every token cache off (cognito_jwt's token cache in
+a row of its own). Key sets are fetched once from 127.0.0.1 and cached on
+every side, as each library does by default.
+
+    pip install pyjwt[crypto]==2.15.1 cognitojwt==1.4.1
+    maturin develop --release          # in python/
+    python bench/bench.py
+
+One run; the ratios matter, not the absolute figures.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+
+import jwt
+from jwt import PyJWKClient
+
+import cognito_jwt
+from cognito_jwt.testing import TestIssuer
+
+CLIENT = "bench-client"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
+
+
+def per_second(verify, tokens: list[str]) -> float:
+    for token in tokens[:50]:
+        verify(token)
+    done, start = 0, time.perf_counter()
+    deadline = start + SECONDS
+    while time.perf_counter() < deadline:
+        for token in tokens:
+            verify(token)
+        done += len(tokens)
+    return done / (time.perf_counter() - start)
+
+
+def p99_under_load(verify, tokens: list[str], threads: int = 8) -> float:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + SECONDS
+
+    def work() -> None:
+        mine: list[float] = []
+        i = 0
+        while time.perf_counter() < stop:
+            token = tokens[i % len(tokens)]
+            i += 1
+            t0 = time.perf_counter()
+            verify(token)
+            mine.append(time.perf_counter() - t0)
+        with lock:
+            latencies.extend(mine)
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return statistics.quantiles(latencies, n=100)[98] * 1e6
+
+
+def main() -> None:
+    issuer = TestIssuer("eu-west-1_Bench1")
+    url = issuer.serve()
+    # Distinct tokens, so that nothing can be served from a token cache by accident.
+    tokens = [issuer.access_token(CLIENT, groups=["users"]) for _ in range(200)]
+
+    ours = cognito_jwt.CognitoJwtVerifier(
+        user_pool_id=issuer.pool_id, client_id=CLIENT, token_use="access", jwks_uri=url
+    )
+    ours.hydrate()
+    cached = cognito_jwt.CognitoJwtVerifier(
+        user_pool_id=issuer.pool_id, client_id=CLIENT, token_use="access", jwks_uri=url,
+        token_cache_max_bytes=64 * 1024 * 1024,
+    )
+    cached.hydrate()
+
+    jwks_client = PyJWKClient(url)  # caches the key set (5 min), as by default
+
+    def pyjwt_verify(token: str) -> dict:
+        key = jwks_client.get_signing_key_from_jwt(token)
+        claims = jwt.decode(
+            token, key.key, algorithms=["RS256"], issuer=issuer.issuer,
+            options={"require": ["exp", "iat", "iss", "sub"], "verify_aud": False},
+        )
+        if claims.get("token_use") != "access" or claims.get("client_id") != CLIENT:
+            raise jwt.InvalidTokenError("wrong token use or client")
+        return claims
+
+    import cognitojwt
+
+    os.environ["AWS_COGNITO_JWKS_PATH"] = url
+    region = issuer.pool_id.split("_")[0]
+
+    def cognitojwt_verify(token: str) -> dict:
+        return cognitojwt.decode(token, region, issuer.pool_id, app_client_id=CLIENT)
+
+    rows = [
+        ("cognito_jwt verify()", ours.verify),
+        ("PyJWT + PyJWKClient", pyjwt_verify),
+        ("cognitojwt.decode", cognitojwt_verify),
+        ("cognito_jwt verify(), token cache on", cached.verify),
+    ]
+    for _, verify in rows:
+        verify(tokens[0])
+    results = [(name, per_second(v, tokens), p99_under_load(v, tokens)) for name, v in rows]
+    base = results[1][1]
+    print(f"{'':40} {'verify/s (1 thread)':>20} {'vs PyJWT':>9} {'p99 µs (8 threads)':>19}")
+    for name, rate, p99 in results:
+        print(f"{name:40} {rate:20,.0f} {rate / base:8.2f}x {p99:19,.0f}")
+    issuer.close()
+
+
+if __name__ == "__main__":
+    main()
