@@ -114,7 +114,80 @@ def main() -> None:
     print(f"{'':40} {'verify/s (1 thread)':>20} {'vs PyJWT':>9} {'p99 µs (8 threads)':>19}")
     for name, rate, p99 in results:
         print(f"{name:40} {rate:20,.0f} {rate / base:8.2f}x {p99:19,.0f}")
+    print()
+    http_rows(issuer, tokens, ours, pyjwt_verify, cognitojwt_verify)
     issuer.close()
+
+
+def http_rows(issuer, tokens, ours, pyjwt_verify, cognitojwt_verify) -> None:
+    """Requests per second for GET /api/me through each framework's test
+    client (in-process: the framework's own overhead included, no sockets)."""
+    from fastapi import Depends, FastAPI, Header, HTTPException
+    from fastapi.testclient import TestClient
+    from flask import Flask, g
+    from flask import request as flask_request
+
+    from cognito_jwt.fastapi import CognitoAuth as FastApiAuth
+    from cognito_jwt.fastapi import install
+    from cognito_jwt.flask import CognitoAuth, require_auth
+
+    def flask_app(verify=None):
+        app = Flask(__name__)
+        if verify is None:
+            CognitoAuth(app, ours)
+
+            @app.get("/api/me")
+            @require_auth()
+            def me():
+                return {"sub": g.cognito_claims["sub"]}
+        else:
+
+            @app.get("/api/me")
+            def me():
+                header = flask_request.headers.get("Authorization", "")
+                try:
+                    claims = verify(header.removeprefix("Bearer "))
+                except Exception:
+                    return {"error": "unauthorized"}, 401
+                return {"sub": claims["sub"]}
+
+        client = app.test_client()
+        return lambda token: client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+
+    def fastapi_app(verify=None):
+        app = FastAPI()
+        if verify is None:
+            install(app)
+            user = FastApiAuth(ours)
+
+            @app.get("/api/me")
+            async def me(claims: dict = Depends(user)):
+                return {"sub": claims["sub"]}
+        else:
+
+            def user(authorization: str = Header("")):
+                try:
+                    return verify(authorization.removeprefix("Bearer "))
+                except Exception:
+                    raise HTTPException(401) from None
+
+            @app.get("/api/me")
+            def me(claims: dict = Depends(user)):
+                return {"sub": claims["sub"]}
+
+        client = TestClient(app)
+        return lambda token: client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+
+    print(f"{'GET /api/me (test client)':40} {'requests/s':>20} {'vs PyJWT':>9}")
+    for framework, make in (("Flask", flask_app), ("FastAPI", fastapi_app)):
+        rates = []
+        for name, verify in (("cognito_jwt", None), ("PyJWT + PyJWKClient", pyjwt_verify), ("cognitojwt", cognitojwt_verify)):
+            get = make(verify)
+            assert get(tokens[0]).status_code == 200
+            rates.append((name, per_second(get, tokens)))
+        base = rates[1][1]
+        for name, rate in rates:
+            print(f"{framework + ', ' + name:40} {rate:20,.0f} {rate / base:8.2f}x")
 
 
 if __name__ == "__main__":

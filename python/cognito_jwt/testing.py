@@ -142,8 +142,8 @@ class TestIssuer:
 
             self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
             threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/{self.pool_id}/.well-known/jwks.json"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/{self.pool_id}/.well-known/jwks.json"
 
     def close(self) -> None:
         """Stop the key-set server, if :meth:`serve` started one."""
