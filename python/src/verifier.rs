@@ -2,7 +2,7 @@
 //! `AnyVerifier`, and a subclass per kind with its constructor and
 //! `from_env`.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use cognito_jwt_core::http::{self, AuthRejection, TokenSource};
 use cognito_jwt_core::{
@@ -70,10 +70,13 @@ impl Requirements {
 }
 
 static NO_REQUIREMENTS: CoreRequirements = CoreRequirements::new();
+static NO_SHARED_REQUIREMENTS: LazyLock<Arc<CoreRequirements>> =
+    LazyLock::new(|| Arc::new(CoreRequirements::new()));
 
+/// The requirements a task on the runtime owns (none: a shared empty set).
 fn requirements(value: Option<&Bound<'_, Requirements>>) -> Arc<CoreRequirements> {
     value.map_or_else(
-        || Arc::new(NO_REQUIREMENTS.clone()),
+        || Arc::clone(&NO_SHARED_REQUIREMENTS),
         |r| Arc::clone(&r.get().inner),
     )
 }

@@ -243,3 +243,43 @@ def test_verify_releases_the_gil(issuer: TestIssuer) -> None:
     for t in threads:
         t.join()
     assert len(results) == 400
+
+
+def test_cancelled_verify_async_is_left_alone(issuer: TestIssuer) -> None:
+    verifier = issuer.verifier(CLIENT)
+    token = issuer.access_token(CLIENT)
+    errors: list[dict] = []
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: errors.append(context))
+        pending = asyncio.ensure_future(verifier.verify_async(token))
+        await asyncio.sleep(0)
+        pending.cancel()
+        # The verification finishes on the runtime and must not settle the
+        # cancelled future; the next one still works.
+        assert (await verifier.verify_async(token))["client_id"] == CLIENT
+
+    asyncio.run(main())
+    assert errors == []
+
+
+def test_authenticate_reads_one_header(issuer: TestIssuer) -> None:
+    verifier = issuer.verifier(CLIENT)
+    token = issuer.access_token(CLIENT)
+    assert verifier.token_header == "authorization"
+    assert verifier.authenticate([f"Bearer {token}"])["client_id"] == CLIENT
+    assert verifier.authenticate([b"bearer " + token.encode()])["client_id"] == CLIENT
+    with pytest.raises(cognito_jwt.InvalidRequestError) as raised:
+        verifier.authenticate([f"Bearer {token}", f"Bearer {token}"])
+    assert raised.value.http_status == 400 and raised.value.kind is None
+    with pytest.raises(cognito_jwt.MissingTokenError) as raised:
+        verifier.authenticate([])
+    assert raised.value.www_authenticate == 'Bearer realm="api"'
+    assert verifier.authenticate([], optional=True) is None
+
+    async def main() -> None:
+        assert (await verifier.authenticate_async([token.join(("Bearer ", ""))]))["client_id"] == CLIENT
+        with pytest.raises(cognito_jwt.MissingTokenError):
+            await verifier.authenticate_async([], realm="orders")
+
+    asyncio.run(main())
