@@ -52,6 +52,7 @@ from cognito_jwt._native import (
     JwtVerifier,
     Requirements,
     RevocationList,
+    UserPool,
     Verifier,
     before_fork as _before_fork,
 )
@@ -93,5 +94,6 @@ __all__ = [
     "TokenError",
     "UnknownKidError",
     "UnsupportedAlgorithmError",
+    "UserPool",
     "Verifier",
 ]

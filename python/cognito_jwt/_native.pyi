@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Iterable, Sequence
 from datetime import timedelta
 from os import PathLike
-from typing import Any, Literal, TypedDict, final
+from typing import Any, Literal, TypedDict, final, overload
 
 from typing_extensions import Unpack
 
@@ -77,7 +77,9 @@ class Verifier:
     ) -> Awaitable[dict[str, Any] | None]: ...
 
 @final
-class CognitoJwtVerifier(Verifier):
+class UserPool:
+    """One user pool, for a verifier of several."""
+
     def __init__(
         self,
         *,
@@ -91,8 +93,29 @@ class CognitoJwtVerifier(Verifier):
         unbound_clients: Strings | None = None,
         jwks_file: str | PathLike[str] | None = None,
         jwks_seed: str | None = None,
+    ) -> None: ...
+
+@final
+class CognitoJwtVerifier(Verifier):
+    @overload
+    def __init__(
+        self,
+        *,
+        user_pool_id: str,
+        client_id: Strings,
+        token_use: Literal["access", "id", "any"],
+        jwks_uri: str | None = None,
+        issuer: str | None = None,
+        issuer_hosts: Literal["both", "original", "updated"] | None = None,
+        resource: Strings | None = None,
+        unbound_clients: Strings | None = None,
+        jwks_file: str | PathLike[str] | None = None,
+        jwks_seed: str | None = None,
+        user_pools: Sequence[UserPool] | None = None,
         **options: Unpack[VerifierOptions],
     ) -> None: ...
+    @overload
+    def __init__(self, *, user_pools: Sequence[UserPool], **options: Unpack[VerifierOptions]) -> None: ...
     @staticmethod
     def from_env() -> CognitoJwtVerifier: ...
 

@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<verifier::CognitoJwtVerifier>()?;
+    m.add_class::<verifier::PyUserPool>()?;
     m.add_class::<verifier::JwtVerifier>()?;
     m.add_class::<verifier::AlbJwtVerifier>()?;
     m.add_class::<verifier::Requirements>()?;

@@ -407,17 +407,20 @@ fn build<T, E: std::borrow::Borrow<cognito_jwt_core::ConfigError>>(
     built.map_err(|e| errors::config(py, e.borrow()))
 }
 
-/// Verifies Amazon Cognito ID and access tokens of one user pool.
-#[pyclass(frozen, extends = Verifier, module = "cognito_jwt")]
+/// One Cognito user pool a `CognitoJwtVerifier` trusts: for a verifier of
+/// several pools (`CognitoJwtVerifier(user_pools=[UserPool(…), …])`).
+#[pyclass(frozen, name = "UserPool", module = "cognito_jwt")]
 #[derive(Debug)]
-pub(crate) struct CognitoJwtVerifier;
+pub(crate) struct PyUserPool {
+    inner: UserPool,
+}
 
 #[pymethods]
-impl CognitoJwtVerifier {
+impl PyUserPool {
     #[new]
     #[pyo3(signature = (
         *, user_pool_id, client_id, token_use, jwks_uri=None, issuer=None, issuer_hosts=None,
-        resource=None, unbound_clients=None, jwks_file=None, jwks_seed=None, **options
+        resource=None, unbound_clients=None, jwks_file=None, jwks_seed=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -432,9 +435,7 @@ impl CognitoJwtVerifier {
         unbound_clients: Option<Bound<'_, PyAny>>,
         jwks_file: Option<std::path::PathBuf>,
         jwks_seed: Option<String>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let common = Common::from_kwargs(py, options, "CognitoJwtVerifier", true)?;
+    ) -> PyResult<Self> {
         let token_use: AcceptedTokenUse = token_use.parse().map_err(|_| {
             errors::config_message(
                 py,
@@ -473,7 +474,96 @@ impl CognitoJwtVerifier {
         if let Some(document) = jwks_seed {
             pool = pool.jwks_seed(document);
         }
-        let builder = cognito_jwt_core::CognitoJwtVerifier::builder().user_pool(pool);
+        Ok(Self { inner: pool })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<UserPool {}>", self.inner.pool_id())
+    }
+}
+
+/// Verifies Amazon Cognito ID and access tokens: of one user pool (its
+/// settings as keywords) or of several (`user_pools=[UserPool(…), …]`).
+#[pyclass(frozen, extends = Verifier, module = "cognito_jwt")]
+#[derive(Debug)]
+pub(crate) struct CognitoJwtVerifier;
+
+#[pymethods]
+impl CognitoJwtVerifier {
+    #[new]
+    #[pyo3(signature = (
+        *, user_pool_id=None, client_id=None, token_use=None, jwks_uri=None, issuer=None,
+        issuer_hosts=None, resource=None, unbound_clients=None, jwks_file=None, jwks_seed=None,
+        user_pools=None, **options
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        user_pool_id: Option<String>,
+        client_id: Option<Bound<'_, PyAny>>,
+        token_use: Option<&str>,
+        jwks_uri: Option<String>,
+        issuer: Option<String>,
+        issuer_hosts: Option<&str>,
+        resource: Option<Bound<'_, PyAny>>,
+        unbound_clients: Option<Bound<'_, PyAny>>,
+        jwks_file: Option<std::path::PathBuf>,
+        jwks_seed: Option<String>,
+        user_pools: Option<Vec<Bound<'_, PyUserPool>>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let common = Common::from_kwargs(py, options, "CognitoJwtVerifier", true)?;
+        let mut pools: Vec<UserPool> = user_pools
+            .unwrap_or_default()
+            .iter()
+            .map(|pool| pool.get().inner.clone())
+            .collect();
+        if let Some(user_pool_id) = user_pool_id {
+            let required = |name: &str, expected: &str| {
+                errors::config_message(py, &format!("{name} is not set: {expected}"), Some(name))
+            };
+            let client_id =
+                client_id.ok_or_else(|| required("client_id", "the app client id(s)"))?;
+            let token_use =
+                token_use.ok_or_else(|| required("token_use", "\"access\", \"id\" or \"any\""))?;
+            let pool = PyUserPool::new(
+                py,
+                user_pool_id,
+                client_id,
+                token_use,
+                jwks_uri,
+                issuer,
+                issuer_hosts,
+                resource,
+                unbound_clients,
+                jwks_file,
+                jwks_seed,
+            )?;
+            pools.push(pool.inner);
+        } else if client_id.is_some()
+            || token_use.is_some()
+            || jwks_uri.is_some()
+            || issuer.is_some()
+            || issuer_hosts.is_some()
+            || resource.is_some()
+            || unbound_clients.is_some()
+            || jwks_file.is_some()
+            || jwks_seed.is_some()
+        {
+            return Err(PyTypeError::new_err(
+                "a user pool's settings need user_pool_id; with user_pools=, give them to each UserPool",
+            ));
+        } else if pools.is_empty() {
+            return Err(errors::config_message(
+                py,
+                "user_pool_id is not set: the user pool id, <region>_<id>, e.g. eu-west-1_AbC123xyz (or user_pools=[UserPool(...), ...])",
+                Some("user_pool_id"),
+            ));
+        }
+        let builder = pools.into_iter().fold(
+            cognito_jwt_core::CognitoJwtVerifier::builder(),
+            cognito_jwt_core::CognitoJwtVerifierBuilder::user_pool,
+        );
         let verifier = build(py, apply_common!(builder, common, scopes).build())?;
         Ok(PyClassInitializer::from(Verifier {
             inner: verifier.into(),

@@ -283,3 +283,22 @@ def test_authenticate_reads_one_header(issuer: TestIssuer) -> None:
             await verifier.authenticate_async([], realm="orders")
 
     asyncio.run(main())
+
+
+def test_several_user_pools() -> None:
+    first, second = TestIssuer("eu-west-1_First1"), TestIssuer("us-east-1_Second2")
+    with first, second:
+        verifier = CognitoJwtVerifier(
+            user_pools=[
+                cognito_jwt.UserPool(user_pool_id=first.pool_id, client_id=CLIENT, token_use="access", jwks_uri=first.serve()),
+                cognito_jwt.UserPool(user_pool_id=second.pool_id, client_id="other", token_use="id", jwks_uri=second.serve()),
+            ],
+        )
+        assert verifier.verify(first.access_token(CLIENT))["iss"] == first.issuer
+        assert verifier.verify(second.id_token("other"))["iss"] == second.issuer
+        with pytest.raises(InvalidTokenUseError):
+            verifier.verify(second.access_token("other"))
+    with pytest.raises(ConfigError, match="user_pool_id"):
+        CognitoJwtVerifier()
+    with pytest.raises(TypeError, match="user_pool_id"):
+        CognitoJwtVerifier(user_pools=[], client_id=CLIENT)
