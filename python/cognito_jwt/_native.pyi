@@ -112,10 +112,19 @@ class CognitoJwtVerifier(Verifier):
         jwks_file: str | PathLike[str] | None = None,
         jwks_seed: str | None = None,
         user_pools: Sequence[UserPool] | None = None,
+        revocation_probe: bool | Seconds | None = None,
+        idp_endpoint: str | None = None,
         **options: Unpack[VerifierOptions],
     ) -> None: ...
     @overload
-    def __init__(self, *, user_pools: Sequence[UserPool], **options: Unpack[VerifierOptions]) -> None: ...
+    def __init__(
+        self,
+        *,
+        user_pools: Sequence[UserPool],
+        revocation_probe: bool | Seconds | None = None,
+        idp_endpoint: str | None = None,
+        **options: Unpack[VerifierOptions],
+    ) -> None: ...
     @staticmethod
     def from_env() -> CognitoJwtVerifier: ...
 

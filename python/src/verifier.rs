@@ -7,18 +7,18 @@ use std::sync::{Arc, LazyLock};
 use cognito_jwt_core::http::{self, AuthRejection, TokenSource};
 use cognito_jwt_core::{
     AcceptedTokenUse, Algorithm, AnyVerifier, IssuerHosts, Requirements as CoreRequirements,
-    UserPool, Verify,
+    RevocationProbe, UserPool, Verify,
 };
 use pyo3::IntoPyObjectExt as _;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyString, PyTuple};
 use serde_json::Value;
 
 use crate::convert;
 use crate::errors;
-use crate::options::{Common, Rules, apply_common, strings};
+use crate::options::{Common, Rules, apply_common, duration, strings};
 use crate::runtime;
 
 /// Requirements of one route (checked on top of the verifier's own):
@@ -494,7 +494,7 @@ impl CognitoJwtVerifier {
     #[pyo3(signature = (
         *, user_pool_id=None, client_id=None, token_use=None, jwks_uri=None, issuer=None,
         issuer_hosts=None, resource=None, unbound_clients=None, jwks_file=None, jwks_seed=None,
-        user_pools=None, **options
+        user_pools=None, revocation_probe=None, idp_endpoint=None, **options
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -510,8 +510,25 @@ impl CognitoJwtVerifier {
         jwks_file: Option<std::path::PathBuf>,
         jwks_seed: Option<String>,
         user_pools: Option<Vec<Bound<'_, PyUserPool>>>,
+        revocation_probe: Option<Bound<'_, PyAny>>,
+        idp_endpoint: Option<String>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyClassInitializer<Self>> {
+        let probe = revocation_probe
+            .filter(|value| !value.is_none() && !value.is(PyBool::new(py, false)))
+            .map(|value| -> PyResult<RevocationProbe> {
+                let probe = RevocationProbe::new();
+                if value.is(PyBool::new(py, true)) {
+                    Ok(probe)
+                } else {
+                    Ok(probe.interval(duration(&value, "revocation_probe")?))
+                }
+            })
+            .transpose()?
+            .map(|probe| match &idp_endpoint {
+                Some(url) => probe.endpoint(url),
+                None => probe,
+            });
         let common = Common::from_kwargs(py, options, "CognitoJwtVerifier", true)?;
         let mut pools: Vec<UserPool> = user_pools
             .unwrap_or_default()
@@ -560,10 +577,13 @@ impl CognitoJwtVerifier {
                 Some("user_pool_id"),
             ));
         }
-        let builder = pools.into_iter().fold(
+        let mut builder = pools.into_iter().fold(
             cognito_jwt_core::CognitoJwtVerifier::builder(),
             cognito_jwt_core::CognitoJwtVerifierBuilder::user_pool,
         );
+        if let Some(probe) = probe {
+            builder = builder.revocation_probe(probe);
+        }
         let verifier = build(py, apply_common!(builder, common, scopes).build())?;
         Ok(PyClassInitializer::from(Verifier {
             inner: verifier.into(),

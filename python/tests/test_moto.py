@@ -78,3 +78,38 @@ def test_moto_tokens_verify(moto: int) -> None:
     other = CognitoJwtVerifier(user_pool_id=pool_id, client_id="another", token_use="access", jwks_uri=jwks_uri)
     with pytest.raises(InvalidAudienceError):
         other.verify(tokens["AccessToken"])
+
+
+def test_revocation_probe_revokes_what_cognito_signed_out(moto: int) -> None:
+    """GlobalSignOut at Cognito (moto): the probe asks GetUser after a
+    verification and revokes the session; the verifier then refuses it."""
+    from cognito_jwt import RevocationList, RevokedTokenError
+
+    pool_id = call(moto, "CreateUserPool", {"PoolName": "probe"})["UserPool"]["Id"]
+    client_id = call(
+        moto,
+        "CreateUserPoolClient",
+        {"UserPoolId": pool_id, "ClientName": "web", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]},
+    )["UserPoolClient"]["ClientId"]
+    password = "Correct-Horse-7!"
+    call(moto, "AdminCreateUser", {"UserPoolId": pool_id, "Username": "bob", "MessageAction": "SUPPRESS"})
+    call(moto, "AdminSetUserPassword", {"UserPoolId": pool_id, "Username": "bob", "Password": password, "Permanent": True})
+    token = call(
+        moto,
+        "InitiateAuth",
+        {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id, "AuthParameters": {"USERNAME": "bob", "PASSWORD": password}},
+    )["AuthenticationResult"]["AccessToken"]
+    verifier = CognitoJwtVerifier(
+        user_pool_id=pool_id, client_id=client_id, token_use="access",
+        jwks_uri=f"http://127.0.0.1:{moto}/{pool_id}/.well-known/jwks.json",
+        revocation=RevocationList(), revocation_probe=True, idp_endpoint=f"http://127.0.0.1:{moto}/",
+    )
+    call(moto, "AdminUserGlobalSignOut", {"UserPoolId": pool_id, "Username": "bob"})
+    verifier.verify(token)  # passes: the probe asks in the background
+    for _ in range(600):
+        try:
+            verifier.verify(token)
+        except RevokedTokenError:
+            return
+        time.sleep(0.05)
+    pytest.fail("the probe did not revoke the signed-out session")

@@ -147,6 +147,9 @@ def test_config_errors_name_the_setting(monkeypatch: pytest.MonkeyPatch) -> None
     assert raised.value.name == "token_use"
     with pytest.raises(ConfigError) as raised:
         CognitoJwtVerifier(user_pool_id="eu-west-1_x", client_id="c", token_use="access", groups=[" "])
+    with pytest.raises(ConfigError) as raised:
+        CognitoJwtVerifier(user_pool_id="eu-west-1_x", client_id="c", token_use="access", revocation_probe=True)
+    assert raised.value.name == "revocation_probe"
     with pytest.raises(TypeError, match="leway"):
         CognitoJwtVerifier(user_pool_id="eu-west-1_x", client_id="c", token_use="access", leway=5)
     for name in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_TOKEN_USE"):
