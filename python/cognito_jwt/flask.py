@@ -105,7 +105,14 @@ def require_auth(
     requirements = Requirements(
         groups=groups, scopes=scopes, claims=claims, acr=acr, amr=amr, max_auth_age=max_auth_age
     )
-    return _decorator(lambda: current_app.extensions[EXTENSION], requirements, optional)
+    return _decorator(_app_extension, requirements, optional)
+
+
+def _app_extension() -> CognitoAuth:
+    extension = current_app.extensions.get(EXTENSION)
+    if extension is None:
+        raise RuntimeError("require_auth needs the CognitoAuth extension: call CognitoAuth(app) or init_app(app)")
+    return extension  # type: ignore[no-any-return]
 
 
 def _header_values(name: str) -> list[str]:
@@ -126,7 +133,8 @@ def _decorator(auth: Callable[[], CognitoAuth], requirements: Requirements, opti
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             extension = auth()
             verifier = extension.verifier
-            assert verifier is not None, "CognitoAuth.init_app was not called"
+            if verifier is None:
+                raise RuntimeError("CognitoAuth.init_app(app) was not called")
             values = _header_values(verifier.token_header)
             try:
                 g.cognito_claims = verifier.authenticate(
