@@ -305,3 +305,14 @@ def test_several_user_pools() -> None:
         CognitoJwtVerifier()
     with pytest.raises(TypeError, match="user_pool_id"):
         CognitoJwtVerifier(user_pools=[], client_id=CLIENT)
+
+
+def test_alb_verifier_reads_the_load_balancer_header() -> None:
+    arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
+    verifier = cognito_jwt.AlbJwtVerifier(load_balancer_arn=arn, keys_url="http://127.0.0.1:9")
+    assert verifier.token_header == "x-amzn-oidc-data"
+    with pytest.raises(cognito_jwt.MissingTokenError) as raised:
+        verifier.authenticate([])
+    assert raised.value.http_status == 401
+    with pytest.raises(TypeError, match="groups"):
+        cognito_jwt.AlbJwtVerifier(load_balancer_arn=arn, groups=["admins"])
