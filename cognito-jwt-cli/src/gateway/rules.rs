@@ -13,8 +13,10 @@
 //! | `anonymous` | `allow` or `deny`: this route's answer to a request without a token; default `GATEWAY_ANONYMOUS`, except that a route with any other rule denies it |
 //!
 //! Lists are space-separated because group names may contain commas but
-//! never spaces. An unknown parameter or a malformed value refuses every
-//! request of the route (500): a misspelt rule must not open a route.
+//! never spaces. An unknown parameter, a malformed value or `anonymous`
+//! named twice (a proxy that appends the client's query string to the
+//! check URL) refuses every request of the route (500): a misspelt rule
+//! must not open a route.
 
 use std::time::Duration;
 
@@ -70,6 +72,11 @@ impl RouteRules {
                     requirements = requirements.max_auth_age(Duration::from_secs(seconds));
                 }
                 "anonymous" => {
+                    // Named once by the route's configuration: a second one
+                    // is a proxy that appended the client's query.
+                    if anonymous.is_some() {
+                        return Err("anonymous is named twice");
+                    }
                     anonymous = Some(match value {
                         "allow" => Anonymous::Allow,
                         "deny" => Anonymous::Deny,
@@ -138,6 +145,7 @@ mod tests {
             "claim=custom:tenant",
             "max_auth_age=soon",
             "anonymous=maybe",
+            "anonymous=deny&anonymous=allow",
             "x=1",
         ] {
             assert!(RouteRules::from_query(Some(query)).is_err(), "{query}");

@@ -3,5 +3,6 @@
 
 mod alb_verify;
 mod commands;
+mod gateway;
 mod support;
 mod token_text;
