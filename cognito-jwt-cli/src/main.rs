@@ -73,9 +73,9 @@ enum Command {
     /// `forward_auth`, Traefik `ForwardAuth` (`/auth`) and Envoy or Istio
     /// `ext_authz` (gRPC).
     ///
-    /// The verifier comes from the variables the example servers read:
-    /// exactly one of COGNITO_USER_POOL_ID (with the other COGNITO_*),
-    /// OIDC_ISSUER (with OIDC_*) or ALB_ARN (with ALB_*), and
+    /// The verifier comes from the variables the example servers read, or
+    /// their flags: exactly one of COGNITO_USER_POOL_ID (with the other
+    /// COGNITO_*), OIDC_ISSUER (with OIDC_*) or ALB_ARN (with ALB_*), and
     /// REQUIRED_CLAIMS. An allowed check is answered 200 with X-Auth-Sub,
     /// X-Auth-Username, X-Auth-Groups, X-Auth-Scopes, X-Auth-Client-Id and
     /// X-Auth-Token-Use, every one present; a refused one as the example

@@ -8,15 +8,16 @@
 //! allowed answer, the servers' refusals otherwise.
 //!
 //! The verifier is configured by the variables the example servers read
-//! (exactly one of `COGNITO_USER_POOL_ID`, `OIDC_ISSUER` and `ALB_ARN`
-//! chooses its kind), the gateway by its flags or their variables
-//! ([`GatewayArgs`]).
+//! or their flags (exactly one of `COGNITO_USER_POOL_ID`, `OIDC_ISSUER`
+//! and `ALB_ARN` chooses its kind), the gateway by its own flags or their
+//! variables ([`GatewayArgs`]).
 
 mod decision;
 mod grpc;
 mod http;
 mod rules;
 mod settings;
+mod verifier_flags;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The gateway's configuration: its own settings from flags or variables
-//! (clap), and the verifier from the variables the example servers read,
-//! loaded by the core's `from_env`, so that a rule variable the core
-//! learns is read here with no change.
+//! (clap), and the verifier from the variables the example servers read
+//! (or their flags), loaded by the core's own loaders, so that a rule
+//! variable the core learns is read here with no change.
 
 use std::net::SocketAddr;
 
@@ -13,6 +13,7 @@ use cognito_jwt_core::{
 };
 
 use super::rules::Anonymous;
+use super::verifier_flags::VerifierFlags;
 
 /// `cognito-jwt gateway`'s own settings; each flag falls back to its
 /// variable.
@@ -62,6 +63,8 @@ pub(crate) struct GatewayArgs {
     /// Cognito token); unset or 0: off.
     #[arg(long, env = "TOKEN_CACHE_MAX_BYTES", value_name = "BYTES")]
     pub(crate) token_cache_max_bytes: Option<u64>,
+    #[command(flatten)]
+    pub(crate) verifier: VerifierFlags,
 }
 
 /// The variables that choose the verifier kind, one of which must be set.
@@ -88,7 +91,7 @@ impl Gateway {
     /// A message naming the option or variable that is wrong.
     pub(crate) fn from_args(args: &GatewayArgs) -> Result<Self, String> {
         let cache = args.token_cache_max_bytes.filter(|&bytes| bytes > 0);
-        let verifier = verifier_from_env(cache)?;
+        let verifier = verifier_from(&|name| args.verifier.lookup(name), cache)?;
         let mut requirements = Requirements::new();
         for group in args.required_groups.iter().map(|g| g.trim()) {
             requirements = requirements.any_group(group);
@@ -112,22 +115,22 @@ impl Gateway {
     }
 }
 
-/// Whether the variable `name` is set to something.
-fn is_set(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|value| !value.is_empty())
-}
+/// Where the verifier's variables are read: a flag's value, else the
+/// environment's.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The verifier of the one kind the environment configures: a user pool
+/// The verifier of the one kind `lookup` configures: a user pool
 /// (`COGNITO_*`), an OpenID Connect issuer (`OIDC_*`) or load balancers
 /// (`ALB_*`), each with the rule variables the example servers read.
-fn verifier_from_env(token_cache: Option<u64>) -> Result<AnyVerifier, String> {
-    let set: Vec<&str> = KINDS.into_iter().filter(|name| is_set(name)).collect();
+fn verifier_from(lookup: Lookup<'_>, token_cache: Option<u64>) -> Result<AnyVerifier, String> {
+    let is_set = |name: &&str| lookup(name).is_some_and(|value| !value.trim().is_empty());
+    let set: Vec<&str> = KINDS.into_iter().filter(is_set).collect();
     let named = |e: ConfigError| e.to_string();
     match set.as_slice() {
         ["COGNITO_USER_POOL_ID"] => {
-            let mut builder =
-                CognitoJwtVerifier::builder().user_pool(UserPool::from_env().map_err(named)?);
-            for rule in ClaimRule::from_env().map_err(named)? {
+            let pool = UserPool::from_lookup(lookup).map_err(named)?;
+            let mut builder = CognitoJwtVerifier::builder().user_pool(pool);
+            for rule in ClaimRule::from_lookup(lookup).map_err(named)? {
                 builder = builder.require_claim(rule);
             }
             if let Some(bytes) = token_cache {
@@ -136,8 +139,9 @@ fn verifier_from_env(token_cache: Option<u64>) -> Result<AnyVerifier, String> {
             Ok(builder.build().map_err(named)?.into())
         }
         ["OIDC_ISSUER"] => {
-            let mut builder = JwtVerifier::builder().issuer(Issuer::from_env().map_err(named)?);
-            for rule in ClaimRule::from_env().map_err(named)? {
+            let issuer = Issuer::from_lookup(lookup).map_err(named)?;
+            let mut builder = JwtVerifier::builder().issuer(issuer);
+            for rule in ClaimRule::from_lookup(lookup).map_err(named)? {
                 builder = builder.require_claim(rule);
             }
             if let Some(bytes) = token_cache {
@@ -148,20 +152,20 @@ fn verifier_from_env(token_cache: Option<u64>) -> Result<AnyVerifier, String> {
         ["ALB_ARN"] => {
             // A load balancer's verifier takes no claim rules: refuse them
             // rather than let them go unenforced.
-            if !ClaimRule::from_env().map_err(named)?.is_empty() {
+            if !ClaimRule::from_lookup(lookup).map_err(named)?.is_empty() {
                 return Err(
                     "REQUIRED_CLAIMS: not supported with ALB_ARN; put the rule in \
                             the check URL (claim=...) instead"
                         .to_owned(),
                 );
             }
-            alb_verifier_from_env().map(Into::into)
+            alb_verifier_from(lookup).map(Into::into)
         }
         [] => Err(format!(
             "no verifier is configured: set exactly one of COGNITO_USER_POOL_ID (a user \
              pool), OIDC_ISSUER (any OpenID Connect issuer) or ALB_ARN (Application Load \
              Balancers){}",
-            near_misses()
+            near_misses(lookup)
         )),
         several => Err(format!(
             "{} are all set: set exactly one of them, the kind of verifier to run",
@@ -172,22 +176,25 @@ fn verifier_from_env(token_cache: Option<u64>) -> Result<AnyVerifier, String> {
 
 /// The core's "`<near miss>` is set: rename it to `<name>`" hints for
 /// the variables that choose a kind, in parentheses, or nothing.
-fn near_misses() -> String {
-    let hints: Vec<String> = [UserPool::from_env().err(), Issuer::from_env().err()]
-        .into_iter()
-        .flatten()
-        .filter(|e| {
-            matches!(
-                e,
-                ConfigError::Missing {
-                    did_you_mean: Some(_),
-                    ..
-                }
-            )
-        })
-        .filter(|e| e.name().is_some_and(|name| KINDS.contains(&name)))
-        .map(|e| e.to_string())
-        .collect();
+fn near_misses(lookup: Lookup<'_>) -> String {
+    let hints: Vec<String> = [
+        UserPool::from_lookup(lookup).err(),
+        Issuer::from_lookup(lookup).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|e| {
+        matches!(
+            e,
+            ConfigError::Missing {
+                did_you_mean: Some(_),
+                ..
+            }
+        )
+    })
+    .filter(|e| e.name().is_some_and(|name| KINDS.contains(&name)))
+    .map(|e| e.to_string())
+    .collect();
     if hints.is_empty() {
         String::new()
     } else {
@@ -198,10 +205,9 @@ fn near_misses() -> String {
 /// Load balancers from `ALB_ARN` (comma-separated), `ALB_CLIENT_ID`
 /// (comma-separated), `ALB_ISSUER` and `ALB_KEYS_URL`, as the example
 /// servers read them.
-fn alb_verifier_from_env() -> Result<AlbJwtVerifier, String> {
+fn alb_verifier_from(lookup: Lookup<'_>) -> Result<AlbJwtVerifier, String> {
     let variable = |name: &str| {
-        std::env::var(name)
-            .ok()
+        lookup(name)
             .map(|value| value.trim().to_owned())
             .filter(|value| !value.is_empty())
     };

@@ -427,3 +427,72 @@ fn configuration_errors_exit_2_naming_the_variables() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("GATEWAY_REQUIRED_GROUP"), "{run:?}");
 }
+
+#[test]
+fn flags_mirror_the_variables() {
+    let jwks_uri = pool_env()
+        .into_iter()
+        .find(|(k, _)| k == "COGNITO_JWKS_URI")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let gateway = Gateway::start_with(
+        &[
+            "--user-pool-id",
+            super::POOL_ID,
+            "--client-id",
+            CLIENT_ID,
+            "--token-use",
+            "access",
+            "--jwks-uri",
+            &jwks_uri,
+            "--required-group",
+            GROUP,
+            "--anonymous",
+            "allow",
+        ],
+        &[],
+    );
+    assert_eq!(check(&gateway, "", &[]).status, 200);
+    assert_eq!(check(&gateway, "", &[bearer(&TOKENS.valid)]).status, 403);
+    assert_eq!(
+        check(&gateway, "", &[bearer(&TOKENS.valid_in_group)]).status,
+        200
+    );
+
+    // A flag wins over its variable; a claim rule given as a flag holds.
+    let mut env = pool_env();
+    env.push(("COGNITO_CLIENT_ID".to_owned(), "someone-else".to_owned()));
+    env.retain(|(k, v)| k != "COGNITO_CLIENT_ID" || v == "someone-else");
+    let gateway = Gateway::start_with(
+        &[
+            "--client-id",
+            CLIENT_ID,
+            "--required-claims",
+            "custom:tenant=acme",
+        ],
+        &env,
+    );
+    assert_eq!(check(&gateway, "", &[bearer(&TOKENS.valid)]).status, 403);
+    let tenant = ISSUER
+        .access_token(CLIENT_ID)
+        .claim("custom:tenant", "acme")
+        .sign();
+    assert_eq!(check(&gateway, "", &[bearer(&tenant)]).status, 200);
+
+    let run = cli(
+        &[
+            "gateway",
+            "--user-pool-id",
+            "eu-west-1_abc",
+            "--oidc-issuer",
+            "https://id.example.com",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("COGNITO_USER_POOL_ID and OIDC_ISSUER"),
+        "{run:?}"
+    );
+}

@@ -122,11 +122,17 @@ impl Gateway {
     /// Start `cognito-jwt gateway` with only `env` set (and `BIND_ADDR`
     /// on a free port unless given); wait until it listens.
     pub(crate) fn start(env: &[(String, String)]) -> Self {
+        Self::start_with(&[], env)
+    }
+
+    /// [`start`](Self::start) with these command-line arguments.
+    pub(crate) fn start_with(args: &[&str], env: &[(String, String)]) -> Self {
         let dir = TempDir::new("gateway");
         let log = File::create(dir.path().join("stderr")).expect("a log file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-jwt"));
         command
             .arg("gateway")
+            .args(args)
             .env_clear()
             .env("BIND_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "trace")
