@@ -43,6 +43,16 @@ pub const ALL: &[Case] = &[
             .verify_sync::<AccessTokenClaims>(f.access_token())
             .is_ok()
     }),
+    ("verify/cached_key_revocation_100k", |f| {
+        f.revoking_verifier()
+            .verify_sync::<AccessTokenClaims>(f.access_token())
+            .is_ok()
+    }),
+    ("verify/result_cache_hit_revocation_100k", |f| {
+        f.revoking_caching_verifier()
+            .verify_sync::<AccessTokenClaims>(f.access_token())
+            .is_ok()
+    }),
     ("verify/reject_bad_signature", |f| {
         f.access_verifier()
             .verify_sync::<AccessTokenClaims>(f.bad_signature_token())

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_jwt_core::testing::{TestIssuer, TokenBuilder, sign_parts};
 use cognito_jwt_core::{
     AccessTokenClaims, ClaimRule, CognitoJwtVerifier, ConfigError, ErrorKind, IdTokenClaims,
-    TokenUse, UserPool,
+    RevocationEntry, RevocationKind, RevocationList, TokenUse, UserPool,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -85,6 +85,11 @@ pub struct Fixture {
     /// The same pool with no resource bound and no rule: it accepts the
     /// bound token as any other (the baseline of the rules case).
     unbound_verifier: CognitoJwtVerifier,
+    /// The access verifier with a revocation list of
+    /// [`REVOCATION_ENTRIES`] entries, none of them the access token's.
+    revoking_verifier: CognitoJwtVerifier,
+    /// The caching verifier with the same list.
+    revoking_caching_verifier: CognitoJwtVerifier,
     /// The access token's signature, decoded.
     signature: Vec<u8>,
     /// The access token's payload, decoded.
@@ -192,6 +197,25 @@ impl Fixture {
             .cache_jwks(POOL_ID, &issuer.jwks_json())
             .expect("key set");
 
+        let revocations = revocation_list(issuer.issuer());
+        let revoking_verifier = CognitoJwtVerifier::builder()
+            .user_pool(issuer.user_pool(CLIENT_ID, TokenUse::Access))
+            .revocation(revocations.clone())
+            .build()
+            .expect("revoking verifier configuration");
+        revoking_verifier
+            .cache_jwks(POOL_ID, &issuer.jwks_json())
+            .expect("key set");
+        let revoking_caching_verifier = CognitoJwtVerifier::builder()
+            .user_pool(issuer.user_pool(CLIENT_ID, TokenUse::Access))
+            .token_cache_max_bytes(4 * 1024 * 1024)
+            .revocation(revocations)
+            .build()
+            .expect("revoking caching verifier configuration");
+        revoking_caching_verifier
+            .cache_jwks(POOL_ID, &issuer.jwks_json())
+            .expect("key set");
+
         let (signing_input, signature) = access_token
             .rsplit_once('.')
             .expect("a compact JWS has a signature segment");
@@ -234,6 +258,8 @@ impl Fixture {
             caching_verifier,
             rules_verifier,
             unbound_verifier,
+            revoking_verifier,
+            revoking_caching_verifier,
             signature,
             payload,
             parsed_key,
@@ -342,6 +368,18 @@ impl Fixture {
     /// The pool with no resource bound and no rule, accepting any `aud`.
     pub fn unbound_verifier(&self) -> &CognitoJwtVerifier {
         &self.unbound_verifier
+    }
+
+    /// The access verifier with a list of [`REVOCATION_ENTRIES`]
+    /// revocations (sessions, tokens, users and clients of the same issuer,
+    /// none the access token's), its key set cached.
+    pub fn revoking_verifier(&self) -> &CognitoJwtVerifier {
+        &self.revoking_verifier
+    }
+
+    /// [`caching_verifier`](Self::caching_verifier) with the same list.
+    pub fn revoking_caching_verifier(&self) -> &CognitoJwtVerifier {
+        &self.revoking_caching_verifier
     }
 
     /// The issuer (its key set, pool id and issuer URL).
@@ -547,4 +585,36 @@ fn corrupt_signature(token: &str) -> String {
     let mut bytes = token.as_bytes().to_vec();
     bytes[position] = if bytes[position] == b'A' { b'B' } else { b'A' };
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// The entries of the benchmarks' revocation list.
+pub const REVOCATION_ENTRIES: usize = 100_000;
+
+/// A list of [`REVOCATION_ENTRIES`] revocations of `issuer`: 40 % sessions,
+/// 30 % tokens, 20 % users and 10 % clients, ids shaped like Cognito's
+/// (UUIDs), kept for an hour.
+pub fn revocation_list(issuer: &str) -> RevocationList {
+    let list = RevocationList::builder()
+        .max_entries(REVOCATION_ENTRIES)
+        .build()
+        .expect("list settings");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    for i in 0..REVOCATION_ENTRIES {
+        let kind = match i % 10 {
+            0..=3 => RevocationKind::Session,
+            4..=6 => RevocationKind::Token,
+            7 | 8 => RevocationKind::Subject,
+            _ => RevocationKind::Client,
+        };
+        let id = format!("{:08x}-7d3c-4b1e-9f2a-{:012x}", i, i * 7919);
+        let mut entry = RevocationEntry::new(kind, issuer, id, now - 60, now + 3600);
+        if kind == RevocationKind::Session {
+            entry = entry.of_subject(format!("user-{i}"));
+        }
+        list.apply(&entry).expect("room for every entry");
+    }
+    assert_eq!(list.len(), REVOCATION_ENTRIES);
+    list
 }

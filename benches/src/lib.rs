@@ -36,7 +36,10 @@ mod key_set_server;
 
 pub use alb::AlbCase;
 pub use curves::CurveCase;
-pub use fixture::{CLIENT_ID, Fixture, POOL_ID, PeerAccessClaims, PeerRejection, RESOURCE, RULES};
+pub use fixture::{
+    CLIENT_ID, Fixture, POOL_ID, PeerAccessClaims, PeerRejection, RESOURCE, REVOCATION_ENTRIES,
+    RULES, revocation_list,
+};
 pub use key_set_server::KeySetServer;
 
 /// Installs a Prometheus recorder when built with the `metrics` feature

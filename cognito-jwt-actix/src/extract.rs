@@ -8,7 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::{AsHeaderName, COOKIE, HeaderMap, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use cognito_jwt_core::{
-    AlbJwtVerifier, AnyVerifier, CognitoJwtVerifier, JwtVerifier, Requirements, TokenClaims,
+    AlbJwtVerifier, AnyVerifier, CognitoJwtVerifier, JwtVerifier, Requirements, TokenClaims, Verify,
 };
 
 use crate::config::CognitoConfig;
@@ -193,6 +193,18 @@ impl Installed {
             values(headers, COOKIE),
         )
         .await
+        .map_err(|rejection| CognitoError::new(rejection, &self.config))
+    }
+
+    /// Sign the request's caller out; see
+    /// [`cognito_jwt_core::http::sign_out`] (never from a cookie).
+    pub(crate) async fn sign_out(&self, headers: &HeaderMap) -> Result<(), CognitoError> {
+        cognito_jwt_core::http::sign_out(
+            &self.verifier,
+            values(headers, Verify::token_source(&self.verifier).header_name()),
+        )
+        .await
+        .map(drop)
         .map_err(|rejection| CognitoError::new(rejection, &self.config))
     }
 }

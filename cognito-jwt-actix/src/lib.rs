@@ -133,6 +133,7 @@ mod extract;
 mod middleware;
 mod ready;
 mod resource_metadata;
+mod sign_out;
 
 pub use alb::{AlbIdentity, AlbWithAccessToken, OptionalAlbIdentity};
 /// The core crate this adapter is built on, so that versions always match.
@@ -144,6 +145,7 @@ pub use extract::{CognitoClaims, OptionalCognitoClaims};
 pub use middleware::{CognitoAuth, CognitoAuthMiddleware};
 pub use ready::{readiness_response, ready};
 pub use resource_metadata::resource_metadata;
+pub use sign_out::sign_out;
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.
 #[cfg(doctest)]

@@ -80,7 +80,7 @@ fn verified<T: TokenClaims>(parts: &Parts) -> Option<T> {
 
 /// The settings of an enclosing layer, or the defaults with the verifier
 /// of the state.
-fn settings<'a, S>(parts: &'a Parts, state: &S) -> Cow<'a, Settings>
+pub(crate) fn settings<'a, S>(parts: &'a Parts, state: &S) -> Cow<'a, Settings>
 where
     Verifier: FromRef<S>,
 {

@@ -196,6 +196,7 @@ mod ready;
 mod rejection;
 mod resource_metadata;
 mod settings;
+mod sign_out;
 mod verifier;
 
 pub use alb::{AlbIdentity, AlbWithAccessToken};
@@ -206,6 +207,7 @@ pub use layer::{CognitoLayer, CognitoService, ResponseFuture};
 pub use ready::{Ready, ready};
 pub use rejection::{CognitoRejection, DefaultOnRejection, OnRejection};
 pub use resource_metadata::ResourceMetadata;
+pub use sign_out::{SignedOut, sign_out};
 pub use verifier::Verifier;
 
 /// The README's code blocks, compiled (and run unless `no_run`) as doctests.

@@ -80,6 +80,20 @@ impl Settings {
         .map_err(|reason| self.reject(reason))
     }
 
+    /// Sign the request's caller out; see
+    /// [`cognito_jwt_core::http::sign_out`] (never from a cookie).
+    pub(crate) async fn sign_out(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<cognito_jwt_core::RevocationEntry, CognitoRejection> {
+        cognito_jwt_core::http::sign_out(
+            &self.verifier,
+            values(headers, self.verifier.token_source().header_name()),
+        )
+        .await
+        .map_err(|reason| self.reject(reason))
+    }
+
     fn reject(&self, reason: AuthRejection) -> CognitoRejection {
         let rejection = CognitoRejection::new(reason, Arc::clone(&self.realm));
         match &self.resource_metadata {

@@ -7,6 +7,7 @@
 //! cognito-jwt alb verify [OPTIONS] [TOKEN]  verify an ALB's x-amzn-oidc-data (exit 0/1/2/3)
 //! cognito-jwt oidc verify [OPTIONS] [TOKEN]  verify a token of any OIDC issuer (exit 0/1/2/3)
 //! cognito-jwt gateway [OPTIONS]          forward-auth verifier for nginx, Caddy, Traefik, Envoy
+//! cognito-jwt revoke [OPTIONS]           revoke a session, token, user or client in Redis (exit 0/2/3)
 //! ```
 //!
 //! The token is read from stdin when absent or `-`; surrounding whitespace and
@@ -17,6 +18,7 @@
 mod alb;
 mod gateway;
 mod output;
+mod revoke;
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -85,6 +87,13 @@ enum Command {
     /// Exit codes: 0 stopped by SIGTERM or Ctrl-C; 2 configuration error;
     /// 3 cannot listen.
     Gateway(gateway::GatewayArgs),
+    /// Revoke a session, a token, a user or an app client on every server
+    /// that follows the same Redis (REVOCATION_REDIS_URL).
+    ///
+    /// Prints each entry written as JSON. Exit codes: 0 written and
+    /// published; 2 usage error naming the option; 3 something it depends
+    /// on is unavailable, here Redis ("unavailable: MESSAGE" on stderr).
+    Revoke(revoke::RevokeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +293,7 @@ fn main() -> ExitCode {
         Command::Alb(args) => alb::run(args),
         Command::Oidc(OidcCommand::Verify(args)) => oidc_verify(args),
         Command::Gateway(args) => gateway::run(&args),
+        Command::Revoke(args) => revoke::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

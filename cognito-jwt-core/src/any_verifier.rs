@@ -11,6 +11,7 @@ use crate::health::Health;
 use crate::http::TokenSource;
 use crate::oidc::JwtVerifier;
 use crate::requirements::Requirements;
+use crate::revocation::RevocationList;
 
 mod sealed {
     pub trait Sealed {}
@@ -67,6 +68,13 @@ pub trait Verify:
     fn token_source(&self) -> TokenSource {
         TokenSource::AuthorizationHeader
     }
+
+    /// The revocation list the verifier checks, if it was given one
+    /// (`revocation` on its builder): what a sign-out handler revokes
+    /// through ([`http::sign_out`](crate::http::sign_out)).
+    fn revocation(&self) -> Option<&RevocationList> {
+        None
+    }
 }
 
 /// Any verifier, for code that holds one without being generic (the
@@ -121,6 +129,10 @@ impl Verify for CognitoJwtVerifier {
     async fn hydrate(&self) -> Result<(), Error> {
         CognitoJwtVerifier::hydrate(self).await
     }
+
+    fn revocation(&self) -> Option<&RevocationList> {
+        self.inner.revocation.as_ref()
+    }
 }
 
 impl Verify for JwtVerifier {
@@ -138,6 +150,10 @@ impl Verify for JwtVerifier {
 
     async fn hydrate(&self) -> Result<(), Error> {
         JwtVerifier::hydrate(self).await
+    }
+
+    fn revocation(&self) -> Option<&RevocationList> {
+        self.revocation_list()
     }
 }
 
@@ -162,6 +178,10 @@ impl Verify for AlbJwtVerifier {
 
     fn token_source(&self) -> TokenSource {
         TokenSource::AlbData
+    }
+
+    fn revocation(&self) -> Option<&RevocationList> {
+        self.inner.revocation.as_ref()
     }
 }
 
@@ -198,6 +218,14 @@ impl Verify for AnyVerifier {
         match self {
             Self::Alb(verifier) => verifier.token_source(),
             Self::Cognito(_) | Self::Jwt(_) => TokenSource::AuthorizationHeader,
+        }
+    }
+
+    fn revocation(&self) -> Option<&RevocationList> {
+        match self {
+            Self::Cognito(verifier) => verifier.revocation(),
+            Self::Jwt(verifier) => verifier.revocation(),
+            Self::Alb(verifier) => verifier.revocation(),
         }
     }
 }

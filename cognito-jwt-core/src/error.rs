@@ -60,6 +60,17 @@ pub enum ErrorKind {
     /// [`CognitoJwtVerifier::verify_sync`](crate::CognitoJwtVerifier::verify_sync)
     /// was called before the issuer's key set was cached.
     JwksNotCached,
+    /// The token is genuine but was revoked: its session (`origin_jti`),
+    /// the token itself (`jti`), its user (`sub`, for tokens issued before
+    /// the revocation) or its app client is on the verifier's
+    /// [`RevocationList`](crate::RevocationList). HTTP 401 `invalid_token`.
+    Revoked,
+    /// The verifier's [`RevocationList`](crate::RevocationList) is out of
+    /// sync (its shared store has not answered within the maximum
+    /// staleness, or it is full) under the closed failure policy: no token
+    /// can be checked against revocations now. HTTP 503 with
+    /// `Retry-After`.
+    RevocationUnavailable,
 }
 
 impl ErrorKind {
@@ -81,6 +92,8 @@ impl ErrorKind {
         ErrorKind::CustomCheckFailed,
         ErrorKind::JwksUnavailable,
         ErrorKind::JwksNotCached,
+        ErrorKind::Revoked,
+        ErrorKind::RevocationUnavailable,
     ];
 
     /// The stable snake_case name of this kind, e.g. `"invalid_signature"`.
@@ -102,6 +115,8 @@ impl ErrorKind {
             ErrorKind::CustomCheckFailed => "custom_check_failed",
             ErrorKind::JwksUnavailable => "jwks_unavailable",
             ErrorKind::JwksNotCached => "jwks_not_cached",
+            ErrorKind::Revoked => "revoked",
+            ErrorKind::RevocationUnavailable => "revocation_unavailable",
         }
     }
 
@@ -112,7 +127,9 @@ impl ErrorKind {
                 HttpClass::InsufficientScope
             }
             ErrorKind::InsufficientUserAuthentication => HttpClass::InsufficientUserAuthentication,
-            ErrorKind::JwksUnavailable | ErrorKind::JwksNotCached => HttpClass::Unavailable,
+            ErrorKind::JwksUnavailable
+            | ErrorKind::JwksNotCached
+            | ErrorKind::RevocationUnavailable => HttpClass::Unavailable,
             _ => HttpClass::InvalidToken,
         }
     }

@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use crate::revocation::{RevocationHealth, RevocationList};
+
 /// The state of one key set, as [`CognitoJwtVerifier::health`](crate::CognitoJwtVerifier::health)
 /// reports it.
 ///
@@ -167,6 +169,9 @@ pub struct Health {
     pub ready: bool,
     /// One entry per key-set URL.
     pub key_sets: Vec<KeySetHealth>,
+    /// The revocation list, when the verifier has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<RevocationHealth>,
     /// Whether the key sets are those of issuers an
     /// [`IssuerResolver`](crate::IssuerResolver) allowed, one per issuer.
     #[serde(skip)]
@@ -178,6 +183,7 @@ impl Health {
         Self {
             ready: key_sets.iter().all(KeySetHealth::can_serve),
             key_sets,
+            revocation: None,
             resolved: false,
         }
     }
@@ -188,8 +194,20 @@ impl Health {
         Self {
             ready: true,
             key_sets,
+            revocation: None,
             resolved: true,
         }
+    }
+
+    /// With the health of `list`: not ready while it is out of sync under
+    /// the closed policy.
+    pub(crate) fn with_revocation(mut self, list: Option<&RevocationList>) -> Self {
+        if let Some(list) = list {
+            let revocation = list.health();
+            self.ready &= revocation.is_ready();
+            self.revocation = Some(revocation);
+        }
+        self
     }
 
     /// Whether the key sets are those of the issuers an

@@ -17,11 +17,13 @@ mod alb;
 mod authenticate;
 mod readiness;
 mod resource_metadata;
+mod sign_out;
 
 pub use alb::{alb_data_token, authenticate_alb_with_access_token};
 pub use authenticate::{authenticate, authenticate_optional};
 pub use readiness::Readiness;
 pub use resource_metadata::{METADATA_PATH, ProtectedResourceMetadata};
+pub use sign_out::sign_out;
 
 /// Where an adapter reads the token from. Each verifier says where its
 /// tokens travel ([`Verify::token_source`](crate::Verify::token_source)):
@@ -59,6 +61,9 @@ pub enum InvalidRequest {
     /// The `x-amzn-oidc-data` header is empty, or has bytes or characters
     /// no token a load balancer signs has.
     InvalidAlbHeader,
+    /// A sign-out's token names no session (`origin_jti`) and no `jti`,
+    /// so nothing identifies what to revoke.
+    NoSessionToRevoke,
 }
 
 impl InvalidRequest {
@@ -72,6 +77,9 @@ impl InvalidRequest {
             InvalidRequest::MultipleAlbHeaders => "send exactly one x-amzn-oidc-data header",
             InvalidRequest::InvalidAlbHeader => {
                 "the x-amzn-oidc-data header does not hold a load balancer's token"
+            }
+            InvalidRequest::NoSessionToRevoke => {
+                "the token names no session (origin_jti) or token id (jti) to revoke"
             }
         }
     }
@@ -195,6 +203,10 @@ impl AuthRejection {
                 ErrorKind::InvalidTokenUse => "the wrong kind of token was sent",
                 ErrorKind::JwksUnavailable | ErrorKind::JwksNotCached => {
                     "the token cannot be checked right now; retry later"
+                }
+                ErrorKind::Revoked => "the token was revoked; sign in again",
+                ErrorKind::RevocationUnavailable => {
+                    "revocations cannot be checked right now; retry later"
                 }
                 _ => "the token is invalid",
             },

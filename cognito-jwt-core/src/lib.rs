@@ -112,6 +112,7 @@ pub mod metrics;
 mod no_metrics;
 mod oidc;
 mod requirements;
+mod revocation;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -140,6 +141,14 @@ pub use oidc::{
     Issuer, IssuerResolver, JwtVerifier, JwtVerifierBuilder, OIDC_ENV_VARS, ResolveError,
 };
 pub use requirements::{ClaimRule, Requirements};
+#[cfg(feature = "reqwest")]
+pub use revocation::{ADMIN_SCOPE, DEFAULT_PROBE_INTERVAL, RevocationProbe};
+pub use revocation::{
+    DEFAULT_MAX_ENTRIES, DEFAULT_MAX_STALENESS, DEFAULT_SESSION_TTL, DEFAULT_TOKEN_LIFETIME,
+    MAX_SESSIONS_PER_SUBJECT, PublishFuture, REVOCATION_ENV_VARS, Revocable, RevocationEntry,
+    RevocationError, RevocationFailure, RevocationHealth, RevocationKind, RevocationList,
+    RevocationListBuilder, RevocationPublisher, RevocationState,
+};
 
 #[cfg(not(feature = "metrics"))]
 use no_metrics as metrics;

@@ -11,6 +11,9 @@
 //! | [`cognito_jwt_token_cache_misses_total`](TOKEN_CACHE_MISSES_TOTAL) | counter | `verifier` | tokens looked up in the token cache and verified in full (only with a token cache) |
 //! | [`cognito_jwt_jwks_keys`](JWKS_KEYS) | gauge | `verifier` | keys held, over all the verifier's key sets (and the load balancer keys fetched) |
 //! | [`cognito_jwt_jwks_age_seconds`](JWKS_AGE_SECONDS) | gauge | `verifier` | the age of the oldest key set held, in seconds (not set by `AlbJwtVerifier`: its keys never change) |
+//! | [`cognito_jwt_revocation_entries`](REVOCATION_ENTRIES) | gauge | — | entries held by the revocation list ([`RevocationList`](crate::RevocationList)), set on every write |
+//! | [`cognito_jwt_revocation_overflows_total`](REVOCATION_OVERFLOWS_TOTAL) | counter | — | revocations refused because the list was full (the replica then counts as out of sync) |
+//! | [`cognito_jwt_revocation_probes_total`](REVOCATION_PROBES_TOTAL) | counter | `outcome` | probes of Cognito's `GetUser` (`CognitoJwtVerifierBuilder::revocation_probe`): `valid`, `revoked` (the session is then revoked) or `failed` (throttled, unreachable; verification is never affected) |
 //!
 //! The `verifier` label is the name given to the builder's
 //! `metrics_name` (by default `cognito`, `oidc` or `alb`): a value the
@@ -97,6 +100,18 @@ pub const JWKS_KEYS: &str = "cognito_jwt_jwks_keys";
 /// labelled `verifier`.
 pub const JWKS_AGE_SECONDS: &str = "cognito_jwt_jwks_age_seconds";
 
+/// Entries held by the process's revocation lists: a gauge without labels
+/// (one list per process is the usual set-up; several set it in turn).
+pub const REVOCATION_ENTRIES: &str = "cognito_jwt_revocation_entries";
+
+/// Revocations refused because a revocation list was full: a counter
+/// without labels. Each leaves its replica out of sync until there is room.
+pub const REVOCATION_OVERFLOWS_TOTAL: &str = "cognito_jwt_revocation_overflows_total";
+
+/// Probes of Cognito's `GetUser` by outcome: a counter labelled `outcome`
+/// (`valid`, `revoked`, `failed`).
+pub const REVOCATION_PROBES_TOTAL: &str = "cognito_jwt_revocation_probes_total";
+
 /// Describe every metric (type, unit, help text) to the installed
 /// recorder. Call it once, after installing the recorder; exporters that
 /// print help texts (Prometheus' `# HELP`) use them.
@@ -130,6 +145,21 @@ pub fn describe() {
         JWKS_AGE_SECONDS,
         Unit::Seconds,
         "Age of the oldest key set the verifier holds."
+    );
+    describe_gauge!(
+        REVOCATION_ENTRIES,
+        Unit::Count,
+        "Entries held by the revocation list."
+    );
+    describe_counter!(
+        REVOCATION_OVERFLOWS_TOTAL,
+        Unit::Count,
+        "Revocations refused because the revocation list was full."
+    );
+    describe_counter!(
+        REVOCATION_PROBES_TOTAL,
+        Unit::Count,
+        "Probes of Cognito's GetUser by outcome (valid, revoked, failed)."
     );
 }
 

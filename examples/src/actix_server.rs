@@ -59,6 +59,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::MFA_METHOD;
 use crate::feed::{AdminArea, HEALTHY, Me, MfaArea, home_feed};
+use crate::signout::{SignOutUserError, sign_out_user};
 
 /// The app: every route of the example backend, the verifier as app data,
 /// and request logging. `admin_group` is the Cognito group allowed on
@@ -118,6 +119,12 @@ pub fn routes(config: &mut web::ServiceConfig, verifier: &CognitoJwtVerifier, ad
                 .wrap(CognitoAuth::new(verifier.clone()).require_any_group(admin_group))
                 .route(web::get().to(admin)),
         )
+        .route("/api/signout", web::post().to(cognito_jwt_actix::sign_out))
+        .service(
+            web::resource("/api/admin/signout-user")
+                .wrap(CognitoAuth::new(verifier.clone()).require_any_group(admin_group))
+                .route(web::post().to(admin_sign_out)),
+        )
         .service(
             web::resource("/api/mfa")
                 .wrap(CognitoAuth::new(verifier.clone()).require_all_amr(MFA_METHOD))
@@ -156,6 +163,26 @@ async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpResp
 
 async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpResponse {
     HttpResponse::Ok().json(AdminArea::from(&claims))
+}
+
+async fn admin_sign_out(
+    CognitoClaims(admin): CognitoClaims<AccessTokenClaims>,
+    verifier: web::Data<CognitoJwtVerifier>,
+    body: web::Bytes,
+) -> HttpResponse {
+    match sign_out_user(&verifier, &admin, &body).await {
+        Ok(()) => HttpResponse::NoContent().finish(),
+        Err(refused) => {
+            let status = actix_web::http::StatusCode::from_u16(refused.status())
+                .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+            let mut response = HttpResponse::build(status);
+            response.content_type("application/json");
+            if refused == SignOutUserError::Unavailable {
+                response.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
+            }
+            response.body(refused.body_json())
+        }
+    }
 }
 
 async fn mfa(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> HttpResponse {

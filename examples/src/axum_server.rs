@@ -27,6 +27,10 @@
 //!   claims the layer verified.
 //! - `/api/mfa` sits behind a layer that requires `amr` to include `mfa`
 //!   (401 `insufficient_user_authentication` otherwise, RFC 9470).
+//! - `POST /api/signout` is the adapter's ready-made sign-out handler
+//!   ([`cognito_jwt_axum::sign_out`]): the caller's session is revoked.
+//! - `POST /api/admin/signout-user` sits behind the admin group's layer,
+//!   then reads `{"sub":…}` ([`sign_out_user`]).
 //! - With `PUBLIC_URL` set ([`resource_server_router`]),
 //!   `/.well-known/oauth-protected-resource` serves the RFC 9728 document
 //!   and every 401 challenge names it (`resource_metadata`).
@@ -38,10 +42,14 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::Request;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use cognito_jwt_axum::{CognitoClaims, CognitoLayer, ResourceMetadata, Verifier};
 use cognito_jwt_core::http::ProtectedResourceMetadata;
 use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
@@ -60,6 +68,7 @@ use crate::alb_mode::alb_home_feed;
 use crate::config::MFA_METHOD;
 use crate::feed::{AdminArea, HEALTHY, Health, HomeFeed, Me, MfaArea, home_feed};
 use crate::prometheus::METRICS_CONTENT_TYPE;
+use crate::signout::{SignOutUserError, sign_out_user};
 
 /// The app: every route of the example backend, with request logging.
 /// `admin_group` is the Cognito group allowed on `/api/admin`.
@@ -81,13 +90,27 @@ pub fn resource_server_router(
     };
     let admins_only = layer(CognitoLayer::new(verifier.clone()).require_any_group(admin_group));
     let mfa_only = layer(CognitoLayer::new(verifier.clone()).require_all_amr(MFA_METHOD));
+    let admin_sign_out = {
+        let verifier = verifier.clone();
+        move |CognitoClaims(admin): CognitoClaims<AccessTokenClaims>, body: Bytes| async move {
+            match sign_out_user(&verifier, &admin, &body).await {
+                Ok(()) => StatusCode::NO_CONTENT.into_response(),
+                Err(refused) => refusal(refused),
+            }
+        }
+    };
     let mut state = Verifier::from(verifier);
     let mut app = Router::new()
         .route("/health", get(health))
         .route("/ready", get(cognito_jwt_axum::ready))
         .route("/api/activities/home", get(home))
         .route("/api/me", get(me))
-        .route("/api/admin", get(admin).layer(admins_only))
+        .route("/api/admin", get(admin).layer(admins_only.clone()))
+        .route("/api/signout", post(cognito_jwt_axum::sign_out))
+        .route(
+            "/api/admin/signout-user",
+            post(admin_sign_out).layer(admins_only),
+        )
         .route("/api/mfa", get(mfa).layer(mfa_only));
     if let Some(metadata) = metadata {
         let served = ResourceMetadata::new(metadata);
@@ -111,6 +134,24 @@ pub fn metrics_router(prometheus: PrometheusHandle) -> Router {
             }),
         )
         .layer(middleware::from_fn(log_request))
+}
+
+/// An administrator's sign-out that was not written: fixed JSON, and
+/// `Retry-After` on 503.
+fn refusal(refused: SignOutUserError) -> Response {
+    let status = StatusCode::from_u16(refused.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (
+        status,
+        [(CONTENT_TYPE, "application/json")],
+        refused.body_json(),
+    )
+        .into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
 }
 
 async fn health() -> Json<Health> {

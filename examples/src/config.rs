@@ -3,7 +3,12 @@
 use std::net::SocketAddr;
 
 use cognito_jwt_core::http::ProtectedResourceMetadata;
-use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, ConfigError, UserPool};
+use std::sync::Arc;
+
+use cognito_jwt_core::{
+    ClaimRule, CognitoJwtVerifier, ConfigError, RevocationList, RevocationProbe, UserPool,
+};
+use cognito_jwt_redis::RedisRevocation;
 
 /// `BIND_ADDR` when it is not set.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -29,6 +34,9 @@ pub const ROUTE_SCOPES: &[&str] = &[];
 /// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
 /// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` (set but empty is refused) |
 /// | `REQUIRED_CLAIMS` | none | claim rules every token must meet, separated by `;`: `name=value`, `name=a\|b`, `name~=a\|b`, `name:=<JSON>` (see [`ClaimRule`]); a failed rule is 403 `insufficient_scope` |
+/// | `REVOCATION_REDIS_URL` | none: the list is in this process | share revocations (sign-outs) with every server on the same Redis ([`RedisRevocation`]) |
+/// | `REVOCATION_FAIL`, `REVOCATION_MAX_STALENESS`, `REVOCATION_SESSION_TTL`, `REVOCATION_MAX_ENTRIES` | `closed`, 60, 2592000, 1000000 | the revocation list ([`RevocationListBuilder::from_env`](cognito_jwt_core::RevocationListBuilder::from_env)) |
+/// | `COGNITO_REVOCATION_PROBE`, `COGNITO_IDP_ENDPOINT` | off, AWS | `1`: ask Cognito's `GetUser` about access tokens in the background and revoke the sessions it says have ended ([`RevocationProbe`]); `COGNITO_IDP_ENDPOINT` points it at an emulator |
 /// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 5 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -41,11 +49,18 @@ pub struct ServerConfig {
     pub admin_group: String,
     /// The protected-resource metadata (RFC 9728) when `PUBLIC_URL` is set.
     pub resource_metadata: Option<ProtectedResourceMetadata>,
+    /// The revocation list the verifier checks (sign-outs).
+    pub revocation: RevocationList,
+    /// The task keeping it in step with Redis, when `REVOCATION_REDIS_URL`
+    /// is set: keep it (dropping the last clone stops syncing).
+    pub revocation_sync: Option<Arc<RedisRevocation>>,
 }
 
 impl ServerConfig {
     /// Read the configuration from the process environment. Does no I/O
-    /// beyond reading variables.
+    /// beyond reading variables; with `REVOCATION_REDIS_URL` it starts the
+    /// task that syncs with Redis (in the background: the server starts
+    /// even when Redis is down), so call it inside the Tokio runtime.
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or wrong;
@@ -69,7 +84,17 @@ impl ServerConfig {
         };
         let admin_group =
             group_variable("ADMIN_GROUP")?.unwrap_or_else(|| DEFAULT_ADMIN_GROUP.to_owned());
-        let mut builder = CognitoJwtVerifier::builder().user_pool(pool);
+        let revocation_sync = RedisRevocation::from_env()?.map(Arc::new);
+        let revocation = match &revocation_sync {
+            Some(sync) => sync.list().clone(),
+            None => RevocationList::builder().from_env()?.build()?,
+        };
+        let mut builder = CognitoJwtVerifier::builder()
+            .user_pool(pool)
+            .revocation(revocation.clone());
+        if let Some(probe) = RevocationProbe::from_env()? {
+            builder = builder.revocation_probe(probe);
+        }
         for rule in ClaimRule::from_env()? {
             builder = builder.require_claim(rule);
         }
@@ -102,6 +127,8 @@ impl ServerConfig {
             bind_addr,
             admin_group,
             resource_metadata,
+            revocation,
+            revocation_sync,
         })
     }
 }

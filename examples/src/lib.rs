@@ -25,6 +25,8 @@
 //! | `GET /api/me` | 200 [`Me`] (`sub`, `username`, `groups`, `scopes`); 401 without a valid token |
 //! | `GET /api/admin` | 200 [`AdminArea`] for members of `ADMIN_GROUP`; 403 `insufficient_scope` for other users |
 //! | `GET /metrics` | 200, the verifiers' metrics in the Prometheus text format ([`install_metrics`]), no token needed |
+//! | `POST /api/signout` | 204 once the caller's session (`origin_jti`) is revoked: from then on that token and every token refreshed from the same sign-in get 401 on every server sharing the revocation list; 503 with `Retry-After` when it cannot be written |
+//! | `POST /api/admin/signout-user` | body `{"sub":"<sub>"}`: 401 without a valid token, 403 for non-members of `ADMIN_GROUP`, 400 for another body, then 204: every token of that user issued until now gets 401 everywhere |
 //!
 //! Refusals follow RFC 6750 (`WWW-Authenticate`, a JSON body with `error`
 //! and `kind`); a key set that cannot be fetched gives 503 with
@@ -37,6 +39,7 @@ mod feed;
 mod jwks_server;
 mod lambda_authorizer;
 mod prometheus;
+mod signout;
 
 pub mod actix_server;
 pub mod axum_server;
@@ -56,6 +59,7 @@ pub use feed::{
 pub use jwks_server::{JwksServer, local_fetcher, serve_alb_key, serve_jwks};
 pub use lambda_authorizer::{AUTHORIZER_VARS, AuthorizerConfig};
 pub use prometheus::{METRICS_CONTENT_TYPE, install_metrics};
+pub use signout::{SignOutUserError, sign_out_user};
 
 /// Log to stderr with `tracing`, filtered by `RUST_LOG` (default `info`),
 /// in colour only on a terminal.

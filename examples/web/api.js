@@ -30,3 +30,23 @@ export const homeFeed = (token) => get("/api/activities/home", token);
 
 /** `GET /api/me`: `{ sub, username, groups, scopes }` for a valid `token`, 401 otherwise. */
 export const me = (token) => get("/api/me", token);
+
+/**
+ * `POST /api/signout` with `token`: the server revokes the token's session
+ * (every server sharing its revocation list refuses the token from then
+ * on). Resolves to the status: 204 when revoked, 0 when the API cannot be
+ * reached. The token is sent in the Authorization header, never a cookie.
+ */
+export async function signOut(token) {
+  try {
+    const response = await fetch("/api/signout", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}` },
+      cache: "no-store",
+      credentials: "omit",
+    });
+    return response.status;
+  } catch {
+    return 0;
+  }
+}

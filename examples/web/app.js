@@ -71,8 +71,13 @@ function renderNav() {
     const button = element("button", "link", "Sign out");
     button.type = "button";
     button.addEventListener("click", async () => {
-      await session.signOut();
-      go("", "You are signed out: this page no longer holds a token.");
+      const revoked = await session.signOut();
+      go(
+        "",
+        revoked
+          ? "You are signed out: the server revoked your session and this page no longer holds a token."
+          : "You are signed out here, but the server could not revoke your session: a copy of the token works until it expires.",
+      );
     });
     nav.replaceChildren(element("span", "who", session.email()), button);
   } else {

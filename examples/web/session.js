@@ -3,6 +3,8 @@
 // the page (or a later visitor of a shared computer) could read it. A reload
 // signs the user out; README.md says why that is the trade-off taken here.
 
+import * as api from "./api.js";
+
 let current = null;
 
 /** Whether someone is signed in. */
@@ -30,13 +32,15 @@ export function begin(emailAddress, authenticationResult) {
 }
 
 /**
- * Sign out: the one place that ends a session.
- *
- * The example server has no revocation yet, so signing out only forgets the
- * token here; a copy of it stays valid until it expires. Once the server
- * offers `POST /api/signout`, that call belongs here, with the access token,
- * before the token is forgotten.
+ * Sign out: the one place that ends a session. The server revokes the
+ * token first (`POST /api/signout`), so that a copy of it (in a log, an
+ * extension, a shared computer's memory) is refused from then on; the token
+ * is forgotten here whatever the answer. Resolves to whether the server
+ * revoked it.
  */
 export async function signOut() {
+  const token = current?.accessToken;
   current = null;
+  if (!token) return false;
+  return (await api.signOut(token)) === 204;
 }

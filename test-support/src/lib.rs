@@ -23,8 +23,12 @@ use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, Requirements, TokenUse};
 
 mod installed;
+mod moto;
+mod redis;
 
 pub use installed::{find_program, skip, skip_unless_installed};
+pub use moto::{MotoPool, MotoServer};
+pub use redis::{RedisServer, free_port};
 
 /// One row of the HTTP behaviour every adapter must share (SECURITY-CASES
 /// section E): request headers in, status and challenge out. Adapters' test

@@ -4,5 +4,6 @@
 mod alb_verify;
 mod commands;
 mod gateway;
+mod revoke;
 mod support;
 mod token_text;

@@ -178,7 +178,7 @@ impl AlbJwtVerifier {
     /// unless an endpoint is unavailable: a load balancer's health check
     /// on a readiness route must pass before any token can arrive.
     pub fn health(&self) -> Health {
-        Health::new(self.inner.keys.health())
+        self.inner.health()
     }
 
     /// Whether every key endpoint can serve: see [`health`](Self::health).

@@ -43,6 +43,10 @@ pub struct StandardClaims {
     /// `client_id`: the OAuth client the token was issued to.
     #[serde(default)]
     pub client_id: Option<String>,
+    /// `origin_jti`: the sign-in session a Cognito token belongs to (every
+    /// token refreshed from one refresh token shares it).
+    #[serde(default)]
+    pub origin_jti: Option<String>,
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
@@ -76,6 +80,7 @@ impl StandardClaims {
                 .map(|s| s.as_ref().to_owned())
                 .collect(),
             client_id: owned(&p.client_id),
+            origin_jti: owned(&p.origin_jti),
         })
     }
 

@@ -101,6 +101,19 @@ impl CognitoJwtVerifierBuilder {
 
     common_setters!("cognito", scopes);
 
+    /// Ask Cognito's `GetUser` about verified access tokens in the
+    /// background, and revoke the sessions Cognito says have ended (signed
+    /// out or disabled in the console or another app): see
+    /// [`RevocationProbe`](crate::RevocationProbe) for what it covers and
+    /// what it costs. Needs [`revocation`](Self::revocation) (the list it
+    /// writes to) and a Tokio runtime where tokens are verified. Off by
+    /// default.
+    #[cfg(feature = "reqwest")]
+    pub fn revocation_probe(mut self, probe: crate::RevocationProbe) -> Self {
+        self.common.probe = Some(probe);
+        self
+    }
+
     /// Check the configuration and build the verifier. Does no I/O.
     ///
     /// # Errors

@@ -150,7 +150,7 @@ impl CognitoJwtVerifier {
     /// # Ok::<(), cognito_jwt_core::ConfigError>(())
     /// ```
     pub fn health(&self) -> Health {
-        Health::new(self.inner.keys.health())
+        self.inner.health()
     }
 
     /// Whether every key set has usable keys, so that tokens of every

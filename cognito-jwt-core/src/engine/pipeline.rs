@@ -28,10 +28,12 @@ use super::token_cache::{CachedClaims, CachedToken, TokenCache};
 use crate::algorithm::AlgorithmSet;
 use crate::claims::{ClaimsView, Payload, Profile, TokenClaims, TokenUse, issuer_of};
 use crate::error::{Error, ErrorKind};
+use crate::health::Health;
 use crate::jwks::{KeyCache, KeyLookup, VerifyingKey};
 use crate::jwt::{Decoded, HeaderClaims, HeaderRules, Kind, Typ};
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
+use crate::revocation::RevocationList;
 
 /// The custom check: sees the verified claims, returns a reason to refuse.
 pub(crate) type CustomCheck = dyn Fn(&ClaimsView<'_>) -> Result<(), String> + Send + Sync;
@@ -96,6 +98,10 @@ pub(crate) struct Inner {
     pub(crate) leeway: u64,
     pub(crate) requirements: Requirements,
     pub(crate) custom_check: Option<Arc<CustomCheck>>,
+    pub(crate) revocation: Option<RevocationList>,
+    /// Asks Cognito about verified access tokens in the background.
+    #[cfg(feature = "reqwest")]
+    pub(crate) probe: Option<Arc<crate::revocation::CognitoProbe>>,
     /// Shared by every engine of a resolver-backed verifier; entries say
     /// which engine verified them.
     pub(crate) token_cache: Option<Arc<TokenCache>>,
@@ -364,9 +370,20 @@ impl Inner {
             now,
             self.leeway,
         )?;
+        if let Some(list) = &self.revocation {
+            list.check(
+                &payload,
+                header_claims.and_then(|h| h.signer.as_deref()),
+                now,
+            )?;
+        }
         let view = ClaimsView::new(&payload, &decoded.json, profile).with_header(header_claims);
         self.check_requirements(pool, &view, requirements, now)?;
         let claims = claims_of::<T>(&view)?;
+        #[cfg(feature = "reqwest")]
+        if let Some(probe) = &self.probe {
+            probe.observe(token, &payload, now);
+        }
         if let Some(cache) = &self.token_cache {
             cache.insert(
                 token,
@@ -451,6 +468,7 @@ impl Inner {
                     // Every built-in check is quick: served under the
                     // guard, touching no shared count.
                     Hit::Served(self.serve_hit(
+                        token,
                         &entry.claims,
                         entry.profile,
                         entry.pool,
@@ -466,7 +484,7 @@ impl Inner {
             // slow) holds this entry's claims only, never the memory of the
             // entries evicted meanwhile.
             Hit::CheckOutside(claims, profile, pool) => {
-                self.serve_hit(&claims, profile, pool, requirements, now)
+                self.serve_hit(token, &claims, profile, pool, requirements, now)
             }
         })
     }
@@ -475,19 +493,35 @@ impl Inner {
     /// the cache holds.
     fn serve_hit<T: TokenClaims>(
         &self,
+        token: &str,
         claims: &CachedClaims,
         profile: Profile,
         pool: usize,
         requirements: &Requirements,
         now: u64,
     ) -> Result<T, Error> {
+        if let Some(list) = &self.revocation {
+            let signer = claims.header.as_deref().and_then(|h| h.signer.as_deref());
+            list.check(&claims.payload, signer, now)?;
+        }
         let view = ClaimsView::new(&claims.payload, &claims.json, profile)
             .with_header(claims.header.as_deref());
         self.check_requirements(&self.pools[pool], &view, requirements, now)?;
+        #[cfg(feature = "reqwest")]
+        if let Some(probe) = &self.probe {
+            probe.observe(token, &claims.payload, now);
+        }
+        #[cfg(not(feature = "reqwest"))]
+        let _ = token;
         match claims.typed.downcast_ref::<T>() {
             Some(claims) => Ok(claims.clone()),
             None => claims_of(&view),
         }
+    }
+
+    /// The health of its key sets and revocation list.
+    pub(crate) fn health(&self) -> Health {
+        Health::new(self.keys.health()).with_revocation(self.revocation.as_ref())
     }
 
     /// Until when (`exp + leeway`, in seconds since the epoch) a verified

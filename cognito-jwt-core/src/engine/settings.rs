@@ -14,6 +14,7 @@ use crate::jwks::{JwksFetcher, KeyCache, KeySetOptions, SourceSpec, default_fetc
 use crate::jwt::HeaderRules;
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
+use crate::revocation::RevocationList;
 
 /// The largest leeway a verifier accepts.
 pub(crate) const MAX_LEEWAY: Duration = Duration::from_secs(300);
@@ -36,6 +37,10 @@ pub(crate) struct Common {
     /// The `verifier` label of its metrics; the verifier type's default
     /// when unset.
     pub(crate) metrics_name: Option<String>,
+    pub(crate) revocation: Option<RevocationList>,
+    /// Probe Cognito's `GetUser` (endpoint override, interval).
+    #[cfg(feature = "reqwest")]
+    pub(crate) probe: Option<crate::revocation::RevocationProbe>,
 }
 
 impl Default for Common {
@@ -48,6 +53,9 @@ impl Default for Common {
             fetcher: None,
             token_cache: None,
             metrics_name: None,
+            revocation: None,
+            #[cfg(feature = "reqwest")]
+            probe: None,
         }
     }
 }
@@ -155,6 +163,22 @@ impl Common {
 
     /// The engine for these issuers, recording into `metrics`. Does no I/O.
     pub(crate) fn engine(self, trusted: Trusted, metrics: Metrics) -> Result<Inner, ConfigError> {
+        #[cfg(feature = "reqwest")]
+        let probe = match (&self.probe, &self.revocation) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::invalid(
+                    "revocation_probe",
+                    "the probe revokes on a revocation list: give the builder .revocation(list) \
+                     too",
+                ));
+            }
+            (Some(probe), Some(list)) => Some(Arc::new(crate::revocation::CognitoProbe::new(
+                list.clone(),
+                probe.endpoint.clone(),
+                probe.interval,
+            )?)),
+        };
         let fetcher = match self.fetcher {
             Some(f) => f,
             None => default_fetcher(self.key_set.connect_timeout, self.key_set.fetch_timeout)?,
@@ -188,6 +212,9 @@ impl Common {
             leeway: self.leeway.as_secs(),
             requirements: self.requirements,
             custom_check: self.custom_check,
+            revocation: self.revocation,
+            #[cfg(feature = "reqwest")]
+            probe,
             token_cache: self
                 .token_cache
                 .map(|max_bytes| Arc::new(TokenCache::new(max_bytes))),
@@ -246,6 +273,19 @@ macro_rules! common_setters {
         /// under a second fails `build`.
         pub fn require_max_auth_age(mut self, age: ::std::time::Duration) -> Self {
             self.common.requirements = self.common.requirements.max_auth_age(age);
+            self
+        }
+
+        /// Refuse the tokens `list` revokes (signed-out sessions, revoked
+        /// tokens, signed-out or disabled users, revoked clients), on every
+        /// verification and token-cache hit, with
+        /// [`ErrorKind::Revoked`](crate::ErrorKind::Revoked); while the list
+        /// is out of sync under the closed policy, refuse every token with
+        /// [`ErrorKind::RevocationUnavailable`](crate::ErrorKind::RevocationUnavailable).
+        /// Defaults to none. Give every verifier of a process the same list
+        /// (a clone).
+        pub fn revocation(mut self, list: crate::RevocationList) -> Self {
+            self.common.revocation = Some(list);
             self
         }
 

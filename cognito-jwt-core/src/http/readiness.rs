@@ -29,6 +29,13 @@ use crate::health::{Health, KeySetState};
 ///   set verifies tokens now, `unavailable` those whose key set cannot be
 ///   fetched; the rest were not fetched yet).
 ///
+/// - With a [`RevocationList`](crate::RevocationList), both add its state
+///   (`local`, `synced`, `stale`, `never_synced` or `full`) and `age_secs`,
+///   the seconds since its shared store last answered (`null` when it never
+///   did, or no store feeds it):
+///   `"revocation":{"state":"synced","age_secs":3}`. Out of sync, the answer
+///   is 503 under the closed failure policy, and 200 under the open one.
+///
 /// Per key-set detail (URLs, last errors, number of keys) stays in
 /// [`health`](crate::Verify::health), for the operator's own endpoints.
 ///
@@ -58,6 +65,15 @@ pub struct Readiness {
 struct KeySetsBody<'a> {
     ready: bool,
     key_sets: Vec<KeySetSummary<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation: Option<RevocationSummary>,
+}
+
+/// A revocation list's state and the seconds since its store answered.
+#[derive(Serialize)]
+struct RevocationSummary {
+    state: &'static str,
+    age_secs: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -72,6 +88,8 @@ struct KeySetSummary<'a> {
 struct IssuersBody {
     ready: bool,
     issuers: IssuerCounts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation: Option<RevocationSummary>,
 }
 
 #[derive(Serialize)]
@@ -89,7 +107,8 @@ impl Readiness {
         }
     }
 
-    /// Whether every key set has usable keys.
+    /// Whether every key set has usable keys (and the revocation list, if
+    /// any, is in sync or fails open).
     pub fn is_ready(&self) -> bool {
         self.health.ready
     }
@@ -108,6 +127,15 @@ impl Readiness {
     /// two shapes.
     pub fn body_json(&self) -> String {
         let ready = self.health.ready;
+        let revocation = || {
+            self.health
+                .revocation
+                .as_ref()
+                .map(|revocation| RevocationSummary {
+                    state: revocation.state.as_str(),
+                    age_secs: revocation.state.age_secs(),
+                })
+        };
         let body = if self.health.is_resolved() {
             let key_sets = &self.health.key_sets;
             serde_json::to_string(&IssuersBody {
@@ -120,6 +148,7 @@ impl Readiness {
                         .filter(|k| matches!(k.state, KeySetState::Unavailable { .. }))
                         .count(),
                 },
+                revocation: revocation(),
             })
         } else {
             serde_json::to_string(&KeySetsBody {
@@ -134,6 +163,7 @@ impl Readiness {
                         age_secs: k.age_secs(),
                     })
                     .collect(),
+                revocation: revocation(),
             })
         };
         body.unwrap_or_else(|_| format!("{{\"ready\":{ready}}}"))

@@ -304,6 +304,11 @@ impl Tenants {
     }
 
     /// The engines of the issuers resolved and still remembered.
+    /// The revocation list every engine checks, if any.
+    pub(crate) fn revocation(&self) -> Option<&crate::RevocationList> {
+        self.common.revocation.as_ref()
+    }
+
     pub(crate) fn engines(&self) -> Vec<Arc<Inner>> {
         self.resolved
             .iter()

@@ -218,14 +218,23 @@ impl JwtVerifier {
     /// rotation.
     pub fn health(&self) -> Health {
         match &self.engine {
-            Engine::Fixed(inner) => Health::new(inner.keys.health()),
+            Engine::Fixed(inner) => inner.health(),
             Engine::Tenants(tenants) => Health::resolved(
                 tenants
                     .engines()
                     .iter()
                     .flat_map(|engine| engine.keys.health())
                     .collect(),
-            ),
+            )
+            .with_revocation(tenants.revocation()),
+        }
+    }
+
+    /// The revocation list its engines check, if any.
+    pub(crate) fn revocation_list(&self) -> Option<&crate::RevocationList> {
+        match &self.engine {
+            Engine::Fixed(inner) => inner.revocation.as_ref(),
+            Engine::Tenants(tenants) => tenants.revocation(),
         }
     }
 

@@ -53,6 +53,7 @@
 //! ```
 
 mod alb;
+mod clock;
 mod cognito;
 mod fetchers;
 mod keys;
@@ -60,6 +61,7 @@ mod oidc;
 mod token;
 
 pub use alb::{AlbTokenBuilder, TestAlb, TestAlbKeys, b64_padded, random_uuid};
+pub use clock::ManualClock;
 pub use cognito::{TestIssuer, TokenBuilder};
 pub use fetchers::{ScriptedJwks, StaticJwks, TestIssuers, UnreachableJwks};
 pub use keys::{RsaKeySize, RsaPadding, TestCurveKey, TestKey, TestSigningKey, b64, sign_parts};

@@ -25,6 +25,7 @@ mod review_alb;
 mod review_key_sets;
 mod review_surface;
 mod review_tenants;
+mod revocation;
 mod size_limits;
 mod support;
 mod tenants;

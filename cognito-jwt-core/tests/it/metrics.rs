@@ -6,8 +6,9 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use cognito_jwt_core::metrics::{
-    JWKS_AGE_SECONDS, JWKS_FETCHES_TOTAL, JWKS_KEYS, TOKEN_CACHE_HITS_TOTAL,
-    TOKEN_CACHE_MISSES_TOTAL, VERIFICATIONS_TOTAL, describe,
+    JWKS_AGE_SECONDS, JWKS_FETCHES_TOTAL, JWKS_KEYS, REVOCATION_ENTRIES,
+    REVOCATION_OVERFLOWS_TOTAL, TOKEN_CACHE_HITS_TOTAL, TOKEN_CACHE_MISSES_TOTAL,
+    VERIFICATIONS_TOTAL, describe,
 };
 use cognito_jwt_core::testing::{ScriptedJwks, TestAlb, TestAlbKeys, TestIssuer, random_uuid};
 use cognito_jwt_core::{
@@ -483,6 +484,8 @@ fn describe_names_every_metric_with_its_unit() {
         (TOKEN_CACHE_MISSES_TOTAL, Unit::Count),
         (JWKS_KEYS, Unit::Count),
         (JWKS_AGE_SECONDS, Unit::Seconds),
+        (REVOCATION_ENTRIES, Unit::Count),
+        (REVOCATION_OVERFLOWS_TOTAL, Unit::Count),
     ];
     assert_eq!(described.len(), expected.len());
     for (name, unit) in expected {
@@ -491,6 +494,39 @@ fn describe_names_every_metric_with_its_unit() {
             "{name} described with {unit:?}: {described:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn revocations_held_and_refused_for_want_of_room_are_counted() {
+    let recorder = TestRecorder::default();
+    let list = cognito_jwt_core::RevocationList::builder()
+        .max_entries(2)
+        .build()
+        .expect("list settings");
+    let verifier = ISSUER.verifier_from(
+        ISSUER
+            .verifier_builder(CLIENT, TokenUse::Access)
+            .revocation(list.clone()),
+    );
+    let token = ISSUER.access_token(CLIENT).sign();
+    let claims: AccessTokenClaims = verifier.verify_sync(&token).expect("valid");
+    let local = metrics::set_default_local_recorder(&recorder);
+    list.revoke(&claims).await.expect("room");
+    list.revoke_session(ISSUER.issuer(), "another")
+        .await
+        .expect("room");
+    assert!(
+        list.revoke_session(ISSUER.issuer(), "a third")
+            .await
+            .is_err()
+    );
+    drop(local);
+    assert_eq!(recorder.gauge(REVOCATION_ENTRIES, &[]), 2.0);
+    assert_eq!(recorder.counter(REVOCATION_OVERFLOWS_TOTAL, &[]), 1);
+    let refused = verifier
+        .verify_sync::<AccessTokenClaims>(&token)
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::RevocationUnavailable);
 }
 
 #[test]

@@ -172,11 +172,16 @@ function callsFromNow() {
     );
 }
 
+/** Every API call made so far: `[{ path, authorization }]`. */
+function callsFromSoFar() {
+  return Promise.all(apiCalls.map(async (call) => ({ path: call.path, authorization: await call.authorization })));
+}
+
 async function signedOutHome(callsSince) {
   await heading("Home");
   await feedHasItems(3);
   await textMatching(mePanel(), /Signed out\..*401 unauthorized: a bearer token is required/);
-  const calls = await callsSince();
+  const calls = (await callsSince()).filter((call) => call.path !== "/api/signout");
   check(calls.length >= 2, `expected the feed and /api/me to be asked, saw ${JSON.stringify(calls)}`);
   check(
     calls.every((call) => call.authorization === null),
@@ -256,11 +261,24 @@ await step("sign in: home shows one more item, /api/me the user", async () => {
   await screenshot("home-signed-in");
 });
 
-await step("sign out: the token is dropped", async () => {
+await step("sign out: the server revokes the token, the page drops it", async () => {
+  const before = await callsFromSoFar();
+  const authorization = before.reverse().find((call) => call.authorization)?.authorization;
+  check(authorization?.startsWith("Bearer ey"), "no token was sent while signed in");
   const calls = callsFromNow();
   await page.getByRole("button", { name: "Sign out" }).click();
-  await textMatching(notice(), /signed out/);
+  await textMatching(notice(), /signed out: the server revoked your session/);
   await signedOutHome(calls);
+  const sent = await calls();
+  check(
+    sent.some((call) => call.path === "/api/signout" && call.authorization === authorization),
+    `the sign-out did not send the token: ${JSON.stringify(sent.map((call) => call.path))}`,
+  );
+  // A copy of the token (a log, an extension) is refused from now on.
+  const replay = await fetch(new URL("/api/me", stack.pages), { headers: { Authorization: authorization } });
+  check(replay.status === 401, `the signed-out token got ${replay.status} from /api/me`);
+  const challenge = replay.headers.get("www-authenticate") ?? "";
+  check(challenge.includes('error="invalid_token"'), `the signed-out token's challenge: ${challenge}`);
 });
 
 await step("forgot password: a code is sent", async () => {

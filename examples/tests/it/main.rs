@@ -4,6 +4,8 @@ mod alb_mode;
 mod browser;
 mod demo;
 mod lambda_binaries;
+mod probe;
+mod revocation;
 mod route_table;
 mod server_binaries;
 mod soak;

@@ -1,0 +1,270 @@
+//! Lists shared through a real `redis-server` (started per test on a free
+//! 127.0.0.1 port, stopped by PID): propagation, the snapshot race,
+//! reconnection, outages under both policies, and a restart with data.
+//! Waits poll for an outcome with a deadline; nothing asserts a duration.
+
+use std::time::{Duration, Instant};
+
+use cognito_jwt_core::testing::{ManualClock, TestIssuer};
+use cognito_jwt_core::{
+    AccessTokenClaims, CognitoJwtVerifier, ErrorKind, RevocationEntry, RevocationError,
+    RevocationFailure, RevocationKind, RevocationList, RevocationState, TokenUse,
+};
+use cognito_jwt_redis::{RedisRevocation, RedisStore, key_of};
+use cognito_jwt_test_support::RedisServer;
+use serde_json::Value;
+
+const CLIENT: &str = "redis-client";
+
+fn pool() -> TestIssuer {
+    TestIssuer::new("eu-west-1_RedisTest")
+}
+
+fn verifier(pool: &TestIssuer, list: &RevocationList) -> CognitoJwtVerifier {
+    pool.verifier_from(
+        pool.verifier_builder(CLIENT, TokenUse::Access)
+            .revocation(list.clone()),
+    )
+}
+
+/// Poll `done` every 10 ms until it holds; panics after 10 s.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn synced(revocation: &RedisRevocation) {
+    eventually("the list synced", || {
+        matches!(
+            revocation.list().health().state,
+            RevocationState::Synced { .. }
+        )
+    })
+    .await;
+}
+
+fn kind_of(verifier: &CognitoJwtVerifier, token: &str) -> Option<ErrorKind> {
+    verifier.verify_sync::<Value>(token).err().map(|e| e.kind())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_revoked_on_one_replica_is_refused_on_every_replica() {
+    let Some(redis) =
+        RedisServer::start("a_session_revoked_on_one_replica_is_refused_on_every_replica")
+    else {
+        return;
+    };
+    let pool = pool();
+    let replicas: Vec<RedisRevocation> = (0..3)
+        .map(|_| RedisRevocation::start(&redis.url(), RevocationList::builder()).unwrap())
+        .collect();
+    for replica in &replicas {
+        synced(replica).await;
+    }
+    let verifiers: Vec<_> = replicas.iter().map(|r| verifier(&pool, r.list())).collect();
+    let token = pool.access_token(CLIENT).sign();
+    let other = pool.access_token(CLIENT).sign();
+    let claims: AccessTokenClaims = verifiers[0].verify_sync(&token).unwrap();
+
+    replicas[0].list().revoke(&claims).await.unwrap();
+    assert_eq!(
+        kind_of(&verifiers[0], &token),
+        Some(ErrorKind::Revoked),
+        "at once where revoked"
+    );
+    for verifier in &verifiers[1..] {
+        eventually("refused on another replica", || {
+            kind_of(verifier, &token) == Some(ErrorKind::Revoked)
+        })
+        .await;
+        assert_eq!(kind_of(verifier, &other), None, "only that session");
+    }
+    let key = key_of(&RevocationEntry::new(
+        RevocationKind::Session,
+        pool.issuer(),
+        claims.origin_jti.clone().unwrap(),
+        0,
+        0,
+    ));
+    let ttl: i64 = redis.command(&["TTL", &key]).unwrap()[1..].parse().unwrap();
+    assert!(
+        ttl > 29 * 24 * 3600,
+        "kept in Redis for the session TTL ({ttl} s)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_published_while_a_replica_loads_its_snapshot_are_not_lost() {
+    let Some(redis) =
+        RedisServer::start("revocations_published_while_a_replica_loads_its_snapshot_are_not_lost")
+    else {
+        return;
+    };
+    let store = RedisStore::open(&redis.url()).unwrap();
+    let until = now() + 3600;
+    let entry = |i: usize| {
+        RevocationEntry::new(
+            RevocationKind::Token,
+            "https://iss",
+            format!("jti-{i}"),
+            0,
+            until,
+        )
+    };
+    for i in 0..3000 {
+        store.write(&entry(i)).await.unwrap();
+    }
+    // A replica starts (subscribes, then scans 3000 keys) while 500 more
+    // are published.
+    let late = RedisRevocation::start(&redis.url(), RevocationList::builder()).unwrap();
+    for i in 3000..3500 {
+        store.write(&entry(i)).await.unwrap();
+    }
+    synced(&late).await;
+    eventually("every entry held", || late.list().len() == 3500).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_cut_off_applies_what_it_missed_when_it_reconnects() {
+    let Some(redis) =
+        RedisServer::start("a_replica_cut_off_applies_what_it_missed_when_it_reconnects")
+    else {
+        return;
+    };
+    let pool = pool();
+    let writer = RedisStore::open(&redis.url()).unwrap();
+    let replica = RedisRevocation::start(&redis.url(), RevocationList::builder()).unwrap();
+    synced(&replica).await;
+    let verifier = verifier(&pool, replica.list());
+    let tokens: Vec<String> = (0..20).map(|_| pool.access_token(CLIENT).sign()).collect();
+    for token in &tokens {
+        // Cut its subscription, then revoke while it reconnects.
+        redis
+            .command(&["CLIENT", "KILL", "TYPE", "pubsub"])
+            .unwrap();
+        let claims: AccessTokenClaims = pool
+            .verifier(CLIENT, TokenUse::Access)
+            .verify_sync(token)
+            .unwrap();
+        let entry = RevocationEntry::new(
+            RevocationKind::Session,
+            pool.issuer(),
+            claims.origin_jti.unwrap(),
+            now(),
+            now() + 600,
+        );
+        writer.write(&entry).await.unwrap();
+    }
+    for token in &tokens {
+        eventually("applied after reconnecting", || {
+            kind_of(&verifier, token) == Some(ErrorKind::Revoked)
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_past_the_staleness_fails_closed_or_open_as_configured() {
+    let Some(mut redis) =
+        RedisServer::start("redis_down_past_the_staleness_fails_closed_or_open_as_configured")
+    else {
+        return;
+    };
+    let pool = pool();
+    let clock = ManualClock::now_system();
+    let builder = |failure| {
+        RevocationList::builder()
+            .clock(&clock)
+            .max_staleness(Duration::from_secs(60))
+            .failure(failure)
+    };
+    let closed = RedisRevocation::start(&redis.url(), builder(RevocationFailure::Closed)).unwrap();
+    let open = RedisRevocation::start(&redis.url(), builder(RevocationFailure::Open)).unwrap();
+    synced(&closed).await;
+    synced(&open).await;
+    let (closed_verifier, open_verifier) =
+        (verifier(&pool, closed.list()), verifier(&pool, open.list()));
+    let token = pool.access_token(CLIENT).sign();
+    assert_eq!(kind_of(&closed_verifier, &token), None);
+
+    redis.stop();
+    let claims: AccessTokenClaims = closed_verifier.verify_sync(&token).unwrap();
+    let refused = closed.list().revoke(&claims).await.unwrap_err();
+    assert!(
+        matches!(refused, RevocationError::Unavailable(_)),
+        "{refused}"
+    );
+    assert!(
+        !refused.to_string().contains("127.0.0.1"),
+        "no address in {refused}"
+    );
+    assert_eq!(
+        kind_of(&closed_verifier, &token),
+        None,
+        "within the staleness"
+    );
+
+    clock.advance(Duration::from_secs(61));
+    assert_eq!(
+        kind_of(&closed_verifier, &token),
+        Some(ErrorKind::RevocationUnavailable)
+    );
+    assert!(!closed_verifier.is_ready());
+    assert_eq!(kind_of(&open_verifier, &token), None);
+    let health = open_verifier.health();
+    assert!(health.ready);
+    assert!(health.revocation.unwrap().is_degraded());
+
+    redis.restart();
+    synced(&closed).await;
+    assert_eq!(kind_of(&closed_verifier, &token), None, "in sync again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_with_its_data_loses_nothing() {
+    let Some(mut redis) = RedisServer::start("redis_restarted_with_its_data_loses_nothing") else {
+        return;
+    };
+    let pool = pool();
+    let first = RedisRevocation::start(&redis.url(), RevocationList::builder()).unwrap();
+    synced(&first).await;
+    let token = pool.access_token(CLIENT).sign();
+    let claims: AccessTokenClaims = pool
+        .verifier(CLIENT, TokenUse::Access)
+        .verify_sync(&token)
+        .unwrap();
+    first
+        .list()
+        .revoke_subject(pool.issuer(), &claims.sub)
+        .await
+        .unwrap();
+    drop(first);
+
+    redis.restart();
+    let second = RedisRevocation::start(&redis.url(), RevocationList::builder()).unwrap();
+    synced(&second).await;
+    assert_eq!(
+        kind_of(&verifier(&pool, second.list()), &token),
+        Some(ErrorKind::Revoked)
+    );
+}
+
+#[test]
+fn a_bad_url_is_named_without_repeating_it() {
+    let error = RedisStore::open("http://user:secret@host").unwrap_err();
+    assert_eq!(error.name(), Some("REVOCATION_REDIS_URL"));
+    assert!(!error.to_string().contains("secret"));
+    let outside =
+        RedisRevocation::start("redis://127.0.0.1:1", RevocationList::builder()).unwrap_err();
+    assert!(outside.to_string().contains("Tokio runtime"), "{outside}");
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
