@@ -23,7 +23,10 @@ use serde_json::json;
 async fn counting_proxy(moto: String) -> (String, Arc<AtomicUsize>) {
     let count = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&count);
-    let client = reqwest::Client::builder().no_proxy().build().expect("test set-up");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("test set-up");
     let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
         let (client, counted, moto) = (client.clone(), Arc::clone(&counted), moto.clone());
         async move {
@@ -58,7 +61,9 @@ async fn counting_proxy(moto: String) -> (String, Arc<AtomicUsize>) {
             response
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("test set-up");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("test set-up");
     let address = listener.local_addr().expect("test set-up");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("test set-up") });
     (format!("http://{address}/"), count)
