@@ -59,31 +59,25 @@ impl Authorization for ExtAuthz {
         // With `encode_raw_headers`, Envoy sends every header line as it
         // came (two `Authorization` headers stay two); otherwise a map in
         // which repeated headers are joined with commas.
-        let raw: Vec<&[u8]> = http
-            .header_map
-            .as_ref()
-            .map(|map| {
-                map.headers
-                    .iter()
-                    .filter(|h| h.key.eq_ignore_ascii_case(name))
-                    .map(|h| {
-                        if h.raw_value.is_empty() {
-                            h.value.as_bytes()
-                        } else {
-                            h.raw_value.as_slice()
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let credentials: Vec<&[u8]> = if http.header_map.is_some() {
-            raw
-        } else {
-            http.headers
+        let credentials: Vec<&[u8]> = match &http.header_map {
+            Some(map) => map
+                .headers
+                .iter()
+                .filter(|h| h.key.eq_ignore_ascii_case(name))
+                .map(|h| {
+                    if h.raw_value.is_empty() {
+                        h.value.as_bytes()
+                    } else {
+                        h.raw_value.as_slice()
+                    }
+                })
+                .collect(),
+            None => http
+                .headers
                 .iter()
                 .filter(|(key, _)| key.eq_ignore_ascii_case(name))
                 .map(|(_, value)| value.as_bytes())
-                .collect()
+                .collect(),
         };
         let decision = decide(&self.gateway, rules, credentials).await;
         let client_headers = http.headers.keys().map(String::as_str).chain(

@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use clap::Args;
 use cognito_jwt_core::http::TokenSource;
 use cognito_jwt_core::{
-    AlbJwtVerifier, AnyVerifier, ClaimRule, CognitoJwtVerifier, ConfigError, Issuer, JwtVerifier,
-    Requirements, UserPool, Verify as _,
+    AlbJwtVerifier, AlbJwtVerifierBuilder, AnyVerifier, ClaimRule, CognitoJwtVerifier, ConfigError,
+    Issuer, JwtVerifier, Requirements, UserPool, Verify as _,
 };
 
 use super::rules::Anonymous;
@@ -150,16 +150,14 @@ fn verifier_from(lookup: Lookup<'_>, token_cache: Option<u64>) -> Result<AnyVeri
             Ok(builder.build().map_err(named)?.into())
         }
         ["ALB_ARN"] => {
-            // A load balancer's verifier takes no claim rules: refuse them
-            // rather than let them go unenforced.
-            if !ClaimRule::from_lookup(lookup).map_err(named)?.is_empty() {
-                return Err(
-                    "REQUIRED_CLAIMS: not supported with ALB_ARN; put the rule in \
-                            the check URL (claim=...) instead"
-                        .to_owned(),
-                );
+            let mut builder = alb_builder(lookup)?;
+            for rule in ClaimRule::from_lookup(lookup).map_err(named)? {
+                builder = builder.require_claim(rule);
             }
-            alb_verifier_from(lookup).map(Into::into)
+            if let Some(bytes) = token_cache {
+                builder = builder.token_cache_max_bytes(bytes);
+            }
+            Ok(builder.build().map_err(|e| alb_error(&e))?.into())
         }
         [] => Err(format!(
             "no verifier is configured: set exactly one of COGNITO_USER_POOL_ID (a user \
@@ -205,7 +203,7 @@ fn near_misses(lookup: Lookup<'_>) -> String {
 /// Load balancers from `ALB_ARN` (comma-separated), `ALB_CLIENT_ID`
 /// (comma-separated), `ALB_ISSUER` and `ALB_KEYS_URL`, as the example
 /// servers read them.
-fn alb_verifier_from(lookup: Lookup<'_>) -> Result<AlbJwtVerifier, String> {
+fn alb_builder(lookup: Lookup<'_>) -> Result<AlbJwtVerifierBuilder, String> {
     let variable = |name: &str| {
         lookup(name)
             .map(|value| value.trim().to_owned())
@@ -232,13 +230,17 @@ fn alb_verifier_from(lookup: Lookup<'_>) -> Result<AlbJwtVerifier, String> {
     if let Some(base) = variable("ALB_KEYS_URL") {
         builder = builder.keys_url(base);
     }
-    builder.build().map_err(|error| {
-        let name = match error.name().unwrap_or("") {
-            n if n.contains("client_id") => "ALB_CLIENT_ID",
-            n if n.contains("issuer") => "ALB_ISSUER",
-            n if n.contains("keys_url") => "ALB_KEYS_URL",
-            _ => "ALB_ARN",
-        };
-        format!("{name}: {error}")
-    })
+    Ok(builder)
+}
+
+/// A load balancer verifier's configuration error, naming its variable.
+fn alb_error(error: &ConfigError) -> String {
+    let name = match error.name().unwrap_or("") {
+        n if n.contains("client_id") => "ALB_CLIENT_ID",
+        n if n.contains("issuer") => "ALB_ISSUER",
+        n if n.contains("keys_url") => "ALB_KEYS_URL",
+        n if n.contains("claim") => "REQUIRED_CLAIMS",
+        _ => "ALB_ARN",
+    };
+    format!("{name}: {error}")
 }

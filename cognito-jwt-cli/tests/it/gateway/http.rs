@@ -496,3 +496,49 @@ fn flags_mirror_the_variables() {
         "{run:?}"
     );
 }
+
+#[test]
+fn alb_mode_reads_the_load_balancers_header() {
+    use cognito_jwt_core::testing::TestAlb;
+
+    let alb = TestAlb::new("eu-west-1");
+    let address = crate::support::serve(
+        format!("/keys/{}", alb.kid()),
+        "text/plain",
+        alb.public_key_pem(),
+    );
+    let env: Vec<(String, String)> = [
+        ("ALB_ARN", alb.arn().to_owned()),
+        ("ALB_KEYS_URL", format!("http://{address}/keys")),
+        ("REQUIRED_CLAIMS", "email_verified:=true".to_owned()),
+        ("TOKEN_CACHE_MAX_BYTES", "1048576".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let gateway = Gateway::start(&env);
+    let data = |header: &str| {
+        request(
+            gateway.http,
+            "GET",
+            "/auth",
+            &[("x-amzn-oidc-data", header.as_bytes())],
+        )
+    };
+    let verified = alb
+        .data()
+        .claim("sub", "alb-user-1")
+        .claim("email_verified", true)
+        .sign();
+    let answer = data(&verified);
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.header("x-auth-sub"), Some("alb-user-1"));
+    assert_eq!(answer.header("x-auth-token-use"), Some(""));
+    assert_eq!(data(&verified).status, 200, "a token-cache hit");
+    let unverified = alb.data().claim("email_verified", false).sign();
+    assert_eq!(data(&unverified).status, 403);
+    // A bearer token is not the load balancer's header.
+    let answer = check(&gateway, "", &[bearer(&TOKENS.valid)]);
+    assert_eq!(answer.status, 401, "{answer:?}");
+    assert_eq!(answer.challenge(), Some("Bearer realm=\"api\""));
+}
