@@ -9,8 +9,9 @@ use clap::Args;
 use cognito_jwt_core::http::TokenSource;
 use cognito_jwt_core::{
     AlbJwtVerifier, AlbJwtVerifierBuilder, AnyVerifier, ClaimRule, CognitoJwtVerifier, ConfigError,
-    Issuer, JwtVerifier, Requirements, UserPool, Verify as _,
+    Issuer, JwtVerifier, Requirements, RevocationList, RevocationProbe, UserPool, Verify as _,
 };
+use cognito_jwt_redis::RedisRevocation;
 
 use super::rules::Anonymous;
 use super::verifier_flags::VerifierFlags;
@@ -81,6 +82,9 @@ pub(crate) struct Gateway {
     /// `GATEWAY_REQUIRED_GROUP` and `GATEWAY_REQUIRED_SCOPE`, checked on
     /// top of each route's rules (both must hold).
     pub(crate) requirements: Requirements,
+    /// Keeps the revocation list in step with Redis, when
+    /// `REVOCATION_REDIS_URL` is set.
+    pub(crate) _revocation_sync: Option<RedisRevocation>,
 }
 
 impl Gateway {
@@ -91,7 +95,24 @@ impl Gateway {
     /// A message naming the option or variable that is wrong.
     pub(crate) fn from_args(args: &GatewayArgs) -> Result<Self, String> {
         let cache = args.token_cache_max_bytes.filter(|&bytes| bytes > 0);
-        let verifier = verifier_from(&|name| args.verifier.lookup(name), cache)?;
+        let lookup = |name: &str| args.verifier.lookup(name);
+        let revocation_sync = RedisRevocation::from_lookup(lookup).map_err(|e| e.to_string())?;
+        let probe = RevocationProbe::from_lookup(lookup).map_err(|e| e.to_string())?;
+        let revocation = Revocation {
+            list: match (&revocation_sync, &probe) {
+                (Some(sync), _) => Some(sync.list().clone()),
+                // The probe writes to a list of this process.
+                (None, Some(_)) => Some(
+                    RevocationList::builder()
+                        .from_lookup(lookup)
+                        .and_then(|b| b.build())
+                        .map_err(|e| e.to_string())?,
+                ),
+                (None, None) => None,
+            },
+            probe,
+        };
+        let verifier = verifier_from(&lookup, cache, &revocation)?;
         let mut requirements = Requirements::new();
         for group in args.required_groups.iter().map(|g| g.trim()) {
             requirements = requirements.any_group(group);
@@ -111,6 +132,7 @@ impl Gateway {
             verifier,
             anonymous: args.anonymous,
             requirements,
+            _revocation_sync: revocation_sync,
         })
     }
 }
@@ -122,7 +144,18 @@ type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// The verifier of the one kind `lookup` configures: a user pool
 /// (`COGNITO_*`), an OpenID Connect issuer (`OIDC_*`) or load balancers
 /// (`ALB_*`), each with the rule variables the example servers read.
-fn verifier_from(lookup: Lookup<'_>, token_cache: Option<u64>) -> Result<AnyVerifier, String> {
+/// The revocation list the verifier checks (Redis-shared, or this
+/// process's for the probe) and the probe of Cognito, if configured.
+struct Revocation {
+    list: Option<RevocationList>,
+    probe: Option<RevocationProbe>,
+}
+
+fn verifier_from(
+    lookup: Lookup<'_>,
+    token_cache: Option<u64>,
+    revocation: &Revocation,
+) -> Result<AnyVerifier, String> {
     let is_set = |name: &&str| lookup(name).is_some_and(|value| !value.trim().is_empty());
     let set: Vec<&str> = KINDS.into_iter().filter(is_set).collect();
     let named = |e: ConfigError| e.to_string();
@@ -136,6 +169,12 @@ fn verifier_from(lookup: Lookup<'_>, token_cache: Option<u64>) -> Result<AnyVeri
             if let Some(bytes) = token_cache {
                 builder = builder.token_cache_max_bytes(bytes);
             }
+            if let Some(list) = &revocation.list {
+                builder = builder.revocation(list.clone());
+            }
+            if let Some(probe) = &revocation.probe {
+                builder = builder.revocation_probe(probe.clone());
+            }
             Ok(builder.build().map_err(named)?.into())
         }
         ["OIDC_ISSUER"] => {
@@ -147,6 +186,10 @@ fn verifier_from(lookup: Lookup<'_>, token_cache: Option<u64>) -> Result<AnyVeri
             if let Some(bytes) = token_cache {
                 builder = builder.token_cache_max_bytes(bytes);
             }
+            if let Some(list) = &revocation.list {
+                builder = builder.revocation(list.clone());
+            }
+            reject_probe(revocation, "OIDC_ISSUER")?;
             Ok(builder.build().map_err(named)?.into())
         }
         ["ALB_ARN"] => {
@@ -157,6 +200,10 @@ fn verifier_from(lookup: Lookup<'_>, token_cache: Option<u64>) -> Result<AnyVeri
             if let Some(bytes) = token_cache {
                 builder = builder.token_cache_max_bytes(bytes);
             }
+            if let Some(list) = &revocation.list {
+                builder = builder.revocation(list.clone());
+            }
+            reject_probe(revocation, "ALB_ARN")?;
             Ok(builder.build().map_err(|e| alb_error(&e))?.into())
         }
         [] => Err(format!(
@@ -169,6 +216,17 @@ fn verifier_from(lookup: Lookup<'_>, token_cache: Option<u64>) -> Result<AnyVeri
             "{} are all set: set exactly one of them, the kind of verifier to run",
             several.join(" and ")
         )),
+    }
+}
+
+/// The probe asks Cognito: with another kind of verifier it is a mistake.
+fn reject_probe(revocation: &Revocation, kind: &str) -> Result<(), String> {
+    match revocation.probe {
+        Some(_) => Err(format!(
+            "COGNITO_REVOCATION_PROBE: the probe asks Cognito's GetUser, and {kind} chooses \
+             another kind of verifier; unset it"
+        )),
+        None => Ok(()),
     }
 }
 

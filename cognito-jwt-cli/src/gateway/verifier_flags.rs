@@ -13,6 +13,41 @@ use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 /// one line.
 pub(crate) const VERIFIER_FLAGS: &[(&str, &str, &str)] = &[
     (
+        "revocation-redis-url",
+        "REVOCATION_REDIS_URL",
+        "The Redis every replica's revocation list follows (sign-outs); unset: no revocation list",
+    ),
+    (
+        "revocation-fail",
+        "REVOCATION_FAIL",
+        "While the revocation list is out of sync: closed (503, the default) or open",
+    ),
+    (
+        "revocation-max-staleness",
+        "REVOCATION_MAX_STALENESS",
+        "Seconds Redis may stay silent before the list is out of sync (default 60)",
+    ),
+    (
+        "revocation-session-ttl",
+        "REVOCATION_SESSION_TTL",
+        "Seconds a revoked session is kept (default 2592000)",
+    ),
+    (
+        "revocation-max-entries",
+        "REVOCATION_MAX_ENTRIES",
+        "The bound on revocations held (default 1000000)",
+    ),
+    (
+        "revocation-probe",
+        "COGNITO_REVOCATION_PROBE",
+        "1: ask Cognito's GetUser about access tokens in the background and revoke ended sessions",
+    ),
+    (
+        "idp-endpoint",
+        "COGNITO_IDP_ENDPOINT",
+        "Cognito's API endpoint for the probe (emulators)",
+    ),
+    (
         "user-pool-id",
         "COGNITO_USER_POOL_ID",
         "User pool id, REGION_ID; chooses the Cognito verifier",

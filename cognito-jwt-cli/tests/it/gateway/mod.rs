@@ -8,6 +8,7 @@
 mod grpc;
 mod http;
 mod proxies;
+mod revocation;
 
 use std::fs::File;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
