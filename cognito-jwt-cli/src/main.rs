@@ -6,6 +6,7 @@
 //! cognito-jwt jwks [OPTIONS]             print the pool's key set as a seed file (exit 0/2/3)
 //! cognito-jwt alb verify [OPTIONS] [TOKEN]  verify an ALB's x-amzn-oidc-data (exit 0/1/2/3)
 //! cognito-jwt oidc verify [OPTIONS] [TOKEN]  verify a token of any OIDC issuer (exit 0/1/2/3)
+//! cognito-jwt gateway [OPTIONS]          forward-auth verifier for nginx, Caddy, Traefik, Envoy
 //! cognito-jwt revoke [OPTIONS]           revoke a session, token, user or client in Redis (exit 0/2/3)
 //! ```
 //!
@@ -15,6 +16,7 @@
 //! separators as `\uXXXX` in JSON and `\u{…}` elsewhere.
 
 mod alb;
+mod gateway;
 mod output;
 mod revoke;
 
@@ -70,6 +72,22 @@ enum Command {
     /// Tokens of any OpenID Connect or OAuth 2.0 issuer.
     #[command(subcommand)]
     Oidc(OidcCommand),
+    /// Serve forward-auth checks for nginx `auth_request`, Caddy
+    /// `forward_auth`, Traefik `ForwardAuth` (`/auth`) and Envoy or Istio
+    /// `ext_authz` (gRPC).
+    ///
+    /// The verifier comes from the variables the example servers read, or
+    /// their flags: exactly one of COGNITO_USER_POOL_ID (with the other
+    /// COGNITO_*), OIDC_ISSUER (with OIDC_*) or ALB_ARN (with ALB_*), and
+    /// REQUIRED_CLAIMS. An allowed check is answered 200 with X-Auth-Sub,
+    /// X-Auth-Username, X-Auth-Groups, X-Auth-Scopes, X-Auth-Client-Id and
+    /// X-Auth-Token-Use, every one present; a refused one as the example
+    /// servers refuse it (401, 403, 400 or 503). Per-route rules come from
+    /// the check URL (`/auth?any_group=admins`).
+    ///
+    /// Exit codes: 0 stopped by SIGTERM or Ctrl-C; 2 configuration error;
+    /// 3 cannot listen.
+    Gateway(gateway::GatewayArgs),
     /// Revoke a session, a token, a user or an app client on every server
     /// that follows the same Redis (REVOCATION_REDIS_URL).
     ///
@@ -290,6 +308,7 @@ fn main() -> ExitCode {
         Command::Jwks(args) => jwks(args),
         Command::Alb(args) => alb::run(args),
         Command::Oidc(OidcCommand::Verify(args)) => oidc_verify(args),
+        Command::Gateway(args) => gateway::run(&args),
         Command::Revoke(args) => revoke::run(args),
     };
     match outcome {

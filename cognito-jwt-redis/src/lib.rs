@@ -107,9 +107,20 @@ impl RedisRevocation {
     /// As [`start`](Self::start) and
     /// [`RevocationListBuilder::from_env`].
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
-        let builder = RevocationList::builder().from_env()?;
-        match std::env::var(REDIS_URL_VAR) {
-            Ok(url) if !url.trim().is_empty() => Self::start(url.trim(), builder).map(Some),
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env), reading each variable through
+    /// `lookup` (a command-line flag's value, else the environment's).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let builder = RevocationList::builder().from_lookup(&lookup)?;
+        match lookup(REDIS_URL_VAR) {
+            Some(url) if !url.trim().is_empty() => Self::start(url.trim(), builder).map(Some),
             _ => Ok(None),
         }
     }

@@ -3,6 +3,7 @@
 
 mod alb_verify;
 mod commands;
+mod gateway;
 mod revoke;
 mod support;
 mod token_text;

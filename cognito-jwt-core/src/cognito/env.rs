@@ -70,6 +70,32 @@ impl UserPool {
         let names = crate::env::variable_names();
         pool_from_vars(&|name| std::env::var(name).ok(), &names)
     }
+
+    /// Read one pool as [`from_env`](Self::from_env) does, each variable's
+    /// value given by `lookup` instead of the environment: for a program
+    /// whose command-line flags mirror the variables (a flag's value, else
+    /// the variable's). The "`<near miss>` is set" hints still name the
+    /// process's environment variables.
+    ///
+    /// ```
+    /// use cognito_jwt_core::UserPool;
+    ///
+    /// let pool = UserPool::from_lookup(|name| match name {
+    ///     "COGNITO_USER_POOL_ID" => Some("eu-west-1_AbC123xyz".to_owned()),
+    ///     "COGNITO_CLIENT_ID" => Some("1example23456789".to_owned()),
+    ///     "COGNITO_TOKEN_USE" => Some("access".to_owned()),
+    ///     _ => None,
+    /// })?;
+    /// # let _ = pool;
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let names = crate::env::variable_names();
+        pool_from_vars(&lookup, &names)
+    }
 }
 
 impl crate::CognitoJwtVerifier {

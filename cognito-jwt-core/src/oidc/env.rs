@@ -43,6 +43,17 @@ impl crate::Issuer {
         let names = crate::env::variable_names();
         issuer_from_vars(&|name| std::env::var(name).ok(), &names)
     }
+
+    /// Read one issuer as [`from_env`](Self::from_env) does, each
+    /// variable's value given by `lookup` instead of the environment (see
+    /// [`UserPool::from_lookup`](crate::UserPool::from_lookup)).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let names = crate::env::variable_names();
+        issuer_from_vars(&lookup, &names)
+    }
 }
 
 impl crate::JwtVerifier {

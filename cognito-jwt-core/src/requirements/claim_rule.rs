@@ -146,6 +146,16 @@ impl ClaimRule {
         crate::env::required_claims_from_env()
     }
 
+    /// The rules of `REQUIRED_CLAIMS` as [`from_env`](Self::from_env)
+    /// reads them, its value given by `lookup` instead of the environment
+    /// (see [`UserPool::from_lookup`](crate::UserPool::from_lookup)).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Vec<Self>, ConfigError> {
+        crate::env::required_claims(&lookup, &crate::env::variable_names())
+    }
+
     /// Whether the rule holds for the claim's value (`None`: absent).
     fn holds(&self, value: Option<&Value>) -> bool {
         match (&self.test, value) {

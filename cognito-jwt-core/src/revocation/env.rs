@@ -35,6 +35,16 @@ impl RevocationListBuilder {
         self.with_lookup(&|name| std::env::var(name).ok(), &variable_names())
     }
 
+    /// [`from_env`](Self::from_env), reading each variable through
+    /// `lookup` (a command-line flag's value, else the environment's, say);
+    /// the near-miss hints still look at the environment's names.
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        self.with_lookup(&lookup, &variable_names())
+    }
+
     pub(crate) fn with_lookup(
         mut self,
         get: &dyn Fn(&str) -> Option<String>,

@@ -342,8 +342,19 @@ impl RevocationProbe {
     /// A [`ConfigError`] naming `COGNITO_REVOCATION_PROBE` for another
     /// value, or a variable unset while a near miss of its name is set.
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env), reading each variable through
+    /// `lookup` (a command-line flag's value, else the environment's).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
         let names = crate::env::variable_names();
-        let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let near = |name: &str| -> Result<(), ConfigError> {
             match crate::env::did_you_mean(name, &names) {
                 Some(near_miss) if get(name).is_none() => Err(ConfigError::Missing {

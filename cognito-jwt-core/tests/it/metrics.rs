@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use cognito_jwt_core::metrics::{
     JWKS_AGE_SECONDS, JWKS_FETCHES_TOTAL, JWKS_KEYS, REVOCATION_ENTRIES,
-    REVOCATION_OVERFLOWS_TOTAL, TOKEN_CACHE_HITS_TOTAL, TOKEN_CACHE_MISSES_TOTAL,
-    VERIFICATIONS_TOTAL, describe,
+    REVOCATION_OVERFLOWS_TOTAL, REVOCATION_PROBES_TOTAL, TOKEN_CACHE_HITS_TOTAL,
+    TOKEN_CACHE_MISSES_TOTAL, VERIFICATIONS_TOTAL, describe,
 };
 use cognito_jwt_core::testing::{ScriptedJwks, TestAlb, TestAlbKeys, TestIssuer, random_uuid};
 use cognito_jwt_core::{
@@ -486,6 +486,7 @@ fn describe_names_every_metric_with_its_unit() {
         (JWKS_AGE_SECONDS, Unit::Seconds),
         (REVOCATION_ENTRIES, Unit::Count),
         (REVOCATION_OVERFLOWS_TOTAL, Unit::Count),
+        (REVOCATION_PROBES_TOTAL, Unit::Count),
     ];
     assert_eq!(described.len(), expected.len());
     for (name, unit) in expected {
