@@ -89,17 +89,36 @@ pub const ALL: &[Case] = &[
     ("verify/alb_cached_key", |f| f.alb().verify_cached()),
 ];
 
+/// The DPoP cases: counted by `instructions` when named (`--cases
+/// verify/dpop_bound`), never sampled by `interleaved`, since each run
+/// uses up one of [`PROOFS`](crate::PROOFS) proofs.
+pub const DPOP: &[Case] = &[
+    ("floor/dpop_token_and_proof_signatures", |f| {
+        f.dpop().floor()
+    }),
+    ("verify/dpop_bound", |f| f.dpop().verify()),
+    ("verify/dpop_bound_token_cache_hit", |f| {
+        f.dpop().verify_cache_hit()
+    }),
+];
+
 /// The case named `name`.
 pub fn find(name: &str) -> Option<Case> {
-    ALL.iter().copied().find(|(case, _)| *case == name)
+    ALL.iter()
+        .chain(DPOP)
+        .copied()
+        .find(|(case, _)| *case == name)
 }
 
 /// The floor a case is compared with: the bare signature check of its
-/// token (`es256_…`, `eddsa_…` and `alb_…` cases have their own; every
-/// other case is the Cognito RS256 access token's).
+/// token (`es256_…`, `eddsa_…` and `alb_…` cases have their own, `dpop_…`
+/// cases the token's and the proof's together; every other case is the
+/// Cognito RS256 access token's).
 pub fn floor_of(name: &str) -> &'static str {
     let case = name.split_once('/').map_or(name, |(_, case)| case);
-    if case.starts_with("es256_") {
+    if case.starts_with("dpop_") {
+        "floor/dpop_token_and_proof_signatures"
+    } else if case.starts_with("es256_") {
         "floor/es256_aws_lc_rs_parsed_key"
     } else if case.starts_with("eddsa_") {
         "floor/eddsa_aws_lc_rs_parsed_key"

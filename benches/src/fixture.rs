@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::alb::AlbCase;
 use crate::curves::CurveCase;
+use crate::dpop::DpopCase;
 
 /// The user pool the benchmark tokens come from.
 pub const POOL_ID: &str = "eu-west-1_Bench1234";
@@ -102,6 +103,8 @@ pub struct Fixture {
     es256: CurveCase,
     eddsa: CurveCase,
     alb: AlbCase,
+    /// Made on first use: its proofs take a while to mint.
+    dpop: std::sync::OnceLock<DpopCase>,
 }
 
 impl fmt::Debug for Fixture {
@@ -268,6 +271,7 @@ impl Fixture {
             peer_key,
             peer_validation,
             es256: CurveCase::es256(),
+            dpop: std::sync::OnceLock::new(),
             eddsa: CurveCase::eddsa(),
             alb: AlbCase::new(),
         };
@@ -480,6 +484,13 @@ impl Fixture {
                     .jwks_uri(jwks_uri),
             )
             .build()
+    }
+
+    /// A DPoP-bound access token, its verifiers, proofs and floor (made
+    /// on the first call).
+    pub fn dpop(&self) -> &DpopCase {
+        self.dpop
+            .get_or_init(|| DpopCase::new(&self.issuer, access_token(&self.issuer)))
     }
 
     /// An ES256 token of a generic issuer, its `JwtVerifier` and floor.

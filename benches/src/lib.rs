@@ -30,12 +30,14 @@
 mod alb;
 pub mod cases;
 mod curves;
+mod dpop;
 mod fixture;
 pub mod interleaved;
 mod key_set_server;
 
 pub use alb::AlbCase;
 pub use curves::CurveCase;
+pub use dpop::{DpopCase, PROOFS};
 pub use fixture::{
     CLIENT_ID, Fixture, POOL_ID, PeerAccessClaims, PeerRejection, RESOURCE, REVOCATION_ENTRIES,
     RULES, revocation_list,

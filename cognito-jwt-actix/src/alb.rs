@@ -173,7 +173,7 @@ impl<T: TokenClaims> FromRequest for AlbIdentity<T> {
         let req = req.clone();
         Box::pin(async move {
             installed(&req)?
-                .authenticate(req.headers(), &Requirements::new())
+                .authenticate(&req, &Requirements::new())
                 .await
                 .map(Self)
                 .map_err(Into::into)
@@ -189,7 +189,7 @@ impl<T: TokenClaims> FromRequest for OptionalAlbIdentity<T> {
         let req = req.clone();
         Box::pin(async move {
             installed(&req)?
-                .authenticate_optional(req.headers(), &Requirements::new())
+                .authenticate_optional(&req, &Requirements::new())
                 .await
                 .map(Self)
                 .map_err(Into::into)

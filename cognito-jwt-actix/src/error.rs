@@ -63,8 +63,9 @@ impl CognitoError {
         self.rendering.resource_metadata.as_deref()
     }
 
-    /// A response with the status, `WWW-Authenticate` and `Retry-After` of
-    /// this refusal, and no body yet: the start of a custom rendering.
+    /// A response with the status, `WWW-Authenticate`, `Retry-After` and
+    /// `DPoP-Nonce` of this refusal, and no body yet: the start of a custom
+    /// rendering.
     pub fn response_builder(&self) -> HttpResponseBuilder {
         let mut builder = HttpResponse::build(self.status_code());
         if let Some(challenge) = self
@@ -75,6 +76,9 @@ impl CognitoError {
         }
         if let Some(seconds) = self.rejection.retry_after_secs() {
             builder.insert_header((RETRY_AFTER, seconds));
+        }
+        if let Some(nonce) = self.rejection.dpop_nonce() {
+            builder.insert_header(("dpop-nonce", nonce));
         }
         builder
     }

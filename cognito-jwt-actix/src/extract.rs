@@ -7,6 +7,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header::{AsHeaderName, COOKIE, HeaderMap, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use cognito_jwt_core::http::{HttpRequest as CoreRequest, TokenSource};
 use cognito_jwt_core::{
     AlbJwtVerifier, AnyVerifier, CognitoJwtVerifier, JwtVerifier, Requirements, TokenClaims, Verify,
 };
@@ -157,40 +158,39 @@ impl Installed {
         }
     }
 
-    /// Find the token in `headers` and verify it; see
-    /// [`cognito_jwt_core::http::authenticate`].
+    /// Find the token in the request and verify it (with its DPoP proof
+    /// when the verifier accepts them); see
+    /// [`cognito_jwt_core::http::authenticate_request`].
     pub(crate) async fn authenticate<T: TokenClaims>(
         &self,
-        headers: &HeaderMap,
+        req: &HttpRequest,
         requirements: &Requirements,
     ) -> Result<T, CognitoError> {
         let source = self.config.source(&self.verifier);
-        cognito_jwt_core::http::authenticate(
+        cognito_jwt_core::http::authenticate_request(
             &self.verifier,
             &source,
             requirements,
-            values(headers, source.header_name()),
-            values(headers, COOKIE),
+            &request_of(req, &source),
         )
         .await
         .map_err(|rejection| CognitoError::new(rejection, &self.config))
     }
 
-    /// As [`authenticate`](Self::authenticate), `None` when `headers`
-    /// carry no credentials; see
-    /// [`cognito_jwt_core::http::authenticate_optional`].
+    /// As [`authenticate`](Self::authenticate), `None` when the request
+    /// carries no credentials; see
+    /// [`cognito_jwt_core::http::authenticate_request_optional`].
     pub(crate) async fn authenticate_optional<T: TokenClaims>(
         &self,
-        headers: &HeaderMap,
+        req: &HttpRequest,
         requirements: &Requirements,
     ) -> Result<Option<T>, CognitoError> {
         let source = self.config.source(&self.verifier);
-        cognito_jwt_core::http::authenticate_optional(
+        cognito_jwt_core::http::authenticate_request_optional(
             &self.verifier,
             &source,
             requirements,
-            values(headers, source.header_name()),
-            values(headers, COOKIE),
+            &request_of(req, &source),
         )
         .await
         .map_err(|rejection| CognitoError::new(rejection, &self.config))
@@ -221,6 +221,22 @@ fn app_verifier<V: Clone + Into<AnyVerifier> + 'static>(req: &HttpRequest) -> Op
     registered::<V>(req).map(Into::into)
 }
 
+/// The `DPoP` request header (RFC 9449).
+pub(crate) const DPOP: &str = "dpop";
+
+/// `req` as the core reads it: method, target, and the headers that carry
+/// credentials.
+fn request_of<'a>(req: &'a HttpRequest, source: &TokenSource) -> CoreRequest<'a> {
+    let uri = req.uri();
+    let target = uri
+        .path_and_query()
+        .map_or_else(|| uri.path(), |target| target.as_str());
+    CoreRequest::new(req.method().as_str(), target)
+        .token_header(values(req.headers(), source.header_name()))
+        .dpop(values(req.headers(), DPOP))
+        .cookies(values(req.headers(), COOKIE))
+}
+
 /// The values of every `name` header, in order.
 pub(crate) fn values(headers: &HeaderMap, name: impl AsHeaderName) -> impl Iterator<Item = &[u8]> {
     headers.get_all(name).map(HeaderValue::as_bytes)
@@ -237,7 +253,7 @@ impl<T: TokenClaims> FromRequest for CognitoClaims<T> {
                 return Ok(Self(claims));
             }
             let claims = Installed::of(&req)?
-                .authenticate(req.headers(), &Requirements::new())
+                .authenticate(&req, &Requirements::new())
                 .await?;
             Ok(Self(claims))
         })
@@ -255,7 +271,7 @@ impl<T: TokenClaims> FromRequest for OptionalCognitoClaims<T> {
                 return Ok(Self(Some(claims)));
             }
             let claims = Installed::of(&req)?
-                .authenticate_optional(req.headers(), &Requirements::new())
+                .authenticate_optional(&req, &Requirements::new())
                 .await?;
             Ok(Self(claims))
         })

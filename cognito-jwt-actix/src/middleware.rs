@@ -259,14 +259,14 @@ where
                     None => CognitoConfig::from_app(req.request()),
                 },
             };
-            let (headers, requirements) = (req.headers(), &auth.requirements);
+            let (request, requirements) = (req.request(), &auth.requirements);
             let outcome = if auth.optional {
                 installed
-                    .authenticate_optional::<T>(headers, requirements)
+                    .authenticate_optional::<T>(request, requirements)
                     .await
             } else {
                 installed
-                    .authenticate::<T>(headers, requirements)
+                    .authenticate::<T>(request, requirements)
                     .await
                     .map(Some)
             };

@@ -86,7 +86,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Settings::new(AlbJwtVerifier::from_ref(state).into())
-            .authenticate(&parts.headers, &Requirements::new())
+            .authenticate((&*parts).into(), &Requirements::new())
             .await
             .map(Self)
     }
@@ -105,7 +105,7 @@ where
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let claims = Settings::new(AlbJwtVerifier::from_ref(state).into())
-            .authenticate_optional(&parts.headers, &Requirements::new())
+            .authenticate_optional((&*parts).into(), &Requirements::new())
             .await?;
         Ok(claims.map(Self))
     }

@@ -103,7 +103,7 @@ where
             return Ok(Self(claims));
         }
         settings(parts, state)
-            .authenticate(&parts.headers, &Requirements::new())
+            .authenticate((&*parts).into(), &Requirements::new())
             .await
             .map(Self)
     }
@@ -125,7 +125,7 @@ where
             return Ok(Some(Self(claims)));
         }
         let claims = settings(parts, state)
-            .authenticate_optional(&parts.headers, &Requirements::new())
+            .authenticate_optional((&*parts).into(), &Requirements::new())
             .await?;
         Ok(claims.map(Self))
     }

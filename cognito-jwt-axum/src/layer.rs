@@ -230,11 +230,11 @@ impl<T: TokenClaims, R> CognitoLayer<T, R> {
         let (settings, requirements) = (&self.settings, &*self.requirements);
         let claims = if self.optional {
             settings
-                .authenticate_optional::<T>(request.headers(), requirements)
+                .authenticate_optional::<T>((&*request).into(), requirements)
                 .await
         } else {
             settings
-                .authenticate::<T>(request.headers(), requirements)
+                .authenticate::<T>((&*request).into(), requirements)
                 .await
                 .map(Some)
         }?;

@@ -85,8 +85,9 @@ impl CognitoRejection {
         StatusCode::from_u16(self.reason.status()).unwrap_or(StatusCode::UNAUTHORIZED)
     }
 
-    /// The headers of the answer: `WWW-Authenticate` (except for 503) and
-    /// `Retry-After` (503 only).
+    /// The headers of the answer: `WWW-Authenticate` (except for 503),
+    /// `Retry-After` (503 only) and, when a DPoP proof lacked the server's
+    /// nonce, `DPoP-Nonce`.
     pub fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if let Some(value) = self
@@ -98,6 +99,13 @@ impl CognitoRejection {
         }
         if let Some(seconds) = self.reason.retry_after_secs() {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(nonce) = self
+            .reason
+            .dpop_nonce()
+            .and_then(|nonce| HeaderValue::try_from(nonce).ok())
+        {
+            headers.insert(crate::settings::DPOP_NONCE.clone(), nonce);
         }
         headers
     }

@@ -3,10 +3,10 @@
 
 use std::sync::{Arc, LazyLock};
 
-use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, TokenSource};
+use cognito_jwt_core::http::{AuthRejection, DEFAULT_REALM, HttpRequest, TokenSource};
 use cognito_jwt_core::{AnyVerifier, Requirements, TokenClaims, Verify};
 use http::header::{AsHeaderName, COOKIE};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
 use crate::rejection::CognitoRejection;
 
@@ -20,6 +20,40 @@ pub(crate) struct Settings {
     pub(crate) realm: Arc<str>,
     /// The URL of the protected-resource metadata 401 challenges name.
     pub(crate) resource_metadata: Option<Arc<str>>,
+}
+
+/// The `DPoP` request header (RFC 9449).
+pub(crate) static DPOP: HeaderName = HeaderName::from_static("dpop");
+/// The `DPoP-Nonce` response header (RFC 9449 §9).
+pub(crate) static DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
+
+/// What authentication reads of a request: its method, target and
+/// headers.
+#[derive(Clone, Copy)]
+pub(crate) struct Head<'a> {
+    pub(crate) method: &'a Method,
+    pub(crate) uri: &'a Uri,
+    pub(crate) headers: &'a HeaderMap,
+}
+
+impl<'a> From<&'a http::request::Parts> for Head<'a> {
+    fn from(parts: &'a http::request::Parts) -> Self {
+        Self {
+            method: &parts.method,
+            uri: &parts.uri,
+            headers: &parts.headers,
+        }
+    }
+}
+
+impl<'a, B> From<&'a http::Request<B>> for Head<'a> {
+    fn from(request: &'a http::Request<B>) -> Self {
+        Self {
+            method: request.method(),
+            uri: request.uri(),
+            headers: request.headers(),
+        }
+    }
 }
 
 /// Claims verified by a [`CognitoLayer`](crate::CognitoLayer). Private, so
@@ -43,38 +77,49 @@ impl Settings {
         }
     }
 
-    /// Find the token in `headers` and verify it; see
-    /// [`cognito_jwt_core::http::authenticate`].
+    /// The request as the core reads it.
+    fn request<'a>(&self, head: Head<'a>) -> HttpRequest<'a> {
+        let target = head
+            .uri
+            .path_and_query()
+            .map_or_else(|| head.uri.path(), |target| target.as_str());
+        HttpRequest::new(head.method.as_str(), target)
+            .token_header(values(head.headers, self.token_source.header_name()))
+            .dpop(values(head.headers, &DPOP))
+            .cookies(values(head.headers, COOKIE))
+    }
+
+    /// Find the token in the request and verify it (with its DPoP proof
+    /// when the verifier accepts them); see
+    /// [`cognito_jwt_core::http::authenticate_request`].
     pub(crate) async fn authenticate<T: TokenClaims>(
         &self,
-        headers: &HeaderMap,
+        head: Head<'_>,
         requirements: &Requirements,
     ) -> Result<T, CognitoRejection> {
-        cognito_jwt_core::http::authenticate(
+        cognito_jwt_core::http::authenticate_request(
             &self.verifier,
             &self.token_source,
             requirements,
-            values(headers, self.token_source.header_name()),
-            values(headers, COOKIE),
+            &self.request(head),
         )
         .await
         .map_err(|reason| self.reject(reason))
     }
 
-    /// As [`authenticate`](Self::authenticate), `None` when `headers`
-    /// carry no credentials; see
-    /// [`cognito_jwt_core::http::authenticate_optional`].
+    /// As [`authenticate`](Self::authenticate), `None` when the request
+    /// carries no credentials; see
+    /// [`cognito_jwt_core::http::authenticate_request_optional`].
     pub(crate) async fn authenticate_optional<T: TokenClaims>(
         &self,
-        headers: &HeaderMap,
+        head: Head<'_>,
         requirements: &Requirements,
     ) -> Result<Option<T>, CognitoRejection> {
-        cognito_jwt_core::http::authenticate_optional(
+        cognito_jwt_core::http::authenticate_request_optional(
             &self.verifier,
             &self.token_source,
             requirements,
-            values(headers, self.token_source.header_name()),
-            values(headers, COOKIE),
+            &self.request(head),
         )
         .await
         .map_err(|reason| self.reject(reason))

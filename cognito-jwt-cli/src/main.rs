@@ -28,8 +28,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Parser, Subcommand};
 use cognito_jwt_core::{
-    AcceptedTokenUse, Algorithm, CognitoJwtVerifier, ConfigError, Error, ErrorKind, HttpClass,
-    Issuer, IssuerHosts, JwksFetcher as _, JwtVerifier, Requirements, ReqwestFetcher, UserPool,
+    AcceptedTokenUse, Algorithm, CognitoJwtVerifier, ConfigError, Dpop, DpopRequest, Error,
+    ErrorKind, HttpClass, Issuer, IssuerHosts, JwksFetcher as _, JwtVerifier, Requirements,
+    ReqwestFetcher, UserPool,
 };
 
 /// Verify or inspect Amazon Cognito ID and access tokens, or fetch a user
@@ -141,6 +142,21 @@ struct OidcVerifyArgs {
     /// Permit http:// issuer, discovery and key-set URLs (local providers).
     #[arg(long)]
     allow_http: bool,
+    /// The token is DPoP-bound (RFC 9449): check it with this proof (the
+    /// DPoP header's value) for a request with --method to --url.
+    #[arg(long, value_name = "JWT", requires = "url")]
+    dpop_proof: Option<String>,
+    /// The request method the DPoP proof is for.
+    #[arg(
+        long,
+        value_name = "METHOD",
+        default_value = "GET",
+        requires = "dpop_proof"
+    )]
+    method: String,
+    /// The request URL the DPoP proof is for (its origin is the service's).
+    #[arg(long, value_name = "URL", requires = "dpop_proof")]
+    url: Option<String>,
     /// The JWT; "-" or absent reads it from stdin.
     token: Option<String>,
 }
@@ -518,6 +534,7 @@ const OIDC_OPTIONS: &[(&str, &str)] = &[
     ("issuer", "--issuer / OIDC_ISSUER"),
     ("algorithm", "--algorithm"),
     ("leeway", "--leeway"),
+    ("dpop", "--url"),
 ];
 
 fn oidc_verifier(args: &OidcVerifyArgs) -> Result<JwtVerifier, (u8, String)> {
@@ -557,11 +574,22 @@ fn oidc_verifier(args: &OidcVerifyArgs) -> Result<JwtVerifier, (u8, String)> {
     if args.access_token_profile {
         issuer = issuer.access_token_profile();
     }
-    JwtVerifier::builder()
+    let mut builder = JwtVerifier::builder()
         .issuer(issuer)
-        .leeway(Duration::from_secs(args.leeway))
-        .build()
-        .map_err(|e| config_error(&e))
+        .leeway(Duration::from_secs(args.leeway));
+    if let Some(url) = &args.url {
+        builder = builder.dpop(Dpop::new(origin_of(url)));
+    }
+    builder.build().map_err(|e| config_error(&e))
+}
+
+/// `scheme://authority` of `url` (the whole text when it has no path).
+fn origin_of(url: &str) -> &str {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url;
+    };
+    let authority = rest.find(['/', '?', '#']).map_or(rest.len(), |i| i);
+    &url[..scheme.len() + 3 + authority]
 }
 
 fn oidc_verify(args: OidcVerifyArgs) -> Outcome {
@@ -574,7 +602,22 @@ fn oidc_verify(args: OidcVerifyArgs) -> Outcome {
         });
     let requirements = args.rules.add_to(requirements)?;
     let token = read_token(args.token.clone())?;
-    report(runtime()?.block_on(verifier.verify_with::<serde_json::Value>(&token, &requirements)))
+    let runtime = runtime()?;
+    match (&args.dpop_proof, &args.url) {
+        (Some(proof), Some(url)) => {
+            let request = DpopRequest::new(proof.trim(), &args.method, url);
+            report(
+                runtime.block_on(verifier.verify_dpop_with::<serde_json::Value>(
+                    &token,
+                    &requirements,
+                    &request,
+                )),
+            )
+        }
+        _ => report(
+            runtime.block_on(verifier.verify_with::<serde_json::Value>(&token, &requirements)),
+        ),
+    }
 }
 
 fn decode_json(segment: &str, what: &str) -> Result<serde_json::Value, (u8, String)> {

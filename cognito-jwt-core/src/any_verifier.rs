@@ -6,9 +6,10 @@ use std::future::Future;
 use crate::alb::AlbJwtVerifier;
 use crate::claims::TokenClaims;
 use crate::cognito::CognitoJwtVerifier;
-use crate::error::Error;
+use crate::dpop::DpopRequest;
+use crate::error::{Error, ErrorKind};
 use crate::health::Health;
-use crate::http::TokenSource;
+use crate::http::{DpopSupport, TokenSource};
 use crate::oidc::JwtVerifier;
 use crate::requirements::Requirements;
 use crate::revocation::RevocationList;
@@ -47,6 +48,29 @@ pub trait Verify:
         token: &str,
         requirements: &Requirements,
     ) -> impl Future<Output = Result<T, Error>> + Send;
+
+    /// Verify `token`, sent with the `DPoP` scheme in `request`, and check
+    /// `requirements`, as [`JwtVerifier::verify_dpop_with`] and
+    /// [`CognitoJwtVerifier::verify_dpop_with`]; an [`AlbJwtVerifier`]
+    /// refuses it (a load balancer's tokens are never DPoP-bound).
+    ///
+    /// # Errors
+    /// An [`Error`] whose [`kind`](Error::kind) says why the token or the
+    /// proof was refused.
+    fn verify_dpop_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+        request: &DpopRequest<'_>,
+    ) -> impl Future<Output = Result<T, Error>> + Send;
+
+    /// Whether, and how, the verifier accepts DPoP proofs (`dpop` on its
+    /// builder): what [`http::authenticate_request`](crate::http::authenticate_request)
+    /// needs to check a request and answer it. `None` for bearer tokens
+    /// only.
+    fn dpop_support(&self) -> Option<DpopSupport<'_>> {
+        None
+    }
 
     /// The state of the verifier's key sets, in detail (see
     /// [`http::Readiness`](crate::http::Readiness) for a public probe).
@@ -122,6 +146,22 @@ impl Verify for CognitoJwtVerifier {
         CognitoJwtVerifier::verify_with(self, token, requirements).await
     }
 
+    async fn verify_dpop_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+        request: &DpopRequest<'_>,
+    ) -> Result<T, Error> {
+        CognitoJwtVerifier::verify_dpop_with(self, token, requirements, request).await
+    }
+
+    fn dpop_support(&self) -> Option<DpopSupport<'_>> {
+        self.inner
+            .dpop
+            .as_deref()
+            .map(crate::dpop::DpopConfig::support)
+    }
+
     fn health(&self) -> Health {
         CognitoJwtVerifier::health(self)
     }
@@ -144,6 +184,19 @@ impl Verify for JwtVerifier {
         JwtVerifier::verify_with(self, token, requirements).await
     }
 
+    async fn verify_dpop_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+        request: &DpopRequest<'_>,
+    ) -> Result<T, Error> {
+        JwtVerifier::verify_dpop_with(self, token, requirements, request).await
+    }
+
+    fn dpop_support(&self) -> Option<DpopSupport<'_>> {
+        self.dpop_config().map(crate::dpop::DpopConfig::support)
+    }
+
     fn health(&self) -> Health {
         JwtVerifier::health(self)
     }
@@ -164,6 +217,18 @@ impl Verify for AlbJwtVerifier {
         requirements: &Requirements,
     ) -> Result<T, Error> {
         AlbJwtVerifier::verify_with(self, token, requirements).await
+    }
+
+    async fn verify_dpop_with<T: TokenClaims>(
+        &self,
+        _token: &str,
+        _requirements: &Requirements,
+        _request: &DpopRequest<'_>,
+    ) -> Result<T, Error> {
+        Err(Error::new(
+            ErrorKind::InvalidDpopProof,
+            "a load balancer's tokens are not DPoP-bound; they come in x-amzn-oidc-data",
+        ))
     }
 
     fn health(&self) -> Health {
@@ -195,6 +260,33 @@ impl Verify for AnyVerifier {
             Self::Cognito(verifier) => verifier.verify_with(token, requirements).await,
             Self::Jwt(verifier) => verifier.verify_with(token, requirements).await,
             Self::Alb(verifier) => verifier.verify_with(token, requirements).await,
+        }
+    }
+
+    async fn verify_dpop_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+        request: &DpopRequest<'_>,
+    ) -> Result<T, Error> {
+        match self {
+            Self::Cognito(verifier) => {
+                Verify::verify_dpop_with(verifier, token, requirements, request).await
+            }
+            Self::Jwt(verifier) => {
+                Verify::verify_dpop_with(verifier, token, requirements, request).await
+            }
+            Self::Alb(verifier) => {
+                Verify::verify_dpop_with(verifier, token, requirements, request).await
+            }
+        }
+    }
+
+    fn dpop_support(&self) -> Option<DpopSupport<'_>> {
+        match self {
+            Self::Cognito(verifier) => verifier.dpop_support(),
+            Self::Jwt(verifier) => verifier.dpop_support(),
+            Self::Alb(_) => None,
         }
     }
 

@@ -71,6 +71,34 @@ pub enum ErrorKind {
     /// can be checked against revocations now. HTTP 503 with
     /// `Retry-After`.
     RevocationUnavailable,
+    /// The request's DPoP proof (RFC 9449 §4.3) is missing, malformed or
+    /// wrong: not one `DPoP` header, a `typ` other than `dpop+jwt`, an
+    /// `alg` not accepted (never `none` or HMAC), a `jwk` that is not a
+    /// public key, a bad signature, an `htm` or `htu` that is not this
+    /// request's, an `iat` outside the window, or an `ath` that is not the
+    /// access token's hash. HTTP 401 with `DPoP error="invalid_dpop_proof"`.
+    InvalidDpopProof,
+    /// The DPoP proof's `jti` was seen before: a replayed proof. HTTP 401
+    /// with `DPoP error="invalid_dpop_proof"`.
+    DpopProofReplayed,
+    /// The server requires a DPoP nonce and the proof has none, or one
+    /// that is no longer current: HTTP 401 with `DPoP
+    /// error="use_dpop_nonce"` and a fresh `DPoP-Nonce` header
+    /// ([`Error::dpop_nonce`]) for the client to retry with.
+    UseDpopNonce,
+    /// The access token is not bound to the proof's key: its `cnf.jkt` is
+    /// not the RFC 7638 thumbprint of the proof's `jwk`, or the token has
+    /// no `cnf.jkt` while the verifier accepts only bound tokens with
+    /// proofs. HTTP 401 `invalid_token`.
+    DpopBindingMismatch,
+    /// The token must be sent with the `DPoP` scheme and a proof: it is
+    /// DPoP-bound (`cnf.jkt`), or its issuer requires DPoP, and it came as
+    /// a `Bearer` token (a downgrade). HTTP 401 `invalid_token`.
+    DpopRequired,
+    /// The DPoP replay store cannot say whether the proof is new (it is
+    /// full, or its shared store does not answer under the closed failure
+    /// policy): no proof can be accepted now. HTTP 503 with `Retry-After`.
+    DpopReplayUnavailable,
 }
 
 impl ErrorKind {
@@ -94,6 +122,12 @@ impl ErrorKind {
         ErrorKind::JwksNotCached,
         ErrorKind::Revoked,
         ErrorKind::RevocationUnavailable,
+        ErrorKind::InvalidDpopProof,
+        ErrorKind::DpopProofReplayed,
+        ErrorKind::UseDpopNonce,
+        ErrorKind::DpopBindingMismatch,
+        ErrorKind::DpopRequired,
+        ErrorKind::DpopReplayUnavailable,
     ];
 
     /// The stable snake_case name of this kind, e.g. `"invalid_signature"`.
@@ -117,6 +151,12 @@ impl ErrorKind {
             ErrorKind::JwksNotCached => "jwks_not_cached",
             ErrorKind::Revoked => "revoked",
             ErrorKind::RevocationUnavailable => "revocation_unavailable",
+            ErrorKind::InvalidDpopProof => "invalid_dpop_proof",
+            ErrorKind::DpopProofReplayed => "dpop_proof_replayed",
+            ErrorKind::UseDpopNonce => "use_dpop_nonce",
+            ErrorKind::DpopBindingMismatch => "dpop_binding_mismatch",
+            ErrorKind::DpopRequired => "dpop_required",
+            ErrorKind::DpopReplayUnavailable => "dpop_replay_unavailable",
         }
     }
 
@@ -129,7 +169,12 @@ impl ErrorKind {
             ErrorKind::InsufficientUserAuthentication => HttpClass::InsufficientUserAuthentication,
             ErrorKind::JwksUnavailable
             | ErrorKind::JwksNotCached
-            | ErrorKind::RevocationUnavailable => HttpClass::Unavailable,
+            | ErrorKind::RevocationUnavailable
+            | ErrorKind::DpopReplayUnavailable => HttpClass::Unavailable,
+            ErrorKind::InvalidDpopProof | ErrorKind::DpopProofReplayed => {
+                HttpClass::InvalidDpopProof
+            }
+            ErrorKind::UseDpopNonce => HttpClass::UseDpopNonce,
             _ => HttpClass::InvalidToken,
         }
     }
@@ -160,6 +205,11 @@ pub enum HttpClass {
     InsufficientUserAuthentication,
     /// The key set cannot be had right now: 503 with `Retry-After`.
     Unavailable,
+    /// The DPoP proof is refused (RFC 9449 `invalid_dpop_proof`): 401.
+    InvalidDpopProof,
+    /// The DPoP proof must carry the server's current nonce (RFC 9449
+    /// `use_dpop_nonce`): 401 with a `DPoP-Nonce` header.
+    UseDpopNonce,
 }
 
 impl HttpClass {
@@ -168,7 +218,9 @@ impl HttpClass {
         match self {
             HttpClass::MissingCredentials
             | HttpClass::InvalidToken
-            | HttpClass::InsufficientUserAuthentication => 401,
+            | HttpClass::InsufficientUserAuthentication
+            | HttpClass::InvalidDpopProof
+            | HttpClass::UseDpopNonce => 401,
             HttpClass::InvalidRequest => 400,
             HttpClass::InsufficientScope => 403,
             HttpClass::Unavailable => 503,
@@ -183,6 +235,8 @@ impl HttpClass {
             HttpClass::InvalidToken => Some("invalid_token"),
             HttpClass::InsufficientScope => Some("insufficient_scope"),
             HttpClass::InsufficientUserAuthentication => Some("insufficient_user_authentication"),
+            HttpClass::InvalidDpopProof => Some("invalid_dpop_proof"),
+            HttpClass::UseDpopNonce => Some("use_dpop_nonce"),
         }
     }
 
@@ -192,7 +246,9 @@ impl HttpClass {
         match self {
             HttpClass::MissingCredentials
             | HttpClass::InvalidToken
-            | HttpClass::InsufficientUserAuthentication => GrpcCode::Unauthenticated,
+            | HttpClass::InsufficientUserAuthentication
+            | HttpClass::InvalidDpopProof
+            | HttpClass::UseDpopNonce => GrpcCode::Unauthenticated,
             HttpClass::InvalidRequest => GrpcCode::InvalidArgument,
             HttpClass::InsufficientScope => GrpcCode::PermissionDenied,
             HttpClass::Unavailable => GrpcCode::Unavailable,
@@ -284,6 +340,8 @@ pub(crate) struct ChallengeParams {
     /// The required scopes (any of them), space-separated, when a scope
     /// requirement failed.
     pub(crate) scope: Option<Box<str>>,
+    /// A fresh DPoP nonce, when the proof lacked a current one.
+    pub(crate) dpop_nonce: Option<Box<str>>,
 }
 
 impl Error {
@@ -319,6 +377,13 @@ impl Error {
     /// challenge's `scope` parameter (RFC 6750 §3).
     pub fn required_scopes(&self) -> Option<&str> {
         self.challenge.as_ref()?.scope.as_deref()
+    }
+
+    /// For [`ErrorKind::UseDpopNonce`]: the server's current nonce, to
+    /// send in a `DPoP-Nonce` header for the client to put in its next
+    /// proof (RFC 9449 §9).
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        self.challenge.as_ref()?.dpop_nonce.as_deref()
     }
 
     pub(crate) fn with_retry_after(mut self, retry_after: Duration) -> Self {

@@ -20,7 +20,10 @@ mod resource_metadata;
 mod sign_out;
 
 pub use alb::{alb_data_token, authenticate_alb_with_access_token};
-pub use authenticate::{authenticate, authenticate_optional};
+pub use authenticate::{
+    HttpRequest, authenticate, authenticate_optional, authenticate_request,
+    authenticate_request_optional,
+};
 pub use readiness::Readiness;
 pub use resource_metadata::{METADATA_PATH, ProtectedResourceMetadata};
 pub use sign_out::sign_out;
@@ -107,6 +110,51 @@ pub enum AuthRejection {
     InvalidRequest(InvalidRequest),
     /// The token was refused or could not be checked.
     Token(Error),
+    /// Any of the above, for a verifier that accepts DPoP proofs: answered
+    /// with a `DPoP` challenge (RFC 9449 §7.1), and a `Bearer` one when
+    /// bearer tokens are accepted too.
+    Dpop(Box<AuthRejection>, DpopChallenge),
+}
+
+/// What a verifier that accepts DPoP proofs says about them
+/// ([`Verify::dpop_support`](crate::Verify::dpop_support)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DpopSupport<'a> {
+    /// The external origin requests are checked against (`htu`), without a
+    /// trailing slash.
+    pub origin: &'a str,
+    /// The proof algorithms accepted, space-separated.
+    pub algs: &'a str,
+    /// Whether tokens that are not DPoP-bound may come as bearer tokens.
+    pub bearer_accepted: bool,
+}
+
+/// The DPoP side of an answer (RFC 9449 §7.1): the algorithms to name,
+/// whether a `Bearer` challenge goes alongside, and which scheme the
+/// request used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DpopChallenge {
+    /// The proof algorithms accepted, space-separated (`algs`).
+    pub algs: Box<str>,
+    /// Whether a `Bearer` challenge is sent too.
+    pub bearer_accepted: bool,
+    /// Whether the request used the `DPoP` scheme (its token errors are
+    /// then answered in the `DPoP` challenge).
+    pub dpop_scheme: bool,
+}
+
+impl DpopChallenge {
+    /// The challenge of a verifier with `support`, for a request that used
+    /// the `DPoP` scheme when `dpop_scheme`.
+    pub fn new(support: &DpopSupport<'_>, dpop_scheme: bool) -> Self {
+        Self {
+            algs: support.algs.into(),
+            bearer_accepted: support.bearer_accepted,
+            dpop_scheme,
+        }
+    }
 }
 
 impl fmt::Debug for AuthRejection {
@@ -116,6 +164,11 @@ impl fmt::Debug for AuthRejection {
             AuthRejection::MissingAlbHeader => f.write_str("MissingAlbHeader"),
             AuthRejection::InvalidRequest(r) => f.debug_tuple("InvalidRequest").field(r).finish(),
             AuthRejection::Token(e) => f.debug_tuple("Token").field(&e.kind()).finish(),
+            AuthRejection::Dpop(rejection, challenge) => f
+                .debug_tuple("Dpop")
+                .field(rejection)
+                .field(challenge)
+                .finish(),
         }
     }
 }
@@ -129,13 +182,14 @@ impl fmt::Display for AuthRejection {
             }
             AuthRejection::InvalidRequest(r) => f.write_str(r.description()),
             AuthRejection::Token(e) => fmt::Display::fmt(e, f),
+            AuthRejection::Dpop(rejection, _) => fmt::Display::fmt(rejection, f),
         }
     }
 }
 
 impl std::error::Error for AuthRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
+        match self.base() {
             AuthRejection::Token(e) => Some(e),
             _ => None,
         }
@@ -156,14 +210,31 @@ impl AuthRejection {
     /// extractor turns into `None`).
     pub fn is_missing(&self) -> bool {
         matches!(
-            self,
+            self.base(),
             AuthRejection::Missing | AuthRejection::MissingAlbHeader
         )
     }
 
+    /// The rejection without its DPoP challenge.
+    fn base(&self) -> &AuthRejection {
+        match self {
+            AuthRejection::Dpop(rejection, _) => rejection.base(),
+            other => other,
+        }
+    }
+
+    /// For [`ErrorKind::UseDpopNonce`]: the nonce to send in a
+    /// `DPoP-Nonce` header (RFC 9449 §9).
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        match self.base() {
+            AuthRejection::Token(e) => e.dpop_nonce(),
+            _ => None,
+        }
+    }
+
     /// The verification error kind, when a token was checked.
     pub fn kind(&self) -> Option<ErrorKind> {
-        match self {
+        match self.base() {
             AuthRejection::Token(e) => Some(e.kind()),
             _ => None,
         }
@@ -171,12 +242,13 @@ impl AuthRejection {
 
     /// The HTTP meaning.
     pub fn http_class(&self) -> HttpClass {
-        match self {
+        match self.base() {
             AuthRejection::Missing | AuthRejection::MissingAlbHeader => {
                 HttpClass::MissingCredentials
             }
             AuthRejection::InvalidRequest(_) => HttpClass::InvalidRequest,
             AuthRejection::Token(e) => e.kind().http_class(),
+            AuthRejection::Dpop(..) => HttpClass::InvalidRequest,
         }
     }
 
@@ -187,7 +259,7 @@ impl AuthRejection {
 
     /// A fixed, non-echoing description for clients.
     pub fn description(&self) -> &'static str {
-        match self {
+        match self.base() {
             AuthRejection::Missing => "a bearer token is required",
             AuthRejection::MissingAlbHeader => "an x-amzn-oidc-data header is required",
             AuthRejection::InvalidRequest(r) => r.description(),
@@ -208,8 +280,19 @@ impl AuthRejection {
                 ErrorKind::RevocationUnavailable => {
                     "revocations cannot be checked right now; retry later"
                 }
+                ErrorKind::InvalidDpopProof => "the DPoP proof is invalid",
+                ErrorKind::DpopProofReplayed => "the DPoP proof was used before",
+                ErrorKind::UseDpopNonce => "the DPoP proof must carry the server's nonce",
+                ErrorKind::DpopBindingMismatch => "the token is not bound to the DPoP proof's key",
+                ErrorKind::DpopRequired => {
+                    "the token must be sent with the DPoP scheme and a proof"
+                }
+                ErrorKind::DpopReplayUnavailable => {
+                    "DPoP proofs cannot be checked right now; retry later"
+                }
                 _ => "the token is invalid",
             },
+            AuthRejection::Dpop(..) => "the request is invalid",
         }
     }
 
@@ -253,15 +336,48 @@ impl AuthRejection {
         if class == HttpClass::Unavailable {
             return None;
         }
-        let mut value = format!("Bearer realm=\"{}\"", escape_quoted(realm));
-        if let Some(code) = class.bearer_error() {
+        let AuthRejection::Dpop(rejection, dpop) = self else {
+            return Some(self.challenge("Bearer", "", realm, true, resource_metadata));
+        };
+        let dpop_error = dpop.dpop_scheme
+            || !dpop.bearer_accepted
+            || matches!(class, HttpClass::InvalidDpopProof | HttpClass::UseDpopNonce);
+        let algs = format!(", algs=\"{}\"", escape_quoted(&dpop.algs));
+        let dpop_challenge =
+            rejection.challenge("DPoP", &algs, realm, dpop_error, resource_metadata);
+        if !dpop.bearer_accepted {
+            return Some(dpop_challenge);
+        }
+        let bearer = rejection.challenge("Bearer", "", realm, !dpop_error, resource_metadata);
+        Some(if dpop.dpop_scheme {
+            format!("{dpop_challenge}, {bearer}")
+        } else {
+            format!("{bearer}, {dpop_challenge}")
+        })
+    }
+
+    /// One challenge of `scheme`, its own parameters `params` after the
+    /// realm, with the error and its parameters when `with_error`.
+    fn challenge(
+        &self,
+        scheme: &str,
+        params: &str,
+        realm: &str,
+        with_error: bool,
+        resource_metadata: Option<&str>,
+    ) -> String {
+        let class = self.http_class();
+        let mut value = format!("{scheme} realm=\"{}\"{params}", escape_quoted(realm));
+        if let Some(code) = class.bearer_error().filter(|_| with_error) {
             value.push_str(", error=\"");
             value.push_str(code);
             value.push_str("\", error_description=\"");
             value.push_str(self.description());
             value.push('"');
         }
-        if let AuthRejection::Token(error) = self {
+        if let AuthRejection::Token(error) = self.base()
+            && with_error
+        {
             if let Some(acr_values) = error.acr_values() {
                 value.push_str(", acr_values=\"");
                 value.push_str(&escape_quoted(acr_values));
@@ -282,12 +398,12 @@ impl AuthRejection {
             value.push_str(&escape_quoted(url));
             value.push('"');
         }
-        Some(value)
+        value
     }
 
     /// Seconds for `Retry-After` on 503 answers (at least 1).
     pub fn retry_after_secs(&self) -> Option<u64> {
-        match self {
+        match self.base() {
             AuthRejection::Token(e) if e.kind().http_class() == HttpClass::Unavailable => Some(
                 e.retry_after()
                     .map_or(5, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
@@ -348,7 +464,7 @@ impl AuthRejection {
     /// Log this rejection the way the adapters do: the kind at debug, 503s
     /// at warn with the (token-free) reason. Never logs the token.
     pub fn log(&self) {
-        match self {
+        match self.base() {
             AuthRejection::Token(e) if e.kind().http_class() == HttpClass::Unavailable => {
                 tracing::warn!(kind = %e.kind(), reason = %e.message(), "cannot verify bearer token");
             }
@@ -362,6 +478,7 @@ impl AuthRejection {
             AuthRejection::InvalidRequest(r) => {
                 tracing::debug!(reason = ?r, status = 400, "malformed authorization");
             }
+            AuthRejection::Dpop(..) => {}
         }
     }
 }
@@ -428,6 +545,18 @@ pub fn bearer_token<'a, I>(authorization: I) -> Result<&'a str, AuthRejection>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
+    authorization_token(authorization, false).map(|(_, token)| token)
+}
+
+/// The token of the one `Authorization` header, and whether it came with
+/// the `DPoP` scheme (accepted only when `dpop`) rather than `Bearer`.
+pub(crate) fn authorization_token<'a, I>(
+    authorization: I,
+    dpop: bool,
+) -> Result<(bool, &'a str), AuthRejection>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
     let mut values = authorization.into_iter();
     let Some(value) = values.next() else {
         return Err(AuthRejection::Missing);
@@ -445,10 +574,11 @@ where
         ))?;
     let value = value.trim_matches([' ', '\t']);
     let (scheme, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let dpop_scheme = dpop && scheme.eq_ignore_ascii_case("dpop");
+    if !dpop_scheme && !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthRejection::Missing);
     }
-    token_value(rest.trim_start_matches([' ', '\t']))
+    token_value(rest.trim_start_matches([' ', '\t'])).map(|token| (dpop_scheme, token))
 }
 
 fn token_value(token: &str) -> Result<&str, AuthRejection> {
@@ -648,7 +778,7 @@ mod tests {
                     ChallengeParams {
                         acr_values: acr_values.map(Into::into),
                         max_age,
-                        scope: None,
+                        ..ChallengeParams::default()
                     },
                 ),
             )

@@ -98,6 +98,7 @@ mod algorithm;
 mod any_verifier;
 mod claims;
 mod cognito;
+mod dpop;
 mod engine;
 mod env;
 mod error;
@@ -129,6 +130,10 @@ pub use claims::{
 pub use cognito::{
     AcceptedTokenUse, CognitoJwtVerifier, CognitoJwtVerifierBuilder, ENV_VARS, IssuerHosts,
     UserPool,
+};
+pub use dpop::{
+    DEFAULT_DPOP_ALGORITHMS, DEFAULT_IAT_WINDOW, DEFAULT_REPLAY_ENTRIES, DPOP_NONCE_SECRET, Dpop,
+    DpopRequest, ProofReplay, ReplayStore, ReplayUnavailable,
 };
 pub use engine::TrustedIssuer;
 pub use error::{ConfigError, Error, ErrorKind, GrpcCode, HttpClass};

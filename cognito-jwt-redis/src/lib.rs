@@ -39,10 +39,19 @@
 //!   `revocation_unavailable` (HTTP 503), open verifies against what the
 //!   list holds and reports itself degraded.
 //!
+//! # DPoP proofs across replicas
+//!
+//! [`RedisReplayStore`] records every DPoP proof a replica accepts with one
+//! synchronous `SET cognito-jwt:dpop:<key> 1 NX PXAT <expiry>`: a proof
+//! accepted by one replica is refused by every other, and Redis forgets it
+//! once it is too old to be accepted anyway. When Redis does not answer,
+//! its own failure policy ([`ReplayFailure`], closed by default) applies.
+//!
 //! Errors are reported by kind only: a Redis error can carry the URL and
 //! its password.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod replay;
 mod store;
 mod sync;
 
@@ -50,6 +59,7 @@ use std::time::Duration;
 
 use cognito_jwt_core::{ConfigError, RevocationList, RevocationListBuilder};
 
+pub use replay::{DEFAULT_REPLAY_TIMEOUT, DPOP_KEY_PREFIX, RedisReplayStore, ReplayFailure};
 pub use store::{CHANNEL, KEY_PREFIX, RedisStore, key_of};
 
 /// The variable holding the Redis URL in every program that reads its

@@ -33,6 +33,23 @@ pub fn key_of(entry: &RevocationEntry) -> String {
     )
 }
 
+/// A client for the Redis at `url`, with a TLS provider for `rediss://`.
+/// Does no I/O.
+pub(crate) fn client_for(url: &str) -> Result<Client, ConfigError> {
+    if url.starts_with("rediss://") {
+        // redis' rustls needs a process-wide provider; an earlier one
+        // (the program's own) is kept.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    }
+    Client::open(url).map_err(|_| ConfigError::Invalid {
+        name: REDIS_URL_VAR.to_owned(),
+        problem: "expected a URL such as redis://host:6379 or \
+                  rediss://user:password@host:6380/0 (its text is not repeated here: it may \
+                  hold a password)"
+            .to_owned(),
+    })
+}
+
 /// One Redis server: writes entries (as a [`RevocationPublisher`]) and
 /// reads the whole set. Keeps one multiplexed connection, made again after
 /// any failure.
@@ -55,20 +72,8 @@ impl RedisStore {
     /// A [`ConfigError`] naming `REVOCATION_REDIS_URL` when `url` is not a
     /// `redis://`, `rediss://` or `unix://` URL.
     pub fn open(url: &str) -> Result<Self, ConfigError> {
-        if url.starts_with("rediss://") {
-            // redis' rustls needs a process-wide provider; an earlier one
-            // (the program's own) is kept.
-            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        }
-        let client = Client::open(url).map_err(|_| ConfigError::Invalid {
-            name: REDIS_URL_VAR.to_owned(),
-            problem: "expected a URL such as redis://host:6379 or \
-                      rediss://user:password@host:6380/0 (its text is not repeated here: it may \
-                      hold a password)"
-                .to_owned(),
-        })?;
         Ok(Self {
-            client,
+            client: client_for(url)?,
             connection: Mutex::new(None),
         })
     }

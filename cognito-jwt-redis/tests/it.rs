@@ -268,3 +268,81 @@ fn now() -> u64 {
         .expect("after 1970")
         .as_secs()
 }
+
+mod dpop {
+    //! DPoP proofs recorded in a real `redis-server`: a proof accepted by
+    //! one replica is refused by another; an outage refuses proofs under
+    //! the closed policy and accepts them under the open one.
+
+    use cognito_jwt_core::testing::{DpopKey, TestOidcIssuer};
+    use cognito_jwt_core::{
+        Algorithm, Dpop, DpopRequest, ErrorKind, JwtVerifier, Requirements, StandardClaims,
+    };
+    use cognito_jwt_redis::{RedisReplayStore, ReplayFailure};
+    use cognito_jwt_test_support::RedisServer;
+
+    const URL: &str = "https://api.example.com/orders";
+
+    fn replica(issuer: &TestOidcIssuer, store: RedisReplayStore) -> JwtVerifier {
+        issuer.verifier_from(
+            issuer
+                .verifier_builder(issuer.issuer_config("orders"))
+                .dpop(Dpop::new("https://api.example.com").replay_store(store)),
+        )
+    }
+
+    async fn send(verifier: &JwtVerifier, token: &str, proof: &str) -> Result<(), ErrorKind> {
+        verifier
+            .verify_dpop_with::<StandardClaims>(
+                token,
+                &Requirements::new(),
+                &DpopRequest::new(proof, "GET", URL),
+            )
+            .await
+            .map(drop)
+            .map_err(|e| e.kind())
+    }
+
+    #[tokio::test]
+    async fn a_proof_accepted_by_one_replica_is_refused_by_another() {
+        let Some(mut redis) = RedisServer::start("dpop_replay_across_replicas") else {
+            return;
+        };
+        let issuer = TestOidcIssuer::new("https://login.example.com", Algorithm::RS256);
+        let open = |failure| {
+            RedisReplayStore::open(&redis.url())
+                .expect("a Redis URL")
+                .failure(failure)
+        };
+        let (a, b) = (
+            replica(&issuer, open(ReplayFailure::Closed)),
+            replica(&issuer, open(ReplayFailure::Closed)),
+        );
+        let key = DpopKey::generate(Algorithm::ES256);
+        let token = issuer.access_token("orders").bound_to(&key).sign();
+        let proof = key.proof("GET", URL).access_token(&token).sign();
+        assert_eq!(send(&a, &token, &proof).await, Ok(()));
+        assert_eq!(
+            send(&b, &token, &proof).await,
+            Err(ErrorKind::DpopProofReplayed)
+        );
+        assert_eq!(
+            send(&a, &token, &proof).await,
+            Err(ErrorKind::DpopProofReplayed)
+        );
+        let fresh = key.proof("GET", URL).access_token(&token).sign();
+        assert_eq!(send(&b, &token, &fresh).await, Ok(()));
+
+        let open_replica = replica(&issuer, open(ReplayFailure::Open));
+        redis.stop();
+        let during = key.proof("GET", URL).access_token(&token).sign();
+        assert_eq!(
+            send(&a, &token, &during).await,
+            Err(ErrorKind::DpopReplayUnavailable)
+        );
+        assert_eq!(send(&open_replica, &token, &during).await, Ok(()));
+        redis.restart();
+        let after = key.proof("GET", URL).access_token(&token).sign();
+        assert_eq!(send(&a, &token, &after).await, Ok(()));
+    }
+}

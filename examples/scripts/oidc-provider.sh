@@ -5,7 +5,11 @@
 # flow with PKCE) signed with each of RS256, PS256, ES256 and EdDSA;
 # `cognito-jwt oidc verify` must accept each of them after OIDC discovery,
 # and refuse a tampered token, a wrong audience and an algorithm it was not
-# told to accept.
+# told to accept. With the provider's DPoP feature it also mints a
+# DPoP-bound access token (`cnf.jkt`) and proofs for it: the CLI must accept
+# it with its genuine proof (`--dpop-proof`), and refuse it as a bearer
+# token, with a proof for another method, and with a proof made for another
+# token.
 #
 #   bash examples/scripts/oidc-provider.sh
 #
@@ -149,6 +153,24 @@ for alg in RS256 PS256 ES256 EdDSA; do
   check "$alg ID token, as an access token" 1 \
     --access-token-profile --audience "$client" --algorithm "$alg" "$idt"
 done
+
+dpop_at="$(field dpop token)"
+dpop_aud="$(field dpop audience)"
+dpop_url="$(field dpop url)"
+dpop() { # dpop NAME WANT_EXIT ARGS...: the bound token with ARGS
+  local name="$1" want="$2"
+  shift 2
+  check "$name" "$want" --access-token-profile --audience "$dpop_aud" --algorithm ES256 "$@" "$dpop_at"
+}
+dpop "DPoP-bound access token with its proof" 0 \
+  --dpop-proof "$(field dpop proof)" --method GET --url "$dpop_url"
+dpop "DPoP-bound access token as a bearer token" 1
+dpop "DPoP-bound, proof for another method" 1 \
+  --dpop-proof "$(field dpop proof_for_post)" --method GET --url "$dpop_url"
+dpop "DPoP-bound, proof for another token (ath)" 1 \
+  --dpop-proof "$(field dpop proof_for_another_token)" --method GET --url "$dpop_url"
+dpop "DPoP-bound, proof for another URL" 1 \
+  --dpop-proof "$(field dpop proof)" --method GET --url "https://api.example.test/admin"
 
 echo "$passed passed, $failed failed"
 [[ "$failed" == 0 ]]

@@ -22,10 +22,12 @@ use cognito_jwt_core::http::ProtectedResourceMetadata;
 use cognito_jwt_core::testing::{TestIssuer, TestKey, UnreachableJwks};
 use cognito_jwt_core::{ClaimRule, CognitoJwtVerifier, Requirements, TokenUse};
 
+mod dpop;
 mod installed;
 mod moto;
 mod redis;
 
+pub use dpop::{DPOP_ORIGIN, DPOP_PATH, DpopCase, DpopSuite, NONCE_SECRET, NONCE_WINDOW};
 pub use installed::{find_program, skip, skip_unless_installed};
 pub use moto::{MotoPool, MotoServer};
 pub use redis::{RedisServer, free_port};

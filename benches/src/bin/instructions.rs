@@ -87,6 +87,7 @@ fn options() -> Result<Options, String> {
                         "no case {name}; the cases are: {}",
                         cases::ALL
                             .iter()
+                            .chain(cases::DPOP)
                             .map(|(name, _)| *name)
                             .collect::<Vec<_>>()
                             .join(", ")
@@ -95,9 +96,11 @@ fn options() -> Result<Options, String> {
                 wanted.push(name);
                 wanted.push(cases::floor_of(name));
             }
-            // Every case once, in the order of `cases::ALL` (floors first).
+            // Every case once, in the order of `cases::ALL` then
+            // `cases::DPOP` (floors first).
             cases::ALL
                 .iter()
+                .chain(cases::DPOP)
                 .map(|(name, _)| *name)
                 .filter(|name| wanted.contains(name))
                 .collect()

@@ -2,5 +2,6 @@
 
 mod alb;
 mod attacker_text;
+mod dpop;
 mod extractors_and_middleware;
 mod oidc;

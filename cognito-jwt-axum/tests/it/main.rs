@@ -3,6 +3,7 @@
 mod alb;
 mod attacker_text;
 mod case_table;
+mod dpop;
 mod extractor;
 mod layer;
 mod oidc;

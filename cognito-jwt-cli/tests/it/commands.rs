@@ -983,3 +983,57 @@ fn claim_rules_and_step_up_options() {
         );
     }
 }
+
+#[test]
+fn oidc_verify_checks_a_dpop_bound_token_with_its_proof() {
+    use cognito_jwt_core::Algorithm;
+    use cognito_jwt_core::testing::DpopKey;
+
+    let key = TestCurveKey::es256("es-1");
+    let server = OidcServer::start(&[key.jwk()]);
+    let client = DpopKey::generate(Algorithm::ES256);
+    let mut claims = oidc_claims(&server.issuer);
+    claims["cnf"] = json!({ "jkt": client.thumbprint() });
+    let token = oidc_token(&key, "JWT", &claims);
+    let url = "https://api.example.com/orders?page=2";
+    let proof = client.proof("GET", url).access_token(&token).sign();
+    let with_proof = |method: &'static str| {
+        let args = [
+            "--dpop-proof",
+            proof.as_str(),
+            "--method",
+            method,
+            "--url",
+            url,
+            token.as_str(),
+        ];
+        cli(&oidc_args(&server.issuer, &args), &[], None)
+    };
+    let run = with_proof("GET");
+    assert_eq!(run.code, 0, "{run:?}");
+    let printed: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
+    assert_eq!(printed["cnf"]["jkt"], client.thumbprint());
+
+    let run = with_proof("POST");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("rejected: invalid_dpop_proof: "),
+        "{run:?}"
+    );
+    assert_no_token(&run, &token);
+    assert_no_token(&run, &proof);
+
+    let run = cli(&oidc_args(&server.issuer, &[&token]), &[], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("rejected: dpop_required: "),
+        "{run:?}"
+    );
+
+    let run = cli(
+        &oidc_args(&server.issuer, &["--url", url, &token]),
+        &[],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+}

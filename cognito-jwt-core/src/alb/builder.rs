@@ -133,6 +133,7 @@ impl AlbJwtVerifierBuilder {
                 source,
                 algorithms: AlgorithmSet::ES256,
                 requirements: None,
+                require_dpop: false,
             });
         }
         let metrics = self.common.metrics("alb");

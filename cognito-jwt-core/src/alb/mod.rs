@@ -23,7 +23,7 @@ pub use builder::AlbJwtVerifierBuilder;
 pub use claims::AlbClaims;
 
 use crate::claims::TokenClaims;
-use crate::engine::Inner;
+use crate::engine::{Inner, Presented};
 use crate::error::Error;
 use crate::health::Health;
 use crate::requirements::Requirements;
@@ -130,7 +130,10 @@ impl AlbJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        let result = self.inner.verify_with(token, requirements).await;
+        let result = self
+            .inner
+            .verify_with(token, requirements, Presented::Bearer)
+            .await;
         self.inner.metrics.verified(result)
     }
 
@@ -167,7 +170,9 @@ impl AlbJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        let result = self.inner.verify_sync_with(token, requirements);
+        let result = self
+            .inner
+            .verify_sync_with(token, requirements, Presented::Bearer);
         self.inner.metrics.verified(result)
     }
 

@@ -127,6 +127,54 @@ impl<'de> Deserialize<'de> for Audience<'de> {
     }
 }
 
+/// `cnf` (RFC 7800): the key a token is bound to. Only DPoP's `jkt` (RFC
+/// 9449 §6.1) is read; other members (such as mTLS's `x5t#S256`) are
+/// skipped, and none may repeat.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Confirmation<'a> {
+    /// The SHA-256 thumbprint of the DPoP key, base64url.
+    pub(crate) jkt: Option<Cow<'a, str>>,
+}
+
+impl Confirmation<'_> {
+    fn into_owned(self) -> Confirmation<'static> {
+        Confirmation {
+            jkt: self.jkt.map(|jkt| Cow::Owned(jkt.into_owned())),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Confirmation<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ConfirmationVisitor;
+        impl<'de> Visitor<'de> for ConfirmationVisitor {
+            type Value = Confirmation<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object of confirmation methods")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut confirmation = Confirmation::default();
+                let mut others = SeenKeys::default();
+                while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                    if key == "jkt" {
+                        if confirmation.jkt.is_some() {
+                            return Err(de::Error::custom("a confirmation method appears twice"));
+                        }
+                        confirmation.jkt = Some(map.next_value::<Text<'de>>()?.0);
+                    } else {
+                        if !others.insert(key) {
+                            return Err(de::Error::custom("a confirmation method appears twice"));
+                        }
+                        map.next_value::<Skip>()?;
+                    }
+                }
+                Ok(confirmation)
+            }
+        }
+        deserializer.deserialize_map(ConfirmationVisitor)
+    }
+}
+
 /// Latest NumericDate accepted: the last second of year 9999.
 pub(crate) const MAX_NUMERIC_DATE: u64 = 253_402_300_799;
 
@@ -384,6 +432,7 @@ macro_rules! payload {
     (@type number) => { Option<u64> };
     (@type flag) => { Option<bool> };
     (@type list) => { Option<Vec<Cow<'a, str>>> };
+    (@type confirmation) => { Option<Confirmation<'a>> };
 
     (@read $kind:ident $key:literal, $slot:expr, $map:ident) => {{
         if $slot.is_some() {
@@ -417,6 +466,12 @@ macro_rules! payload {
             .map_err(|_: A::Error| de::Error::custom(concat!("claim `", $key, "` must be a boolean")))?
             .0
     };
+    (@value confirmation $key:literal, $map:ident) => {
+        $map.next_value::<Confirmation<'de>>()
+            .map_err(|_: A::Error| de::Error::custom(concat!(
+                "claim `", $key, "` must be an object whose jkt is a string, each member once"
+            )))?
+    };
     (@value list $key:literal, $map:ident) => {
         $map.next_value::<TextList<'de>>()
             .map_err(|_: A::Error| de::Error::custom(concat!("claim `", $key, "` must be an array of strings")))?
@@ -430,6 +485,9 @@ macro_rules! payload {
                 + ALLOCATION_OVERHEAD
         })
     };
+    (@heap confirmation $v:expr) => {
+        $v.as_ref().and_then(|c| c.jkt.as_ref()).map_or(0, |t| t.len() + ALLOCATION_OVERHEAD)
+    };
     (@heap $kind:ident $v:expr) => { 0 };
 
     (@own text $v:expr) => { $v.map(|t| Cow::Owned(t.into_owned())) };
@@ -437,6 +495,7 @@ macro_rules! payload {
     (@own date $v:expr) => { $v };
     (@own number $v:expr) => { $v };
     (@own flag $v:expr) => { $v };
+    (@own confirmation $v:expr) => { $v.map(Confirmation::into_owned) };
     (@own list $v:expr) => { $v.map(|l| l.into_iter().map(|t| Cow::Owned(t.into_owned())).collect()) };
 }
 
@@ -474,6 +533,7 @@ payload! {
     flag "phone_number_verified" => phone_number_verified,
     text "nonce" => nonce,
     text "at_hash" => at_hash,
+    confirmation "cnf" => cnf,
 }
 
 impl<'de> DeserializeSeed<'de> for PayloadVisitor<'_> {
@@ -640,6 +700,10 @@ mod tests {
             r#"{"exp":253402300800}"#,
             r#"{"cognito:groups":"a"}"#,
             r#"{"email_verified":"yes"}"#,
+            r#"{"cnf":{"jkt":"a","jkt":"b"}}"#,
+            r#"{"cnf":{"jkt":1}}"#,
+            r#"{"cnf":"jkt"}"#,
+            r#"{"cnf":{"x5t#S256":"a","x5t#S256":"b"}}"#,
             r#"{} {}"#,
             r#"[]"#,
         ] {

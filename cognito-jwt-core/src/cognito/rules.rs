@@ -287,6 +287,7 @@ pub(crate) fn unseeded_cognito_engine(
             source,
             algorithms: AlgorithmSet::RS256,
             requirements: None,
+            require_dpop: false,
         });
     }
     common.engine(trusted, metrics)

@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::claims::TokenClaims;
-use crate::engine::Inner;
+use crate::dpop::DpopRequest;
+use crate::engine::{Inner, Presented};
 use crate::error::{ConfigError, Error, quoted};
 use crate::health::Health;
 use crate::http::ProtectedResourceMetadata;
@@ -77,7 +78,38 @@ impl CognitoJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        let result = self.inner.verify_with(token, requirements).await;
+        let result = self
+            .inner
+            .verify_with(token, requirements, Presented::Bearer)
+            .await;
+        self.inner.metrics.verified(result)
+    }
+
+    /// [`verify_with`](Self::verify_with) for a token sent with the `DPoP`
+    /// scheme (RFC 9449) in `request`: the proof is checked (its header,
+    /// key, signature, `htm`, `htu`, `iat`, `ath`, nonce and `jti`) and the
+    /// token must be bound to its key (`cnf.jkt`), on every call and
+    /// token-cache hit. Needs `dpop` on the builder;
+    /// [`http::authenticate_request`](crate::http::authenticate_request)
+    /// calls it for HTTP requests.
+    ///
+    /// # Errors
+    /// As [`verify_with`](Self::verify_with), plus
+    /// [`ErrorKind::InvalidDpopProof`](crate::ErrorKind::InvalidDpopProof),
+    /// [`ErrorKind::DpopProofReplayed`](crate::ErrorKind::DpopProofReplayed),
+    /// [`ErrorKind::UseDpopNonce`](crate::ErrorKind::UseDpopNonce),
+    /// [`ErrorKind::DpopBindingMismatch`](crate::ErrorKind::DpopBindingMismatch)
+    /// and [`ErrorKind::DpopReplayUnavailable`](crate::ErrorKind::DpopReplayUnavailable).
+    pub async fn verify_dpop_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+        request: &DpopRequest<'_>,
+    ) -> Result<T, Error> {
+        let result = self
+            .inner
+            .verify_with(token, requirements, Presented::Dpop(request))
+            .await;
         self.inner.metrics.verified(result)
     }
 
@@ -103,7 +135,9 @@ impl CognitoJwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
-        let result = self.inner.verify_sync_with(token, requirements);
+        let result = self
+            .inner
+            .verify_sync_with(token, requirements, Presented::Bearer);
         self.inner.metrics.verified(result)
     }
 

@@ -7,12 +7,14 @@
 //! its issuers with their [`Rules`].
 
 mod checks;
+mod dpop;
 mod pipeline;
 mod settings;
 mod token_cache;
 mod trusted;
 
 pub(crate) use checks::check_dates;
+pub(crate) use dpop::Presented;
 pub(crate) use pipeline::{Inner, Pool, Rules};
 pub(crate) use settings::{Common, MIN_TOKEN_CACHE_BYTES, Trusted, common_setters};
 pub(crate) use token_cache::TokenCache;

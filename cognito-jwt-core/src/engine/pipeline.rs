@@ -24,6 +24,7 @@ use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
 use tracing::{Instrument, Level, Span};
 
 use super::checks::{claims_of, unix_secs};
+use super::dpop::Presented;
 use super::token_cache::{CachedClaims, CachedToken, TokenCache};
 use crate::algorithm::AlgorithmSet;
 use crate::claims::{ClaimsView, Payload, Profile, TokenClaims, TokenUse, issuer_of};
@@ -78,6 +79,8 @@ pub(crate) struct Pool {
     pub(crate) algorithms: AlgorithmSet,
     /// Requirements of its own, on top of the verifier's.
     pub(crate) requirements: Option<Requirements>,
+    /// Its tokens are accepted with a DPoP proof only.
+    pub(crate) require_dpop: bool,
 }
 
 /// The engine behind both verifiers: one pipeline, one key cache, one
@@ -99,6 +102,8 @@ pub(crate) struct Inner {
     pub(crate) requirements: Requirements,
     pub(crate) custom_check: Option<Arc<CustomCheck>>,
     pub(crate) revocation: Option<RevocationList>,
+    /// How DPoP proofs are checked, when they are accepted.
+    pub(crate) dpop: Option<Arc<crate::dpop::DpopConfig>>,
     /// Asks Cognito about verified access tokens in the background.
     #[cfg(feature = "reqwest")]
     pub(crate) probe: Option<Arc<crate::revocation::CognitoProbe>>,
@@ -117,13 +122,16 @@ impl Inner {
         &self,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
     ) -> Result<T, Error> {
         if !verify_span_wanted() {
-            return self.verify_steps(token, requirements, None).await;
+            return self
+                .verify_steps(token, requirements, presented, None)
+                .await;
         }
         let span = self.verify_span(T::TOKEN_USE);
         let result = self
-            .verify_steps(token, requirements, Some(&span))
+            .verify_steps(token, requirements, presented, Some(&span))
             .instrument(span.clone())
             .await;
         record_outcome(&span, &result);
@@ -135,11 +143,12 @@ impl Inner {
         &self,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
     ) -> Result<T, Error> {
         if verify_span_wanted() {
-            return self.verify_sync_in_span(token, requirements);
+            return self.verify_sync_in_span(token, requirements, presented);
         }
-        self.verify_sync_steps(token, requirements, None)
+        self.verify_sync_steps(token, requirements, presented, None)
     }
 
     /// Kept out of line: the verification without a subscriber stays as
@@ -150,9 +159,11 @@ impl Inner {
         &self,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
     ) -> Result<T, Error> {
         let span = self.verify_span(T::TOKEN_USE);
-        let result = span.in_scope(|| self.verify_sync_steps(token, requirements, Some(&span)));
+        let result =
+            span.in_scope(|| self.verify_sync_steps(token, requirements, presented, Some(&span)));
         record_outcome(&span, &result);
         result
     }
@@ -177,9 +188,10 @@ impl Inner {
         &self,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
         span: Option<&Span>,
     ) -> Result<T, Error> {
-        if let Some(hit) = self.cached(token, requirements, span) {
+        if let Some(hit) = self.cached(token, requirements, presented, span) {
             return hit;
         }
         // Read before any key is looked up (see `KeyCache::generation`).
@@ -193,16 +205,17 @@ impl Inner {
                 source
             }
         };
-        self.finish(token, &decoded, source, requirements, generation)
+        self.finish(token, &decoded, source, requirements, presented, generation)
     }
 
     fn verify_sync_steps<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
         span: Option<&Span>,
     ) -> Result<T, Error> {
-        if let Some(hit) = self.cached(token, requirements, span) {
+        if let Some(hit) = self.cached(token, requirements, presented, span) {
             return hit;
         }
         let generation = self.keys.generation();
@@ -215,7 +228,7 @@ impl Inner {
                 source
             }
         };
-        self.finish(token, &decoded, source, requirements, generation)
+        self.finish(token, &decoded, source, requirements, presented, generation)
     }
 
     /// The signature checked with the cached key the `kid` names, when
@@ -339,6 +352,7 @@ impl Inner {
         decoded: &Decoded<'_>,
         source: usize,
         requirements: &Requirements,
+        presented: Presented<'_>,
         generation: u64,
     ) -> Result<T, Error> {
         let payload = Payload::parse_with(&decoded.json, &self.extra_lists, &self.captured_claims)?;
@@ -370,6 +384,7 @@ impl Inner {
             now,
             self.leeway,
         )?;
+        self.check_presented(pool, &payload, token, presented, now)?;
         if let Some(list) = &self.revocation {
             list.check(
                 &payload,
@@ -420,10 +435,11 @@ impl Inner {
         &self,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
         span: Option<&Span>,
     ) -> Option<Result<T, Error>> {
         let cache = self.token_cache.as_ref()?;
-        let hit = self.cache_hit(cache, token, requirements);
+        let hit = self.cache_hit(cache, token, requirements, presented);
         self.metrics.token_cache(hit.is_some());
         if let Some(span) = span {
             span.record("cognito_jwt.token_cache_hit", hit.is_some());
@@ -437,6 +453,7 @@ impl Inner {
         cache: &TokenCache,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
     ) -> Option<Result<T, Error>> {
         // A clock before 1970 serves no hit: the full path fails closed.
         let now = unix_secs(SystemTime::now()).ok()?;
@@ -469,10 +486,9 @@ impl Inner {
                     // guard, touching no shared count.
                     Hit::Served(self.serve_hit(
                         token,
-                        &entry.claims,
-                        entry.profile,
-                        entry.pool,
+                        (&entry.claims, entry.profile, entry.pool),
                         requirements,
+                        presented,
                         now,
                     ))
                 })
@@ -483,23 +499,27 @@ impl Inner {
             // The cache's guard is released: a custom check (which may be
             // slow) holds this entry's claims only, never the memory of the
             // entries evicted meanwhile.
-            Hit::CheckOutside(claims, profile, pool) => {
-                self.serve_hit(token, &claims, profile, pool, requirements, now)
-            }
+            Hit::CheckOutside(claims, profile, pool) => self.serve_hit(
+                token,
+                (&claims, profile, pool),
+                requirements,
+                presented,
+                now,
+            ),
         })
     }
 
     /// The checks every request runs, and the claims as `T`, for a token
-    /// the cache holds.
+    /// the cache holds: its claims, how they are read, and its pool.
     fn serve_hit<T: TokenClaims>(
         &self,
         token: &str,
-        claims: &CachedClaims,
-        profile: Profile,
-        pool: usize,
+        (claims, profile, pool): (&CachedClaims, Profile, usize),
         requirements: &Requirements,
+        presented: Presented<'_>,
         now: u64,
     ) -> Result<T, Error> {
+        self.check_presented(&self.pools[pool], &claims.payload, token, presented, now)?;
         if let Some(list) = &self.revocation {
             let signer = claims.header.as_deref().and_then(|h| h.signer.as_deref());
             list.check(&claims.payload, signer, now)?;
@@ -511,8 +531,6 @@ impl Inner {
         if let Some(probe) = &self.probe {
             probe.observe(token, &claims.payload, now);
         }
-        #[cfg(not(feature = "reqwest"))]
-        let _ = token;
         match claims.typed.downcast_ref::<T>() {
             Some(claims) => Ok(claims.clone()),
             None => claims_of(&view),

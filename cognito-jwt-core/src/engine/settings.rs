@@ -38,6 +38,7 @@ pub(crate) struct Common {
     /// when unset.
     pub(crate) metrics_name: Option<String>,
     pub(crate) revocation: Option<RevocationList>,
+    pub(crate) dpop: Option<crate::Dpop>,
     /// Probe Cognito's `GetUser` (endpoint override, interval).
     #[cfg(feature = "reqwest")]
     pub(crate) probe: Option<crate::revocation::RevocationProbe>,
@@ -54,6 +55,7 @@ impl Default for Common {
             token_cache: None,
             metrics_name: None,
             revocation: None,
+            dpop: None,
             #[cfg(feature = "reqwest")]
             probe: None,
         }
@@ -179,6 +181,21 @@ impl Common {
                 probe.interval,
             )?)),
         };
+        let dpop = match &self.dpop {
+            Some(dpop) => {
+                let mut config = dpop.resolve()?;
+                config.bearer_accepted = trusted.pools.iter().any(|pool| !pool.require_dpop);
+                Some(Arc::new(config))
+            }
+            None if trusted.pools.iter().any(|pool| pool.require_dpop) => {
+                return Err(ConfigError::invalid(
+                    "require_dpop",
+                    "an issuer requires DPoP, but the verifier accepts no proofs: give its \
+                     builder .dpop(Dpop::new(\"https://<your API's origin>\"))",
+                ));
+            }
+            None => None,
+        };
         let fetcher = match self.fetcher {
             Some(f) => f,
             None => default_fetcher(self.key_set.connect_timeout, self.key_set.fetch_timeout)?,
@@ -213,6 +230,7 @@ impl Common {
             requirements: self.requirements,
             custom_check: self.custom_check,
             revocation: self.revocation,
+            dpop,
             #[cfg(feature = "reqwest")]
             probe,
             token_cache: self
@@ -286,6 +304,19 @@ macro_rules! common_setters {
         /// (a clone).
         pub fn revocation(mut self, list: crate::RevocationList) -> Self {
             self.common.revocation = Some(list);
+            self
+        }
+
+        /// Accept DPoP-bound access tokens (RFC 9449) with proofs checked
+        /// as `dpop` says, on every verification and token-cache hit; see
+        /// [`Dpop`](crate::Dpop). Defaults to none: bearer tokens only. A
+        /// token bound to a key (`cnf.jkt`) is refused as a bearer token
+        /// either way, with
+        /// [`ErrorKind::DpopRequired`](crate::ErrorKind::DpopRequired).
+        /// Settings out of range fail `build` with a
+        /// [`ConfigError`](crate::ConfigError) naming `dpop.<setting>`.
+        pub fn dpop(mut self, dpop: crate::Dpop) -> Self {
+            self.common.dpop = Some(dpop);
             self
         }
 

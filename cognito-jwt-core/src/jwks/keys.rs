@@ -114,8 +114,9 @@ struct RawSet {
     keys: Vec<serde_json::Value>,
 }
 
-/// The public parameters of a JWK, by key type.
-enum Material<'a> {
+/// The public parameters of a JWK, by key type (also a DPoP proof's
+/// `jwk`).
+pub(crate) enum Material<'a> {
     Rsa {
         n: &'a str,
         e: &'a str,
@@ -132,7 +133,7 @@ enum Material<'a> {
 
 impl Material<'_> {
     /// The algorithms a key of this type can serve at all.
-    fn algorithms(&self) -> AlgorithmSet {
+    pub(crate) fn algorithms(&self) -> AlgorithmSet {
         match self {
             Material::Rsa { .. } => AlgorithmSet::RSA,
             Material::Ec { curve, .. } => AlgorithmSet::of([*curve]),
@@ -149,7 +150,7 @@ impl Material<'_> {
     }
 
     /// Decode and check the parameters, then parse them for `algorithm`.
-    fn parse(&self, algorithm: Algorithm) -> Result<ParsedPublicKey, &'static str> {
+    pub(crate) fn parse(&self, algorithm: Algorithm) -> Result<ParsedPublicKey, &'static str> {
         let backend: &'static dyn VerificationAlgorithm = match algorithm {
             Algorithm::RS256 => &RSA_PKCS1_2048_8192_SHA256,
             Algorithm::RS384 => &RSA_PKCS1_2048_8192_SHA384,

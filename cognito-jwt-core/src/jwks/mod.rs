@@ -19,7 +19,7 @@ pub use fetch::{FetchError, FetchFuture, JwksFetcher, MAX_JWKS_BYTES};
 pub(crate) use fetch::{FetchOutcome, FetchReason, default_fetcher};
 #[cfg(all(test, feature = "testing"))]
 pub(crate) use keys::rsa_public_key_der;
-pub(crate) use keys::{MAX_KID_LEN, VerifyingKey};
+pub(crate) use keys::{MAX_KID_LEN, Material, VerifyingKey};
 pub use options::KeySetOptions;
 #[cfg(feature = "testing")]
 pub(crate) use pem::p256_pem;

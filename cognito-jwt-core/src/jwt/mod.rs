@@ -7,7 +7,7 @@ mod header;
 use crate::algorithm::Algorithm;
 use crate::error::{Error, ErrorKind};
 
-pub(crate) use header::{HeaderClaims, HeaderRules, Kind, Typ, check_header};
+pub(crate) use header::{HeaderClaims, HeaderRules, Kind, Typ, check_header, media_type_is};
 
 /// Longest token accepted, in bytes, checked before any decoding. Cognito
 /// tokens are 1–4 KiB even with many groups and custom claims.

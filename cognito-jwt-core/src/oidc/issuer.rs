@@ -50,6 +50,7 @@ pub struct Issuer {
     required_claims: Vec<String>,
     groups_claim: Option<String>,
     requirements: Requirements,
+    require_dpop: bool,
 }
 
 impl Issuer {
@@ -67,6 +68,7 @@ impl Issuer {
             required_claims: Vec::new(),
             groups_claim: None,
             requirements: Requirements::new(),
+            require_dpop: false,
         }
     }
 
@@ -179,6 +181,16 @@ impl Issuer {
         self
     }
 
+    /// Accept this issuer's tokens with the `DPoP` scheme and a proof only
+    /// (RFC 9449), bound or not: a bearer token is refused with
+    /// [`ErrorKind::DpopRequired`]. Defaults to `false`, when only tokens
+    /// bound to a key (`cnf.jkt`) need a proof. Needs `dpop` on the
+    /// verifier's builder.
+    pub fn require_dpop(mut self) -> Self {
+        self.require_dpop = true;
+        self
+    }
+
     /// The issuer as given.
     pub fn issuer(&self) -> &str {
         &self.issuer
@@ -195,6 +207,7 @@ pub(crate) struct ResolvedIssuer {
     required_claims: Vec<&'static str>,
     groups: GroupsClaim,
     pub(crate) requirements: Requirements,
+    pub(crate) require_dpop: bool,
     /// The key-set URL, or the discovery document's.
     pub(crate) url: String,
     pub(crate) discovery: Option<Discovery>,
@@ -324,6 +337,7 @@ impl Issuer {
             required_claims,
             groups,
             requirements: self.requirements.clone(),
+            require_dpop: self.require_dpop,
             url,
             discovery,
         })

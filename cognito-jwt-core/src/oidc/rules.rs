@@ -75,6 +75,7 @@ pub(crate) fn oidc_engine(
         trusted.pools.push(Pool {
             algorithms: resolved.algorithms,
             requirements: Some(resolved.requirements.clone()),
+            require_dpop: resolved.require_dpop,
             rules: Box::new(resolved),
             source,
         });

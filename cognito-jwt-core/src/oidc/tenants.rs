@@ -28,7 +28,7 @@ use tokio::time::Instant;
 use super::resolver::{IssuerResolver, Resolution, ResolveError};
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::claims::{TokenClaims, issuer_of};
-use crate::engine::{Common, Inner, TokenCache, TrustedIssuer, Unbuilt};
+use crate::engine::{Common, Inner, Presented, TokenCache, TrustedIssuer, Unbuilt};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwt::{Decoded, HeaderRules};
 use crate::metrics::Metrics;
@@ -176,6 +176,8 @@ pub(crate) struct Tenants {
     limits: TenantLimits,
     /// The verified-token cache every engine shares, if configured.
     token_cache: Option<Arc<TokenCache>>,
+    /// The DPoP settings every engine checks proofs with, if any.
+    dpop: Option<crate::dpop::DpopConfig>,
     resolved: Cache<Box<str>, Arc<Approval>>,
     refused: Cache<Box<str>, ()>,
     /// What approvals count their age from (Tokio time, which tests drive).
@@ -227,10 +229,12 @@ impl Tenants {
             .token_cache
             .take()
             .map(|max_bytes| Arc::new(TokenCache::new(max_bytes)));
+        let dpop = common.dpop.as_ref().map(crate::Dpop::resolve).transpose()?;
         Ok(Self {
             resolver,
             common: common.with_fetcher()?,
             token_cache,
+            dpop,
             header: HeaderRules {
                 algorithms: AlgorithmSet::of(Algorithm::ALL.iter().copied()),
                 kind: crate::jwt::Kind::Oidc,
@@ -254,6 +258,7 @@ impl Tenants {
         &self,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
     ) -> Result<T, Error> {
         let iss = self.issuer_of(token)?;
         let engine = match self.known(&iss)? {
@@ -267,13 +272,14 @@ impl Tenants {
                 self.admit(&iss, answer)?
             }
         };
-        engine.verify_with(token, requirements).await
+        engine.verify_with(token, requirements, presented).await
     }
 
     pub(crate) fn verify_sync_with<T: TokenClaims>(
         &self,
         token: &str,
         requirements: &Requirements,
+        presented: Presented<'_>,
     ) -> Result<T, Error> {
         let iss = self.issuer_of(token)?;
         let engine = match self.known(&iss)? {
@@ -300,10 +306,14 @@ impl Tenants {
                 }
             },
         };
-        engine.verify_sync_with(token, requirements)
+        engine.verify_sync_with(token, requirements, presented)
     }
 
-    /// The engines of the issuers resolved and still remembered.
+    /// The DPoP settings, when proofs are accepted.
+    pub(crate) fn dpop_config(&self) -> Option<&crate::dpop::DpopConfig> {
+        self.dpop.as_ref()
+    }
+
     /// The revocation list every engine checks, if any.
     pub(crate) fn revocation(&self) -> Option<&crate::RevocationList> {
         self.common.revocation.as_ref()

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use super::tenants::Tenants;
 use crate::claims::TokenClaims;
-use crate::engine::Inner;
+use crate::dpop::DpopRequest;
+use crate::engine::{Inner, Presented};
 use crate::error::{Error, ErrorKind};
 use crate::health::Health;
 use crate::metrics::Metrics;
@@ -90,11 +91,54 @@ impl JwtVerifier {
         token: &str,
         requirements: &Requirements,
     ) -> Result<T, Error> {
+        self.verify_presented(token, requirements, Presented::Bearer)
+            .await
+    }
+
+    /// [`verify_with`](Self::verify_with) for a token sent with the `DPoP`
+    /// scheme (RFC 9449) in `request`: the proof is checked (its header,
+    /// key, signature, `htm`, `htu`, `iat`, `ath`, nonce and `jti`) and the
+    /// token must be bound to its key (`cnf.jkt`), on every call and
+    /// token-cache hit. Needs `dpop` on the builder;
+    /// [`http::authenticate_request`](crate::http::authenticate_request)
+    /// calls it for HTTP requests.
+    ///
+    /// # Errors
+    /// As [`verify_with`](Self::verify_with), plus
+    /// [`ErrorKind::InvalidDpopProof`](crate::ErrorKind::InvalidDpopProof),
+    /// [`ErrorKind::DpopProofReplayed`](crate::ErrorKind::DpopProofReplayed),
+    /// [`ErrorKind::UseDpopNonce`](crate::ErrorKind::UseDpopNonce),
+    /// [`ErrorKind::DpopBindingMismatch`](crate::ErrorKind::DpopBindingMismatch)
+    /// and [`ErrorKind::DpopReplayUnavailable`](crate::ErrorKind::DpopReplayUnavailable).
+    pub async fn verify_dpop_with<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+        request: &DpopRequest<'_>,
+    ) -> Result<T, Error> {
+        self.verify_presented(token, requirements, Presented::Dpop(request))
+            .await
+    }
+
+    async fn verify_presented<T: TokenClaims>(
+        &self,
+        token: &str,
+        requirements: &Requirements,
+        presented: Presented<'_>,
+    ) -> Result<T, Error> {
         let result = match &self.engine {
-            Engine::Fixed(inner) => inner.verify_with(token, requirements).await,
-            Engine::Tenants(tenants) => tenants.verify_with(token, requirements).await,
+            Engine::Fixed(inner) => inner.verify_with(token, requirements, presented).await,
+            Engine::Tenants(tenants) => tenants.verify_with(token, requirements, presented).await,
         };
         self.metrics().verified(result)
+    }
+
+    /// The DPoP settings, when proofs are accepted.
+    pub(crate) fn dpop_config(&self) -> Option<&crate::dpop::DpopConfig> {
+        match &self.engine {
+            Engine::Fixed(inner) => inner.dpop.as_deref(),
+            Engine::Tenants(tenants) => tenants.dpop_config(),
+        }
     }
 
     /// Verify a token using only cached keys; never waits on the network.
@@ -117,8 +161,10 @@ impl JwtVerifier {
         requirements: &Requirements,
     ) -> Result<T, Error> {
         let result = match &self.engine {
-            Engine::Fixed(inner) => inner.verify_sync_with(token, requirements),
-            Engine::Tenants(tenants) => tenants.verify_sync_with(token, requirements),
+            Engine::Fixed(inner) => inner.verify_sync_with(token, requirements, Presented::Bearer),
+            Engine::Tenants(tenants) => {
+                tenants.verify_sync_with(token, requirements, Presented::Bearer)
+            }
         };
         self.metrics().verified(result)
     }

@@ -101,7 +101,7 @@ impl StepUp {
             ChallengeParams {
                 acr_values: (!self.acr.is_empty()).then(|| self.acr.join(" ").into()),
                 max_age: self.max_auth_age.map(|age| age.as_secs()),
-                scope: None,
+                ..ChallengeParams::default()
             },
         )
     }

@@ -12,6 +12,9 @@
 //!   [`JwtVerifier`](crate::JwtVerifier) with its keys cached.
 //! - [`TestAlb`]: an Application Load Balancer, its `x-amzn-oidc-data`
 //!   values ([`AlbTokenBuilder`]) and its key endpoint ([`TestAlbKeys`]).
+//! - [`DpopKey`]: a DPoP client's key, its proofs ([`DpopProofBuilder`],
+//!   genuine or broken) and server nonces ([`dpop_nonce`]); tokens are
+//!   bound to it with [`OidcTokenBuilder::bound_to`].
 //! - [`TestIssuers`]: one fetcher serving several issuers by URL, for an
 //!   [`IssuerResolver`](crate::IssuerResolver).
 //! - For what these do not make: keys ([`TestKey`], [`TestCurveKey`],
@@ -55,6 +58,7 @@
 mod alb;
 mod clock;
 mod cognito;
+mod dpop;
 mod fetchers;
 mod keys;
 mod oidc;
@@ -63,6 +67,7 @@ mod token;
 pub use alb::{AlbTokenBuilder, TestAlb, TestAlbKeys, b64_padded, random_uuid};
 pub use clock::ManualClock;
 pub use cognito::{TestIssuer, TokenBuilder};
+pub use dpop::{DpopKey, DpopProofBuilder, dpop_nonce};
 pub use fetchers::{ScriptedJwks, StaticJwks, TestIssuers, UnreachableJwks};
 pub use keys::{RsaKeySize, RsaPadding, TestCurveKey, TestKey, TestSigningKey, b64, sign_parts};
 pub use oidc::{OidcTokenBuilder, TestOidcIssuer};

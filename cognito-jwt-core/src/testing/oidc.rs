@@ -302,6 +302,13 @@ impl<'a> OidcTokenBuilder<'a> {
         self.claim("aud", audiences)
     }
 
+    /// Bind the token to `key` (RFC 9449 §6.1: `cnf.jkt` its thumbprint),
+    /// so that it is accepted only with the `DPoP` scheme and a proof
+    /// signed by that key.
+    pub fn bound_to(self, key: &super::DpopKey) -> Self {
+        self.claim("cnf", serde_json::json!({"jkt": key.thumbprint()}))
+    }
+
     /// Sign with the issuer's current key.
     pub fn sign(self) -> String {
         let key = self.issuer.key();

@@ -9,6 +9,7 @@ mod bounds_under_floods;
 mod claim_checks;
 mod claim_rules;
 mod configuration;
+mod dpop;
 mod fuzz_regressions;
 mod header_and_signature;
 mod http_authenticate;

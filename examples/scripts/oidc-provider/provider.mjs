@@ -11,6 +11,11 @@
 //   - an ID token by the authorization code flow with PKCE, for a client
 //     whose id_token_signed_response_alg is that algorithm (the login and
 //     consent are answered by this script: user "alice").
+// And, with its DPoP feature (RFC 9449), a DPoP-bound JWT access token
+// (client credentials, ES256, `cnf.jkt` the client key's thumbprint)
+// obtained with a proof, and proofs of that client key for requests to a
+// resource server: a genuine one (GET https://api.example.test/orders),
+// one for another method, and one whose `ath` is another token's.
 // It prints them as one line of JSON on stdout and keeps serving (discovery
 // and the key set) until it is killed.
 import crypto from 'node:crypto';
@@ -70,6 +75,7 @@ const provider = new Provider(issuer, {
   ],
   features: {
     devInteractions: { enabled: false },
+    dPoP: { enabled: true },
     clientCredentials: { enabled: true },
     resourceIndicators: {
       enabled: true,
@@ -125,10 +131,27 @@ log(`listening at ${issuer}`);
 
 const basic = (id) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(SECRET)}`).toString('base64')}`;
 
-async function token(clientId, params) {
+// The DPoP client: one ES256 key, and proofs signed with it.
+const dpopKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const dpopJwk = (({ kty, crv, x, y }) => ({ kty, crv, x, y }))(dpopKey.publicKey.export({ format: 'jwk' }));
+const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+function dpopProof(htm, htu, accessToken) {
+  const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: dpopJwk };
+  const claims = { jti: crypto.randomUUID(), htm, htu, iat: Math.floor(Date.now() / 1000) };
+  if (accessToken) claims.ath = crypto.createHash('sha256').update(accessToken).digest('base64url');
+  const input = `${b64(header)}.${b64(claims)}`;
+  const signature = crypto.sign('sha256', Buffer.from(input), { key: dpopKey.privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+async function token(clientId, params, dpop) {
   const res = await fetch(`${issuer}/token`, {
     method: 'POST',
-    headers: { authorization: basic(clientId), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: basic(clientId),
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(dpop ? { dpop: dpopProof('POST', `${issuer}/token`) } : {}),
+    },
     body: new URLSearchParams(params),
   });
   const body = await res.json();
@@ -143,6 +166,27 @@ async function accessToken(alg) {
     scope: 'api:read',
   });
   return { audience: resourceOf(alg), token: body.access_token };
+}
+
+// A DPoP-bound access token for the ES256 resource, and the proofs a
+// client would send with it to https://api.example.test/orders.
+async function dpopBound() {
+  const body = await token('machine', {
+    grant_type: 'client_credentials',
+    resource: resourceOf('ES256'),
+    scope: 'api:read',
+  }, true);
+  if (body.token_type !== 'DPoP') throw new Error(`token_type ${body.token_type}, expected DPoP`);
+  const url = 'https://api.example.test/orders';
+  const other = await accessToken('ES256');
+  return {
+    audience: resourceOf('ES256'),
+    token: body.access_token,
+    url,
+    proof: dpopProof('GET', url, body.access_token),
+    proof_for_post: dpopProof('POST', url, body.access_token),
+    proof_for_another_token: dpopProof('GET', url, other.token),
+  };
 }
 
 // The authorization code flow with PKCE, following the redirects by hand
@@ -193,6 +237,7 @@ try {
     out.access_tokens[alg] = await accessToken(alg);
     out.id_tokens[alg] = await idToken(alg);
   }
+  out.dpop = await dpopBound();
   process.stdout.write(`${JSON.stringify(out)}\n`);
   log('tokens printed; serving discovery and the key set until killed');
 } catch (err) {
