@@ -159,11 +159,13 @@ fn verifier_from(
     let is_set = |name: &&str| lookup(name).is_some_and(|value| !value.trim().is_empty());
     let set: Vec<&str> = KINDS.into_iter().filter(is_set).collect();
     let named = |e: ConfigError| e.to_string();
-    match set.as_slice() {
-        ["COGNITO_USER_POOL_ID"] => {
-            let pool = UserPool::from_lookup(lookup).map_err(named)?;
-            let mut builder = CognitoJwtVerifier::builder().user_pool(pool);
-            for rule in ClaimRule::from_lookup(lookup).map_err(named)? {
+    let rules = ClaimRule::from_lookup(lookup).map_err(named)?;
+    // What every kind's builder takes alike (the `common_setters` of the
+    // core): claim rules, the token cache and the revocation list.
+    macro_rules! common {
+        ($builder:expr) => {{
+            let mut builder = $builder;
+            for rule in rules {
                 builder = builder.require_claim(rule);
             }
             if let Some(bytes) = token_cache {
@@ -172,6 +174,13 @@ fn verifier_from(
             if let Some(list) = &revocation.list {
                 builder = builder.revocation(list.clone());
             }
+            builder
+        }};
+    }
+    match set.as_slice() {
+        ["COGNITO_USER_POOL_ID"] => {
+            let pool = UserPool::from_lookup(lookup).map_err(named)?;
+            let mut builder = common!(CognitoJwtVerifier::builder().user_pool(pool));
             if let Some(probe) = &revocation.probe {
                 builder = builder.revocation_probe(probe.clone());
             }
@@ -179,31 +188,13 @@ fn verifier_from(
         }
         ["OIDC_ISSUER"] => {
             let issuer = Issuer::from_lookup(lookup).map_err(named)?;
-            let mut builder = JwtVerifier::builder().issuer(issuer);
-            for rule in ClaimRule::from_lookup(lookup).map_err(named)? {
-                builder = builder.require_claim(rule);
-            }
-            if let Some(bytes) = token_cache {
-                builder = builder.token_cache_max_bytes(bytes);
-            }
-            if let Some(list) = &revocation.list {
-                builder = builder.revocation(list.clone());
-            }
             reject_probe(revocation, "OIDC_ISSUER")?;
+            let builder = common!(JwtVerifier::builder().issuer(issuer));
             Ok(builder.build().map_err(named)?.into())
         }
         ["ALB_ARN"] => {
-            let mut builder = alb_builder(lookup)?;
-            for rule in ClaimRule::from_lookup(lookup).map_err(named)? {
-                builder = builder.require_claim(rule);
-            }
-            if let Some(bytes) = token_cache {
-                builder = builder.token_cache_max_bytes(bytes);
-            }
-            if let Some(list) = &revocation.list {
-                builder = builder.revocation(list.clone());
-            }
             reject_probe(revocation, "ALB_ARN")?;
+            let builder = common!(alb_builder(lookup)?);
             Ok(builder.build().map_err(|e| alb_error(&e))?.into())
         }
         [] => Err(format!(
