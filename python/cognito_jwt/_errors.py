@@ -147,6 +147,28 @@ class RevokedTokenError(TokenError):
     """``revoked``: the session, token, user or client was revoked."""
 
 
+class InvalidDpopProofError(TokenError):
+    """``invalid_dpop_proof``: the DPoP proof is missing a check (RFC 9449)."""
+
+
+class DpopProofReplayedError(TokenError):
+    """``dpop_proof_replayed``: the DPoP proof's ``jti`` was seen before."""
+
+
+class UseDpopNonceError(TokenError):
+    """``use_dpop_nonce``: send the proof again with the server's nonce."""
+
+
+class DpopBindingMismatchError(TokenError):
+    """``dpop_binding_mismatch``: the proof's key or ``ath`` does not match
+    the token."""
+
+
+class DpopRequiredError(TokenError):
+    """``dpop_required``: a DPoP-bound token (or a DPoP-only issuer's token)
+    was sent without a proof."""
+
+
 class ServiceUnavailableError(CognitoJwtError):
     """The token cannot be checked right now (503); ``retry_after`` says when
     to try again."""
@@ -164,6 +186,10 @@ class JwksNotCachedError(ServiceUnavailableError):
 
 class RevocationUnavailableError(ServiceUnavailableError):
     """``revocation_unavailable``: the revocation list is too stale."""
+
+
+class DpopReplayUnavailableError(ServiceUnavailableError):
+    """``dpop_replay_unavailable``: the DPoP replay store cannot be asked."""
 
 
 class ConfigError(ValueError):
@@ -198,9 +224,15 @@ _CLASSES: dict[str, type[CognitoJwtError]] = {
     "insufficient_user_authentication": InsufficientUserAuthenticationError,
     "custom_check_failed": CustomCheckFailedError,
     "revoked": RevokedTokenError,
+    "invalid_dpop_proof": InvalidDpopProofError,
+    "dpop_proof_replayed": DpopProofReplayedError,
+    "use_dpop_nonce": UseDpopNonceError,
+    "dpop_binding_mismatch": DpopBindingMismatchError,
+    "dpop_required": DpopRequiredError,
     "jwks_unavailable": JwksUnavailableError,
     "jwks_not_cached": JwksNotCachedError,
     "revocation_unavailable": RevocationUnavailableError,
+    "dpop_replay_unavailable": DpopReplayUnavailableError,
 }
 
 
