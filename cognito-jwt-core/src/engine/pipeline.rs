@@ -31,7 +31,7 @@ use crate::claims::{ClaimsView, Payload, Profile, TokenClaims, TokenUse, issuer_
 use crate::error::{Error, ErrorKind};
 use crate::health::Health;
 use crate::jwks::{KeyCache, KeyLookup, VerifyingKey};
-use crate::jwt::{Decoded, HeaderClaims, HeaderRules, Kind, Typ};
+use crate::jwt::{Decoded, HeaderClaims, HeaderRules, Kind, SignatureProblem, Typ};
 use crate::metrics::Metrics;
 use crate::requirements::Requirements;
 use crate::revocation::RevocationList;
@@ -200,7 +200,7 @@ impl Inner {
         let source = match self.cached_signature(&decoded)? {
             Signed::By(source) => source,
             Signed::Fetch(source) => {
-                let key = self.keys.key(source, &decoded.kid).await?;
+                let key = self.keys.key(source, decoded.kid()).await?;
                 signed_with(&decoded, &key)?;
                 source
             }
@@ -223,7 +223,7 @@ impl Inner {
         let source = match self.cached_signature(&decoded)? {
             Signed::By(source) => source,
             Signed::Fetch(source) => {
-                let key = self.keys.cached_key(source, &decoded.kid)?;
+                let key = self.keys.cached_key(source, decoded.kid())?;
                 signed_with(&decoded, &key)?;
                 source
             }
@@ -241,7 +241,7 @@ impl Inner {
         if let Some(claims) = &decoded.header_claims {
             self.pool_for(claims.signer.as_deref())?;
         }
-        Ok(match self.keys.find(&decoded.kid) {
+        Ok(match self.keys.find(decoded.kid()) {
             KeyLookup::One(source, key) => match signed_with(decoded, &key) {
                 Ok(()) => Signed::By(source),
                 Err(refused) => Signed::Fetch(self.own_source(decoded, source).ok_or(refused)?),
@@ -281,7 +281,7 @@ impl Inner {
                 .pool_for(claims.signer.as_deref())
                 .map(|pool| pool.source);
         }
-        let iss = issuer_of(&decoded.json)?;
+        let iss = issuer_of(decoded.json())?;
         self.pool_for(iss.as_deref()).map(|pool| pool.source)
     }
 
@@ -355,7 +355,8 @@ impl Inner {
         presented: Presented<'_>,
         generation: u64,
     ) -> Result<T, Error> {
-        let payload = Payload::parse_with(&decoded.json, &self.extra_lists, &self.captured_claims)?;
+        let payload =
+            Payload::parse_with(decoded.json(), &self.extra_lists, &self.captured_claims)?;
         let header_claims = decoded.header_claims.as_deref();
         let pool = self.pool_for(match header_claims {
             Some(claims) => claims.signer.as_deref(),
@@ -392,7 +393,7 @@ impl Inner {
                 now,
             )?;
         }
-        let view = ClaimsView::new(&payload, &decoded.json, profile).with_header(header_claims);
+        let view = ClaimsView::new(&payload, decoded.json(), profile).with_header(header_claims);
         self.check_requirements(pool, &view, requirements, now)?;
         let claims = claims_of::<T>(&view)?;
         #[cfg(feature = "reqwest")]
@@ -405,7 +406,7 @@ impl Inner {
                 CachedToken {
                     claims: Arc::new(CachedClaims {
                         payload: payload.clone().into_owned(),
-                        json: decoded.json.as_str().into(),
+                        json: decoded.json().into(),
                         header: decoded.header_claims.clone(),
                         typed: Box::new(claims.clone()),
                     }),
@@ -615,7 +616,7 @@ fn signed_with(decoded: &Decoded<'_>, key: &VerifyingKey) -> Result<(), Error> {
             ),
         ));
     }
-    let signature = decoded.signature.as_deref().map_err(|p| p.error())?;
+    let signature = decoded.signature().map_err(SignatureProblem::error)?;
     if !key.verify(decoded.alg, decoded.parts.signing_input, signature) {
         return Err(Error::new(
             ErrorKind::InvalidSignature,

@@ -92,63 +92,181 @@ fn not_padded_base64url(what: &str) -> Error {
 
 /// A token taken apart before the key lookup: segments split and decoded,
 /// header checked, signature decoded (or why it cannot be checked).
+///
+/// The header's and the payload's JSON are decoded once, one after the
+/// other, into one buffer, and the signature into another; both buffers
+/// come from, and go back to, a small per-thread pool ([`Buffers`]), so a
+/// verification allocates nothing to decode its token once the pool is
+/// warm.
 pub(crate) struct Decoded<'t> {
     pub(crate) parts: Parts<'t>,
-    pub(crate) kid: String,
+    /// The header's JSON text, then the payload's (from `payload_at`).
+    text: String,
+    payload_at: usize,
+    kid: Kid,
     pub(crate) alg: Algorithm,
     pub(crate) typ: Typ,
     /// The claims a load balancer puts in the header; `None` for other
     /// tokens.
     pub(crate) header_claims: Option<Box<HeaderClaims>>,
-    /// The payload's JSON text.
-    pub(crate) json: String,
-    pub(crate) signature: Result<Vec<u8>, SignatureProblem>,
+    /// The decoded signature, when `signature_problem` is `None`.
+    signature: Vec<u8>,
+    signature_problem: Option<SignatureProblem>,
+}
+
+/// Where the header's `kid` is: a range of the decoded header (written
+/// without escapes, as every issuer writes it), or a copy.
+enum Kid {
+    In(std::ops::Range<usize>),
+    Owned(String),
 }
 
 impl<'t> Decoded<'t> {
     pub(crate) fn new(token: &'t str, rules: &HeaderRules) -> Result<Self, Error> {
         let parts = split(token)?;
+        let Buffers(mut text, mut signature) = Buffers::take();
         let padded = rules.kind == Kind::LoadBalancer;
-        let header_json = if padded {
+        let decoded = if padded {
             PADDED_BASE64URL
-                .decode_to_vec(parts.header)
-                .map_err(|_| not_padded_base64url("header"))?
+                .decode_append(parts.header, &mut text)
+                .map_err(|_| not_padded_base64url("header"))
         } else {
-            decode_header(parts.header)?
+            BASE64URL
+                .decode_append(parts.header, &mut text)
+                .map_err(|_| not_base64url("header"))
         };
-        let header = check_header(&header_json, rules)?;
-        let (kid, alg, typ) = (header.kid.into_owned(), header.alg, header.typ);
-        let header_claims = header.claims;
-        let (json, signature) = if padded {
-            let payload = PADDED_BASE64URL
-                .decode_to_vec(parts.payload)
-                .map_err(|_| not_padded_base64url("payload"))?;
-            let json = String::from_utf8(payload)
-                .map_err(|_| malformed("the payload is not UTF-8 JSON"))?;
-            let signature = PADDED_BASE64URL
-                .decode_to_vec(parts.signature)
-                .map_err(|_| not_padded_base64url("signature"))?;
-            let signature = match signature.len() {
-                0 => Err(SignatureProblem::Empty),
-                ES256_SIGNATURE_LEN => Ok(signature),
-                _ => Err(SignatureProblem::NotJoseEs256),
-            };
-            (json, signature)
+        let checked = decoded.and_then(|()| check_header(&text, rules));
+        let header = match checked {
+            Ok(header) => header,
+            Err(error) => {
+                Buffers(text, signature).give_back();
+                return Err(error);
+            }
+        };
+        let kid = match header.kid {
+            // Borrowed from `text`: its offset there, kept across the
+            // appends below (they only add after it).
+            std::borrow::Cow::Borrowed(kid) => {
+                let start = (kid.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+                Kid::In(start..start + kid.len())
+            }
+            std::borrow::Cow::Owned(kid) => Kid::Owned(kid),
+        };
+        let (alg, typ, header_claims) = (header.alg, header.typ, header.claims);
+        let payload_at = text.len();
+        let payload = if padded {
+            PADDED_BASE64URL
+                .decode_append(parts.payload, &mut text)
+                .map_err(|_| not_padded_base64url("payload"))
         } else {
-            (
-                decode_payload(parts.payload)?,
-                decode_signature(parts.signature)?,
-            )
+            BASE64URL
+                .decode_append(parts.payload, &mut text)
+                .map_err(|_| not_base64url("payload"))
+        };
+        if let Err(error) = payload {
+            Buffers(text, signature).give_back();
+            return Err(error);
+        }
+        let text = match String::from_utf8(text) {
+            Ok(text) => text,
+            Err(not_utf8) => {
+                Buffers(not_utf8.into_bytes(), signature).give_back();
+                return Err(malformed("the payload is not UTF-8 JSON"));
+            }
+        };
+        let signature_problem = if padded {
+            PADDED_BASE64URL
+                .decode_append(parts.signature, &mut signature)
+                .map_err(|_| not_padded_base64url("signature"))
+                .map(|()| match signature.len() {
+                    0 => Some(SignatureProblem::Empty),
+                    ES256_SIGNATURE_LEN => None,
+                    _ => Some(SignatureProblem::NotJoseEs256),
+                })
+        } else {
+            decode_signature_into(parts.signature, &mut signature).map(Result::err)
+        };
+        let signature_problem = match signature_problem {
+            Ok(problem) => problem,
+            Err(error) => {
+                Buffers(text.into_bytes(), signature).give_back();
+                return Err(error);
+            }
         };
         Ok(Self {
             parts,
+            text,
+            payload_at,
             kid,
             alg,
             typ,
             header_claims,
-            json,
             signature,
+            signature_problem,
         })
+    }
+
+    /// The header's `kid`.
+    pub(crate) fn kid(&self) -> &str {
+        match &self.kid {
+            Kid::In(range) => self.text.get(range.clone()).unwrap_or_default(),
+            Kid::Owned(kid) => kid,
+        }
+    }
+
+    /// The payload's JSON text.
+    pub(crate) fn json(&self) -> &str {
+        self.text.get(self.payload_at..).unwrap_or_default()
+    }
+
+    /// The decoded signature, or why it cannot be checked.
+    pub(crate) fn signature(&self) -> Result<&[u8], SignatureProblem> {
+        match self.signature_problem {
+            None => Ok(&self.signature),
+            Some(problem) => Err(problem),
+        }
+    }
+}
+
+impl Drop for Decoded<'_> {
+    fn drop(&mut self) {
+        Buffers(
+            std::mem::take(&mut self.text).into_bytes(),
+            std::mem::take(&mut self.signature),
+        )
+        .give_back();
+    }
+}
+
+/// The two decoding buffers of [`Decoded`]: text (header and payload JSON)
+/// and signature. One spare pair per thread; a pair larger than any token
+/// needs is dropped rather than kept, so the pool holds at most
+/// 2 × [`MAX_TOKEN_LEN`] bytes per thread.
+struct Buffers(Vec<u8>, Vec<u8>);
+
+thread_local! {
+    static SPARE: std::cell::Cell<(Vec<u8>, Vec<u8>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+impl Buffers {
+    /// The thread's spare pair, empty (new ones when it has none, or
+    /// while the thread is being torn down).
+    fn take() -> Self {
+        let (text, signature) = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
+        Self(text, signature)
+    }
+
+    /// Back to the thread's pool, emptied.
+    fn give_back(self) {
+        let Self(mut text, mut signature) = self;
+        if text.capacity() > MAX_TOKEN_LEN || signature.capacity() > MAX_TOKEN_LEN {
+            return;
+        }
+        text.clear();
+        signature.clear();
+        // A thread being torn down keeps nothing.
+        let _ = SPARE.try_with(|spare| spare.set((text, signature)));
     }
 }
 
@@ -196,6 +314,15 @@ impl SignatureProblem {
 /// (like any other segment's); an empty or over-long signature is reported
 /// later, by the signature check.
 pub(crate) fn decode_signature(segment: &str) -> Result<Result<Vec<u8>, SignatureProblem>, Error> {
+    let mut signature = Vec::new();
+    Ok(decode_signature_into(segment, &mut signature)?.map(|()| signature))
+}
+
+/// [`decode_signature`], appending to `signature`.
+fn decode_signature_into(
+    segment: &str,
+    signature: &mut Vec<u8>,
+) -> Result<Result<(), SignatureProblem>, Error> {
     let segment = segment.as_bytes();
     if segment.is_empty() {
         return Ok(Err(SignatureProblem::Empty));
@@ -207,7 +334,7 @@ pub(crate) fn decode_signature(segment: &str) -> Result<Result<Vec<u8>, Signatur
         return Ok(Err(SignatureProblem::TooLong));
     }
     BASE64URL
-        .decode_to_vec(segment)
+        .decode_append(segment, signature)
         .map(Ok)
         .map_err(|_| not_base64url("signature"))
 }
@@ -263,5 +390,64 @@ mod tests {
         assert!(decode_signature("AA*A").is_err());
         assert_eq!(decode_signature("AQID").unwrap(), Ok(vec![1u8, 2, 3]));
         assert_eq!(decode_header("eyJ9").unwrap(), b"{\"}");
+    }
+
+    fn segment(json: &str) -> String {
+        BASE64URL.encode_to_string(json)
+    }
+
+    #[test]
+    fn decoded_kid_json_and_signature_from_the_reused_buffers() {
+        let payload = r#"{"iss":"https://issuer.example","sub":"é"}"#;
+        for (header, kid) in [
+            (r#"{"alg":"RS256","kid":"key-1"}"#, "key-1"),
+            // Written with an escape: a copy rather than a range.
+            (r#"{"alg":"RS256","kid":"k\u0065y-2"}"#, "key-2"),
+        ] {
+            let token = format!("{}.{}.AQID", segment(header), segment(payload));
+            for _ in 0..3 {
+                let decoded = Decoded::new(&token, &HeaderRules::COGNITO).unwrap();
+                assert_eq!(decoded.kid(), kid);
+                assert_eq!(decoded.json(), payload);
+                assert_eq!(decoded.signature(), Ok(&[1u8, 2, 3][..]));
+                assert_eq!(
+                    decoded.parts.signing_input,
+                    token.rsplit_once('.').unwrap().0.as_bytes()
+                );
+            }
+        }
+        let empty = format!(
+            "{}.{}.",
+            segment(r#"{"alg":"RS256","kid":"k"}"#),
+            segment("{}")
+        );
+        let decoded = Decoded::new(&empty, &HeaderRules::COGNITO).unwrap();
+        assert_eq!(decoded.signature(), Err(SignatureProblem::Empty));
+        // Not UTF-8 (0xff), and a header refused: the buffers go back too.
+        let not_utf8 = format!("{}._w.AQID", segment(r#"{"alg":"RS256","kid":"k"}"#));
+        assert!(Decoded::new(&not_utf8, &HeaderRules::COGNITO).is_err());
+        assert!(Decoded::new("eyJ9.e30.AQID", &HeaderRules::COGNITO).is_err());
+    }
+
+    #[test]
+    fn the_thread_keeps_one_spare_pair_of_buffers_bounded_by_the_token_size() {
+        let token = format!(
+            "{}.{}.AQID",
+            segment(r#"{"alg":"RS256","kid":"key-1"}"#),
+            segment(&format!(r#"{{"iss":"{}"}}"#, "x".repeat(2_000)))
+        );
+        drop(Decoded::new(&token, &HeaderRules::COGNITO).unwrap());
+        let Buffers(text, signature) = Buffers::take();
+        assert!(text.is_empty() && signature.is_empty());
+        assert!(text.capacity() >= 2_000, "the buffer went back to the pool");
+        assert!(text.capacity() <= MAX_TOKEN_LEN && signature.capacity() <= MAX_TOKEN_LEN);
+        // Taken: the next decoding starts from new buffers, and gives them back.
+        assert_eq!(Buffers::take().0.capacity(), 0);
+        Buffers(vec![0; MAX_TOKEN_LEN + 1], Vec::new()).give_back();
+        assert_eq!(
+            Buffers::take().0.capacity(),
+            0,
+            "an oversized buffer is dropped"
+        );
     }
 }

@@ -344,7 +344,7 @@ impl Tenants {
     /// The token's `iss`, once its header passed.
     fn issuer_of(&self, token: &str) -> Result<String, Error> {
         let decoded = Decoded::new(token, &self.header)?;
-        match issuer_of(&decoded.json)? {
+        match issuer_of(decoded.json())? {
             Some(iss) if iss.len() <= MAX_ISSUER_LEN => Ok(iss.into_owned()),
             Some(_) => Err(Error::new(
                 ErrorKind::InvalidIssuer,
