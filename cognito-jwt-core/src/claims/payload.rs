@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, ErrorKind};
@@ -336,13 +336,13 @@ macro_rules! payload {
             pub(crate) captured: Vec<(Cow<'a, str>, serde_json::Value)>,
         }
 
-        impl<'de> Visitor<'de> for PayloadVisitor<'_> {
-            type Value = Payload<'de>;
+        impl<'de> Visitor<'de> for PayloadVisitor<'_, '_, 'de> {
+            type Value = ();
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object of claims")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut payload = Payload::default();
+                let payload = self.out;
                 let mut others = SeenKeys::default();
                 while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
                     match key.as_ref() {
@@ -375,7 +375,7 @@ macro_rules! payload {
                         }
                     }
                 }
-                Ok(payload)
+                Ok(())
             }
         }
 
@@ -500,10 +500,12 @@ macro_rules! payload {
 }
 
 /// The parser, with the names of the extra list claims to keep and of the
-/// claims to capture for claim rules.
-pub(crate) struct PayloadVisitor<'n> {
+/// claims to capture for claim rules. It fills `out` in place (a payload
+/// is several hundred bytes: not moved through the deserializer's results).
+pub(crate) struct PayloadVisitor<'n, 'p, 'de> {
     pub(crate) extra_lists: &'n [Box<str>],
     pub(crate) capture: &'n [Box<str>],
+    pub(crate) out: &'p mut Payload<'de>,
 }
 
 payload! {
@@ -536,19 +538,15 @@ payload! {
     confirmation "cnf" => cnf,
 }
 
-impl<'de> DeserializeSeed<'de> for PayloadVisitor<'_> {
-    type Value = Payload<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
 impl<'de> Deserialize<'de> for Payload<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut payload = Payload::default();
         deserializer.deserialize_map(PayloadVisitor {
             extra_lists: &[],
             capture: &[],
-        })
+            out: &mut payload,
+        })?;
+        Ok(payload)
     }
 }
 
@@ -566,22 +564,25 @@ impl Payload<'_> {
         extra_lists: &[Box<str>],
         capture: &[Box<str>],
     ) -> Result<Payload<'j>, Error> {
+        let mut payload = Payload::default();
         let mut deserializer = serde_json::Deserializer::from_str(json);
-        PayloadVisitor {
-            extra_lists,
-            capture,
-        }
-        .deserialize(&mut deserializer)
-        .and_then(|payload| deserializer.end().map(|()| payload))
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Malformed,
-                format!(
-                    "the payload is not a valid claims object: {}",
-                    json_problem(&e)
-                ),
-            )
-        })
+        deserializer
+            .deserialize_map(PayloadVisitor {
+                extra_lists,
+                capture,
+                out: &mut payload,
+            })
+            .and_then(|()| deserializer.end())
+            .map(|()| payload)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Malformed,
+                    format!(
+                        "the payload is not a valid claims object: {}",
+                        json_problem(&e)
+                    ),
+                )
+            })
     }
 }
 
