@@ -574,15 +574,7 @@ impl Payload<'_> {
             })
             .and_then(|()| deserializer.end())
             .map(|()| payload)
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Malformed,
-                    format!(
-                        "the payload is not a valid claims object: {}",
-                        json_problem(&e)
-                    ),
-                )
-            })
+            .map_err(|e| not_a_claims_object(&e))
     }
 }
 
@@ -636,15 +628,18 @@ pub(crate) fn issuer_of(json: &str) -> Result<Option<Cow<'_, str>>, Error> {
     deserializer
         .deserialize_map(IssuerVisitor)
         .and_then(|iss| deserializer.end().map(|()| iss))
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Malformed,
-                format!(
-                    "the payload is not a valid claims object: {}",
-                    json_problem(&e)
-                ),
-            )
-        })
+        .map_err(|e| not_a_claims_object(&e))
+}
+
+/// The refusal of a payload that is not a claims object.
+fn not_a_claims_object(e: &serde_json::Error) -> Error {
+    Error::new(
+        ErrorKind::Malformed,
+        format!(
+            "the payload is not a valid claims object: {}",
+            json_problem(e)
+        ),
+    )
 }
 
 /// Describe a serde_json error without quoting the input: the messages of
