@@ -108,7 +108,7 @@ impl CognitoJwtVerifier {
     ) -> Result<T, Error> {
         let result = self
             .inner
-            .verify_with(token, requirements, Presented::Dpop(request))
+            .verify_with(token, requirements, Presented::Dpop(request, None))
             .await;
         self.inner.metrics.verified(result)
     }
