@@ -66,6 +66,14 @@ pub(crate) struct GatewayArgs {
     /// Cognito token); unset or 0: off.
     #[arg(long, env = "TOKEN_CACHE_MAX_BYTES", value_name = "BYTES")]
     pub(crate) token_cache_max_bytes: Option<u64>,
+    /// Accept an `http://` OIDC_ISSUER (and key-set URL): for a provider
+    /// on this machine during development and tests only.
+    #[arg(long)]
+    pub(crate) allow_http: bool,
+    /// Accept only RFC 9068 access tokens (`typ` `at+jwt`) from
+    /// OIDC_ISSUER, as `oidc verify --access-token-profile` does.
+    #[arg(long)]
+    pub(crate) access_token_profile: bool,
     #[command(flatten)]
     pub(crate) verifier: VerifierFlags,
 }
@@ -119,7 +127,7 @@ impl Gateway {
             probe,
         };
         let dpop = dpop_from(&lookup)?;
-        let verifier = verifier_from(&lookup, cache, &revocation, dpop.as_ref())?;
+        let verifier = verifier_from(&lookup, cache, &revocation, dpop.as_ref(), args)?;
         let mut requirements = Requirements::new();
         for group in args.required_groups.iter().map(|g| g.trim()) {
             requirements = requirements.any_group(group);
@@ -163,6 +171,7 @@ fn verifier_from(
     token_cache: Option<u64>,
     revocation: &Revocation,
     dpop: Option<&Dpop>,
+    args: &GatewayArgs,
 ) -> Result<AnyVerifier, String> {
     let is_set = |name: &&str| lookup(name).is_some_and(|value| !value.trim().is_empty());
     let set: Vec<&str> = KINDS.into_iter().filter(is_set).collect();
@@ -202,7 +211,12 @@ fn verifier_from(
             Ok(builder.build().map_err(named)?.into())
         }
         ["OIDC_ISSUER"] => {
-            let issuer = Issuer::from_lookup(lookup).map_err(named)?;
+            let mut issuer = Issuer::from_lookup(lookup)
+                .map_err(named)?
+                .allow_http(args.allow_http);
+            if args.access_token_profile {
+                issuer = issuer.access_token_profile();
+            }
             reject_probe(revocation, "OIDC_ISSUER")?;
             let builder = common!(JwtVerifier::builder().issuer(issuer));
             Ok(builder.build().map_err(named)?.into())
