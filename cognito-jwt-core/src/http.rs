@@ -121,7 +121,8 @@ pub enum AuthRejection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DpopSupport<'a> {
-    /// The external origin requests are checked against (`htu`), without a
+    /// The external base URL requests are checked against (`htu`): an
+    /// origin, perhaps with a path prefix, without a
     /// trailing slash.
     pub origin: &'a str,
     /// The proof algorithms accepted, space-separated.

@@ -133,7 +133,7 @@ pub use cognito::{
 };
 pub use dpop::{
     DEFAULT_DPOP_ALGORITHMS, DEFAULT_IAT_WINDOW, DEFAULT_REPLAY_ENTRIES, DPOP_NONCE_SECRET, Dpop,
-    DpopRequest, ProofReplay, ReplayStore, ReplayUnavailable,
+    DpopRequest, FirstUse, ProofReplay, ReplayStore, ReplayUnavailable,
 };
 pub use engine::TrustedIssuer;
 pub use error::{ConfigError, Error, ErrorKind, GrpcCode, HttpClass};

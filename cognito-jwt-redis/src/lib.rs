@@ -42,7 +42,8 @@
 //! # DPoP proofs across replicas
 //!
 //! [`RedisReplayStore`] records every DPoP proof a replica accepts with one
-//! synchronous `SET cognito-jwt:dpop:<key> 1 NX PXAT <expiry>`: a proof
+//! `SET cognito-jwt:dpop:<key> 1 NX PXAT <expiry>`, awaited (without
+//! blocking the runtime's thread) before the proof is accepted: a proof
 //! accepted by one replica is refused by every other, and Redis forgets it
 //! once it is too old to be accepted anyway. When Redis does not answer,
 //! its own failure policy ([`ReplayFailure`], closed by default) applies.

@@ -274,9 +274,13 @@ mod dpop {
     //! one replica is refused by another; an outage refuses proofs under
     //! the closed policy and accepts them under the open one.
 
+    use std::sync::Arc;
+    use std::time::Duration;
+
     use cognito_jwt_core::testing::{DpopKey, TestOidcIssuer};
     use cognito_jwt_core::{
-        Algorithm, Dpop, DpopRequest, ErrorKind, JwtVerifier, Requirements, StandardClaims,
+        Algorithm, Dpop, DpopRequest, ErrorKind, JwtVerifier, ProofReplay, ReplayUnavailable,
+        Requirements, StandardClaims,
     };
     use cognito_jwt_redis::{RedisReplayStore, ReplayFailure};
     use cognito_jwt_test_support::RedisServer;
@@ -344,5 +348,90 @@ mod dpop {
         redis.restart();
         let after = key.proof("GET", URL).access_token(&token).sign();
         assert_eq!(send(&a, &token, &after).await, Ok(()));
+    }
+
+    /// A server that accepts connections and never answers.
+    async fn silent_server() -> (tokio::net::TcpListener, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let url = format!("redis://{}", listener.local_addr().expect("its address"));
+        (listener, url)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_check_waiting_on_redis_leaves_the_thread_to_other_tasks() {
+        let (listener, url) = silent_server().await;
+        let store = Arc::new(
+            RedisReplayStore::open(&url)
+                .expect("a Redis URL")
+                .timeout(Duration::from_secs(60)),
+        );
+        let check = tokio::spawn({
+            let store = Arc::clone(&store);
+            async move { store.first_use_async("jkt.jti", u64::MAX, 0).await }
+        });
+        // Only this thread runs tasks: the connection is accepted here
+        // only if the check let go of the thread while it waits.
+        let (socket, _) = listener.accept().await.expect("the store connects");
+        let mut answered = 0;
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+            answered += usize::from(check.is_finished());
+        }
+        assert_eq!(answered, 0, "the check waits for Redis");
+        drop(socket);
+        assert_eq!(
+            check.await.expect("the check"),
+            Err(ReplayUnavailable::new("Redis did not answer"))
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_silent_redis_is_answered_by_the_policy_once_the_timeout_passes() {
+        let (listener, url) = silent_server().await;
+        let accepted = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let store = |failure| {
+            RedisReplayStore::open(&url)
+                .expect("a Redis URL")
+                .failure(failure)
+                .timeout(Duration::from_millis(50))
+        };
+        assert_eq!(
+            store(ReplayFailure::Closed)
+                .first_use_async("jkt.jti", u64::MAX, 0)
+                .await,
+            Err(ReplayUnavailable::new("Redis did not answer"))
+        );
+        assert_eq!(
+            store(ReplayFailure::Open)
+                .first_use_async("jkt.jti", u64::MAX, 0)
+                .await,
+            Ok(true)
+        );
+        accepted.abort();
+    }
+
+    #[test]
+    fn outside_a_tokio_runtime_the_async_path_answers_as_the_blocking_one() {
+        let Some(redis) = RedisServer::start("dpop_replay_outside_tokio") else {
+            return;
+        };
+        let store = RedisReplayStore::open(&redis.url()).expect("a Redis URL");
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            });
+        let far = now_ms + 60_000;
+        let first =
+            futures_util::FutureExt::now_or_never(store.first_use_async("k.1", far, now_ms));
+        assert_eq!(first, Some(Ok(true)));
+        assert_eq!(store.first_use("k.1", far, now_ms), Ok(false));
     }
 }

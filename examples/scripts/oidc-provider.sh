@@ -9,11 +9,14 @@
 # DPoP-bound access token (`cnf.jkt`) and proofs for it: the CLI must accept
 # it with its genuine proof (`--dpop-proof`), and refuse it as a bearer
 # token, with a proof for another method, and with a proof made for another
+# token. The same token and proof sent to `cognito-jwt gateway` (the
+# provider as OIDC_ISSUER, DPoP on with PUBLIC_URL) are accepted once,
+# refused when the identical proof is replayed, and refused as a bearer
 # token.
 #
 #   bash examples/scripts/oidc-provider.sh
 #
-# Needs Node.js (20.19+) with npm, and the Rust toolchain. Without Node it
+# Needs Node.js (20.19+) with npm, curl, and the Rust toolchain. Without Node it
 # prints a SKIPPED line and exits 0. Set COGNITO_JWT_BIN to test a built
 # binary instead of building cognito-jwt-cli here. Exit 0 when every check
 # passed, 1 otherwise.
@@ -47,11 +50,14 @@ fi
 
 work="$(mktemp -d)"
 provider_pid=""
+gateway_pid=""
 cleanup() {
-  if [[ -n "$provider_pid" ]]; then
-    kill "$provider_pid" 2>/dev/null
-    wait "$provider_pid" 2>/dev/null
-  fi
+  for pid in "$gateway_pid" "$provider_pid"; do
+    if [[ -n "$pid" ]]; then
+      kill "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+    fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -117,6 +123,56 @@ check() {
   fi
 }
 
+# The DPoP-bound token and its genuine proof through the gateway, first
+# (the proof was made when the provider started, and is good for 60 s):
+# accepted once, refused when replayed, refused as a bearer token.
+dpop_at="$(field dpop token)"
+dpop_aud="$(field dpop audience)"
+dpop_url="$(field dpop url)"
+dpop_origin="$(printf '%s' "$dpop_url" | sed -E 's#^(https?://[^/]+).*#\1#')"
+dpop_path="${dpop_url#"$dpop_origin"}"
+env -i PATH="$PATH" OIDC_ISSUER="$issuer" OIDC_AUDIENCE="$dpop_aud" OIDC_ALGORITHMS=ES256 \
+  PUBLIC_URL="$dpop_origin" BIND_ADDR=127.0.0.1:0 \
+  timeout 300 "$COGNITO_JWT_BIN" gateway --allow-http --access-token-profile >"$work/gateway.out" 2>"$work/gateway.log" &
+gateway_pid=$!
+gateway=""
+for _ in $(seq 1 100); do
+  gateway="$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$work/gateway.out")"
+  [[ -n "$gateway" ]] && [[ "$(curl -s -o /dev/null -w '%{http_code}' "$gateway/ready")" == 200 ]] && break
+  kill -0 "$gateway_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ -z "$gateway" ]] || [[ "$(curl -s -o /dev/null -w '%{http_code}' "$gateway/ready")" != 200 ]]; then
+  cat "$work/gateway.log" >&2
+  fail "the gateway did not get ready with the provider's key set within 10 s"
+fi
+# gate NAME WANT_STATUS CURL_ARGS...: ask the gateway as a proxy would.
+gate() {
+  local name="$1" want="$2"
+  shift 2
+  local got
+  got="$(curl -s -o "$work/out" -D "$work/headers" -w '%{http_code}' \
+    -H "X-Forwarded-Method: GET" -H "X-Forwarded-Uri: $dpop_path" "$@" "$gateway/auth")"
+  if [[ "$got" == "$want" ]]; then
+    passed=$((passed + 1))
+    printf 'ok    %-44s HTTP %s%s\n' "$name" "$got" "$(grep -i '^www-authenticate:' "$work/headers" | grep -o 'error="[a-z_]*"' | sed 's/^/: /')"
+  else
+    failed=$((failed + 1))
+    printf 'FAIL  %-44s HTTP %s, expected %s\n' "$name" "$got" "$want"
+    sed 's/^/      /' "$work/headers" "$work/out"
+  fi
+}
+dpop_proof="$(field dpop proof)"
+gate "gateway: DPoP-bound token with its proof" 200 \
+  -H "Authorization: DPoP $dpop_at" -H "DPoP: $dpop_proof"
+gate "gateway: the same proof again (replay)" 401 \
+  -H "Authorization: DPoP $dpop_at" -H "DPoP: $dpop_proof"
+gate "gateway: DPoP-bound token as a bearer token" 401 \
+  -H "Authorization: Bearer $dpop_at"
+kill "$gateway_pid" 2>/dev/null
+wait "$gateway_pid" 2>/dev/null
+gateway_pid=""
+
 # The same token with sub changed to mallory, its signature kept.
 tamper() {
   node -e '
@@ -154,9 +210,6 @@ for alg in RS256 PS256 ES256 EdDSA; do
     --access-token-profile --audience "$client" --algorithm "$alg" "$idt"
 done
 
-dpop_at="$(field dpop token)"
-dpop_aud="$(field dpop audience)"
-dpop_url="$(field dpop url)"
 dpop() { # dpop NAME WANT_EXIT ARGS...: the bound token with ARGS
   local name="$1" want="$2"
   shift 2

@@ -35,6 +35,12 @@
 //! - With `PUBLIC_URL` set ([`resource_server_app`]),
 //!   `/.well-known/oauth-protected-resource` serves the RFC 9728 document
 //!   and every 401 challenge names it (`resource_metadata`).
+//! - With `PUBLIC_URL` set, [`ServerConfig`](crate::ServerConfig) also
+//!   gives the verifier DPoP (RFC 9449): a token sent as `Authorization:
+//!   DPoP` is checked with its `DPoP` proof against the request's method
+//!   and `PUBLIC_URL` joined with its path, on every route; a DPoP-bound
+//!   token sent as a bearer token is refused; the RFC 9728 document names
+//!   the proof algorithms (`dpop_signing_alg_values_supported`).
 //!
 //! [`metrics`] registers `/metrics`, added to either app by the
 //! `actix-server` binary.

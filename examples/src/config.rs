@@ -4,11 +4,13 @@ use std::net::SocketAddr;
 
 use cognito_jwt_core::http::ProtectedResourceMetadata;
 use std::sync::Arc;
+use std::time::Duration;
 
 use cognito_jwt_core::{
-    ClaimRule, CognitoJwtVerifier, ConfigError, RevocationList, RevocationProbe, UserPool,
+    ClaimRule, CognitoJwtVerifier, ConfigError, DEFAULT_REPLAY_ENTRIES, DPOP_NONCE_SECRET, Dpop,
+    ReplayStore, RevocationList, RevocationProbe, UserPool,
 };
-use cognito_jwt_redis::RedisRevocation;
+use cognito_jwt_redis::{RedisReplayStore, RedisRevocation, ReplayFailure};
 
 use crate::cognito_admin::CognitoAdmin;
 
@@ -26,18 +28,23 @@ pub const MFA_METHOD: &str = "mfa";
 /// requires a group and `/api/mfa` a second factor.
 pub const ROUTE_SCOPES: &[&str] = &[];
 
+/// How long a DPoP nonce of the servers stays current: a nonce is accepted
+/// in its window and the next, 5 to 10 minutes.
+pub const DPOP_NONCE_WINDOW: Duration = Duration::from_secs(300);
+
 /// What the example servers read from the environment.
 ///
 /// | variable | default | meaning |
 /// |---|---|---|
 /// | `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`, `COGNITO_TOKEN_USE`, `COGNITO_JWKS_URI`, `COGNITO_ISSUER` | see [`UserPool::from_env`] | the user pool whose access tokens are accepted |
 /// | `COGNITO_RESOURCE`, `COGNITO_UNBOUND_CLIENTS` | none | resource binding (RFC 8707): the resource(s) access tokens may be bound to, and the clients whose tokens carry no `aud` (see [`UserPool::resource`]); unset, an access token bound to any resource is refused |
-/// | `PUBLIC_URL` | none | the server's external base URL: serves `GET /.well-known/oauth-protected-resource` (RFC 9728) and names it in every 401 challenge (`resource_metadata`); must be one of `COGNITO_RESOURCE` when that is set |
+/// | `PUBLIC_URL` | none | the server's external base URL: serves `GET /.well-known/oauth-protected-resource` (RFC 9728) and names it in every 401 challenge (`resource_metadata`); must be one of `COGNITO_RESOURCE` when that is set. Also turns DPoP (RFC 9449) on, with this URL as the external base proofs name (`htu`: the URL and the request path; see [`Dpop::new`]) and the metadata naming the proof algorithms |
+/// | `DPOP_NONCE_SECRET` | none: no nonces | with `PUBLIC_URL`: DPoP proofs must carry a server nonce derived from this secret (at least 32 bytes, the same on every replica; [`Dpop::nonces`], window [`DPOP_NONCE_WINDOW`]); set without `PUBLIC_URL`, start-up fails |
 /// | `BIND_ADDR` | `127.0.0.1:8080` | where to listen (`127.0.0.1:0` picks a free port) |
 /// | `ADMIN_GROUP` | `admins` | the Cognito group allowed on `/api/admin` (set but empty is refused) |
 /// | `REQUIRED_CLAIMS` | none | claim rules every token must meet, separated by `;`: `name=value`, `name=a\|b`, `name~=a\|b`, `name:=<JSON>` (see [`ClaimRule`]); a failed rule is 403 `insufficient_scope` |
-/// | `REVOCATION_REDIS_URL` | none: the list is in this process | share revocations (sign-outs) with every server on the same Redis ([`RedisRevocation`]) |
-/// | `REVOCATION_FAIL`, `REVOCATION_MAX_STALENESS`, `REVOCATION_SESSION_TTL`, `REVOCATION_MAX_ENTRIES` | `closed`, 60, 2592000, 1000000 | the revocation list ([`RevocationListBuilder::from_env`](cognito_jwt_core::RevocationListBuilder::from_env)) |
+/// | `REVOCATION_REDIS_URL` | none: the list is in this process | share revocations (sign-outs) with every server on the same Redis ([`RedisRevocation`]), and with DPoP on, the DPoP proofs seen ([`RedisReplayStore`]; otherwise a [`ReplayStore`] in this process) |
+/// | `REVOCATION_FAIL`, `REVOCATION_MAX_STALENESS`, `REVOCATION_SESSION_TTL`, `REVOCATION_MAX_ENTRIES` | `closed`, 60, 2592000, 1000000 | the revocation list ([`RevocationListBuilder::from_env`](cognito_jwt_core::RevocationListBuilder::from_env)); `REVOCATION_FAIL` is also the Redis DPoP replay store's policy ([`ReplayFailure`]) |
 /// | `COGNITO_REVOCATION_PROBE`, `COGNITO_IDP_ENDPOINT` | off, AWS | `1`: ask Cognito's `GetUser` about access tokens in the background and revoke the sessions it says have ended ([`RevocationProbe`]); `COGNITO_IDP_ENDPOINT` points it at an emulator |
 /// | `COGNITO_ADMIN_SIGNOUT` | `0` | `1`: `POST /api/admin/signout-user` also calls Cognito's `AdminUserGlobalSignOut` ([`CognitoAdmin`]), signed with `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`) in `AWS_REGION` (default: the pool's), at `COGNITO_IDP_ENDPOINT` when set |
 /// | `TOKEN_CACHE_MAX_BYTES` | unset or `0`: off | remember verified tokens up to this many bytes, about 5 KiB per Cognito token ([`token_cache_max_bytes`](cognito_jwt_core::CognitoJwtVerifierBuilder::token_cache_max_bytes)) |
@@ -96,9 +103,13 @@ impl ServerConfig {
             Some(sync) => sync.list().clone(),
             None => RevocationList::builder().from_env()?.build()?,
         };
+        let public_url = variable("PUBLIC_URL")?;
         let mut builder = CognitoJwtVerifier::builder()
             .user_pool(pool)
             .revocation(revocation.clone());
+        if let Some(dpop) = dpop_from_env(public_url.as_deref())? {
+            builder = builder.dpop(dpop);
+        }
         if let Some(probe) = RevocationProbe::from_env()? {
             builder = builder.revocation_probe(probe);
         }
@@ -119,8 +130,12 @@ impl ServerConfig {
                 builder = builder.token_cache_max_bytes(max_bytes);
             }
         }
-        let verifier = builder.build()?;
-        let resource_metadata = match variable("PUBLIC_URL")? {
+        let verifier = builder.build().map_err(|error| match error.name() {
+            Some("dpop.external_origin") => invalid("PUBLIC_URL", problem_of(error)),
+            Some("dpop.nonces") => invalid(DPOP_NONCE_SECRET, problem_of(error)),
+            _ => error,
+        })?;
+        let resource_metadata = match public_url {
             None => None,
             Some(url) => Some(
                 verifier
@@ -139,6 +154,44 @@ impl ServerConfig {
             cognito_admin,
         })
     }
+}
+
+/// DPoP as the servers read it: on when `PUBLIC_URL` (`public_url`) is
+/// set, with `DPOP_NONCE_SECRET`'s nonces when that is set too, and the
+/// proofs seen in Redis when `REVOCATION_REDIS_URL` is set (under the
+/// `REVOCATION_FAIL` policy), else in this process.
+///
+/// # Errors
+/// A [`ConfigError`] naming `DPOP_NONCE_SECRET` and `PUBLIC_URL` when the
+/// secret is set alone; naming `REVOCATION_REDIS_URL` when it does not parse.
+pub(crate) fn dpop_from_env(public_url: Option<&str>) -> Result<Option<Dpop>, ConfigError> {
+    let secret = variable(DPOP_NONCE_SECRET)?;
+    let Some(public_url) = public_url else {
+        return match secret {
+            None => Ok(None),
+            Some(_) => Err(invalid(
+                DPOP_NONCE_SECRET,
+                "it is set but PUBLIC_URL is not: DPoP nonces need DPoP, which PUBLIC_URL (the \
+                 URL clients name in their proofs) turns on; set PUBLIC_URL, or unset \
+                 DPOP_NONCE_SECRET",
+            )),
+        };
+    };
+    let mut dpop = Dpop::new(public_url);
+    dpop = match variable("REVOCATION_REDIS_URL")? {
+        Some(url) => {
+            let failure = match variable("REVOCATION_FAIL")?.as_deref() {
+                Some("open") => ReplayFailure::Open,
+                _ => ReplayFailure::Closed,
+            };
+            dpop.replay_store(RedisReplayStore::open(&url)?.failure(failure))
+        }
+        None => dpop.replay_store(ReplayStore::new(DEFAULT_REPLAY_ENTRIES)),
+    };
+    if let Some(secret) = secret {
+        dpop = dpop.nonces(secret.into_bytes(), DPOP_NONCE_WINDOW);
+    }
+    Ok(Some(dpop))
 }
 
 /// An optional variable, trimmed; empty counts as unset.

@@ -53,7 +53,10 @@ use cognito_jwt_core::CognitoJwtVerifier;
 
 pub use alb_mode::{ALB_VARS, alb_display_name, alb_home_feed, alb_verifier_from_env};
 pub use cognito_admin::CognitoAdmin;
-pub use config::{DEFAULT_ADMIN_GROUP, DEFAULT_BIND_ADDR, MFA_METHOD, ROUTE_SCOPES, ServerConfig};
+pub use config::{
+    DEFAULT_ADMIN_GROUP, DEFAULT_BIND_ADDR, DPOP_NONCE_WINDOW, MFA_METHOD, ROUTE_SCOPES,
+    ServerConfig,
+};
 pub use feed::{
     Activity, AdminArea, HEALTHY, Health, HomeFeed, Me, MfaArea, display_name, home_feed,
     public_activities,

@@ -4,8 +4,10 @@
 
 use std::fmt::Write as _;
 
-use cognito_jwt_core::http::{AuthRejection, authenticate, authenticate_optional};
-use cognito_jwt_core::{AnyVerifier, ClaimsView, HttpClass, TokenClaims, TokenUse};
+use cognito_jwt_core::http::{
+    AuthRejection, HttpRequest, authenticate_request, authenticate_request_optional,
+};
+use cognito_jwt_core::{AnyVerifier, ClaimsView, HttpClass, TokenClaims, TokenUse, Verify as _};
 use serde::Deserialize;
 
 use super::rules::{Anonymous, RouteRules};
@@ -152,19 +154,36 @@ impl Decision {
 /// The fixed body of a [`Decision::Misconfigured`] answer.
 pub(crate) fn misconfigured_body(problem: &str) -> String {
     format!(
-        r#"{{"error":"gateway_misconfigured","error_description":"the proxy's check URL or context extensions name a rule the gateway cannot read: {problem}"}}"#
+        r#"{{"error":"gateway_misconfigured","error_description":"the proxy's configuration does not give the gateway what it needs: {problem}"}}"#
     )
 }
 
-/// Decide on a request whose token header (`authorization`, or
-/// `x-amzn-oidc-data` behind a load balancer: see
-/// [`Verify::token_source`](cognito_jwt_core::Verify::token_source)) has
-/// the values `credentials`, under `rules` (from the proxy's
-/// configuration, never from the client).
-pub(crate) async fn decide<'a>(
+/// The request a check is about, as the proxy describes it.
+#[derive(Debug, Default)]
+pub(crate) struct Checked<'a> {
+    /// The original request's method, from the proxy (DPoP's `htm`).
+    pub(crate) method: Option<&'a str>,
+    /// The original request's target, path and query, from the proxy
+    /// (with `PUBLIC_URL`, DPoP's `htu`).
+    pub(crate) target: Option<&'a str>,
+    /// The values of the token header (`authorization`, or
+    /// `x-amzn-oidc-data` behind a load balancer: see
+    /// [`Verify::token_source`](cognito_jwt_core::Verify::token_source)).
+    pub(crate) credentials: Vec<&'a [u8]>,
+    /// The values of the `DPoP` header.
+    pub(crate) dpop: Vec<&'a [u8]>,
+}
+
+/// Decide on `request` under `rules` (from the proxy's configuration,
+/// never from the client). With DPoP on, a request whose method or
+/// target the proxy did not give is [`Decision::Misconfigured`] with
+/// `unforwarded` (what the proxy must send): a proof is never checked
+/// against a guessed URL.
+pub(crate) async fn decide(
     gateway: &Gateway,
     rules: Result<RouteRules, &'static str>,
-    credentials: impl IntoIterator<Item = &'a [u8]>,
+    request: Checked<'_>,
+    unforwarded: &'static str,
 ) -> Decision {
     let rules = match rules {
         Ok(rules) => rules,
@@ -174,21 +193,29 @@ pub(crate) async fn decide<'a>(
         }
     };
     let verifier: &AnyVerifier = &gateway.verifier;
+    let dpop_on = verifier.dpop_support().is_some();
+    if dpop_on && (request.method.is_none() || request.target.is_none()) {
+        tracing::error!(
+            problem = unforwarded,
+            "DPoP is on and the proxy did not forward the request's method and URI"
+        );
+        return Decision::Misconfigured(unforwarded);
+    }
+    // Without DPoP, the method and target are not read.
+    let http = HttpRequest::new(
+        request.method.unwrap_or_default(),
+        request.target.unwrap_or_default(),
+    )
+    .token_header(request.credentials)
+    .dpop(request.dpop);
     let source = &gateway.token_source;
-    let cookies = std::iter::empty();
     let verified = match rules.anonymous.unwrap_or(gateway.anonymous) {
         Anonymous::Allow => {
-            authenticate_optional::<Identity>(
-                verifier,
-                source,
-                &rules.requirements,
-                credentials,
-                cookies,
-            )
-            .await
+            authenticate_request_optional::<Identity>(verifier, source, &rules.requirements, &http)
+                .await
         }
         Anonymous::Deny => {
-            authenticate::<Identity>(verifier, source, &rules.requirements, credentials, cookies)
+            authenticate_request::<Identity>(verifier, source, &rules.requirements, &http)
                 .await
                 .map(Some)
         }

@@ -13,6 +13,8 @@
 //!
 //! Per-route rules come from the route's `context_extensions` (the names
 //! of the check URL's parameters), which only Envoy's configuration sets.
+//! With DPoP on, a proof is checked against `attributes.request.http`'s
+//! `method` and `path`, joined to `PUBLIC_URL`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -25,10 +27,14 @@ use envoy_types::ext_authz::v3::pb::{
 use envoy_types::pb::google::rpc;
 
 use super::decision::{
-    Decision, IDENTITY_HEADERS, IDENTITY_PREFIX, Identity, decide, misconfigured_body,
+    Checked, Decision, IDENTITY_HEADERS, IDENTITY_PREFIX, Identity, decide, misconfigured_body,
 };
 use super::rules::RouteRules;
 use super::settings::Gateway;
+
+/// What Envoy must send for DPoP, when it did not.
+const UNFORWARDED: &str = "DPoP is on (PUBLIC_URL) and the check request's \
+                           attributes.request.http has no method or no path";
 
 /// The `Authorization` service over a [`Gateway`].
 #[derive(Debug)]
@@ -59,27 +65,37 @@ impl Authorization for ExtAuthz {
         // With `encode_raw_headers`, Envoy sends every header line as it
         // came (two `Authorization` headers stay two); otherwise a map in
         // which repeated headers are joined with commas.
-        let credentials: Vec<&[u8]> = match &http.header_map {
-            Some(map) => map
-                .headers
-                .iter()
-                .filter(|h| h.key.eq_ignore_ascii_case(name))
-                .map(|h| {
-                    if h.raw_value.is_empty() {
-                        h.value.as_bytes()
-                    } else {
-                        h.raw_value.as_slice()
-                    }
-                })
-                .collect(),
-            None => http
-                .headers
-                .iter()
-                .filter(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, value)| value.as_bytes())
-                .collect(),
+        let values = |name: &str| -> Vec<&[u8]> {
+            match &http.header_map {
+                Some(map) => map
+                    .headers
+                    .iter()
+                    .filter(|h| h.key.eq_ignore_ascii_case(name))
+                    .map(|h| {
+                        if h.raw_value.is_empty() {
+                            h.value.as_bytes()
+                        } else {
+                            h.raw_value.as_slice()
+                        }
+                    })
+                    .collect(),
+                None => http
+                    .headers
+                    .iter()
+                    .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value.as_bytes())
+                    .collect(),
+            }
         };
-        let decision = decide(&self.gateway, rules, credentials).await;
+        // Envoy's own description of the request: its method and its path
+        // (with the query), never a header a client could send.
+        let checked = Checked {
+            method: Some(http.method.as_str()).filter(|method| !method.is_empty()),
+            target: Some(http.path.as_str()).filter(|path| !path.is_empty()),
+            credentials: values(name),
+            dpop: values("dpop"),
+        };
+        let decision = decide(&self.gateway, rules, checked, UNFORWARDED).await;
         let client_headers = http.headers.keys().map(String::as_str).chain(
             http.header_map
                 .iter()
@@ -104,6 +120,9 @@ fn render<'a>(decision: &Decision, client_headers: impl Iterator<Item = &'a str>
             }
             if let Some(seconds) = rejection.retry_after_secs() {
                 headers.push(header("retry-after", &seconds.to_string()));
+            }
+            if let Some(nonce) = rejection.dpop_nonce() {
+                headers.push(header("dpop-nonce", nonce));
             }
             denied(
                 rejection.grpc_code().code(),

@@ -1,6 +1,11 @@
 //! The HTTP side: `/auth` for nginx `auth_request`, Caddy `forward_auth`
 //! and Traefik `ForwardAuth` (any method: proxies forward the original
 //! one), and `/health`, `/ready` and `/metrics`.
+//!
+//! With DPoP on, a proof is checked against the method and URI the proxy
+//! names in `X-Forwarded-Method` and `X-Forwarded-Uri` (Traefik and Caddy
+//! send both; the nginx recipe sets them), joined to `PUBLIC_URL`: never
+//! against the check's own request line or a host header.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,7 +20,7 @@ use axum::routing::{any, get};
 use cognito_jwt_core::http::{DEFAULT_REALM, Readiness};
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use super::decision::{Decision, Identity, decide, misconfigured_body};
+use super::decision::{Checked, Decision, Identity, decide, misconfigured_body};
 use super::rules::RouteRules;
 use super::settings::Gateway;
 
@@ -41,13 +46,44 @@ pub(crate) fn router(gateway: Arc<Gateway>, prometheus: PrometheusHandle) -> Rou
         })
 }
 
+/// The header the proxy names the original request's method in (Traefik
+/// and Caddy send it; the nginx recipe sets it).
+const FORWARDED_METHOD: &str = "x-forwarded-method";
+/// The header the proxy names the original request's target (path and
+/// query) in.
+const FORWARDED_URI: &str = "x-forwarded-uri";
+
+/// What the proxy must send for DPoP, when it did not.
+const UNFORWARDED: &str = "DPoP is on (PUBLIC_URL) and the check does not carry exactly one \
+                           X-Forwarded-Method and one X-Forwarded-Uri header; set both to the \
+                           original request's method and URI in the proxy (see the recipes)";
+
+/// The one value of the header `name` the proxy set, as text; `None` when
+/// it is absent or repeated. A value that is not UTF-8 is kept with
+/// replacement characters, which no proof's `htu` or `htm` can match.
+fn forwarded<'a>(headers: &'a HeaderMap, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+    let mut values = headers.get_all(name).into_iter();
+    match (values.next(), values.next()) {
+        (Some(value), None) => Some(String::from_utf8_lossy(value.as_bytes())),
+        _ => None,
+    }
+}
+
 async fn check(State(state): State<AppState>, request: Request) -> Response {
     let started = Instant::now();
     let rules = RouteRules::from_query(request.uri().query());
     let headers = request.headers();
     let name = state.gateway.token_source.header_name();
-    let credentials = headers.get_all(name).into_iter().map(HeaderValue::as_bytes);
-    let decision = decide(&state.gateway, rules, credentials).await;
+    let values = |name| headers.get_all(name).into_iter().map(HeaderValue::as_bytes);
+    let method = forwarded(headers, FORWARDED_METHOD);
+    let target = forwarded(headers, FORWARDED_URI);
+    let checked = Checked {
+        method: method.as_deref(),
+        target: target.as_deref(),
+        credentials: values(name).collect(),
+        dpop: values("dpop").collect(),
+    };
+    let decision = decide(&state.gateway, rules, checked, UNFORWARDED).await;
     let response = render(&decision);
     super::record(&decision, "http", started);
     response
@@ -75,6 +111,11 @@ pub(crate) fn render(decision: &Decision) -> Response {
             }
             if let Some(seconds) = rejection.retry_after_secs() {
                 headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            if let Some(nonce) = rejection.dpop_nonce()
+                && let Ok(value) = HeaderValue::from_str(nonce)
+            {
+                headers.insert(HeaderName::from_static("dpop-nonce"), value);
             }
             response
         }

@@ -4,14 +4,16 @@
 //! variable the core learns is read here with no change.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Args;
 use cognito_jwt_core::http::TokenSource;
 use cognito_jwt_core::{
     AlbJwtVerifier, AlbJwtVerifierBuilder, AnyVerifier, ClaimRule, CognitoJwtVerifier, ConfigError,
-    Issuer, JwtVerifier, Requirements, RevocationList, RevocationProbe, UserPool, Verify as _,
+    DEFAULT_REPLAY_ENTRIES, DPOP_NONCE_SECRET, Dpop, Issuer, JwtVerifier, ReplayStore,
+    Requirements, RevocationList, RevocationProbe, UserPool, Verify as _,
 };
-use cognito_jwt_redis::RedisRevocation;
+use cognito_jwt_redis::{RedisReplayStore, RedisRevocation, ReplayFailure};
 
 use super::rules::Anonymous;
 use super::verifier_flags::VerifierFlags;
@@ -64,9 +66,21 @@ pub(crate) struct GatewayArgs {
     /// Cognito token); unset or 0: off.
     #[arg(long, env = "TOKEN_CACHE_MAX_BYTES", value_name = "BYTES")]
     pub(crate) token_cache_max_bytes: Option<u64>,
+    /// Accept an `http://` OIDC_ISSUER (and key-set URL): for a provider
+    /// on this machine during development and tests only.
+    #[arg(long)]
+    pub(crate) allow_http: bool,
+    /// Accept only RFC 9068 access tokens (`typ` `at+jwt`) from
+    /// OIDC_ISSUER, as `oidc verify --access-token-profile` does.
+    #[arg(long)]
+    pub(crate) access_token_profile: bool,
     #[command(flatten)]
     pub(crate) verifier: VerifierFlags,
 }
+
+/// How long a DPoP nonce stays current: accepted in its window and the
+/// next, as the example servers do.
+const DPOP_NONCE_WINDOW: Duration = Duration::from_secs(300);
 
 /// The variables that choose the verifier kind, one of which must be set.
 const KINDS: [&str; 3] = ["COGNITO_USER_POOL_ID", "OIDC_ISSUER", "ALB_ARN"];
@@ -112,7 +126,8 @@ impl Gateway {
             },
             probe,
         };
-        let verifier = verifier_from(&lookup, cache, &revocation)?;
+        let dpop = dpop_from(&lookup)?;
+        let verifier = verifier_from(&lookup, cache, &revocation, dpop.as_ref(), args)?;
         let mut requirements = Requirements::new();
         for group in args.required_groups.iter().map(|g| g.trim()) {
             requirements = requirements.any_group(group);
@@ -155,16 +170,25 @@ fn verifier_from(
     lookup: Lookup<'_>,
     token_cache: Option<u64>,
     revocation: &Revocation,
+    dpop: Option<&Dpop>,
+    args: &GatewayArgs,
 ) -> Result<AnyVerifier, String> {
     let is_set = |name: &&str| lookup(name).is_some_and(|value| !value.trim().is_empty());
     let set: Vec<&str> = KINDS.into_iter().filter(is_set).collect();
-    let named = |e: ConfigError| e.to_string();
+    let named = |e: ConfigError| match e.name() {
+        Some("dpop.external_origin") => renamed(&e, "--public-url / PUBLIC_URL"),
+        Some("dpop.nonces") => renamed(&e, "--dpop-nonce-secret / DPOP_NONCE_SECRET"),
+        _ => e.to_string(),
+    };
     let rules = ClaimRule::from_lookup(lookup).map_err(named)?;
     // What every kind's builder takes alike (the `common_setters` of the
-    // core): claim rules, the token cache and the revocation list.
+    // core): claim rules, the token cache, the revocation list and DPoP.
     macro_rules! common {
         ($builder:expr) => {{
             let mut builder = $builder;
+            if let Some(dpop) = dpop {
+                builder = builder.dpop(dpop.clone());
+            }
             for rule in rules {
                 builder = builder.require_claim(rule);
             }
@@ -187,7 +211,12 @@ fn verifier_from(
             Ok(builder.build().map_err(named)?.into())
         }
         ["OIDC_ISSUER"] => {
-            let issuer = Issuer::from_lookup(lookup).map_err(named)?;
+            let mut issuer = Issuer::from_lookup(lookup)
+                .map_err(named)?
+                .allow_http(args.allow_http);
+            if args.access_token_profile {
+                issuer = issuer.access_token_profile();
+            }
             reject_probe(revocation, "OIDC_ISSUER")?;
             let builder = common!(JwtVerifier::builder().issuer(issuer));
             Ok(builder.build().map_err(named)?.into())
@@ -208,6 +237,54 @@ fn verifier_from(
             several.join(" and ")
         )),
     }
+}
+
+/// A setting's error under the name of the option and variable it came from.
+fn renamed(error: &ConfigError, option: &str) -> String {
+    match error {
+        ConfigError::Invalid { problem, .. } => format!("{option} is invalid: {problem}"),
+        other => format!("{option}: {other}"),
+    }
+}
+
+/// DPoP as the example servers read it: on when `PUBLIC_URL` is set (the
+/// external base URL proofs name; never a request header), with nonces
+/// from `DPOP_NONCE_SECRET`, and the proofs seen in the revocation Redis
+/// (`REVOCATION_REDIS_URL`, under `REVOCATION_FAIL`) or in this process.
+fn dpop_from(lookup: Lookup<'_>) -> Result<Option<Dpop>, String> {
+    let variable = |name: &str| {
+        lookup(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    };
+    let secret = variable(DPOP_NONCE_SECRET);
+    let Some(public_url) = variable("PUBLIC_URL") else {
+        return match secret {
+            None => Ok(None),
+            Some(_) => Err(
+                "--dpop-nonce-secret / DPOP_NONCE_SECRET is set but --public-url / PUBLIC_URL is \
+                 not: nonces need DPoP, which PUBLIC_URL (the URL clients name in their proofs) \
+                 turns on; set PUBLIC_URL, or unset DPOP_NONCE_SECRET"
+                    .to_owned(),
+            ),
+        };
+    };
+    let mut dpop = Dpop::new(public_url);
+    dpop = match variable("REVOCATION_REDIS_URL") {
+        Some(url) => {
+            let failure = match variable("REVOCATION_FAIL").as_deref() {
+                Some("open") => ReplayFailure::Open,
+                _ => ReplayFailure::Closed,
+            };
+            let store = RedisReplayStore::open(&url).map_err(|e| e.to_string())?;
+            dpop.replay_store(store.failure(failure))
+        }
+        None => dpop.replay_store(ReplayStore::new(DEFAULT_REPLAY_ENTRIES)),
+    };
+    if let Some(secret) = secret {
+        dpop = dpop.nonces(secret.into_bytes(), DPOP_NONCE_WINDOW);
+    }
+    Ok(Some(dpop))
 }
 
 /// The probe asks Cognito: with another kind of verifier it is a mistake.

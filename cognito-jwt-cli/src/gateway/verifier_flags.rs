@@ -137,6 +137,16 @@ pub(crate) const VERIFIER_FLAGS: &[(&str, &str, &str)] = &[
         "REQUIRED_CLAIMS",
         "Claim rules every token must meet, separated by ;",
     ),
+    (
+        "public-url",
+        "PUBLIC_URL",
+        "The external base URL clients call: turns DPoP (RFC 9449) on, proofs naming it and the path",
+    ),
+    (
+        "dpop-nonce-secret",
+        "DPOP_NONCE_SECRET",
+        "With --public-url: require DPoP nonces derived from this secret (at least 32 bytes)",
+    ),
 ];
 
 /// The values of [`VERIFIER_FLAGS`] given, by variable name.

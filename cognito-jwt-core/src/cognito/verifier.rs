@@ -108,7 +108,7 @@ impl CognitoJwtVerifier {
     ) -> Result<T, Error> {
         let result = self
             .inner
-            .verify_with(token, requirements, Presented::Dpop(request))
+            .verify_with(token, requirements, Presented::Dpop(request, None))
             .await;
         self.inner.metrics.verified(result)
     }
@@ -195,7 +195,9 @@ impl CognitoJwtVerifier {
 
     /// The protected-resource metadata (RFC 9728) of the API at
     /// `public_url` (its external base URL, verbatim), naming each user
-    /// pool's issuer as an authorization server. Add the scopes the routes
+    /// pool's issuer as an authorization server and, when the verifier
+    /// accepts DPoP, its proof algorithms
+    /// (`dpop_signing_alg_values_supported`). Add the scopes the routes
     /// require with
     /// [`scopes_supported`](ProtectedResourceMetadata::scopes_supported)
     /// and serve it with an adapter's ready-made handler.
@@ -233,6 +235,11 @@ impl CognitoJwtVerifier {
         public_url: &str,
     ) -> Result<ProtectedResourceMetadata, ConfigError> {
         let mut metadata = ProtectedResourceMetadata::new(public_url)?;
+        if let Some(dpop) = &self.inner.dpop {
+            metadata = metadata.dpop_signing_alg_values_supported(
+                dpop.algorithms.iter().map(crate::Algorithm::as_str),
+            );
+        }
         for pool in &self.inner.pools {
             let Some((issuer, resources)) = pool.rules.resource_server() else {
                 continue;

@@ -54,9 +54,67 @@ pub(crate) fn normalized_htu(url: &str) -> Option<String> {
     Some(out)
 }
 
+/// An external base URL normalised as [`normalized_htu`] does, without a
+/// trailing slash: `https://api.example.com`, or with a path prefix a
+/// proxy strips before forwarding (`https://example.com/api`). `None`
+/// when `url` is no absolute `https` or `http` URL, carries a query or a
+/// fragment, or its prefix has an empty, `.` or `..` segment (which
+/// clients' URLs would not keep as written).
+pub(crate) fn external_base(url: &str) -> Option<String> {
+    if url.contains(['?', '#']) {
+        return None;
+    }
+    let normalized = normalized_htu(url)?;
+    let authority_at = normalized.find("://")? + 3;
+    let path_at = authority_at + normalized[authority_at..].find('/')?;
+    let (origin, path) = normalized.split_at(path_at);
+    let prefix = path.strip_suffix('/').unwrap_or(path);
+    if prefix
+        .split('/')
+        .skip(1)
+        .any(|segment| matches!(segment, "" | "." | ".."))
+    {
+        return None;
+    }
+    Some(format!("{origin}{prefix}"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::normalized_htu;
+    use super::{external_base, normalized_htu};
+
+    #[test]
+    fn an_external_base_is_an_origin_or_an_origin_and_a_path_prefix() {
+        for (url, want) in [
+            ("https://api.example.com", "https://api.example.com"),
+            ("HTTPS://API.example.com:443/", "https://api.example.com"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("https://example.com/api", "https://example.com/api"),
+            ("https://example.com/api/", "https://example.com/api"),
+            (
+                "https://Example.com:443/a%7eb/v1",
+                "https://example.com/a~b/v1",
+            ),
+            ("https://example.com/a%2fb", "https://example.com/a%2Fb"),
+        ] {
+            assert_eq!(external_base(url).as_deref(), Some(want), "{url}");
+        }
+        for url in [
+            "https://example.com/api?x=1",
+            "https://example.com/api#top",
+            "https://example.com?",
+            "https://example.com//api",
+            "https://example.com/api//",
+            "https://example.com/./api",
+            "https://example.com/api/..",
+            "https://example.com/%2E%2E/api",
+            "ftp://example.com",
+            "/api",
+            "",
+        ] {
+            assert_eq!(external_base(url), None, "{url:?}");
+        }
+    }
 
     #[test]
     fn equivalent_urls_normalise_alike() {

@@ -14,12 +14,12 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-pub(crate) use htu::normalized_htu;
+pub(crate) use htu::external_base;
 pub(crate) use nonce::Nonces;
 #[cfg(feature = "testing")]
 pub(crate) use nonce::nonce_at;
 pub(crate) use proof::check_proof;
-pub use replay::{DEFAULT_REPLAY_ENTRIES, ProofReplay, ReplayStore, ReplayUnavailable};
+pub use replay::{DEFAULT_REPLAY_ENTRIES, FirstUse, ProofReplay, ReplayStore, ReplayUnavailable};
 
 use aws_lc_rs::signature::ParsedPublicKey;
 
@@ -84,6 +84,31 @@ impl Dpop {
     /// also behind a proxy or load balancer). A request's `htu` is this
     /// origin and the path it was sent to; the origin is never read from
     /// the request's headers, which a client controls.
+    ///
+    /// Behind a proxy that strips a path prefix before forwarding (clients
+    /// call `https://example.com/api/orders`, the service sees `/orders`),
+    /// give the prefix too: `Dpop::new("https://example.com/api")`; the
+    /// expected `htu` is then the prefix joined with the request's path
+    /// (`https://example.com/api/orders`, one slash between them).
+    /// The base URL is normalised as RFC 9449 §4.3 asks (scheme and host in
+    /// lower case, default port dropped, percent-encodings made canonical,
+    /// a trailing slash dropped); one with a query, a fragment, or an empty,
+    /// `.` or `..` segment is refused when the verifier is built.
+    ///
+    /// ```
+    /// use cognito_jwt_core::{Dpop, JwtVerifier, Issuer};
+    ///
+    /// let behind_api = JwtVerifier::builder()
+    ///     .issuer(Issuer::new("https://login.example.com").audience("orders"))
+    ///     .dpop(Dpop::new("https://example.com/api"))
+    ///     .build();
+    /// assert!(behind_api.is_ok());
+    /// let with_query = JwtVerifier::builder()
+    ///     .issuer(Issuer::new("https://login.example.com").audience("orders"))
+    ///     .dpop(Dpop::new("https://example.com/api?v=1"))
+    ///     .build();
+    /// assert!(with_query.is_err());
+    /// ```
     pub fn new(external_origin: impl Into<String>) -> Self {
         Self {
             origin: external_origin.into(),
@@ -143,22 +168,17 @@ impl Dpop {
 
     /// Check the settings.
     pub(crate) fn resolve(&self) -> Result<DpopConfig, ConfigError> {
-        let origin = normalized_htu(&self.origin)
-            .filter(|url| {
-                url.ends_with('/')
-                    && url.matches('/').count() == 3
-                    && !self.origin.contains(['?', '#'])
-            })
-            .ok_or_else(|| {
-                ConfigError::invalid(
-                    "dpop.external_origin",
-                    format!(
-                        "{} is not an origin; expected the scheme and host clients use, such as \
-                         https://api.example.com",
-                        quoted(&self.origin)
-                    ),
-                )
-            })?;
+        let origin = external_base(&self.origin).ok_or_else(|| {
+            ConfigError::invalid(
+                "dpop.external_origin",
+                format!(
+                    "{} is not an external base URL; expected the scheme and host clients use, \
+                     such as https://api.example.com, optionally with the path prefix a proxy \
+                     strips (https://example.com/api), without query or fragment",
+                    quoted(&self.origin)
+                ),
+            )
+        })?;
         if self.algorithms.is_empty() {
             return Err(ConfigError::invalid(
                 "dpop.algorithms",
@@ -180,7 +200,7 @@ impl Dpop {
         };
         let algorithms = AlgorithmSet::of(self.algorithms.iter().copied());
         Ok(DpopConfig {
-            origin: origin.trim_end_matches('/').to_owned(),
+            origin,
             algorithms,
             algs: algorithms
                 .iter()
@@ -200,7 +220,8 @@ impl Dpop {
 
 /// Checked DPoP settings, as the engine uses them.
 pub(crate) struct DpopConfig {
-    /// The normalised origin, without a trailing slash.
+    /// The normalised external base URL (an origin, perhaps with a path
+    /// prefix), without a trailing slash.
     pub(crate) origin: String,
     pub(crate) algorithms: AlgorithmSet,
     /// The algorithms, space-separated, for the challenge's `algs`.

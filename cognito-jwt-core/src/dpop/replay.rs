@@ -5,6 +5,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 
 /// The default capacity of a [`ReplayStore`]: 100,000 proofs (about
@@ -41,10 +43,42 @@ impl fmt::Display for ReplayUnavailable {
 
 impl std::error::Error for ReplayUnavailable {}
 
+/// The answer of [`ProofReplay::first_use_async`], to be awaited.
+pub type FirstUse<'a> = Pin<Box<dyn Future<Output = Result<bool, ReplayUnavailable>> + Send + 'a>>;
+
 /// Where the proofs seen are remembered. Called on the request path, once
 /// per proof that passed every other check: keep it quick (the shared
 /// Redis store is the one exception to "no I/O on the request path",
 /// because a proof accepted by two replicas would be a replay).
+///
+/// The verifiers' async methods (`verify_dpop_with`, and so every
+/// adapter) await [`first_use_async`](Self::first_use_async); a store that
+/// does I/O implements it without blocking, so that a runtime's worker
+/// serves other requests meanwhile. Its default calls
+/// [`first_use`](Self::first_use), right for a store in memory.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use cognito_jwt_core::{FirstUse, ProofReplay, ReplayUnavailable};
+///
+/// /// Refuses every proof while "down".
+/// #[derive(Debug, Default)]
+/// struct Maintenance(AtomicBool);
+///
+/// impl ProofReplay for Maintenance {
+///     fn first_use(&self, _: &str, _: u64, _: u64) -> Result<bool, ReplayUnavailable> {
+///         if self.0.load(Ordering::Relaxed) {
+///             return Err(ReplayUnavailable::new("the store is under maintenance"));
+///         }
+///         Ok(true)
+///     }
+///
+///     fn first_use_async<'a>(&'a self, key: &'a str, expires_at_ms: u64, now_ms: u64) -> FirstUse<'a> {
+///         // A networked store would await its client here.
+///         Box::pin(async move { self.first_use(key, expires_at_ms, now_ms) })
+///     }
+/// }
+/// ```
 pub trait ProofReplay: fmt::Debug + Send + Sync + 'static {
     /// Record `key` (a proof's key thumbprint, a dot and its `jti`: at
     /// most 300 bytes) until `expires_at_ms` (milliseconds since
@@ -60,6 +94,23 @@ pub trait ProofReplay: fmt::Debug + Send + Sync + 'static {
         expires_at_ms: u64,
         now_ms: u64,
     ) -> Result<bool, ReplayUnavailable>;
+
+    /// [`first_use`](Self::first_use) for the async verification path: the
+    /// same answer, as a future that must not block the thread polling it
+    /// (wait on the network with async I/O and timers). Defaults to calling
+    /// `first_use`.
+    fn first_use_async<'a>(
+        &'a self,
+        key: &'a str,
+        expires_at_ms: u64,
+        now_ms: u64,
+    ) -> FirstUse<'a> {
+        Box::pin(std::future::ready(self.first_use(
+            key,
+            expires_at_ms,
+            now_ms,
+        )))
+    }
 }
 
 /// Proofs seen by this process, in memory, bounded: when it holds

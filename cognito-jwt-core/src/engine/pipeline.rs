@@ -24,7 +24,7 @@ use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
 use tracing::{Instrument, Level, Span};
 
 use super::checks::{claims_of, unix_secs};
-use super::dpop::Presented;
+use super::dpop::{Presented, ReplaySlot};
 use super::token_cache::{CachedClaims, CachedToken, TokenCache};
 use crate::algorithm::AlgorithmSet;
 use crate::claims::{ClaimsView, Payload, Profile, TokenClaims, TokenUse, issuer_of};
@@ -191,21 +191,28 @@ impl Inner {
         presented: Presented<'_>,
         span: Option<&Span>,
     ) -> Result<T, Error> {
-        if let Some(hit) = self.cached(token, requirements, presented, span) {
-            return hit;
-        }
-        // Read before any key is looked up (see `KeyCache::generation`).
-        let generation = self.keys.generation();
-        let decoded = Decoded::new(token, &self.header)?;
-        let source = match self.cached_signature(&decoded)? {
-            Signed::By(source) => source,
-            Signed::Fetch(source) => {
-                let key = self.keys.key(source, decoded.kid()).await?;
-                signed_with(&decoded, &key)?;
-                source
+        // A DPoP proof's first use is recorded last, awaiting the store.
+        let replay = ReplaySlot::new();
+        let presented = presented.recording_in(&replay);
+        let claims = match self.cached(token, requirements, presented, span) {
+            Some(hit) => hit?,
+            None => {
+                // Read before any key is looked up (see `KeyCache::generation`).
+                let generation = self.keys.generation();
+                let decoded = Decoded::new(token, &self.header)?;
+                let source = match self.cached_signature(&decoded)? {
+                    Signed::By(source) => source,
+                    Signed::Fetch(source) => {
+                        let key = self.keys.key(source, decoded.kid()).await?;
+                        signed_with(&decoded, &key)?;
+                        source
+                    }
+                };
+                self.finish(token, &decoded, source, requirements, presented, generation)?
             }
         };
-        self.finish(token, &decoded, source, requirements, presented, generation)
+        self.record_first_use(replay).await?;
+        Ok(claims)
     }
 
     fn verify_sync_steps<T: TokenClaims>(

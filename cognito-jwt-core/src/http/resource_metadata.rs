@@ -48,6 +48,8 @@ pub struct ProtectedResourceMetadata {
     resource_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     resource_documentation: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dpop_signing_alg_values_supported: Vec<String>,
     /// Where the path of `resource` starts (its length when it has none).
     #[serde(skip)]
     path_start: usize,
@@ -71,6 +73,7 @@ impl ProtectedResourceMetadata {
             bearer_methods_supported: vec!["header".to_owned()],
             resource_name: None,
             resource_documentation: None,
+            dpop_signing_alg_values_supported: Vec::new(),
             path_start,
         })
     }
@@ -130,6 +133,35 @@ impl ProtectedResourceMetadata {
     pub fn resource_documentation(mut self, url: impl Into<String>) -> Self {
         self.resource_documentation = Some(url.into());
         self
+    }
+
+    /// The algorithms DPoP proofs may be signed with
+    /// (`dpop_signing_alg_values_supported`, RFC 9728 §2), for a resource
+    /// that accepts DPoP; left out while empty, the default.
+    /// [`CognitoJwtVerifier::protected_resource_metadata`](crate::CognitoJwtVerifier::protected_resource_metadata)
+    /// names its verifier's when it accepts DPoP.
+    ///
+    /// ```
+    /// use cognito_jwt_core::http::ProtectedResourceMetadata;
+    ///
+    /// let metadata = ProtectedResourceMetadata::new("https://api.example.com")?
+    ///     .dpop_signing_alg_values_supported(["ES256", "EdDSA"]);
+    /// assert!(metadata.to_json().contains(r#""dpop_signing_alg_values_supported":["ES256","EdDSA"]"#));
+    /// # Ok::<(), cognito_jwt_core::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn dpop_signing_alg_values_supported<I, S>(mut self, algorithms: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.dpop_signing_alg_values_supported = algorithms.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The DPoP proof algorithms named.
+    pub fn dpop_algorithms(&self) -> &[String] {
+        &self.dpop_signing_alg_values_supported
     }
 
     /// The resource identifier, as given.

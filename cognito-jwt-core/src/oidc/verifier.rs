@@ -116,7 +116,7 @@ impl JwtVerifier {
         requirements: &Requirements,
         request: &DpopRequest<'_>,
     ) -> Result<T, Error> {
-        self.verify_presented(token, requirements, Presented::Dpop(request))
+        self.verify_presented(token, requirements, Presented::Dpop(request, None))
             .await
     }
 

@@ -2,13 +2,15 @@
 //! their keys, replays, nonces, downgrades, and the answers
 //! (`http::authenticate_request`), on the shared case table the adapters
 //! run too.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cognito_jwt_core::http::{AuthRejection, HttpRequest, TokenSource, authenticate_request};
 use cognito_jwt_core::testing::{DpopKey, TestOidcIssuer};
 use cognito_jwt_core::{
-    Algorithm, Dpop, DpopRequest, ErrorKind, GrpcCode, JwtVerifier, ProofReplay, ReplayStore,
-    Requirements, StandardClaims,
+    Algorithm, Dpop, DpopRequest, ErrorKind, FirstUse, GrpcCode, JwtVerifier, ProofReplay,
+    ReplayStore, ReplayUnavailable, Requirements, StandardClaims,
 };
 use cognito_jwt_test_support::{DPOP_ORIGIN, DPOP_PATH, DpopSuite};
 
@@ -248,7 +250,15 @@ fn settings_out_of_range_fail_the_build_naming_them() {
     for (dpop, name) in [
         (Dpop::new("api.example.com"), "dpop.external_origin"),
         (
-            Dpop::new("https://api.example.com/orders"),
+            Dpop::new("https://api.example.com/orders?v=1"),
+            "dpop.external_origin",
+        ),
+        (
+            Dpop::new("https://api.example.com/orders#top"),
+            "dpop.external_origin",
+        ),
+        (
+            Dpop::new("https://api.example.com//orders"),
             "dpop.external_origin",
         ),
         (
@@ -272,6 +282,7 @@ fn settings_out_of_range_fail_the_build_naming_them() {
         assert_eq!(build(dpop).as_deref(), Some(name));
     }
     assert_eq!(build(Dpop::new("HTTPS://API.example.com:443/")), None);
+    assert_eq!(build(Dpop::new("https://api.example.com/orders")), None);
 }
 
 #[tokio::test]
@@ -409,4 +420,140 @@ async fn htu_is_the_configured_origin_and_the_request_path_never_the_request_hos
         .err(),
         Some(Some(ErrorKind::InvalidDpopProof))
     );
+}
+
+#[tokio::test]
+async fn behind_a_prefix_stripping_proxy_htu_is_the_prefix_joined_with_the_path() {
+    let issuer = issuer();
+    let key = DpopKey::generate(Algorithm::ES256);
+    let token = issuer.access_token(AUDIENCE).bound_to(&key).sign();
+    let authorization = format!("DPoP {token}").into_bytes();
+    let send = |verifier: JwtVerifier, target: &'static str, htu: &str| {
+        let proof = key.proof("GET", htu).access_token(&token).sign();
+        let authorization = authorization.clone();
+        async move {
+            let request = HttpRequest::new("GET", target)
+                .token_header([authorization.as_slice()])
+                .dpop([proof.as_bytes()]);
+            authenticate_request::<StandardClaims>(
+                &verifier,
+                &TokenSource::AuthorizationHeader,
+                &Requirements::new(),
+                &request,
+            )
+            .await
+            .map_err(|r: AuthRejection| r.kind())
+        }
+    };
+    // The proxy serves https://example.com/api/... and forwards /orders.
+    for base in ["https://example.com/api", "HTTPS://Example.com:443/api/"] {
+        let verifier = verifier_with(&issuer, Dpop::new(base));
+        assert!(
+            send(
+                verifier.clone(),
+                "/orders",
+                "https://example.com/api/orders"
+            )
+            .await
+            .is_ok(),
+            "{base}"
+        );
+        for wrong in [
+            "https://example.com/orders",
+            "https://example.com/api//orders",
+            "https://example.com/apiorders",
+        ] {
+            assert_eq!(
+                send(verifier.clone(), "/orders", wrong).await.err(),
+                Some(Some(ErrorKind::InvalidDpopProof)),
+                "{base} {wrong}"
+            );
+        }
+    }
+    // An origin alone: the request path as sent.
+    let verifier = verifier_with(&issuer, Dpop::new("https://example.com"));
+    assert!(
+        send(
+            verifier.clone(),
+            "/api/orders",
+            "https://example.com/api/orders"
+        )
+        .await
+        .is_ok()
+    );
+    assert_eq!(
+        send(verifier, "/orders", "https://example.com/api/orders")
+            .await
+            .err(),
+        Some(Some(ErrorKind::InvalidDpopProof))
+    );
+}
+
+/// What a [`GatedStore`] shares with its test: the gate its async answer
+/// waits on, and the calls of each path.
+#[derive(Debug, Default)]
+struct Gate {
+    open: tokio::sync::Notify,
+    sync_calls: AtomicUsize,
+    async_calls: AtomicUsize,
+}
+
+/// A store whose async answer ("seen before") waits until the test opens
+/// its gate.
+#[derive(Debug, Clone)]
+struct GatedStore(Arc<Gate>);
+
+impl ProofReplay for GatedStore {
+    fn first_use(&self, _: &str, _: u64, _: u64) -> Result<bool, ReplayUnavailable> {
+        self.0.sync_calls.fetch_add(1, Ordering::SeqCst);
+        Ok(true)
+    }
+
+    fn first_use_async<'a>(&'a self, _: &'a str, _: u64, _: u64) -> FirstUse<'a> {
+        self.0.async_calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            self.0.open.notified().await;
+            Ok(false)
+        })
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_path_awaits_the_store_and_leaves_the_thread_to_other_tasks() {
+    let issuer = issuer();
+    let gate = Arc::new(Gate::default());
+    let verifier = verifier_with(
+        &issuer,
+        Dpop::new("https://api.example.com").replay_store(GatedStore(Arc::clone(&gate))),
+    );
+    let key = DpopKey::generate(Algorithm::ES256);
+    let token = issuer.access_token(AUDIENCE).bound_to(&key).sign();
+    let proof = key.proof("GET", URL).access_token(&token).sign();
+    let verification = tokio::spawn(async move { with_proof(&verifier, &token, &proof).await });
+    // Only this thread runs tasks: the verification runs until it waits
+    // on the store (or ends, if it never awaited the async path), and
+    // this task goes on only when the thread is free.
+    while gate.async_calls.load(Ordering::SeqCst) == 0 && !verification.is_finished() {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(gate.async_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(gate.sync_calls.load(Ordering::SeqCst), 0);
+    let other = Arc::new(AtomicUsize::new(0));
+    let progress = tokio::spawn({
+        let other = Arc::clone(&other);
+        async move {
+            other.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    progress.await.expect("the other task");
+    assert_eq!(other.load(Ordering::SeqCst), 1);
+    assert!(!verification.is_finished(), "it waits for the store");
+    gate.open.notify_one();
+    // The store's answer is the verification's: "seen before".
+    assert_eq!(
+        verification.await.expect("the verification").err(),
+        Some(ErrorKind::DpopProofReplayed)
+    );
+    assert_eq!(gate.async_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(gate.sync_calls.load(Ordering::SeqCst), 0);
 }

@@ -3,6 +3,7 @@
 mod alb_mode;
 mod browser;
 mod demo;
+mod dpop;
 mod lambda_binaries;
 mod probe;
 mod revocation;

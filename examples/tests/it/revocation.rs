@@ -4,10 +4,6 @@
 //! refused on all; Redis down past the staleness under both policies).
 //! Waits poll for an outcome with a deadline; nothing asserts a duration.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use cognito_jwt_core::{CognitoJwtVerifier, RevocationList, TokenUse, UserPool};
 use cognito_jwt_examples::demo::{ADMIN_GROUP, CLIENT_ID};
 use cognito_jwt_examples::{local_fetcher, serve_jwks};
@@ -158,55 +154,6 @@ async fn both_servers_sign_out_sessions_and_users_alike() {
     assert_eq!(axum_answers, expected, "axum");
     assert_eq!(actix_answers, expected, "actix-web");
     actix.stop().await;
-}
-
-/// A server binary with Redis-shared revocation, killed when dropped.
-struct Replica {
-    child: Child,
-    base_url: String,
-}
-
-impl Replica {
-    fn start(binary: &str, env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(binary)
-            .env_clear()
-            .envs(env.iter().copied())
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("its address");
-        let base_url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("no address line: {line:?}"))
-            .to_owned();
-        Self { child, base_url }
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Poll `check` every 20 ms until it holds; panics after 15 s.
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut check: impl FnMut() -> F,
-) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !check().await {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn status(request: reqwest::RequestBuilder) -> u16 {

@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests: one issuer per test process,
 //! the two example servers on free ports of 127.0.0.1, and verifiers.
 
+use std::io::{BufRead as _, BufReader};
 use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
 use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use cognito_jwt_core::http::ProtectedResourceMetadata;
 use cognito_jwt_core::testing::{TestIssuer, TestKey};
@@ -119,4 +122,54 @@ pub(crate) fn start_actix_with(
 /// An HTTP client that ignores any proxy settings.
 pub(crate) fn client() -> reqwest::Client {
     cognito_jwt_examples::demo::local_client().expect("HTTP client")
+}
+
+/// A server binary started with `env` (and nothing else of this
+/// process's environment) on a free port, killed when dropped.
+pub(crate) struct Replica {
+    child: Child,
+    pub(crate) base_url: String,
+}
+
+impl Replica {
+    pub(crate) fn start(binary: &str, env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(binary)
+            .env_clear()
+            .envs(env.iter().copied())
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("its address");
+        let base_url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("no address line: {line:?}"))
+            .to_owned();
+        Self { child, base_url }
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Poll `check` every 20 ms until it holds; panics after 15 s.
+pub(crate) async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !check().await {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

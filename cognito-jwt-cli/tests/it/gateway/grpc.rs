@@ -262,3 +262,84 @@ async fn a_key_set_that_cannot_be_fetched_is_unavailable_with_retry_after() {
     assert!(header(&headers, "retry-after").is_some(), "{headers:?}");
     assert_eq!(header(&headers, "www-authenticate"), None);
 }
+
+/// A check of `GET <path>` carrying `authorization` and `dpop`, with
+/// Envoy's method and path unless `described` is false.
+fn dpop_check(path: &str, authorization: &[u8], dpop: &str, described: bool) -> CheckRequest {
+    let mut request = check_request(
+        &[("authorization", authorization), ("dpop", dpop.as_bytes())],
+        Headers::Map,
+        &[],
+    );
+    if let Some(http) = request
+        .attributes
+        .as_mut()
+        .and_then(|a| a.request.as_mut())
+        .and_then(|r| r.http.as_mut())
+    {
+        if described {
+            http.path = path.to_owned();
+        } else {
+            http.method.clear();
+            http.path.clear();
+        }
+    }
+    request
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn dpop_proofs_are_checked_against_envoys_method_and_path() {
+    use super::dpop::{bound_token, dpop_scheme, nonce_env, proof, proof_with_nonce};
+    use cognito_jwt_core::Algorithm;
+    use cognito_jwt_core::testing::DpopKey;
+
+    let mut env = nonce_env();
+    env.push(("GATEWAY_GRPC_ADDR".to_owned(), "127.0.0.1:0".to_owned()));
+    let gateway = Gateway::start(&env);
+    let key = DpopKey::generate(Algorithm::ES256);
+    let token = bound_token(&key);
+    let scheme = dpop_scheme(&token);
+    let error = |headers: &[(String, String)]| {
+        header(headers, "www-authenticate")
+            .and_then(cognito_jwt_test_support::bearer_error)
+            .map(str::to_owned)
+    };
+
+    let first = proof(&key, "GET", "/orders", &token);
+    let answer = ask(
+        &gateway,
+        dpop_check("/orders?page=2", &scheme, &first, true),
+    )
+    .await;
+    let (code, status, headers, _, _) = as_http(&answer);
+    assert_eq!((code, status), (16, 401));
+    assert_eq!(error(&headers).as_deref(), Some("use_dpop_nonce"));
+    let nonce = header(&headers, "dpop-nonce").expect("a nonce").to_owned();
+
+    let good = proof_with_nonce(&key, "/orders", &token, &nonce);
+    let answer = ask(&gateway, dpop_check("/orders?page=2", &scheme, &good, true)).await;
+    let (code, status, headers, _, _) = as_http(&answer);
+    assert_eq!((code, status), (0, 200));
+    assert!(header(&headers, "x-auth-sub").is_some_and(|s| !s.is_empty()));
+
+    let answer = ask(&gateway, dpop_check("/orders?page=2", &scheme, &good, true)).await;
+    let (code, status, headers, _, _) = as_http(&answer);
+    assert_eq!((code, status), (16, 401), "replayed");
+    assert_eq!(error(&headers).as_deref(), Some("invalid_dpop_proof"));
+
+    let other = proof_with_nonce(&key, "/orders", &token, &nonce);
+    let answer = ask(&gateway, dpop_check("/invoices", &scheme, &other, true)).await;
+    let (_, status, headers, _, _) = as_http(&answer);
+    assert_eq!(status, 401, "another path");
+    assert_eq!(error(&headers).as_deref(), Some("invalid_dpop_proof"));
+
+    let answer = ask(&gateway, dpop_check("/orders", &bearer(&token), "", true)).await;
+    let (_, status, headers, _, _) = as_http(&answer);
+    assert_eq!(status, 401, "as bearer");
+    assert_eq!(error(&headers).as_deref(), Some("invalid_token"));
+
+    let answer = ask(&gateway, dpop_check("/orders", &scheme, &other, false)).await;
+    let (code, status, _, body, _) = as_http(&answer);
+    assert_eq!((code, status), (13, 500), "no method or path: {body}");
+    assert!(body.contains("gateway_misconfigured") && body.contains("path"));
+}

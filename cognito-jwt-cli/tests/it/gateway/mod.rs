@@ -5,6 +5,7 @@
 //! Every process listens on a free 127.0.0.1 port and is stopped by PID
 //! when its handle drops.
 
+mod dpop;
 mod grpc;
 mod http;
 mod proxies;

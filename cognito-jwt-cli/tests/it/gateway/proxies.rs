@@ -336,3 +336,98 @@ fn caddy_forward_auth_recipe() {
     let answer = get(&caddy_deny, "/public/", &[]);
     assert_eq!(answer.status, 200, "{answer:?}");
 }
+
+/// DPoP through `proxy` (a gateway with nonces behind it): the nonce
+/// comes back to the client, a proof is checked against the URI the
+/// client sent (the query aside), never against one the client claims in
+/// a forwarded header, and a replay or a bearer downgrade is refused.
+fn dpop_through(proxy: &Proxy, which: &str) {
+    use super::dpop::{bound_token, dpop_scheme, error_of, proof, proof_with_nonce};
+    use cognito_jwt_core::Algorithm;
+    use cognito_jwt_core::testing::DpopKey;
+
+    let key = DpopKey::generate(Algorithm::ES256);
+    let token = bound_token(&key);
+    let scheme = dpop_scheme(&token);
+    let first = proof(&key, "GET", "/api/me", &token);
+    let answer = get(
+        proxy,
+        "/api/me?page=2",
+        &[("Authorization", &scheme), ("DPoP", first.as_bytes())],
+    );
+    assert_eq!(answer.status, 401, "{which}: {answer:?}");
+    assert_eq!(
+        error_of(&answer).as_deref(),
+        Some("use_dpop_nonce"),
+        "{which}"
+    );
+    let nonce = answer
+        .header("dpop-nonce")
+        .unwrap_or_else(|| panic!("{which}: no DPoP-Nonce: {answer:?}"))
+        .to_owned();
+
+    let good = proof_with_nonce(&key, "/api/me", &token, &nonce);
+    let answer = get(
+        proxy,
+        "/api/me?page=2",
+        &[("Authorization", &scheme), ("DPoP", good.as_bytes())],
+    );
+    assert_eq!(answer.status, 200, "{which}: {answer:?}");
+    assert!(
+        seen(&answer, "x-auth-sub").iter().any(|s| !s.is_empty()),
+        "{which}: {answer:?}"
+    );
+    let answer = get(
+        proxy,
+        "/api/me?page=2",
+        &[("Authorization", &scheme), ("DPoP", good.as_bytes())],
+    );
+    assert_eq!(answer.status, 401, "{which} replayed: {answer:?}");
+    assert_eq!(error_of(&answer).as_deref(), Some("invalid_dpop_proof"));
+
+    // A proof for another URL, the client claiming that URL itself.
+    let elsewhere = key
+        .proof(
+            "POST",
+            &format!("{}/api/elsewhere", super::dpop::PUBLIC_URL),
+        )
+        .access_token(&token)
+        .nonce(&nonce)
+        .sign();
+    let answer = get(
+        proxy,
+        "/api/me",
+        &[
+            ("Authorization", &scheme),
+            ("DPoP", elsewhere.as_bytes()),
+            ("X-Forwarded-Method", b"POST"),
+            ("X-Forwarded-Uri", b"/api/elsewhere"),
+        ],
+    );
+    assert_eq!(answer.status, 401, "{which} spoofed: {answer:?}");
+    assert_eq!(error_of(&answer).as_deref(), Some("invalid_dpop_proof"));
+
+    let answer = get(proxy, "/api/me", &[("Authorization", &bearer(&token))]);
+    assert_eq!(answer.status, 401, "{which} as bearer: {answer:?}");
+    assert_eq!(error_of(&answer).as_deref(), Some("invalid_token"));
+}
+
+#[test]
+fn nginx_recipe_with_dpop() {
+    if !skip_unless_installed("nginx_recipe_with_dpop", &[nginx_program()]) {
+        return;
+    }
+    let upstream = echo_upstream();
+    let gateway = Gateway::start(&super::dpop::nonce_env());
+    dpop_through(&start_nginx(&gateway, upstream), "nginx");
+}
+
+#[test]
+fn caddy_recipe_with_dpop() {
+    if !skip_unless_installed("caddy_recipe_with_dpop", &["caddy"]) {
+        return;
+    }
+    let upstream = echo_upstream();
+    let gateway = Gateway::start(&super::dpop::nonce_env());
+    dpop_through(&start_caddy(&gateway, upstream), "caddy");
+}
