@@ -16,11 +16,60 @@
 //! - [`CognitoConfig`]: header or cookie, realm, and your own rendering of
 //!   refusals; [`CognitoError`] is the refusal itself.
 //!
-//! Each works with either verifier: a
-//! [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier), or a
+//! Each works with any verifier kind, registered the same way
+//! (`App::app_data(web::Data::new(verifier))`, or `App::app_data(verifier)`):
+//! a [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier), a
 //! [`JwtVerifier`](cognito_jwt_core::JwtVerifier) for any OpenID Connect
-//! issuer (registered the same way, as `web::Data<JwtVerifier>`, and read
-//! as `StandardClaims` or your own claims type).
+//! issuer (read as `StandardClaims` or your own claims type), an
+//! [`AlbJwtVerifier`](cognito_jwt_core::AlbJwtVerifier) (read as
+//! `AlbClaims`, from `x-amzn-oidc-data`) or an
+//! [`AnyVerifier`](cognito_jwt_core::AnyVerifier):
+//!
+//! ```
+//! use actix_web::{App, test, web};
+//! use cognito_jwt_actix::CognitoClaims;
+//! use cognito_jwt_core::testing::{TestAlb, TestIssuer, TestOidcIssuer};
+//! use cognito_jwt_core::{AlbClaims, Algorithm, AnyVerifier, StandardClaims, TokenUse};
+//!
+//! async fn me(CognitoClaims(claims): CognitoClaims<StandardClaims>) -> String {
+//!     claims.sub.unwrap_or_default()
+//! }
+//!
+//! async fn alb(CognitoClaims(claims): CognitoClaims<AlbClaims>) -> String {
+//!     claims.sub
+//! }
+//!
+//! /// The body of `path` on an app holding `verifier` as `web::Data`.
+//! async fn body<V: 'static>(verifier: V, path: &str, header: (&str, String)) -> String {
+//!     let app = test::init_service(
+//!         App::new()
+//!             .app_data(web::Data::new(verifier))
+//!             .route("/me", web::get().to(me))
+//!             .route("/alb", web::get().to(alb)),
+//!     )
+//!     .await;
+//!     let request = test::TestRequest::get().uri(path).insert_header(header).to_request();
+//!     String::from_utf8(test::call_and_read_body(&app, request).await.to_vec()).unwrap()
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! let cognito = TestIssuer::new("eu-west-1_Example");
+//! let token = cognito.access_token("my-client").claim("sub", "c").sign();
+//! let verifier = cognito.verifier("my-client", TokenUse::Access);
+//! let bearer = ("authorization", format!("Bearer {token}"));
+//! assert_eq!(body(verifier.clone(), "/me", bearer.clone()).await, "c");
+//! assert_eq!(body(AnyVerifier::from(verifier), "/me", bearer).await, "c");
+//!
+//! let oidc = TestOidcIssuer::new("https://login.example.com", Algorithm::ES256);
+//! let token = oidc.access_token("orders-api").claim("sub", "o").sign();
+//! let bearer = ("authorization", format!("Bearer {token}"));
+//! assert_eq!(body(oidc.verifier("orders-api"), "/me", bearer).await, "o");
+//!
+//! let load_balancer = TestAlb::new("eu-west-1");
+//! let header = ("x-amzn-oidc-data", load_balancer.data().claim("sub", "l").sign());
+//! assert_eq!(body(load_balancer.verifier(), "/alb", header).await, "l");
+//! # });
+//! ```
 //!
 //! Every decision — how the token is found and verified (one call,
 //! [`authenticate`](cognito_jwt_core::http::authenticate)), what optional

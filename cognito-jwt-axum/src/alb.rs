@@ -22,9 +22,9 @@ use crate::settings::{Settings, default_realm, values};
 /// state through [`FromRef`].
 ///
 /// It is [`CognitoClaims`](crate::CognitoClaims) for a state that holds an
-/// `AlbJwtVerifier` (which `CognitoClaims` also takes, from a
-/// [`Verifier`](crate::Verifier), as do [`CognitoLayer`](crate::CognitoLayer)
-/// and [`ready`](crate::ready)). Requests are refused with a
+/// `AlbJwtVerifier` (which `CognitoClaims<AlbClaims>` also takes from the
+/// state, as do [`CognitoLayer`](crate::CognitoLayer) and
+/// [`ready`](crate::ready)). Requests are refused with a
 /// [`CognitoRejection`], the same answers as `CognitoClaims` gives: 401 with a bare challenge
 /// without the header, 400 for a malformed one, 401 `invalid_token` for a
 /// refused token, 503 with `Retry-After` when the load balancer's key

@@ -23,10 +23,10 @@ use crate::verifier::Verifier;
 ///    already verified `T` (no second verification);
 /// 2. otherwise the token is verified here, with the verifier, token source
 ///    and realm of an enclosing `CognitoLayer` if there is one, else with
-///    the verifier from the router's state (via [`FromRef`]: a
-///    [`CognitoJwtVerifier`](cognito_jwt_core::CognitoJwtVerifier), or a
-///    [`Verifier`] for either kind), the `Authorization` header and the
-///    default realm.
+///    the verifier from the router's state (via [`FromRef`], as a
+///    [`Verifier`]: any verifier kind as the state, or a state of yours
+///    that gives a `Verifier`), where that verifier's tokens travel (the
+///    `Authorization` header) and the default realm.
 ///
 /// Requests are refused with a [`CognitoRejection`]. Use
 /// `Option<CognitoClaims<T>>` where signing in is optional: it is `None`

@@ -59,32 +59,48 @@
 //!
 //! # Where the verifier comes from
 //!
-//! [`CognitoClaims`] takes the [`CognitoJwtVerifier`] from the router's
-//! state through [`FromRef`], so the state is either the verifier itself
-//! (`.with_state(verifier)`, as above) or your own state type:
+//! [`CognitoClaims`] takes the verifier from the router's state through
+//! [`FromRef`], as a [`Verifier`]. Any verifier kind goes into the state
+//! as it is (`.with_state(verifier)`, as above, with a
+//! [`CognitoJwtVerifier`], a [`JwtVerifier`](cognito_jwt_core::JwtVerifier)
+//! for any OpenID Connect issuer, an
+//! [`AlbJwtVerifier`](cognito_jwt_core::AlbJwtVerifier) or an
+//! [`AnyVerifier`](cognito_jwt_core::AnyVerifier)); a state of your own
+//! holds a [`Verifier`] and gives it:
 //!
 //! ```
 //! use axum::extract::FromRef;
-//! use cognito_jwt_core::CognitoJwtVerifier;
+//! use axum::{Router, routing::get};
+//! use cognito_jwt_axum::{CognitoClaims, Verifier};
+//! use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
 //!
 //! #[derive(Clone)]
 //! struct AppState {
-//!     verifier: CognitoJwtVerifier,
+//!     verifier: Verifier,
 //!     // database pools, ...
 //! }
 //!
-//! impl FromRef<AppState> for CognitoJwtVerifier {
+//! impl FromRef<AppState> for Verifier {
 //!     fn from_ref(state: &AppState) -> Self {
 //!         state.verifier.clone()
 //!     }
 //! }
+//!
+//! async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> String {
+//!     claims.sub
+//! }
+//!
+//! fn app(verifier: CognitoJwtVerifier) -> Router {
+//!     let state = AppState { verifier: verifier.into() };
+//!     Router::new().route("/api/me", get(me)).with_state(state)
+//! }
 //! ```
 //!
-//! A [`JwtVerifier`](cognito_jwt_core::JwtVerifier) (any OpenID Connect
-//! issuer) works the same way, with `StandardClaims` or your own claims
-//! type: give it to [`CognitoLayer::new`], and put it in the state as a
-//! [`Verifier`] (`.with_state(Verifier::from(verifier))`, or
-//! `impl FromRef<AppState> for Verifier`).
+//! (`#[derive(FromRef)]` on `AppState`, with axum's `macros` feature,
+//! writes that `impl`.) A state that gives no [`Verifier`] makes axum
+//! report only that the handler does not implement `Handler`; put
+//! `#[axum::debug_handler]` on the handler to see the missing
+//! `Verifier: FromRef<AppState>`.
 //!
 //! Behind a [`CognitoLayer`], the extractor uses the layer's verifier
 //! instead, and reuses the claims the layer verified rather than checking
@@ -138,8 +154,8 @@
 //! ```
 //! use axum::extract::{FromRef, FromRequestParts};
 //! use axum::response::{IntoResponse, Response};
-//! use cognito_jwt_axum::{CognitoClaims, CognitoRejection};
-//! use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
+//! use cognito_jwt_axum::{CognitoClaims, CognitoRejection, Verifier};
+//! use cognito_jwt_core::AccessTokenClaims;
 //! use http::request::Parts;
 //!
 //! /// The signed-in user, refused with a plain-text answer.
@@ -157,7 +173,7 @@
 //! impl<S> FromRequestParts<S> for User
 //! where
 //!     S: Send + Sync,
-//!     CognitoJwtVerifier: FromRef<S>,
+//!     Verifier: FromRef<S>,
 //! {
 //!     type Rejection = PlainRejection;
 //!

@@ -14,7 +14,7 @@ use http::{HeaderValue, StatusCode};
 
 use crate::verifier::Verifier;
 
-/// The readiness of the verifier (either kind) in the router's state, as an extractor
+/// The readiness of the verifier (any kind) in the router's state, as an extractor
 /// and as a response: 200 `{"ready":true,"key_sets":[…]}` when every key
 /// set has usable keys, otherwise 503 with `Retry-After`; the core's
 /// bounded body, with no URLs or error text (see [`Readiness`]).

@@ -8,16 +8,20 @@ use cognito_jwt_core::{AlbJwtVerifier, AnyVerifier, CognitoJwtVerifier, JwtVerif
 
 use crate::settings::Settings;
 
-/// The verifier the extractors (and [`ready`](crate::ready)) take from the
-/// router's state, through [`FromRef`]: any kind.
+/// The verifier the extractors (and [`ready`](crate::ready),
+/// [`sign_out`](crate::sign_out())) take from the router's state, through
+/// [`FromRef`]: any kind.
 ///
-/// A state that gives a [`CognitoJwtVerifier`] (the verifier itself, or
-/// your state with `impl FromRef<AppState> for CognitoJwtVerifier`) gives
-/// a `Verifier` already. For a [`JwtVerifier`] or an [`AlbJwtVerifier`],
-/// put a `Verifier` in the state, or implement `FromRef<AppState> for
-/// Verifier`:
+/// Any verifier kind goes into the state as it is:
+/// `.with_state(verifier)` with a [`CognitoJwtVerifier`], a
+/// [`JwtVerifier`], an [`AlbJwtVerifier`], an [`AnyVerifier`] or a
+/// `Verifier` (which also carries
+/// [`resource_metadata`](Self::resource_metadata)). A state of your own
+/// holds a `Verifier` field and implements `FromRef<AppState> for
+/// Verifier` (or derives `FromRef`):
 ///
 /// ```
+/// use axum::extract::FromRef;
 /// use axum::{Router, routing::get};
 /// use cognito_jwt_axum::{CognitoClaims, Verifier};
 /// use cognito_jwt_core::{JwtVerifier, StandardClaims};
@@ -26,12 +30,33 @@ use crate::settings::Settings;
 ///     claims.sub.unwrap_or_default()
 /// }
 ///
+/// // The verifier alone: any kind, as it is.
 /// fn app(verifier: JwtVerifier) -> Router {
-///     Router::new()
-///         .route("/me", get(me))
-///         .with_state(Verifier::from(verifier))
+///     Router::new().route("/me", get(me)).with_state(verifier)
+/// }
+///
+/// // A state of your own (or `#[derive(FromRef)]`, axum's `macros` feature).
+/// #[derive(Clone)]
+/// struct AppState {
+///     verifier: Verifier, // Verifier::from(any kind)
+///     // database pools, ...
+/// }
+///
+/// impl FromRef<AppState> for Verifier {
+///     fn from_ref(state: &AppState) -> Self {
+///         state.verifier.clone()
+///     }
+/// }
+///
+/// fn app_with_state(verifier: JwtVerifier) -> Router {
+///     let state = AppState { verifier: verifier.into() };
+///     Router::new().route("/me", get(me)).with_state(state)
 /// }
 /// ```
+///
+/// A state that gives no `Verifier` makes axum say only that the handler
+/// does not implement `Handler`; `#[axum::debug_handler]` on the handler
+/// names the missing `Verifier: FromRef<AppState>`.
 #[derive(Debug, Clone)]
 pub struct Verifier(AnyVerifier, Option<Arc<str>>);
 
@@ -84,11 +109,17 @@ impl From<AnyVerifier> for Verifier {
     }
 }
 
-impl<S> FromRef<S> for Verifier
-where
-    CognitoJwtVerifier: FromRef<S>,
-{
-    fn from_ref(state: &S) -> Self {
-        Self::from(CognitoJwtVerifier::from_ref(state))
-    }
+/// `.with_state(verifier)` with any verifier kind: each one gives the
+/// extractors a `Verifier`. (A `Verifier` in the state gives itself,
+/// through axum's `impl<T: Clone> FromRef<T> for T`.)
+macro_rules! from_ref_of_kind {
+    ($($kind:ty),+) => {$(
+        impl FromRef<$kind> for Verifier {
+            fn from_ref(verifier: &$kind) -> Self {
+                Self::from(verifier.clone())
+            }
+        }
+    )+};
 }
+
+from_ref_of_kind!(CognitoJwtVerifier, JwtVerifier, AlbJwtVerifier, AnyVerifier);

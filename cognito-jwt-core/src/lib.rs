@@ -102,6 +102,7 @@ mod dpop;
 mod engine;
 mod env;
 mod error;
+mod header;
 mod health;
 pub mod http;
 mod jwks;
@@ -137,6 +138,7 @@ pub use dpop::{
 };
 pub use engine::TrustedIssuer;
 pub use error::{ConfigError, Error, ErrorKind, GrpcCode, HttpClass};
+pub use header::decode_header;
 pub use health::{Health, KeySetHealth, KeySetState};
 #[cfg(feature = "reqwest")]
 pub use jwks::ReqwestFetcher;

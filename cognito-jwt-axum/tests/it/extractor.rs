@@ -9,9 +9,9 @@ use axum::Router;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use cognito_jwt_axum::{CognitoClaims, CognitoLayer, CognitoRejection};
+use cognito_jwt_axum::{CognitoClaims, CognitoLayer, CognitoRejection, Verifier};
 use cognito_jwt_core::http::{AuthRejection, TokenSource};
-use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier, ErrorKind, TokenUse};
+use cognito_jwt_core::{AccessTokenClaims, ErrorKind, TokenUse};
 use http::HeaderValue;
 use http::request::Parts;
 
@@ -61,10 +61,10 @@ async fn optional_extractor_has_three_states() {
 
 #[derive(Clone)]
 struct AppState {
-    verifier: CognitoJwtVerifier,
+    verifier: Verifier,
 }
 
-impl FromRef<AppState> for CognitoJwtVerifier {
+impl FromRef<AppState> for Verifier {
     fn from_ref(state: &AppState) -> Self {
         state.verifier.clone()
     }
@@ -73,7 +73,7 @@ impl FromRef<AppState> for CognitoJwtVerifier {
 #[tokio::test]
 async fn verifier_from_app_state() {
     let app = Router::new().route("/me", get(me)).with_state(AppState {
-        verifier: verifier(),
+        verifier: verifier().into(),
     });
     let token = ISSUER.access_token(CLIENT).claim("sub", "user-8").sign();
     let reply = send(&app, request("/me", &bearer(&token))).await;
@@ -209,7 +209,7 @@ impl IntoResponse for PlainRejection {
 impl<S> FromRequestParts<S> for User
 where
     S: Send + Sync,
-    CognitoJwtVerifier: FromRef<S>,
+    Verifier: FromRef<S>,
 {
     type Rejection = PlainRejection;
 
@@ -264,4 +264,62 @@ fn rejection_as_an_error_never_shows_the_token() {
     ] {
         assert!(!text.contains(signature), "{text}");
     }
+}
+
+/// Every verifier kind goes into the state as it is, and the extractors,
+/// the readiness probe and the sign-out handler take it from there.
+#[tokio::test]
+async fn every_verifier_kind_goes_into_the_state_as_it_is() {
+    use cognito_jwt_core::testing::{TestAlb, TestOidcIssuer};
+    use cognito_jwt_core::{AlbClaims, Algorithm, AnyVerifier, StandardClaims};
+
+    async fn standard(CognitoClaims(claims): CognitoClaims<StandardClaims>) -> String {
+        claims.sub.unwrap_or_default()
+    }
+    async fn alb(CognitoClaims(claims): CognitoClaims<AlbClaims>) -> String {
+        claims.sub
+    }
+    fn routes<S: Clone + Send + Sync + 'static>(state: S) -> Router
+    where
+        Verifier: FromRef<S>,
+    {
+        Router::new()
+            .route("/standard", get(standard))
+            .route("/alb", get(alb))
+            .route("/ready", get(cognito_jwt_axum::ready))
+            .with_state(state)
+    }
+
+    let token = ISSUER.access_token(CLIENT).claim("sub", "cognito-1").sign();
+    for app in [routes(verifier()), routes(AnyVerifier::from(verifier()))] {
+        let reply = send(&app, request("/standard", &bearer(&token))).await;
+        assert_eq!(
+            (reply.status.as_u16(), reply.body.as_str()),
+            (200, "cognito-1")
+        );
+        assert_eq!(send(&app, request("/ready", &[])).await.status, 200);
+    }
+
+    let oidc = TestOidcIssuer::new("https://id.example.com/state", Algorithm::ES256);
+    let app = routes(oidc.verifier("orders-api"));
+    let token = oidc
+        .access_token("orders-api")
+        .claim("sub", "oidc-1")
+        .sign();
+    let reply = send(&app, request("/standard", &bearer(&token))).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.body.as_str()),
+        (200, "oidc-1")
+    );
+
+    let load_balancer = TestAlb::new("eu-west-1");
+    let app = routes(load_balancer.verifier());
+    let header = load_balancer.data().claim("sub", "alb-1").sign();
+    let mut request = request("/alb", &[]);
+    request.headers_mut().insert(
+        "x-amzn-oidc-data",
+        HeaderValue::from_str(&header).expect("a header value"),
+    );
+    let reply = send(&app, request).await;
+    assert_eq!((reply.status.as_u16(), reply.body.as_str()), (200, "alb-1"));
 }

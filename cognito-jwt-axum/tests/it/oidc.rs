@@ -35,7 +35,7 @@ async fn the_extractor_and_readiness_take_a_jwt_verifier_from_the_state() {
         .route("/me", get(me))
         .route("/home", get(home))
         .route("/ready", get(cognito_jwt_axum::ready))
-        .with_state(Verifier::from(oidc.verifier(AUD)));
+        .with_state(oidc.verifier(AUD));
 
     let token = oidc.access_token(AUD).claim("sub", "user-9").sign();
     let ok = send(&app, request("/me", &bearer(&token))).await;

@@ -436,6 +436,14 @@ fn child(scenario: &str) {
                     ),
                     "{text}"
                 );
+                // What `main() -> Result<(), Box<dyn Error>>` prints after
+                // `?`: the message, not a struct.
+                let boxed: Box<dyn std::error::Error> = Box::new(error);
+                assert_eq!(format!("{boxed:?}"), text);
+                assert!(
+                    text.starts_with("COGNITO_USER_POOL_ID is not set: "),
+                    "{text}"
+                );
             }
         }
         "unrelated" => {
