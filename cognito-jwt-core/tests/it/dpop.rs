@@ -373,21 +373,8 @@ async fn htu_is_the_configured_origin_and_the_request_path_never_the_request_hos
     let authorization = format!("DPoP {token}").into_bytes();
     let send = |target: &'static str, htu: String| {
         let proof = key.proof("GET", &htu).access_token(&token).sign();
-        let authorization = authorization.clone();
-        let verifier = verifier.clone();
-        async move {
-            let request = HttpRequest::new("GET", target)
-                .token_header([authorization.as_slice()])
-                .dpop([proof.as_bytes()]);
-            authenticate_request::<StandardClaims>(
-                &verifier,
-                &TokenSource::AuthorizationHeader,
-                &Requirements::new(),
-                &request,
-            )
-            .await
-            .map_err(|r: AuthRejection| r.kind())
-        }
+        let (authorization, verifier) = (authorization.clone(), verifier.clone());
+        async move { send_get(&verifier, target, &authorization, &proof).await }
     };
     assert!(
         send(DPOP_PATH, format!("{DPOP_ORIGIN}{DPOP_PATH}"))
@@ -431,19 +418,7 @@ async fn behind_a_prefix_stripping_proxy_htu_is_the_prefix_joined_with_the_path(
     let send = |verifier: JwtVerifier, target: &'static str, htu: &str| {
         let proof = key.proof("GET", htu).access_token(&token).sign();
         let authorization = authorization.clone();
-        async move {
-            let request = HttpRequest::new("GET", target)
-                .token_header([authorization.as_slice()])
-                .dpop([proof.as_bytes()]);
-            authenticate_request::<StandardClaims>(
-                &verifier,
-                &TokenSource::AuthorizationHeader,
-                &Requirements::new(),
-                &request,
-            )
-            .await
-            .map_err(|r: AuthRejection| r.kind())
-        }
+        async move { send_get(&verifier, target, &authorization, &proof).await }
     };
     // The proxy serves https://example.com/api/... and forwards /orders.
     for base in ["https://example.com/api", "HTTPS://Example.com:443/api/"] {
@@ -556,4 +531,25 @@ async fn the_async_path_awaits_the_store_and_leaves_the_thread_to_other_tasks() 
     );
     assert_eq!(gate.async_calls.load(Ordering::SeqCst), 1);
     assert_eq!(gate.sync_calls.load(Ordering::SeqCst), 0);
+}
+
+/// `GET target` with `authorization` and one DPoP `proof`, through
+/// `authenticate_request`: the claims, or the refusal's kind.
+async fn send_get(
+    verifier: &JwtVerifier,
+    target: &str,
+    authorization: &[u8],
+    proof: &str,
+) -> Result<StandardClaims, Option<ErrorKind>> {
+    let request = HttpRequest::new("GET", target)
+        .token_header([authorization])
+        .dpop([proof.as_bytes()]);
+    authenticate_request::<StandardClaims>(
+        verifier,
+        &TokenSource::AuthorizationHeader,
+        &Requirements::new(),
+        &request,
+    )
+    .await
+    .map_err(|r: AuthRejection| r.kind())
 }

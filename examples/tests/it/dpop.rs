@@ -178,14 +178,7 @@ async fn both_servers_answer_proofs_nonces_replays_and_bearer_downgrades_alike()
     let mut documents = Vec::new();
     for binary in BINARIES {
         let server = start(binary, &env);
-        eventually("ready", || async {
-            client()
-                .get(format!("{}/ready", server.base_url))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        })
-        .await;
+        ready(&server.base_url).await;
         let answers: Vec<_> = nonce_conversation(&server.base_url)
             .await
             .into_iter()
@@ -229,14 +222,7 @@ async fn a_proof_accepted_by_one_server_is_refused_by_another_sharing_redis() {
     env.push(("REVOCATION_REDIS_URL", redis.url()));
     let [axum, actix] = BINARIES.map(|binary| start(binary, &env));
     for server in [&axum, &actix] {
-        eventually("ready and in sync with Redis", || async {
-            client()
-                .get(format!("{}/ready", server.base_url))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        })
-        .await;
+        ready(&server.base_url).await;
     }
     let key = DpopKey::generate(Algorithm::EdDSA);
     let token = bound_token(&key);
@@ -295,4 +281,17 @@ fn nonce_settings_without_dpop_or_too_short_stop_the_start_naming_the_variables(
             assert!(!stderr.contains(SECRET), "the secret is never echoed");
         }
     }
+}
+
+/// Wait until the server at `base_url` answers `/ready` with 200 (with
+/// Redis: in sync with it).
+async fn ready(base_url: &str) {
+    eventually("ready", || async {
+        client()
+            .get(format!("{base_url}/ready"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
 }
