@@ -116,13 +116,40 @@ fn normalize(name: &str) -> String {
     }
 }
 
+/// How many letters one of `a` and `b` has that the other lacks, counted
+/// with repeats (the larger side): a lower bound of their edit distance,
+/// found in one pass. Digits and capitals (all a normalised name holds)
+/// are counted apart; any other byte shares the last bucket, which only
+/// lowers the bound.
+fn letters_apart(a: &[u8], b: &[u8]) -> usize {
+    const BUCKETS: usize = (b'Z' - b'0') as usize + 2;
+    let bucket = |byte: u8| usize::from(byte.wrapping_sub(b'0')).min(BUCKETS - 1);
+    let mut counts = [0_i32; BUCKETS];
+    for &byte in a {
+        counts[bucket(byte)] += 1;
+    }
+    for &byte in b {
+        counts[bucket(byte)] -= 1;
+    }
+    let (mut only_a, mut only_b) = (0_usize, 0_usize);
+    for count in counts {
+        let n = count.unsigned_abs() as usize;
+        if count > 0 {
+            only_a += n;
+        } else {
+            only_b += n;
+        }
+    }
+    only_a.max(only_b)
+}
+
 /// The edit distance of `a` and `b` when it is at most `max`: it is at
 /// least the difference of the lengths and the smallest entry of any row,
 /// so that the environment's other variables (checked at every start) are
 /// mostly settled without filling the table.
 fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > max {
+    if a.len().abs_diff(b.len()) > max || letters_apart(a, b) > max {
         return None;
     }
     let mut previous: Vec<usize> = (0..=b.len()).collect();
