@@ -16,8 +16,9 @@
 //! same Lambda runtime, answering Allow without verifying anything; the
 //! ratio column is to the first row. `--also LABEL=PATH` adds another
 //! build of the Rust authorizer (another commit), in its three key-set
-//! cases; `--webpki PATH` adds `webpki-authorizer`, the same init with a
-//! client of compiled-in roots, beside itself on the platform's store.
+//! cases; `--webpki [LABEL=]PATH` (repeatable) adds `webpki-authorizer`,
+//! the same init with a client of compiled-in roots, beside itself on the
+//! platform's store.
 //!
 //! The cases: the Rust `apigw-authorizer` and the aws-jwt-verify
 //! authorizer of `benches/node/authorizer.mjs`, each with the key set
@@ -84,8 +85,9 @@ struct Options {
     noop: Option<PathBuf>,
     /// Other builds of the Rust authorizer (another commit), by label.
     also: Vec<(String, PathBuf)>,
-    /// `webpki-authorizer`: compiled-in roots against the platform's store.
-    webpki: Option<PathBuf>,
+    /// `webpki-authorizer` builds, by label: compiled-in roots against the
+    /// platform's store.
+    webpki: Vec<(String, PathBuf)>,
     /// The system CA bundle that `SSL_CERT_FILE`'s copy starts with.
     system_bundle: PathBuf,
     /// The hashed certificate directory of the Debian-layout case.
@@ -101,7 +103,7 @@ fn options() -> Result<Options, String> {
     let mut rounds = 20;
     let mut noop = None;
     let mut also = Vec::new();
-    let mut webpki = None;
+    let mut webpki = Vec::new();
     let mut system_bundle = PathBuf::from("/etc/ssl/certs/ca-certificates.crt");
     let mut system_dir = PathBuf::from("/etc/ssl/certs");
     let mut only = Vec::new();
@@ -113,7 +115,13 @@ fn options() -> Result<Options, String> {
             "--node-script" => node_script = Some(PathBuf::from(value)),
             "--node" => node = value,
             "--noop" => noop = Some(PathBuf::from(value)),
-            "--webpki" => webpki = Some(PathBuf::from(value)),
+            "--webpki" => webpki.push(match value.rsplit_once('=') {
+                Some((label, path)) => (label.to_owned(), PathBuf::from(path)),
+                None => (
+                    "webpki-authorizer (benches)".to_owned(),
+                    PathBuf::from(value),
+                ),
+            }),
             "--system-bundle" => system_bundle = PathBuf::from(value),
             "--system-dir" => system_dir = PathBuf::from(value),
             "--only" => only.push(value),
@@ -567,7 +575,7 @@ fn cases(options: &Options, test_root: &Path) -> Vec<Case> {
         vec![],
         Keys::Https(Trust::PlatformFileAndDir),
     ));
-    if let Some(webpki) = &options.webpki {
+    for (label, webpki) in &options.webpki {
         let args = |roots: &str, extra_root: bool| {
             let mut args: Vec<OsString> = vec!["--roots".into(), roots.into()];
             if extra_root {
@@ -576,13 +584,13 @@ fn cases(options: &Options, test_root: &Path) -> Vec<Case> {
             args
         };
         cases.push(case(
-            "webpki-authorizer (benches), platform store",
+            &format!("{label}, platform store"),
             webpki,
             args("platform", false),
             Keys::Https(Trust::PlatformFile),
         ));
         cases.push(case(
-            "webpki-authorizer (benches), compiled-in roots",
+            &format!("{label}, compiled-in roots"),
             webpki,
             args("webpki", true),
             Keys::Https(Trust::CompiledIn),
