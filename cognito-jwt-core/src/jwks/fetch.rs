@@ -363,4 +363,33 @@ mod tests {
         assert!(fetcher.client.get().is_some_and(Result::is_ok));
         assert!(Arc::ptr_eq(&fetcher.client, &clone.client));
     }
+
+    /// A Lambda function's cold start with a bundled key set: verifying
+    /// never builds the HTTP client, so the TLS stack and the certificate
+    /// store are never touched.
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn a_bundled_key_set_verifies_without_building_the_http_client() {
+        use crate::testing::TestIssuer;
+        use crate::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
+
+        let issuer = TestIssuer::new("eu-west-1_AbC123xyz");
+        let fetcher = ReqwestFetcher::new(Duration::from_secs(1), Duration::from_secs(1)).unwrap();
+        let verifier = CognitoJwtVerifier::builder()
+            .user_pool(issuer.user_pool("client", TokenUse::Access))
+            .fetcher(fetcher.clone())
+            .build()
+            .unwrap();
+        assert_eq!(
+            verifier
+                .cache_jwks(issuer.pool_id(), &issuer.jwks_json())
+                .unwrap(),
+            1
+        );
+        let token = issuer.access_token("client").sign();
+        for _ in 0..2 {
+            verifier.verify::<AccessTokenClaims>(&token).await.unwrap();
+        }
+        assert!(fetcher.client.get().is_none(), "the HTTP client was built");
+    }
 }
