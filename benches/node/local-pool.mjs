@@ -5,12 +5,15 @@
 // aws-jwt-verify derives a Cognito pool's key-set URL from the pool id
 // (https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json)
 // and its default fetcher speaks https only (node:https refuses http: URLs).
-// The benchmarks serve the key set over plain HTTP on 127.0.0.1, so the
-// verifier gets a SimpleJwksCache whose fetcher answers every key-set
-// request of the pool from COGNITO_JWKS_URI with node:http. Everything
-// else (caching, kid lookup, the checks) is aws-jwt-verify's own.
+// The benchmarks serve the key set on 127.0.0.1, so the verifier gets a
+// SimpleJwksCache whose fetcher answers every key-set request of the pool
+// from COGNITO_JWKS_URI: with node:http for an http: URL, and with
+// aws-jwt-verify's own default fetcher (SimpleFetcher, node:https, which
+// trusts NODE_EXTRA_CA_CERTS) for an https: one. Everything else
+// (caching, kid lookup, the checks) is aws-jwt-verify's own.
 import { get } from "node:http";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
+import { SimpleFetcher } from "aws-jwt-verify/https";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 
 export function required(name) {
@@ -43,9 +46,13 @@ function fetchLocal(url) {
 // is set (nothing is fetched until hydrate() or the first verify()).
 export function verifierFromEnv() {
   const jwksUri = process.env.COGNITO_JWKS_URI;
-  const jwksCache = jwksUri
-    ? new SimpleJwksCache({ fetcher: { fetch: () => fetchLocal(jwksUri) } })
-    : undefined;
+  let jwksCache;
+  if (jwksUri?.startsWith("https:")) {
+    const https = new SimpleFetcher();
+    jwksCache = new SimpleJwksCache({ fetcher: { fetch: () => https.fetch(jwksUri) } });
+  } else if (jwksUri) {
+    jwksCache = new SimpleJwksCache({ fetcher: { fetch: () => fetchLocal(jwksUri) } });
+  }
   return CognitoJwtVerifier.create(
     {
       userPoolId: required("COGNITO_USER_POOL_ID"),

@@ -1,19 +1,21 @@
-//! A minimal HTTP/1.1 server on 127.0.0.1 that serves one key set and
-//! counts the requests it answers.
+//! A minimal HTTP/1.1 server on 127.0.0.1, over TCP or TLS, that serves
+//! one key set and counts the requests it answers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 
 /// Longest request head read before the connection is dropped.
 const MAX_REQUEST_HEAD: usize = 8 * 1024;
 
 /// Serves `GET /<pool>/.well-known/jwks.json` on an ephemeral port of
 /// 127.0.0.1, one response per connection (`connection: close`), and
-/// answers 404 to any other path. Stops when dropped.
+/// answers 404 to any other path; over plain HTTP ([`start`](Self::start))
+/// or HTTPS ([`start_tls`](Self::start_tls)). Stops when dropped.
 #[derive(Debug)]
 pub struct KeySetServer {
     url: String,
@@ -28,9 +30,32 @@ impl KeySetServer {
     /// # Errors
     /// When the listener cannot be bound.
     pub async fn start(pool_id: &str, jwks_json: String) -> std::io::Result<Self> {
+        Self::serve(pool_id, jwks_json, None).await
+    }
+
+    /// As [`start`](Self::start), over TLS with `tls` (the URL is
+    /// `https://127.0.0.1:<port>/…`; see [`TestCa`](crate::TestCa)). A
+    /// failed handshake is not counted.
+    ///
+    /// # Errors
+    /// When the listener cannot be bound.
+    pub async fn start_tls(
+        pool_id: &str,
+        jwks_json: String,
+        tls: Arc<rustls::ServerConfig>,
+    ) -> std::io::Result<Self> {
+        Self::serve(pool_id, jwks_json, Some(TlsAcceptor::from(tls))).await
+    }
+
+    async fn serve(
+        pool_id: &str,
+        jwks_json: String,
+        tls: Option<TlsAcceptor>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let path = format!("/{pool_id}/.well-known/jwks.json");
-        let url = format!("http://{}{path}", listener.local_addr()?);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}{path}", listener.local_addr()?);
         let requests = Arc::new(AtomicUsize::new(0));
         let ok: Arc<[u8]> = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
@@ -46,10 +71,21 @@ impl KeySetServer {
                 let ok = Arc::clone(&ok);
                 let request_line = Arc::clone(&request_line);
                 let counter = Arc::clone(&counter);
+                let tls = tls.clone();
+                // As a production server does: without it the TLS
+                // server's flight waits for a delayed ACK (40 ms here).
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(async move {
-                    // A failed exchange only means the client went away; the
-                    // count shows what was actually served.
-                    let _ = answer(stream, &request_line, &ok, &counter).await;
+                    // A failed exchange only means the client went away (or
+                    // refused the certificate); the count shows what was
+                    // actually served.
+                    let _ = match tls {
+                        None => answer(stream, &request_line, &ok, &counter).await,
+                        Some(tls) => match tls.accept(stream).await {
+                            Ok(stream) => answer(stream, &request_line, &ok, &counter).await,
+                            Err(error) => Err(error),
+                        },
+                    };
                 });
             }
         });
@@ -78,7 +114,7 @@ impl Drop for KeySetServer {
 }
 
 async fn answer(
-    mut stream: TcpStream,
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
     request_line: &str,
     ok: &[u8],
     counter: &AtomicUsize,

@@ -18,7 +18,12 @@
 //!   token and key set for the Node comparison in `benches/node/`;
 //! - `cargo run --release -p cognito-jwt-benches --bin cold-start` — the
 //!   Lambda Runtime API for the cold-start comparison of
-//!   `benches/cold-start/run.sh`.
+//!   `benches/cold-start/run.sh` (the key set bundled, or fetched over
+//!   HTTP or HTTPS from a [`KeySetServer`] whose certificate a [`TestCa`]
+//!   issued);
+//! - `webpki-authorizer` — `apigw-authorizer`'s init with a reqwest client
+//!   built from compiled-in roots or the platform's store, for the
+//!   cold-start comparison of the two.
 //!
 //! With the `metrics` feature (`--features metrics`), `interleaved` and
 //! `scaling` first install a Prometheus recorder ([`install_metrics`]), so
@@ -34,6 +39,7 @@ mod dpop;
 mod fixture;
 pub mod interleaved;
 mod key_set_server;
+mod test_ca;
 
 pub use alb::AlbCase;
 pub use curves::CurveCase;
@@ -43,6 +49,7 @@ pub use fixture::{
     RULES, revocation_list,
 };
 pub use key_set_server::KeySetServer;
+pub use test_ca::TestCa;
 
 /// Installs a Prometheus recorder when built with the `metrics` feature
 /// (the core's counters then record, as in a server serving `/metrics`);

@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use cognito_jwt_benches::{Fixture, KeySetServer, POOL_ID};
-use cognito_jwt_core::{AccessTokenClaims, ErrorKind};
+use cognito_jwt_benches::{CLIENT_ID, Fixture, KeySetServer, POOL_ID, TestCa};
+use cognito_jwt_core::{
+    AccessTokenClaims, CognitoJwtVerifier, ErrorKind, ReqwestFetcher, TokenUse, UserPool,
+};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 #[test]
@@ -73,4 +75,57 @@ async fn key_set_server_answers_404_elsewhere_without_counting() {
     stream.read_to_string(&mut response).await.expect("read");
     assert!(response.starts_with("HTTP/1.1 404"), "{response}");
     assert_eq!(server.requests(), 0);
+}
+
+/// The cold start's HTTPS case: the test CA's chain is accepted by a
+/// client that trusts its root, the key set is fetched once, and a client
+/// that does not trust the root is refused before any request is counted.
+#[tokio::test]
+async fn the_key_set_over_https_is_fetched_once_by_a_client_trusting_the_test_ca() {
+    let fixture = Fixture::new();
+    let test_ca = TestCa::new().expect("test CA");
+    let server = KeySetServer::start_tls(
+        POOL_ID,
+        fixture.issuer().jwks_json(),
+        test_ca.server_config(),
+    )
+    .await
+    .expect("server");
+    assert!(
+        server.url().starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url()
+    );
+
+    let root = reqwest::Certificate::from_der(test_ca.root_der()).expect("root");
+    let client = reqwest::Client::builder()
+        .tls_certs_only([root])
+        .build()
+        .expect("client");
+    let verifier = CognitoJwtVerifier::builder()
+        .user_pool(
+            UserPool::new(POOL_ID)
+                .client_id(CLIENT_ID)
+                .token_use(TokenUse::Access)
+                .jwks_uri(server.url()),
+        )
+        .fetcher(ReqwestFetcher::from_client(client))
+        .build()
+        .expect("verifier");
+    for _ in 0..2 {
+        verifier
+            .verify::<AccessTokenClaims>(fixture.access_token())
+            .await
+            .expect("verified");
+    }
+    assert_eq!(server.requests(), 1);
+
+    let root_pem = reqwest::Certificate::from_pem(test_ca.root_pem().as_bytes());
+    assert!(root_pem.is_ok(), "the PEM form parses too");
+    let stranger = reqwest::Client::builder()
+        .tls_certs_only([])
+        .build()
+        .expect("client");
+    assert!(stranger.get(server.url()).send().await.is_err());
+    assert_eq!(server.requests(), 1);
 }

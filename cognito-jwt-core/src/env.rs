@@ -41,48 +41,104 @@ pub(crate) fn required_claims_from_env() -> Result<Vec<ClaimRule>, ConfigError> 
     required_claims(&|name| std::env::var(name).ok(), &variable_names())
 }
 
+/// Upper case, letters and digits only, without an `AWS_`/`AMAZON_`
+/// prefix, common variants folded in (ASCII only, so that bytes are
+/// characters).
 fn normalize(name: &str) -> String {
     let upper = name.to_ascii_uppercase();
     let trimmed = upper
         .strip_prefix("AWS_")
         .or_else(|| upper.strip_prefix("AMAZON_"))
         .unwrap_or(&upper);
-    trimmed
+    let mut normal: String = trimmed
         .chars()
         .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .replace("USERPOOL", "POOL")
-        .replace("URL", "URI")
-        .replace("CLIENTIDS", "CLIENTID")
-        .replace("APPCLIENT", "CLIENT")
+        .collect();
+    // In this order; `replace` copies, so only when there is something to
+    // replace (it rarely is: this runs for every variable at start-up).
+    for (variant, folded) in [
+        ("USERPOOL", "POOL"),
+        ("URL", "URI"),
+        ("CLIENTIDS", "CLIENTID"),
+        ("APPCLIENT", "CLIENT"),
+    ] {
+        if normal.contains(variant) {
+            normal = normal.replace(variant, folded);
+        }
+    }
+    normal
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+/// How many letters one of `a` and `b` has that the other lacks, counted
+/// with repeats (the larger side): a lower bound of their edit distance,
+/// found in one pass. Digits and capitals (all a normalised name holds)
+/// are counted apart; any other byte shares the last bucket, which only
+/// lowers the bound.
+fn letters_apart(a: &[u8], b: &[u8]) -> usize {
+    const BUCKETS: usize = (b'Z' - b'0') as usize + 2;
+    let bucket = |byte: u8| usize::from(byte.wrapping_sub(b'0')).min(BUCKETS - 1);
+    let mut counts = [0_i32; BUCKETS];
+    for &byte in a {
+        counts[bucket(byte)] += 1;
     }
-    prev[b.len()]
+    for &byte in b {
+        counts[bucket(byte)] -= 1;
+    }
+    let (mut only_a, mut only_b) = (0_usize, 0_usize);
+    for count in counts {
+        let n = count.unsigned_abs() as usize;
+        if count > 0 {
+            only_a += n;
+        } else {
+            only_b += n;
+        }
+    }
+    only_a.max(only_b)
 }
+
+/// The edit distance of `a` and `b` when it is at most `max`. The
+/// distance is at least the difference of the lengths, and at least the
+/// smallest entry of any row, so most pairs of names are settled without
+/// filling the table.
+fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > max || letters_apart(a, b) > max {
+        return None;
+    }
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        if current.iter().min().is_some_and(|&least| least > max) {
+            return None;
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous.last().copied().filter(|&distance| distance <= max)
+}
+
+/// The most edits between two normalised names that still make a near miss.
+const NEAR_MISS_EDITS: usize = 2;
 
 pub(crate) fn similar(wanted: &str, candidate: &str) -> bool {
-    let (w, c) = (normalize(wanted), normalize(candidate));
-    w == c || edit_distance(&w, &c) <= 2
+    distance_within(&normalize(wanted), &normalize(candidate), NEAR_MISS_EDITS).is_some()
 }
 
-/// The set variable most like `wanted`, if any.
+/// The set variable most like `wanted`, if any (the first of the nearest).
 pub(crate) fn did_you_mean<'a>(wanted: &str, all_names: &'a [String]) -> Option<&'a str> {
+    let wanted_normal = normalize(wanted);
     all_names
         .iter()
-        .filter(|n| n.as_str() != wanted && similar(wanted, n))
-        .min_by_key(|n| edit_distance(&normalize(wanted), &normalize(n)))
-        .map(String::as_str)
+        .filter(|n| n.as_str() != wanted)
+        .filter_map(|n| {
+            distance_within(&wanted_normal, &normalize(n), NEAR_MISS_EDITS).map(|d| (d, n))
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, n)| n.as_str())
 }
 
 #[cfg(test)]
@@ -97,6 +153,53 @@ mod tests {
                 .map(|(_, v)| (*v).to_owned())
         };
         required_claims(&get, &names)
+    }
+
+    /// The plain dynamic-programming distance, for comparison.
+    fn full_distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1; b.len() + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let cost = usize::from(ca != *cb);
+                cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+
+    #[test]
+    fn the_bounded_distance_agrees_with_the_full_table() {
+        let names = [
+            "",
+            "A",
+            "AB",
+            "BA",
+            "AAB",
+            "POOLID",
+            "POLOID",
+            "COGNITOPOOLID",
+            "COGNITOUSERPOOLID",
+            "COGNITOCLIENTID",
+            "COGNITOCLIENTIDS",
+            "COGNITORESOURCE",
+            "COGNITORESOURCES",
+            "REQUIREDCLAIMS",
+            "REQUIRECLAIM",
+            "LAMBDAFUNCTIONNAME",
+            "PATH",
+        ];
+        for a in names {
+            for b in names {
+                let full = full_distance(a, b);
+                for max in 0..=4 {
+                    let expected = (full <= max).then_some(full);
+                    assert_eq!(distance_within(a, b, max), expected, "{a} {b} {max}");
+                }
+            }
+        }
     }
 
     #[test]

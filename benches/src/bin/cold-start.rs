@@ -15,17 +15,35 @@
 //! The floor comes first when `--noop` names it: `noop-authorizer`, on the
 //! same Lambda runtime, answering Allow without verifying anything; the
 //! ratio column is to the first row. `--also LABEL=PATH` adds another
-//! build of the Rust authorizer (another commit), bundled and fetched.
+//! build of the Rust authorizer (another commit), in its three key-set
+//! cases; `--webpki [LABEL=]PATH` (repeatable) adds `webpki-authorizer`,
+//! the same init with a client of compiled-in roots, beside itself on the
+//! platform's store.
 //!
-//! Four cases: the Rust `apigw-authorizer` and the aws-jwt-verify
+//! The cases: the Rust `apigw-authorizer` and the aws-jwt-verify
 //! authorizer of `benches/node/authorizer.mjs`, each with the key set
-//! bundled (`COGNITO_JWKS_FILE`, read at init) and fetched at init from a
-//! key-set server on 127.0.0.1 (`COGNITO_JWKS_URI`), which counts the
-//! requests. One untimed warm-up round, then `--rounds` rounds, each
-//! running every case once in a rotated order, so that a drifting machine
-//! affects all cases alike. Exits non-zero when a function fails to answer
-//! within 20 s, answers anything but an Allow, or fetches the key set when
-//! it is bundled.
+//! bundled (`COGNITO_JWKS_FILE`, read at init), and fetched at init
+//! (`COGNITO_JWKS_URI`) from a key-set server on 127.0.0.1 over HTTP and
+//! over HTTPS. Both servers count the requests. The HTTPS server's
+//! certificate chains to a test root CA made at start-up ([`TestCa`]), and
+//! each authorizer trusts it as a deployment would trust a private CA:
+//! the Rust one through the platform's store, `SSL_CERT_FILE` naming a
+//! copy of the system bundle (`--system-bundle`, Debian's by default)
+//! with the test root appended, so that the whole store is read and
+//! parsed as on Lambda; once more with `SSL_CERT_DIR` naming the hashed
+//! certificate directory too (`--system-dir`, what the store costs on a
+//! Debian image that sets neither variable); Node through
+//! `NODE_EXTRA_CA_CERTS`. One untimed warm-up round, then `--rounds`
+//! rounds, each running every case once in a rotated order, so that a
+//! drifting machine affects all cases alike. Exits non-zero when a
+//! function fails to answer within 20 s, answers anything but an Allow,
+//! fetches a bundled key set, or fetches a key set more or fewer times
+//! than expected (once for the Rust authorizers; twice for Node, whose
+//! `hydrate()` fetches once per accepted issuer form).
+//!
+//! `--only TEXT` (repeatable) keeps the cases whose label (authorizer and
+//! key set) contains one of the `TEXT`s, e.g. to run one case under a
+//! profiler with `--rust` naming a wrapper script.
 //!
 //! ```text
 //! cargo build --release -p cognito-jwt-examples --bin apigw-authorizer
@@ -36,6 +54,7 @@
 //! `benches/cold-start/run.sh` does all of it (and `npm ci` for the Node
 //! authorizer).
 
+use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -48,7 +67,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use cognito_jwt_benches::{CLIENT_ID, Fixture, KeySetServer, POOL_ID};
+use cognito_jwt_benches::{CLIENT_ID, Fixture, KeySetServer, POOL_ID, TestCa};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -66,6 +85,15 @@ struct Options {
     noop: Option<PathBuf>,
     /// Other builds of the Rust authorizer (another commit), by label.
     also: Vec<(String, PathBuf)>,
+    /// `webpki-authorizer` builds, by label: compiled-in roots against the
+    /// platform's store.
+    webpki: Vec<(String, PathBuf)>,
+    /// The system CA bundle that `SSL_CERT_FILE`'s copy starts with.
+    system_bundle: PathBuf,
+    /// The hashed certificate directory of the Debian-layout case.
+    system_dir: PathBuf,
+    /// Keep only the cases whose label contains one of these.
+    only: Vec<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -75,6 +103,10 @@ fn options() -> Result<Options, String> {
     let mut rounds = 20;
     let mut noop = None;
     let mut also = Vec::new();
+    let mut webpki = Vec::new();
+    let mut system_bundle = PathBuf::from("/etc/ssl/certs/ca-certificates.crt");
+    let mut system_dir = PathBuf::from("/etc/ssl/certs");
+    let mut only = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -83,9 +115,20 @@ fn options() -> Result<Options, String> {
             "--node-script" => node_script = Some(PathBuf::from(value)),
             "--node" => node = value,
             "--noop" => noop = Some(PathBuf::from(value)),
+            "--webpki" => webpki.push(match value.rsplit_once('=') {
+                Some((label, path)) => (label.to_owned(), PathBuf::from(path)),
+                None => (
+                    "webpki-authorizer (benches)".to_owned(),
+                    PathBuf::from(value),
+                ),
+            }),
+            "--system-bundle" => system_bundle = PathBuf::from(value),
+            "--system-dir" => system_dir = PathBuf::from(value),
+            "--only" => only.push(value),
             "--also" => {
+                // The path is after the last `=`: a label may hold one.
                 let (label, path) = value
-                    .split_once('=')
+                    .rsplit_once('=')
                     .ok_or_else(|| format!("--also: expected LABEL=PATH, got {value:?}"))?;
                 also.push((label.to_owned(), PathBuf::from(path)));
             }
@@ -97,7 +140,7 @@ fn options() -> Result<Options, String> {
             _ => {
                 return Err(format!(
                     "unknown flag {flag}; expected --rust, --node-script, --node, --rounds, \
-                     --noop, --also"
+                     --noop, --also, --webpki, --system-bundle, --system-dir, --only"
                 ));
             }
         }
@@ -112,6 +155,10 @@ fn options() -> Result<Options, String> {
         rounds,
         noop,
         also,
+        webpki,
+        system_bundle,
+        system_dir,
+        only,
     })
 }
 
@@ -120,15 +167,45 @@ fn options() -> Result<Options, String> {
 enum Keys {
     /// `COGNITO_JWKS_FILE`: a file shipped with the function.
     Bundled,
-    /// Fetched at init from the key-set server on 127.0.0.1.
-    Fetched,
+    /// Fetched at init from the key-set server on 127.0.0.1, over HTTP.
+    Http,
+    /// Fetched at init over HTTPS, trusting the test CA as `Trust` says.
+    Https(Trust),
+}
+
+/// How an authorizer fetching over HTTPS trusts the test CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    /// The platform's store: `SSL_CERT_FILE` = the system bundle + the
+    /// test root.
+    PlatformFile,
+    /// The platform's store laid out as on Debian: the bundle as above,
+    /// and `SSL_CERT_DIR` = the hashed certificate directory.
+    PlatformFileAndDir,
+    /// Roots compiled into the binary, plus the test root
+    /// (`webpki-authorizer --roots webpki --extra-root`).
+    CompiledIn,
+    /// Node's own roots plus `NODE_EXTRA_CA_CERTS`.
+    NodeExtraCaCerts,
 }
 
 impl fmt::Display for Keys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Keys::Bundled => "bundled file",
-            Keys::Fetched => "fetched from 127.0.0.1",
+            Keys::Http => "fetched from 127.0.0.1 (HTTP)",
+            Keys::Https(Trust::PlatformFile) => {
+                "fetched over HTTPS; platform store: SSL_CERT_FILE (bundle + test CA)"
+            }
+            Keys::Https(Trust::PlatformFileAndDir) => {
+                "fetched over HTTPS; platform store: SSL_CERT_FILE + SSL_CERT_DIR (Debian layout)"
+            }
+            Keys::Https(Trust::CompiledIn) => {
+                "fetched over HTTPS; compiled-in roots (webpki-root-certs) + test CA"
+            }
+            Keys::Https(Trust::NodeExtraCaCerts) => {
+                "fetched over HTTPS; Node's roots + NODE_EXTRA_CA_CERTS"
+            }
         })
     }
 }
@@ -136,8 +213,10 @@ impl fmt::Display for Keys {
 struct Case {
     name: String,
     program: PathBuf,
-    args: Vec<PathBuf>,
+    args: Vec<OsString>,
     keys: Keys,
+    /// Key-set requests a start must make: 0 when bundled.
+    fetches: usize,
     runs: Vec<Run>,
 }
 
@@ -239,6 +318,12 @@ struct Bench {
     sub: String,
     jwks_file: PathBuf,
     key_set: KeySetServer,
+    key_set_tls: KeySetServer,
+    /// The test root CA, PEM.
+    test_root: PathBuf,
+    /// The system bundle with the test root appended.
+    bundle: PathBuf,
+    system_dir: PathBuf,
     work_dir: PathBuf,
 }
 
@@ -259,7 +344,7 @@ impl Bench {
         let server =
             tokio::spawn(axum::serve(listener, runtime_api(Arc::clone(&stub))).into_future());
 
-        let log = self.work_dir.join(format!("{}.log", case.name));
+        let log = self.work_dir.join("authorizer.log");
         let stderr = std::fs::File::create(&log)
             .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let mut command = Command::new(&case.program);
@@ -275,16 +360,30 @@ impl Bench {
             .env("COGNITO_USER_POOL_ID", POOL_ID)
             .env("COGNITO_CLIENT_ID", CLIENT_ID)
             .env("COGNITO_TOKEN_USE", "access")
-            // Set in both cases: a bundled set must make no request, and
-            // any request must stay on 127.0.0.1, where it is counted.
-            .env("COGNITO_JWKS_URI", self.key_set.url())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr);
-        if case.keys == Keys::Bundled {
-            command.env("COGNITO_JWKS_FILE", &self.jwks_file);
-        }
-        let fetches_before = self.key_set.requests();
+        // Set in every case: a bundled set must make no request, and any
+        // request must stay on 127.0.0.1, where it is counted.
+        match case.keys {
+            Keys::Bundled => command
+                .env("COGNITO_JWKS_URI", self.key_set.url())
+                .env("COGNITO_JWKS_FILE", &self.jwks_file),
+            Keys::Http => command.env("COGNITO_JWKS_URI", self.key_set.url()),
+            Keys::Https(trust) => {
+                command.env("COGNITO_JWKS_URI", self.key_set_tls.url());
+                match trust {
+                    Trust::PlatformFile => command.env("SSL_CERT_FILE", &self.bundle),
+                    Trust::PlatformFileAndDir => command
+                        .env("SSL_CERT_FILE", &self.bundle)
+                        .env("SSL_CERT_DIR", &self.system_dir),
+                    Trust::CompiledIn => &mut command,
+                    Trust::NodeExtraCaCerts => command.env("NODE_EXTRA_CA_CERTS", &self.test_root),
+                }
+            }
+        };
+        let requests = || self.key_set.requests() + self.key_set_tls.requests();
+        let fetches_before = requests();
 
         let started = Instant::now();
         let mut child = match command.spawn() {
@@ -326,10 +425,11 @@ impl Bench {
                 )));
             }
         }
-        let key_set_fetches = self.key_set.requests() - fetches_before;
-        if case.keys == Keys::Bundled && key_set_fetches > 0 {
+        let key_set_fetches = requests() - fetches_before;
+        if key_set_fetches != case.fetches {
             return Err(failed(format!(
-                "fetched the key set {key_set_fetches} times although it is bundled"
+                "fetched the key set {key_set_fetches} times, expected {}",
+                case.fetches
             )));
         }
         let init = stub
@@ -440,15 +540,20 @@ fn report(cases: &[Case]) {
     }
 }
 
-fn cases(options: &Options) -> Vec<Case> {
-    let case = |name: &str, program: &Path, args: Vec<PathBuf>, keys| Case {
+fn cases(options: &Options, test_root: &Path) -> Vec<Case> {
+    let case = |name: &str, program: &Path, args: Vec<OsString>, keys| Case {
         name: name.to_owned(),
         program: program.to_owned(),
         args,
         keys,
+        fetches: match keys {
+            Keys::Bundled => 0,
+            Keys::Http | Keys::Https(_) if program == Path::new(&options.node) => 2,
+            Keys::Http | Keys::Https(_) => 1,
+        },
         runs: Vec::new(),
     };
-    let node = Path::new(&options.node);
+    let rust_cases = [Keys::Bundled, Keys::Http, Keys::Https(Trust::PlatformFile)];
     let mut cases: Vec<Case> = options
         .noop
         .iter()
@@ -461,38 +566,86 @@ fn cases(options: &Options) -> Vec<Case> {
             )
         })
         .collect();
-    cases.extend([
-        case(
-            "apigw-authorizer (Rust)",
-            &options.rust,
-            vec![],
-            Keys::Bundled,
-        ),
-        case(
-            "apigw-authorizer (Rust)",
-            &options.rust,
-            vec![],
-            Keys::Fetched,
-        ),
-        case(
-            "aws-jwt-verify (Node)",
-            node,
-            vec![options.node_script.clone()],
-            Keys::Bundled,
-        ),
-        case(
-            "aws-jwt-verify (Node)",
-            node,
-            vec![options.node_script.clone()],
-            Keys::Fetched,
-        ),
-    ]);
+    for keys in rust_cases {
+        cases.push(case("apigw-authorizer (Rust)", &options.rust, vec![], keys));
+    }
+    cases.push(case(
+        "apigw-authorizer (Rust)",
+        &options.rust,
+        vec![],
+        Keys::Https(Trust::PlatformFileAndDir),
+    ));
+    for (label, webpki) in &options.webpki {
+        let args = |roots: &str, extra_root: bool| {
+            let mut args: Vec<OsString> = vec!["--roots".into(), roots.into()];
+            if extra_root {
+                args.extend(["--extra-root".into(), test_root.as_os_str().to_owned()]);
+            }
+            args
+        };
+        cases.push(case(
+            &format!("{label}, platform store"),
+            webpki,
+            args("platform", false),
+            Keys::Https(Trust::PlatformFile),
+        ));
+        cases.push(case(
+            &format!("{label}, compiled-in roots"),
+            webpki,
+            args("webpki", true),
+            Keys::Https(Trust::CompiledIn),
+        ));
+    }
+    let node = Path::new(&options.node);
+    let script = || vec![options.node_script.clone().into_os_string()];
+    for keys in [
+        Keys::Bundled,
+        Keys::Http,
+        Keys::Https(Trust::NodeExtraCaCerts),
+    ] {
+        cases.push(case("aws-jwt-verify (Node)", node, script(), keys));
+    }
     for (label, path) in &options.also {
-        for keys in [Keys::Bundled, Keys::Fetched] {
+        for keys in rust_cases {
             cases.push(case(label, path, vec![], keys));
         }
     }
+    if !options.only.is_empty() {
+        cases.retain(|case| {
+            let label = format!("{} {}", case.name, case.keys);
+            options
+                .only
+                .iter()
+                .any(|only| label.contains(only.as_str()))
+        });
+    }
     cases
+}
+
+/// Writes the test root, and the system bundle with the test root
+/// appended, into `work_dir`: (root, bundle).
+fn trust_files(
+    work_dir: &Path,
+    test_ca: &TestCa,
+    system_bundle: &Path,
+) -> Result<(PathBuf, PathBuf), String> {
+    let system = std::fs::read_to_string(system_bundle).map_err(|e| {
+        format!(
+            "cannot read the system CA bundle {}: {e} (name another with --system-bundle)",
+            system_bundle.display()
+        )
+    })?;
+    let root = work_dir.join("test-root.pem");
+    let bundle = work_dir.join("ca-bundle.pem");
+    let mut combined = system;
+    if !combined.ends_with('\n') {
+        combined.push('\n');
+    }
+    combined.push_str(test_ca.root_pem());
+    std::fs::write(&root, test_ca.root_pem())
+        .and_then(|()| std::fs::write(&bundle, combined))
+        .map_err(|e| format!("cannot write into {}: {e}", work_dir.display()))?;
+    Ok((root, bundle))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -523,22 +676,47 @@ async fn main() -> ExitCode {
         eprintln!("error: cannot write {}: {error}", jwks_file.display());
         return ExitCode::FAILURE;
     }
-    let key_set = match KeySetServer::start(POOL_ID, fixture.issuer().jwks_json()).await {
-        Ok(server) => server,
+    let test_ca = match TestCa::new() {
+        Ok(test_ca) => test_ca,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (test_root, bundle) = match trust_files(&work_dir, &test_ca, &options.system_bundle) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let servers = async {
+        let jwks = fixture.issuer().jwks_json();
+        Ok::<_, std::io::Error>((
+            KeySetServer::start(POOL_ID, jwks.clone()).await?,
+            KeySetServer::start_tls(POOL_ID, jwks, test_ca.server_config()).await?,
+        ))
+    };
+    let (key_set, key_set_tls) = match servers.await {
+        Ok(servers) => servers,
         Err(error) => {
             eprintln!("error: cannot serve the key set on 127.0.0.1: {error}");
             return ExitCode::FAILURE;
         }
     };
+    let mut cases = cases(&options, &test_root);
     let bench = Bench {
         event,
         sub,
         jwks_file,
         key_set,
+        key_set_tls,
+        test_root,
+        bundle,
+        system_dir: options.system_dir.clone(),
         work_dir,
     };
 
-    let mut cases = cases(&options);
     println!(
         "cold start: {} rounds of {} cases in rotated order after one warm-up round; \
          token {} bytes, RSA-2048",

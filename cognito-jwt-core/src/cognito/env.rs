@@ -195,13 +195,16 @@ pub(crate) fn pool_from_vars(
     // Unset while a near miss is set is an error, as for REQUIRED_CLAIMS:
     // a misspelt binding would refuse every bound, or unbound, token.
     let bound = |name: &str, expected: &str| -> Result<Option<String>, ConfigError> {
-        match (optional(name), did_you_mean(name, all_names)) {
-            (None, Some(near_miss)) if get(name).is_none() => Err(ConfigError::Missing {
+        if let Some(value) = optional(name) {
+            return Ok(Some(value));
+        }
+        match did_you_mean(name, all_names) {
+            Some(near_miss) if get(name).is_none() => Err(ConfigError::Missing {
                 name: name.to_owned(),
                 expected: expected.to_owned(),
                 did_you_mean: Some(near_miss.to_owned()),
             }),
-            (value, _) => Ok(value),
+            _ => Ok(None),
         }
     };
     if let Some(resources) = bound(

@@ -142,6 +142,28 @@ impl std::error::Error for FetchError {}
 /// verifier whose key set is bundled (a Lambda function's seed) or
 /// supplied with `cache_jwks` never touches the TLS stack or the
 /// certificate store, and a cold start does not pay for them.
+///
+/// # Trusted roots
+///
+/// The default client trusts the platform's certificate store, through
+/// reqwest's `rustls-platform-verifier`. On Linux that is the PEM bundle
+/// named by `SSL_CERT_FILE` and the directories of `SSL_CERT_DIR` when
+/// either is set, otherwise the distribution's bundle and certificate
+/// directory (Debian: `/etc/ssl/certs/ca-certificates.crt` and every file
+/// of `/etc/ssl/certs`), read and parsed when the client is built. That
+/// store follows the operating system's root updates and holds the private
+/// CAs an organisation adds (a TLS-inspecting proxy's, say); Lambda's
+/// images ship one.
+///
+/// To trust roots compiled into the binary instead (a container image
+/// without a CA bundle; no file read when the client is built), give the
+/// verifier your own client with [`from_client`](Self::from_client), as
+/// its example shows. `benches/README.md` in the repository measures both
+/// for a Lambda cold start: the store is a few milliseconds at most, but
+/// the first TLS handshake of a process also seeds aws-lc's random
+/// generator, which with aws-lc-sys's default CPU-jitter entropy source
+/// took 54 ms of CPU there (building with `AWS_LC_SYS_NO_JITTER_ENTROPY=1`
+/// seeds it from the operating system alone).
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[derive(Debug, Clone)]
@@ -168,8 +190,41 @@ impl ReqwestFetcher {
         })
     }
 
-    /// Use an existing reqwest client (its redirect, time-out and proxy
-    /// settings apply; the body cap and status checks still do).
+    /// Use an existing reqwest client (its redirect, time-out, proxy and
+    /// trusted-root settings apply; the body cap and status checks still
+    /// do). The client is built by then, so its certificate store is read
+    /// at once, whether or not anything is ever fetched.
+    ///
+    /// A client trusting the Mozilla roots compiled into the binary (the
+    /// `webpki-root-certs` crate) rather than the platform's store, with
+    /// the default fetcher's other settings:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use cognito_jwt_core::{CognitoJwtVerifier, ReqwestFetcher, TokenUse, UserPool};
+    ///
+    /// let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+    ///     .iter()
+    ///     .map(|der| reqwest::Certificate::from_der(der))
+    ///     .collect::<Result<Vec<_>, _>>()?;
+    /// let client = reqwest::Client::builder()
+    ///     .tls_certs_only(roots)
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .connect_timeout(Duration::from_secs(5))
+    ///     .timeout(Duration::from_secs(10))
+    ///     .build()?;
+    /// let verifier = CognitoJwtVerifier::builder()
+    ///     .user_pool(
+    ///         UserPool::new("eu-west-1_AbC123xyz")
+    ///             .client_id("1example23456789")
+    ///             .token_use(TokenUse::Access),
+    ///     )
+    ///     .fetcher(ReqwestFetcher::from_client(client))
+    ///     .build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_client(client: reqwest::Client) -> Self {
         Self {
             client: Arc::new(std::sync::OnceLock::from(Ok(client))),
@@ -307,5 +362,34 @@ mod tests {
         assert!(refused.is_err());
         assert!(fetcher.client.get().is_some_and(Result::is_ok));
         assert!(Arc::ptr_eq(&fetcher.client, &clone.client));
+    }
+
+    /// A Lambda function's cold start with a bundled key set: verifying
+    /// never builds the HTTP client, so the TLS stack and the certificate
+    /// store are never touched.
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn a_bundled_key_set_verifies_without_building_the_http_client() {
+        use crate::testing::TestIssuer;
+        use crate::{AccessTokenClaims, CognitoJwtVerifier, TokenUse};
+
+        let issuer = TestIssuer::new("eu-west-1_AbC123xyz");
+        let fetcher = ReqwestFetcher::new(Duration::from_secs(1), Duration::from_secs(1)).unwrap();
+        let verifier = CognitoJwtVerifier::builder()
+            .user_pool(issuer.user_pool("client", TokenUse::Access))
+            .fetcher(fetcher.clone())
+            .build()
+            .unwrap();
+        assert_eq!(
+            verifier
+                .cache_jwks(issuer.pool_id(), &issuer.jwks_json())
+                .unwrap(),
+            1
+        );
+        let token = issuer.access_token("client").sign();
+        for _ in 0..2 {
+            verifier.verify::<AccessTokenClaims>(&token).await.unwrap();
+        }
+        assert!(fetcher.client.get().is_none(), "the HTTP client was built");
     }
 }
