@@ -3,7 +3,6 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
-use crate::jwt::MAX_TOKEN_LEN;
 
 /// The header of `token` (`alg`, `kid`, `typ`, and whatever else it
 /// carries) as a JSON object, for a check of your own that needs it beside
@@ -33,33 +32,19 @@ use crate::jwt::MAX_TOKEN_LEN;
 ///
 /// # Errors
 /// [`ErrorKind::Malformed`] when `token` is not a compact JWS (three
-/// segments, at most [`MAX_TOKEN_LEN`] bytes) whose header is base64url
+/// segments, at most [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN) bytes) whose header is base64url
 /// JSON object.
 pub fn decode_header(token: &str) -> Result<Map<String, Value>, Error> {
-    let malformed = |message: &'static str| Error::new(ErrorKind::Malformed, message);
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(malformed("the token is longer than 8192 bytes"));
-    }
-    let mut segments = token.split('.');
-    let (Some(header), Some(_), Some(_), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return Err(malformed(
-            "the token is not three segments separated by dots",
-        ));
-    };
-    let bytes = base64_simd::URL_SAFE_NO_PAD
-        .decode_to_vec(header)
-        .map_err(|_| malformed("the token's header is not base64url"))?;
-    serde_json::from_slice(&bytes).map_err(|_| malformed("the token's header is not a JSON object"))
+    let parts = crate::jwt::split(token)?;
+    let json = crate::jwt::decode_header(parts.header)?;
+    serde_json::from_slice(&json)
+        .map_err(|_| Error::new(ErrorKind::Malformed, "the header is not a JSON object"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jwt::MAX_TOKEN_LEN;
 
     #[test]
     fn reads_the_header_and_refuses_what_is_not_a_token() {
