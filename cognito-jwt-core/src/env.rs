@@ -61,6 +61,7 @@ fn normalize(name: &str) -> String {
         ("URL", "URI"),
         ("CLIENTIDS", "CLIENTID"),
         ("APPCLIENT", "CLIENT"),
+        ("AUTHORISER", "AUTHORIZER"),
     ] {
         if normal.contains(variant) {
             normal = normal.replace(variant, folded);
@@ -139,6 +140,68 @@ pub(crate) fn did_you_mean<'a>(wanted: &str, all_names: &'a [String]) -> Option<
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, n)| n.as_str())
+}
+
+/// Refuse a variable that looks like one of an application's own
+/// `settings` but is not one, as this crate's loading does for its own:
+/// a name of `names` (the process's variables, say) that is not a setting
+/// yet starts with `prefix` or is within two edits of a setting (case,
+/// punctuation and common variants such as `AUTHORISER` folded) stops
+/// start-up, naming it, with "rename it to `<setting>`" when one is within
+/// three edits. A misspelt setting that guards something (a required
+/// group, say) must not silently go unread.
+///
+/// ```
+/// use cognito_jwt_core::check_setting_names;
+///
+/// let settings = ["APP_REQUIRED_GROUP", "APP_AUDIT"];
+/// let error = check_setting_names(["PATH", "APP_REQUIRED_GROUPS"], "APP_", &settings, "this service")
+///     .unwrap_err();
+/// assert_eq!(error.name(), Some("APP_REQUIRED_GROUPS"));
+/// assert!(error.to_string().contains("rename it to APP_REQUIRED_GROUP"));
+/// assert!(check_setting_names(["PATH", "APP_AUDIT"], "APP_", &settings, "this service").is_ok());
+/// ```
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the first such variable, saying which
+/// settings `owner` has.
+pub fn check_setting_names<'n>(
+    names: impl IntoIterator<Item = &'n str>,
+    prefix: &str,
+    settings: &[&str],
+    owner: &str,
+) -> Result<(), ConfigError> {
+    let prefix = normalize(prefix);
+    let known: Vec<(String, &str)> = settings.iter().map(|s| (normalize(s), *s)).collect();
+    for name in names {
+        if settings.contains(&name) {
+            continue;
+        }
+        let normal = normalize(name);
+        // Within 3 edits a hint; within 2 (or with the prefix) a refusal.
+        let nearest = known
+            .iter()
+            .filter_map(|(normal_known, known)| {
+                Some((distance_within(normal_known, &normal, 3)?, *known))
+            })
+            .min();
+        let looks_like_one = (!prefix.is_empty() && normal.starts_with(&prefix))
+            || nearest.is_some_and(|(distance, _)| distance <= NEAR_MISS_EDITS);
+        if looks_like_one {
+            let hint = match nearest {
+                Some((_, known)) => format!(": rename it to {known}"),
+                None => String::new(),
+            };
+            return Err(ConfigError::Invalid {
+                name: name.to_owned(),
+                problem: format!(
+                    "it is not a setting of {owner}{hint}; the settings are {}",
+                    settings.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

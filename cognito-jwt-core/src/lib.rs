@@ -137,6 +137,7 @@ pub use dpop::{
     DpopRequest, FirstUse, ProofReplay, ReplayStore, ReplayUnavailable,
 };
 pub use engine::TrustedIssuer;
+pub use env::check_setting_names;
 pub use error::{ConfigError, Error, ErrorKind, GrpcCode, HttpClass};
 pub use header::decode_header;
 pub use health::{Health, KeySetHealth, KeySetState};

@@ -1,6 +1,6 @@
 //! The `apigw-authorizer` function's configuration from the environment.
 
-use cognito_jwt_core::{CognitoJwtVerifier, ConfigError};
+use cognito_jwt_core::{CognitoJwtVerifier, ConfigError, check_setting_names};
 use cognito_jwt_lambda::AuthorizerOptions;
 
 use crate::config::group_variable;
@@ -72,100 +72,13 @@ impl AuthorizerConfig {
 /// Refuse any variable that looks like an `AUTHORIZER_*` setting but is
 /// not one.
 fn check_authorizer_names(names: &[String]) -> Result<(), ConfigError> {
-    let known = || AUTHORIZER_VARS.iter().map(|(name, _)| *name);
-    for name in names {
-        if known().any(|k| k == name) {
-            continue;
-        }
-        let normalized = normalize(name);
-        // Only a name within 3 edits gets a hint (within 2, it is refused).
-        let nearest = known()
-            .filter_map(|k| Some((distance_within(&normalize(k), &normalized, 3)?, k)))
-            .min();
-        let looks_like_ours = normalized.starts_with("AUTHORIZER")
-            || nearest.is_some_and(|(distance, _)| distance <= 2);
-        if looks_like_ours {
-            let hint = match nearest {
-                Some((distance, known)) if distance <= 3 => format!(": rename it to {known}"),
-                _ => String::new(),
-            };
-            return Err(invalid(
-                name,
-                format!(
-                    "it is not a setting of this authorizer{hint}; the settings are {}",
-                    known().collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Upper case, letters and digits only, the British spelling folded in
-/// (ASCII only, so that bytes are characters).
-fn normalize(name: &str) -> String {
-    let normal: String = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if normal.contains("AUTHORISER") {
-        normal.replace("AUTHORISER", "AUTHORIZER")
-    } else {
-        normal
-    }
-}
-
-/// How many letters one of `a` and `b` has that the other lacks, counted
-/// with repeats (the larger side): a lower bound of their edit distance,
-/// found in one pass. Digits and capitals (all a normalised name holds)
-/// are counted apart; any other byte shares the last bucket, which only
-/// lowers the bound.
-fn letters_apart(a: &[u8], b: &[u8]) -> usize {
-    const BUCKETS: usize = (b'Z' - b'0') as usize + 2;
-    let bucket = |byte: u8| usize::from(byte.wrapping_sub(b'0')).min(BUCKETS - 1);
-    let mut counts = [0_i32; BUCKETS];
-    for &byte in a {
-        counts[bucket(byte)] += 1;
-    }
-    for &byte in b {
-        counts[bucket(byte)] -= 1;
-    }
-    let (mut only_a, mut only_b) = (0_usize, 0_usize);
-    for count in counts {
-        let n = count.unsigned_abs() as usize;
-        if count > 0 {
-            only_a += n;
-        } else {
-            only_b += n;
-        }
-    }
-    only_a.max(only_b)
-}
-
-/// The edit distance of `a` and `b` when it is at most `max`: it is at
-/// least the difference of the lengths and the smallest entry of any row,
-/// so that the environment's other variables (checked at every start) are
-/// mostly settled without filling the table.
-fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > max || letters_apart(a, b) > max {
-        return None;
-    }
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        if current.iter().min().is_some_and(|&least| least > max) {
-            return None;
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous.last().copied().filter(|&distance| distance <= max)
+    let settings: Vec<&str> = AUTHORIZER_VARS.iter().map(|(name, _)| *name).collect();
+    check_setting_names(
+        names.iter().map(String::as_str),
+        "AUTHORIZER",
+        &settings,
+        "this authorizer",
+    )
 }
 
 /// `true`, `false`, or unset (`false`).
