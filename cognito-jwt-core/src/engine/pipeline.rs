@@ -631,6 +631,7 @@ fn signed_with(decoded: &Decoded<'_>, key: &VerifyingKey) -> Result<(), Error> {
              or forged",
         ));
     }
+    decoded.remember_header();
     Ok(())
 }
 

@@ -100,6 +100,10 @@ fn not_padded_base64url(what: &str) -> Error {
 /// warm.
 pub(crate) struct Decoded<'t> {
     pub(crate) parts: Parts<'t>,
+    /// The rules the header was checked under.
+    rules: HeaderRules,
+    /// Whether the header's check came from [`KnownHeaders`].
+    header_known: bool,
     /// The header's JSON text, then the payload's (from `payload_at`).
     text: String,
     payload_at: usize,
@@ -126,33 +130,45 @@ impl<'t> Decoded<'t> {
         let parts = split(token)?;
         let Buffers(mut text, mut signature) = Buffers::take();
         let padded = rules.kind == Kind::LoadBalancer;
-        let decoded = if padded {
-            PADDED_BASE64URL
-                .decode_append(parts.header, &mut text)
-                .map_err(|_| not_padded_base64url("header"))
+        // A header this thread has seen on a token whose signature held,
+        // under the same rules: its check's result, with no decoding.
+        let known = if padded {
+            None
         } else {
-            BASE64URL
-                .decode_append(parts.header, &mut text)
-                .map_err(|_| not_base64url("header"))
+            KnownHeaders::find(rules, parts.header, &mut text)
         };
-        let checked = decoded.and_then(|()| check_header(&text, rules));
-        let header = match checked {
-            Ok(header) => header,
-            Err(error) => {
-                Buffers(text, signature).give_back();
-                return Err(error);
+        let header_known = known.is_some();
+        let (kid, alg, typ, header_claims) = match known {
+            Some((kid, alg, typ)) => (kid, alg, typ, None),
+            None => {
+                let decoded = if padded {
+                    PADDED_BASE64URL
+                        .decode_append(parts.header, &mut text)
+                        .map_err(|_| not_padded_base64url("header"))
+                } else {
+                    BASE64URL
+                        .decode_append(parts.header, &mut text)
+                        .map_err(|_| not_base64url("header"))
+                };
+                let header = match decoded.and_then(|()| check_header(&text, rules)) {
+                    Ok(header) => header,
+                    Err(error) => {
+                        Buffers(text, signature).give_back();
+                        return Err(error);
+                    }
+                };
+                let kid = match header.kid {
+                    // Borrowed from `text`: its offset there, kept across the
+                    // appends below (they only add after it).
+                    std::borrow::Cow::Borrowed(kid) => {
+                        let start = (kid.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+                        Kid::In(start..start + kid.len())
+                    }
+                    std::borrow::Cow::Owned(kid) => Kid::Owned(kid),
+                };
+                (kid, header.alg, header.typ, header.claims)
             }
         };
-        let kid = match header.kid {
-            // Borrowed from `text`: its offset there, kept across the
-            // appends below (they only add after it).
-            std::borrow::Cow::Borrowed(kid) => {
-                let start = (kid.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-                Kid::In(start..start + kid.len())
-            }
-            std::borrow::Cow::Owned(kid) => Kid::Owned(kid),
-        };
-        let (alg, typ, header_claims) = (header.alg, header.typ, header.claims);
         let payload_at = text.len();
         let payload = if padded {
             PADDED_BASE64URL
@@ -195,6 +211,8 @@ impl<'t> Decoded<'t> {
         };
         Ok(Self {
             parts,
+            rules: *rules,
+            header_known,
             text,
             payload_at,
             kid,
@@ -204,6 +222,26 @@ impl<'t> Decoded<'t> {
             signature,
             signature_problem,
         })
+    }
+
+    /// Remember this token's header, for the next token of this thread
+    /// that has the same header segment: called once its signature held,
+    /// so only headers a trusted key signed are kept. A load balancer's
+    /// header (its claims change with every token) is never kept.
+    pub(crate) fn remember_header(&self) {
+        if self.header_known
+            || self.header_claims.is_some()
+            || self.rules.kind == Kind::LoadBalancer
+        {
+            return;
+        }
+        KnownHeaders::remember(KnownHeader {
+            rules: self.rules,
+            segment: self.parts.header.into(),
+            kid: self.kid().into(),
+            alg: self.alg,
+            typ: self.typ,
+        });
     }
 
     /// The header's `kid`.
@@ -267,6 +305,86 @@ impl Buffers {
         signature.clear();
         // A thread being torn down keeps nothing.
         let _ = SPARE.try_with(|spare| spare.set((text, signature)));
+    }
+}
+
+/// A header segment whose check passed on a token whose signature held,
+/// with the check's result. The check is a function of the segment's bytes
+/// and the rules alone, so the same bytes under the same rules give the
+/// same result without decoding them again.
+struct KnownHeader {
+    rules: HeaderRules,
+    segment: Box<str>,
+    kid: Box<str>,
+    alg: Algorithm,
+    typ: Typ,
+}
+
+/// The headers a thread remembers: an issuer signs every token with one
+/// of a few keys, so its tokens have one of a few headers. At most
+/// [`KnownHeaders::MAX`] per thread, each segment at most
+/// [`KnownHeaders::MAX_SEGMENT`] bytes; the oldest is replaced first.
+struct KnownHeaders {
+    headers: Vec<KnownHeader>,
+    /// The slot the next header replaces, once full.
+    next: usize,
+}
+
+thread_local! {
+    static KNOWN_HEADERS: std::cell::RefCell<KnownHeaders> =
+        const { std::cell::RefCell::new(KnownHeaders { headers: Vec::new(), next: 0 }) };
+}
+
+impl KnownHeaders {
+    const MAX: usize = 4;
+    /// Longer than any header an issuer writes (Cognito's is 105 bytes).
+    const MAX_SEGMENT: usize = 512;
+
+    /// The checked header of `segment` under `rules`, when known: its
+    /// `kid` written at the start of `text` (an empty buffer), and a
+    /// range of it returned.
+    fn find(
+        rules: &HeaderRules,
+        segment: &str,
+        text: &mut Vec<u8>,
+    ) -> Option<(Kid, Algorithm, Typ)> {
+        KNOWN_HEADERS
+            .try_with(|known| {
+                let known = known.try_borrow().ok()?;
+                let header = known
+                    .headers
+                    .iter()
+                    .find(|h| h.segment.as_bytes() == segment.as_bytes() && h.rules == *rules)?;
+                text.extend_from_slice(header.kid.as_bytes());
+                Some((Kid::In(0..header.kid.len()), header.alg, header.typ))
+            })
+            .ok()
+            .flatten()
+    }
+
+    fn remember(header: KnownHeader) {
+        if header.segment.len() > Self::MAX_SEGMENT {
+            return;
+        }
+        let _ = KNOWN_HEADERS.try_with(|known| {
+            let Ok(mut known) = known.try_borrow_mut() else {
+                return;
+            };
+            if known
+                .headers
+                .iter()
+                .any(|h| h.segment == header.segment && h.rules == header.rules)
+            {
+                return;
+            }
+            if known.headers.len() < Self::MAX {
+                known.headers.push(header);
+            } else {
+                let slot = known.next;
+                known.headers[slot] = header;
+                known.next = (slot + 1) % Self::MAX;
+            }
+        });
     }
 }
 
@@ -448,6 +566,70 @@ mod tests {
             Buffers::take().0.capacity(),
             0,
             "an oversized buffer is dropped"
+        );
+    }
+
+    #[test]
+    fn a_header_is_remembered_only_once_its_signature_held_and_only_under_its_rules() {
+        let payload = segment(r#"{"iss":"i"}"#);
+        let token = |header: &str| format!("{}.{payload}.AQID", segment(header));
+        let first = token(r#"{"alg":"RS256","kid":"remembered-1"}"#);
+        // Checked but not remembered: no signature held yet.
+        assert!(
+            !Decoded::new(&first, &HeaderRules::COGNITO)
+                .unwrap()
+                .header_known
+        );
+        let decoded = Decoded::new(&first, &HeaderRules::COGNITO).unwrap();
+        assert!(!decoded.header_known);
+        decoded.remember_header();
+        drop(decoded);
+        let again = Decoded::new(&first, &HeaderRules::COGNITO).unwrap();
+        assert!(again.header_known);
+        assert_eq!(
+            (again.kid(), again.alg, again.typ),
+            ("remembered-1", Algorithm::RS256, Typ::Absent)
+        );
+        assert_eq!(again.json(), r#"{"iss":"i"}"#);
+        drop(again);
+        // Other rules check it afresh.
+        let oidc = HeaderRules {
+            algorithms: crate::algorithm::AlgorithmSet::RS256,
+            kind: Kind::Oidc,
+        };
+        assert!(!Decoded::new(&first, &oidc).unwrap().header_known);
+        // One byte more in the segment (a space in the JSON) is another header.
+        let spaced = token(r#"{"alg":"RS256", "kid":"remembered-1"}"#);
+        assert!(
+            !Decoded::new(&spaced, &HeaderRules::COGNITO)
+                .unwrap()
+                .header_known
+        );
+        // At most four per thread, the oldest replaced first.
+        for i in 2..=5 {
+            let other = token(&format!(r#"{{"alg":"RS256","kid":"remembered-{i}"}}"#));
+            Decoded::new(&other, &HeaderRules::COGNITO)
+                .unwrap()
+                .remember_header();
+        }
+        KNOWN_HEADERS.with(|known| assert_eq!(known.borrow().headers.len(), KnownHeaders::MAX));
+        assert!(
+            !Decoded::new(&first, &HeaderRules::COGNITO)
+                .unwrap()
+                .header_known
+        );
+        // A segment longer than any issuer's is never kept.
+        let long = token(&format!(
+            r#"{{"alg":"RS256","kid":"k","x":"{}"}}"#,
+            "y".repeat(600)
+        ));
+        Decoded::new(&long, &HeaderRules::COGNITO)
+            .unwrap()
+            .remember_header();
+        assert!(
+            !Decoded::new(&long, &HeaderRules::COGNITO)
+                .unwrap()
+                .header_known
         );
     }
 }
