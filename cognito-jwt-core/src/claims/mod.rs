@@ -5,6 +5,7 @@
 mod cognito;
 mod named;
 mod payload;
+mod scan;
 mod standard;
 mod token_claims;
 mod token_use;

@@ -11,6 +11,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::scan::{Scan, scan};
 use crate::error::{Error, ErrorKind};
 
 /// A string that borrows from the JSON input when it has no escapes.
@@ -422,6 +423,24 @@ macro_rules! payload {
             }
         }
 
+        impl<'a> Payload<'a> {
+            /// The fast path's read of the claim `key` ([`scan`]):
+            /// `Some(false)` when the table does not have it, `None` where
+            /// the scan stops (a repeat, or a value it does not read).
+            pub(super) fn scan_known(&mut self, key: &str, scan: &mut Scan<'a>) -> Option<bool> {
+                match key {
+                    $( $key => {
+                        if self.$field.is_some() {
+                            return None;
+                        }
+                        self.$field = Some(payload!(@scan $kind scan));
+                    } )*
+                    _ => return Some(false),
+                }
+                Some(true)
+            }
+        }
+
         /// Every claim name of the table.
         pub(crate) const KNOWN_CLAIMS: &[&str] = &[$( $key, )*];
     };
@@ -477,6 +496,14 @@ macro_rules! payload {
             .map_err(|_: A::Error| de::Error::custom(concat!("claim `", $key, "` must be an array of strings")))?
             .0
     };
+
+    (@scan text $scan:ident) => { Cow::Borrowed($scan.string()?) };
+    (@scan audience $scan:ident) => { $scan.audience()? };
+    (@scan date $scan:ident) => { $scan.date()? };
+    (@scan number $scan:ident) => { $scan.unsigned()? };
+    (@scan flag $scan:ident) => { $scan.boolean()? };
+    (@scan list $scan:ident) => { $scan.strings()? };
+    (@scan confirmation $scan:ident) => { $scan.confirmation()? };
 
     (@heap text $v:expr) => { $v.as_ref().map_or(0, |t| t.len() + ALLOCATION_OVERHEAD) };
     (@heap list $v:expr) => {
@@ -560,6 +587,21 @@ impl Payload<'_> {
     /// `extra_lists` (configured groups claims) and the values of the
     /// claims named in `capture` (those the claim rules read).
     pub(crate) fn parse_with<'j>(
+        json: &'j str,
+        extra_lists: &[Box<str>],
+        capture: &[Box<str>],
+    ) -> Result<Payload<'j>, Error> {
+        let mut payload = Payload::default();
+        if scan(json, extra_lists, capture, &mut payload).is_some() {
+            return Ok(payload);
+        }
+        // The serde pass decides, from the start.
+        Payload::parse_serde(json, extra_lists, capture)
+    }
+
+    /// [`parse_with`](Self::parse_with) by the serde pass alone: what
+    /// decides whenever the scan stops.
+    pub(super) fn parse_serde<'j>(
         json: &'j str,
         extra_lists: &[Box<str>],
         capture: &[Box<str>],

@@ -1,0 +1,507 @@
+//! The claims parser's fast path: one forward scan over the payload JSON
+//! for the shapes issuers write (strings without escapes, non-negative
+//! integers, booleans, arrays of strings, plain values in other claims),
+//! filling the same [`Payload`] the serde pass fills.
+//!
+//! It never decides a refusal. At anything outside those shapes (a
+//! backslash or control character anywhere, a fraction or exponent, a
+//! repeated claim, a wrong type, a syntax error, deep nesting) it stops,
+//! and the caller runs the serde pass from the start, whose answer stands:
+//! its result, or its precise error. So a payload the scan reads is one
+//! the serde pass reads into the same [`Payload`]; the property tests below
+//! hold it to that, on generated objects and on altered issuer payloads.
+//!
+//! The verifier parses a payload only once its signature held, so what
+//! reaches the scan there was written by a trusted issuer.
+//!
+//! Why: serde_json's per-token work was half of what a verification cost
+//! above its signature check (issue 28, benches/README.md). The scan finds
+//! each string's end with `memchr` and does nothing per claim beyond the
+//! table's match.
+
+use std::borrow::Cow;
+
+use super::payload::{Audience, Confirmation, MAX_NUMERIC_DATE, Payload, SeenKeys};
+
+/// Nesting the scan follows inside another claim's value; deeper goes to
+/// the serde pass (whose limit is 128).
+const MAX_DEPTH: u8 = 16;
+
+/// Most digits of an integer the scan reads: any 19 digits fit in a `u64`.
+const MAX_DIGITS: usize = 19;
+
+/// A position in the payload JSON.
+pub(super) struct Scan<'a> {
+    json: &'a str,
+    at: usize,
+}
+
+impl<'a> Scan<'a> {
+    /// `None` when the payload has a backslash or a byte below 0x20
+    /// anywhere: an escape, a control character, or a line break between
+    /// claims, which issuers do not write. Without them, a string ends at
+    /// the next `"`.
+    fn new(json: &'a str) -> Option<Self> {
+        // No early exit, so that the compiler tests many bytes at once.
+        let unusual = json
+            .bytes()
+            .fold(0u8, |any, b| any | u8::from(b < 0x20 || b == b'\\'));
+        (unusual == 0).then_some(Self { json, at: 0 })
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.json.as_bytes().get(self.at).copied()
+    }
+
+    /// JSON's whitespace, as serde_json reads it.
+    fn whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// `byte` after any whitespace.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.whitespace();
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// After any whitespace: `,` (`true`) or `close` (`false`).
+    fn next_or(&mut self, close: u8) -> Option<bool> {
+        self.whitespace();
+        let byte = self.peek()?;
+        self.at += 1;
+        match byte {
+            b',' => Some(true),
+            _ if byte == close => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A string without escapes or control characters, after any
+    /// whitespace, borrowed from the payload.
+    pub(super) fn string(&mut self) -> Option<&'a str> {
+        self.whitespace();
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.at + 1;
+        let end = start + memchr::memchr(b'"', self.json.as_bytes().get(start..)?)?;
+        let text = self.json.get(start..end)?;
+        self.at = end + 1;
+        Some(text)
+    }
+
+    /// An array of such strings.
+    pub(super) fn strings(&mut self) -> Option<Vec<Cow<'a, str>>> {
+        self.expect(b'[')?;
+        let mut items = Vec::new();
+        self.whitespace();
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(items);
+        }
+        loop {
+            items.push(Cow::Borrowed(self.string()?));
+            if !self.next_or(b']')? {
+                return Some(items);
+            }
+        }
+    }
+
+    /// `aud`: a string or an array of strings.
+    pub(super) fn audience(&mut self) -> Option<Audience<'a>> {
+        self.whitespace();
+        if self.peek()? == b'[' {
+            self.strings().map(Audience::Many)
+        } else {
+            self.string().map(|aud| Audience::One(Cow::Borrowed(aud)))
+        }
+    }
+
+    /// An integer written without sign, fraction or exponent, of at most
+    /// [`MAX_DIGITS`] digits.
+    pub(super) fn unsigned(&mut self) -> Option<u64> {
+        self.whitespace();
+        let digits = self.digits()?;
+        // At most 19 digits: no overflow.
+        Some(
+            digits
+                .bytes()
+                .fold(0, |value, digit| value * 10 + u64::from(digit - b'0')),
+        )
+    }
+
+    /// A NumericDate written as such an integer, in range.
+    pub(super) fn date(&mut self) -> Option<u64> {
+        self.unsigned().filter(|&date| date <= MAX_NUMERIC_DATE)
+    }
+
+    /// `0` or a digit other than `0` followed by digits, not followed by a
+    /// fraction or an exponent (those are read by the serde pass).
+    fn digits(&mut self) -> Option<&'a str> {
+        let bytes = self.json.as_bytes();
+        let start = self.at;
+        let rest = bytes.get(start..)?;
+        let len = rest
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let leading_zero = len > 1 && bytes.get(start) == Some(&b'0');
+        if len == 0 || len > MAX_DIGITS || leading_zero {
+            return None;
+        }
+        if let Some(b'.' | b'e' | b'E') = bytes.get(start + len) {
+            return None;
+        }
+        self.at = start + len;
+        self.json.get(start..start + len)
+    }
+
+    /// `true` or `false`.
+    pub(super) fn boolean(&mut self) -> Option<bool> {
+        self.whitespace();
+        let rest = self.json.as_bytes().get(self.at..)?;
+        if rest.starts_with(b"true") {
+            self.at += 4;
+            Some(true)
+        } else if rest.starts_with(b"false") {
+            self.at += 5;
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// `cnf` with only a `jkt` member (DPoP's form).
+    pub(super) fn confirmation(&mut self) -> Option<Confirmation<'a>> {
+        self.expect(b'{')?;
+        let mut confirmation = Confirmation::default();
+        self.whitespace();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(confirmation);
+        }
+        loop {
+            if self.string()? != "jkt" || confirmation.jkt.is_some() {
+                return None;
+            }
+            self.expect(b':')?;
+            confirmation.jkt = Some(Cow::Borrowed(self.string()?));
+            if !self.next_or(b'}')? {
+                return Some(confirmation);
+            }
+        }
+    }
+
+    /// Pass over any value the scan reads, nested at most [`MAX_DEPTH`]
+    /// deep; the text it spans.
+    fn skip(&mut self, depth: u8) -> Option<&'a str> {
+        self.whitespace();
+        let start = self.at;
+        match self.peek()? {
+            b'"' => {
+                self.string()?;
+            }
+            b'-' => {
+                self.at += 1;
+                self.digits()?;
+            }
+            b'0'..=b'9' => {
+                self.digits()?;
+            }
+            b't' | b'f' => {
+                self.boolean()?;
+            }
+            b'n' => {
+                if !self.json.as_bytes().get(self.at..)?.starts_with(b"null") {
+                    return None;
+                }
+                self.at += 4;
+            }
+            open @ (b'[' | b'{') if depth < MAX_DEPTH => {
+                self.at += 1;
+                let close = if open == b'[' { b']' } else { b'}' };
+                self.whitespace();
+                if self.peek()? == close {
+                    self.at += 1;
+                } else {
+                    loop {
+                        if open == b'{' {
+                            self.string()?;
+                            self.expect(b':')?;
+                        }
+                        self.skip(depth + 1)?;
+                        if !self.next_or(close)? {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => return None,
+        }
+        self.json.get(start..self.at)
+    }
+}
+
+/// Fill `payload` from `json` by the fast path: `Some` when the scan read
+/// the whole payload, `None` where it stopped (and `payload` is to be
+/// discarded). Same arguments as [`Payload::parse_with`].
+pub(super) fn scan<'a>(
+    json: &'a str,
+    extra_lists: &[Box<str>],
+    capture: &[Box<str>],
+    payload: &mut Payload<'a>,
+) -> Option<()> {
+    let mut scan = Scan::new(json)?;
+    let mut others = SeenKeys::default();
+    scan.expect(b'{')?;
+    scan.whitespace();
+    if scan.peek()? == b'}' {
+        scan.at += 1;
+    } else {
+        loop {
+            let key = scan.string()?;
+            scan.expect(b':')?;
+            if !payload.scan_known(key, &mut scan)? {
+                let extra = extra_lists.iter().position(|name| **name == *key);
+                let captured = extra.is_none() && capture.iter().any(|name| **name == *key);
+                if !others.insert(Cow::Borrowed(key)) {
+                    return None;
+                }
+                if captured {
+                    let value = serde_json::from_str(scan.skip(1)?).ok()?;
+                    payload.captured.push((Cow::Borrowed(key), value));
+                } else if let Some(index) = extra {
+                    payload.extra_lists.push((index, scan.strings()?));
+                } else {
+                    scan.skip(1)?;
+                }
+            }
+            if !scan.next_or(b'}')? {
+                break;
+            }
+        }
+    }
+    scan.whitespace();
+    (scan.at == json.len()).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+
+    use super::*;
+
+    const EXTRA: &[&str] = &["roles_claim"];
+    const CAPTURE: &[&str] = &["tenant", "level"];
+
+    fn names(names: &[&str]) -> Vec<Box<str>> {
+        names.iter().map(|&n| n.into()).collect()
+    }
+
+    /// The scan's result: `None` where it stopped.
+    fn scanned(json: &str) -> Option<Payload<'_>> {
+        let mut payload = Payload::default();
+        scan(json, &names(EXTRA), &names(CAPTURE), &mut payload).map(|()| payload)
+    }
+
+    /// The serde pass's result, error messages included.
+    fn serde(json: &str) -> Result<Payload<'_>, String> {
+        Payload::parse_serde(json, &names(EXTRA), &names(CAPTURE)).map_err(|e| e.to_string())
+    }
+
+    /// The property every test below checks: what the scan reads, the
+    /// serde pass reads the same; and the parser's answer is the serde
+    /// pass's whenever the scan stops.
+    fn agrees(json: &str) -> bool {
+        let parsed =
+            Payload::parse_with(json, &names(EXTRA), &names(CAPTURE)).map_err(|e| e.to_string());
+        assert_eq!(parsed, serde(json), "{json}");
+        match scanned(json) {
+            Some(payload) => {
+                assert_eq!(Ok(&payload), serde(json).as_ref(), "{json}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    const ACCESS: &str = r#"{"sub":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","cognito:groups":["admins","users","beta"],"iss":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI","version":2,"client_id":"1example23456789","origin_jti":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","event_id":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","token_use":"access","scope":"aws.cognito.signin.user.admin phone openid","auth_time":1700000000,"exp":1700003600,"iat":1700000000,"jti":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","username":"jdoe"}"#;
+    const ID: &str = r#"{"at_hash":"abc","sub":"s","email_verified":true,"iss":"https://issuer.example","cognito:username":"jdoe","origin_jti":"o","aud":"client","event_id":"e","token_use":"id","auth_time":1,"exp":2,"iat":1,"jti":"j","email":"j@example.com","custom:tenant":"acme","custom:n":"7"}"#;
+
+    #[test]
+    fn issuers_payloads_are_read_by_the_scan_as_the_serde_pass_reads_them() {
+        for json in [
+            ACCESS,
+            ID,
+            "{}",
+            " { } ",
+            r#"{ "iss" : "i" , "aud" : [ "a" , "b" ] , "exp" : 0 }"#,
+            r#"{"aud":[],"scp":["a"],"email_verified":false,"phone_number_verified":true}"#,
+            r#"{"cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"},"token_use":"access"}"#,
+            r#"{"cnf":{}}"#,
+            r#"{"roles_claim":["r1","r2"],"tenant":"acme","level":3}"#,
+            r#"{"x":null,"y":[1,-2,[true,{"z":"é"}]],"w":{},"v":-0,"u":[]}"#,
+            r#"{"exp":253402300799,"version":9999999999999999999}"#,
+            "{\"sub\":\"日本語 ✓\"}",
+        ] {
+            assert!(agrees(json), "the scan stopped on {json}");
+        }
+    }
+
+    #[test]
+    fn the_scan_stops_where_the_serde_pass_decides() {
+        for json in [
+            // Escapes, control characters, line breaks.
+            r#"{"iss":"https:\/\/issuer.example"}"#,
+            r#"{"s\u0075b":"x"}"#,
+            "{\"sub\":\"a\u{1}b\"}",
+            "{\n\"sub\":\"a\"}",
+            // Numbers the serde pass reads: fractions, exponents, signs,
+            // leading zeros, more than 19 digits, out of range.
+            r#"{"exp":17e8}"#,
+            r#"{"nbf":1.5}"#,
+            r#"{"exp":-1}"#,
+            r#"{"exp":01}"#,
+            r#"{"x":1.0}"#,
+            r#"{"x":12345678901234567890}"#,
+            r#"{"exp":253402300800}"#,
+            r#"{"version":"2"}"#,
+            // Repeats, wrong types, strings for booleans.
+            r#"{"exp":1,"exp":1}"#,
+            r#"{"x":1,"x":2}"#,
+            r#"{"iss":5}"#,
+            r#"{"iss":null}"#,
+            r#"{"cognito:groups":"a"}"#,
+            r#"{"cognito:groups":["a",1]}"#,
+            r#"{"email_verified":"true"}"#,
+            r#"{"email_verified":"yes"}"#,
+            r#"{"cnf":{"jkt":"a","jkt":"b"}}"#,
+            r#"{"cnf":{"x5t#S256":"a"}}"#,
+            r#"{"roles_claim":"r"}"#,
+            r#"{"tenant":1.5}"#,
+            // Syntax.
+            r#"{"a":1,}"#,
+            r#"{"a":1"#,
+            r#"{"a" 1}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":truex}"#,
+            r#"{"a":nul}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":{"b"}}"#,
+            r#"{} {}"#,
+            r#"{}x"#,
+            r#"[]"#,
+            "",
+            "\u{feff}{}",
+            // Deeper than the scan follows.
+            &format!(r#"{{"a":{}1{}}}"#, "[".repeat(20), "]".repeat(20)),
+            &format!(r#"{{"a":{}1{}}}"#, "[".repeat(200), "]".repeat(200)),
+        ] {
+            assert!(!agrees(json), "the scan read {json}");
+        }
+    }
+
+    /// JSON text for a claim value: mostly what issuers write, sometimes
+    /// what only the serde pass reads, sometimes not JSON.
+    fn value() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            "[a-z0-9 :./é✓-]{0,12}".prop_map(|s| format!("\"{s}\"")),
+            r#""[a-z\\"/\x01\n]{0,4}""#.prop_map(|s| format!("\"{s}\"")),
+            any::<u64>().prop_map(|n| n.to_string()),
+            (0u64..2_000_000_000).prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| f.to_string()),
+            Just("1e3".to_owned()),
+            Just("01".to_owned()),
+            Just("-0".to_owned()),
+            Just("true".to_owned()),
+            Just("false".to_owned()),
+            Just("null".to_owned()),
+            Just("\"true\"".to_owned()),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec(("[a-z]{1,3}", inner), 0..3).prop_map(|m| {
+                    let members: Vec<String> =
+                        m.into_iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        let known = prop::sample::select(
+            [
+                crate::claims::KNOWN_CLAIMS,
+                EXTRA,
+                CAPTURE,
+                &["custom:a", "x", "s\\u0075b"],
+            ]
+            .concat(),
+        );
+        prop_oneof![4 => known.prop_map(str::to_owned), 1 => "[a-z:]{1,6}"]
+    }
+
+    fn object() -> impl Strategy<Value = String> {
+        let space = prop::sample::select(vec!["", "", "", " ", "\t", "\r\n"]);
+        prop::collection::vec((key(), value(), space.clone(), space), 0..8).prop_map(|members| {
+            let members: Vec<String> = members
+                .into_iter()
+                .map(|(k, v, a, b)| format!("{a}\"{k}\"{b}:{a}{v}{b}"))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        })
+    }
+
+    #[test]
+    fn the_generated_objects_exercise_both_the_scan_and_the_serde_pass() {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut read, mut stopped) = (0, 0);
+        for _ in 0..1_000 {
+            let json = object().new_tree(&mut runner).unwrap().current();
+            if agrees(&json) {
+                read += 1;
+            } else {
+                stopped += 1;
+            }
+        }
+        assert!(
+            read > 100 && stopped > 100,
+            "read {read}, stopped {stopped}"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn the_scan_agrees_with_the_serde_pass_on_generated_objects(json in object()) {
+            agrees(&json);
+        }
+
+        #[test]
+        fn the_scan_agrees_with_the_serde_pass_on_altered_payloads(
+            base in prop::sample::select(vec![ACCESS, ID]),
+            at in any::<prop::sample::Index>(),
+            edit in prop::sample::select(vec!["", "\"", "\\", ",", ":", "{", "}", "[", "]", " ", "1", ".", "e", "-", "a", "\u{1}", "null"]),
+            remove in 0usize..3,
+        ) {
+            let mut json = base.to_owned();
+            let mut at = at.index(json.len());
+            while !json.is_char_boundary(at) {
+                at -= 1;
+            }
+            let end = (at + remove).min(json.len());
+            if json.is_char_boundary(end) {
+                json.replace_range(at..end, edit);
+                agrees(&json);
+            }
+        }
+    }
+}
