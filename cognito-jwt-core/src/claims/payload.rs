@@ -501,7 +501,7 @@ macro_rules! payload {
     (@scan audience $scan:ident) => { $scan.audience()? };
     (@scan date $scan:ident) => { $scan.date()? };
     (@scan number $scan:ident) => { $scan.unsigned()? };
-    (@scan flag $scan:ident) => { $scan.boolean()? };
+    (@scan flag $scan:ident) => { $scan.flag()? };
     (@scan list $scan:ident) => { $scan.strings()? };
     (@scan confirmation $scan:ident) => { $scan.confirmation()? };
 

@@ -189,6 +189,20 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// A flag: `true`, `false`, or those words as strings (load
+    /// balancers and moto write `"true"`).
+    pub(super) fn flag(&mut self) -> Option<bool> {
+        self.whitespace();
+        if self.peek()? != b'"' {
+            return self.boolean();
+        }
+        match self.string()? {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
     /// `cnf` with only a `jkt` member (DPoP's form).
     pub(super) fn confirmation(&mut self) -> Option<Confirmation<'a>> {
         self.expect(b'{')?;
@@ -347,15 +361,22 @@ mod tests {
     const ACCESS: &str = r#"{"sub":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","cognito:groups":["admins","users","beta"],"iss":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI","version":2,"client_id":"1example23456789","origin_jti":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","event_id":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","token_use":"access","scope":"aws.cognito.signin.user.admin phone openid","auth_time":1700000000,"exp":1700003600,"iat":1700000000,"jti":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","username":"jdoe"}"#;
     const ID: &str = r#"{"at_hash":"abc","sub":"s","email_verified":true,"iss":"https://issuer.example","cognito:username":"jdoe","origin_jti":"o","aud":"client","event_id":"e","token_use":"id","auth_time":1,"exp":2,"iat":1,"jti":"j","email":"j@example.com","custom:tenant":"acme","custom:n":"7"}"#;
 
+    /// A load balancer's payload, and a federated user's ID token.
+    const ALB: &str = r#"{"email":"u@example.com","email_verified":"true","exp":1700000120,"iss":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI","sub":"u","username":"u"}"#;
+    const FEDERATED: &str = r#"{"sub":"s","cognito:groups":["eu-west-1_AbCdEfGhI_Google"],"iss":"https://issuer.example","identities":[{"userId":"1","providerName":"Google","providerType":"Google","issuer":null,"primary":"true","dateCreated":"1700000000000"}],"aud":"client","token_use":"id","exp":2,"iat":1}"#;
+
     #[test]
     fn issuers_payloads_are_read_by_the_scan_as_the_serde_pass_reads_them() {
         for json in [
             ACCESS,
             ID,
+            ALB,
+            FEDERATED,
             "{}",
             " { } ",
             r#"{ "iss" : "i" , "aud" : [ "a" , "b" ] , "exp" : 0 }"#,
             r#"{"aud":[],"scp":["a"],"email_verified":false,"phone_number_verified":true}"#,
+            r#"{"email_verified":"true","phone_number_verified":"false"}"#,
             r#"{"cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"},"token_use":"access"}"#,
             r#"{"cnf":{}}"#,
             r#"{"roles_claim":["r1","r2"],"tenant":"acme","level":3}"#,
@@ -392,7 +413,6 @@ mod tests {
             r#"{"iss":null}"#,
             r#"{"cognito:groups":"a"}"#,
             r#"{"cognito:groups":["a",1]}"#,
-            r#"{"email_verified":"true"}"#,
             r#"{"email_verified":"yes"}"#,
             r#"{"cnf":{"jkt":"a","jkt":"b"}}"#,
             r#"{"cnf":{"x5t#S256":"a"}}"#,
@@ -503,7 +523,7 @@ mod tests {
 
         #[test]
         fn the_scan_agrees_with_the_serde_pass_on_altered_payloads(
-            base in prop::sample::select(vec![ACCESS, ID]),
+            base in prop::sample::select(vec![ACCESS, ID, ALB, FEDERATED]),
             at in any::<prop::sample::Index>(),
             edit in prop::sample::select(vec!["", "\"", "\\", ",", ":", "{", "}", "[", "]", " ", "1", ".", "e", "-", "a", "\u{1}", "null"]),
             remove in 0usize..3,
