@@ -81,45 +81,48 @@ impl<'a> Scan<'a> {
     /// A string without escapes or control characters, after any
     /// whitespace, borrowed from the payload.
     pub(super) fn string(&mut self) -> Option<&'a str> {
-        self.string_ending(|rest| memchr::memchr(b'"', rest))
-    }
-
-    /// A claim name: a string, most often of a few bytes, whose end is
-    /// found byte by byte (cheaper than a `memchr` call at that length).
-    fn key(&mut self) -> Option<&'a str> {
-        self.string_ending(|rest| memchr::memchr(b'"', rest))
-    }
-
-    /// A string whose closing `"` `end` finds in the bytes after the
-    /// opening one.
-    #[inline(always)]
-    fn string_ending(&mut self, end: impl Fn(&[u8]) -> Option<usize>) -> Option<&'a str> {
         self.whitespace();
         if self.peek()? != b'"' {
             return None;
         }
         let start = self.at + 1;
-        let end = start + end(self.json.as_bytes().get(start..)?)?;
+        let end = start + memchr::memchr(b'"', self.json.as_bytes().get(start..)?)?;
         let text = self.json.get(start..end)?;
         self.at = end + 1;
         Some(text)
     }
 
-    /// An array of such strings.
-    pub(super) fn strings(&mut self) -> Option<Vec<Cow<'a, str>>> {
-        self.expect(b'[')?;
-        let mut items = Vec::new();
+    /// `open`, then items that `item` reads, separated by `,`, then
+    /// `close` (each after any whitespace).
+    #[inline(always)]
+    fn delimited(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.expect(open)?;
         self.whitespace();
-        if self.peek()? == b']' {
+        if self.peek()? == close {
             self.at += 1;
-            return Some(items);
+            return Some(());
         }
         loop {
-            items.push(Cow::Borrowed(self.string()?));
-            if !self.next_or(b']')? {
-                return Some(items);
+            item(self)?;
+            if !self.next_or(close)? {
+                return Some(());
             }
         }
+    }
+
+    /// An array of such strings.
+    pub(super) fn strings(&mut self) -> Option<Vec<Cow<'a, str>>> {
+        let mut items = Vec::new();
+        self.delimited(b'[', b']', |scan| {
+            items.push(Cow::Borrowed(scan.string()?));
+            Some(())
+        })?;
+        Some(items)
     }
 
     /// `aud`: a string or an array of strings.
@@ -205,23 +208,16 @@ impl<'a> Scan<'a> {
 
     /// `cnf` with only a `jkt` member (DPoP's form).
     pub(super) fn confirmation(&mut self) -> Option<Confirmation<'a>> {
-        self.expect(b'{')?;
         let mut confirmation = Confirmation::default();
-        self.whitespace();
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(confirmation);
-        }
-        loop {
-            if self.key()? != "jkt" || confirmation.jkt.is_some() {
+        self.delimited(b'{', b'}', |scan| {
+            if scan.string()? != "jkt" || confirmation.jkt.is_some() {
                 return None;
             }
-            self.expect(b':')?;
-            confirmation.jkt = Some(Cow::Borrowed(self.string()?));
-            if !self.next_or(b'}')? {
-                return Some(confirmation);
-            }
-        }
+            scan.expect(b':')?;
+            confirmation.jkt = Some(Cow::Borrowed(scan.string()?));
+            Some(())
+        })?;
+        Some(confirmation)
     }
 
     /// Pass over any value the scan reads, nested at most [`MAX_DEPTH`]
@@ -250,23 +246,14 @@ impl<'a> Scan<'a> {
                 self.at += 4;
             }
             open @ (b'[' | b'{') if depth < MAX_DEPTH => {
-                self.at += 1;
                 let close = if open == b'[' { b']' } else { b'}' };
-                self.whitespace();
-                if self.peek()? == close {
-                    self.at += 1;
-                } else {
-                    loop {
-                        if open == b'{' {
-                            self.key()?;
-                            self.expect(b':')?;
-                        }
-                        self.skip(depth + 1)?;
-                        if !self.next_or(close)? {
-                            break;
-                        }
+                self.delimited(open, close, |scan| {
+                    if open == b'{' {
+                        scan.string()?;
+                        scan.expect(b':')?;
                     }
-                }
+                    scan.skip(depth + 1).map(drop)
+                })?;
             }
             _ => return None,
         }
@@ -285,34 +272,27 @@ pub(super) fn scan<'a>(
 ) -> Option<()> {
     let mut scan = Scan::new(json)?;
     let mut others = SeenKeys::default();
-    scan.expect(b'{')?;
-    scan.whitespace();
-    if scan.peek()? == b'}' {
-        scan.at += 1;
-    } else {
-        loop {
-            let key = scan.key()?;
-            scan.expect(b':')?;
-            if !payload.scan_known(key, &mut scan)? {
-                let extra = extra_lists.iter().position(|name| **name == *key);
-                let captured = extra.is_none() && capture.iter().any(|name| **name == *key);
-                if !others.insert(Cow::Borrowed(key)) {
-                    return None;
-                }
-                if captured {
-                    let value = serde_json::from_str(scan.skip(1)?).ok()?;
-                    payload.captured.push((Cow::Borrowed(key), value));
-                } else if let Some(index) = extra {
-                    payload.extra_lists.push((index, scan.strings()?));
-                } else {
-                    scan.skip(1)?;
-                }
-            }
-            if !scan.next_or(b'}')? {
-                break;
-            }
+    scan.delimited(b'{', b'}', |scan| {
+        let key = scan.string()?;
+        scan.expect(b':')?;
+        if payload.scan_known(key, scan)? {
+            return Some(());
         }
-    }
+        let extra = extra_lists.iter().position(|name| **name == *key);
+        let captured = extra.is_none() && capture.iter().any(|name| **name == *key);
+        if !others.insert(Cow::Borrowed(key)) {
+            return None;
+        }
+        if captured {
+            let value = serde_json::from_str(scan.skip(1)?).ok()?;
+            payload.captured.push((Cow::Borrowed(key), value));
+        } else if let Some(index) = extra {
+            payload.extra_lists.push((index, scan.strings()?));
+        } else {
+            scan.skip(1)?;
+        }
+        Some(())
+    })?;
     scan.whitespace();
     (scan.at == json.len()).then_some(())
 }

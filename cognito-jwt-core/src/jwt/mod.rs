@@ -71,6 +71,20 @@ fn not_base64url(what: &str) -> Error {
     )
 }
 
+/// Append the decoded `segment` (the `what` of a token) to `out`: padded
+/// base64url for a load balancer's, unpadded otherwise.
+fn decode_segment(segment: &str, padded: bool, what: &str, out: &mut Vec<u8>) -> Result<(), Error> {
+    if padded {
+        PADDED_BASE64URL
+            .decode_append(segment, out)
+            .map_err(|_| not_padded_base64url(what))
+    } else {
+        BASE64URL
+            .decode_append(segment, out)
+            .map_err(|_| not_base64url(what))
+    }
+}
+
 /// Padded base64url, as a load balancer writes every segment. The
 /// signature covers the segments exactly as sent, padding included, so a
 /// token with its padding removed no longer verifies; it is refused as
@@ -141,15 +155,7 @@ impl<'t> Decoded<'t> {
         let (kid, alg, typ, header_claims) = match known {
             Some((kid, alg, typ)) => (kid, alg, typ, None),
             None => {
-                let decoded = if padded {
-                    PADDED_BASE64URL
-                        .decode_append(parts.header, &mut text)
-                        .map_err(|_| not_padded_base64url("header"))
-                } else {
-                    BASE64URL
-                        .decode_append(parts.header, &mut text)
-                        .map_err(|_| not_base64url("header"))
-                };
+                let decoded = decode_segment(parts.header, padded, "header", &mut text);
                 let header = match decoded.and_then(|()| check_header(&text, rules)) {
                     Ok(header) => header,
                     Err(error) => {
@@ -170,16 +176,7 @@ impl<'t> Decoded<'t> {
             }
         };
         let payload_at = text.len();
-        let payload = if padded {
-            PADDED_BASE64URL
-                .decode_append(parts.payload, &mut text)
-                .map_err(|_| not_padded_base64url("payload"))
-        } else {
-            BASE64URL
-                .decode_append(parts.payload, &mut text)
-                .map_err(|_| not_base64url("payload"))
-        };
-        if let Err(error) = payload {
+        if let Err(error) = decode_segment(parts.payload, padded, "payload", &mut text) {
             Buffers(text, signature).give_back();
             return Err(error);
         }
