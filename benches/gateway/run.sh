@@ -23,25 +23,11 @@
 # taskset and curl; builds with cargo (CARGO_TARGET_DIR, or target/).
 set -euo pipefail
 
-duration=10
-warmup=2
-rounds=3
-connections=32
-out=
-while [ $# -gt 0 ]; do
-    case $1 in
-        --duration) duration=$2; shift 2 ;;
-        --warmup) warmup=$2; shift 2 ;;
-        --rounds) rounds=$2; shift 2 ;;
-        --connections) connections=$2; shift 2 ;;
-        --out) out=$2; shift 2 ;;
-        --smoke) duration=1; warmup=0; rounds=1; shift ;;
-        *) echo "unknown argument $1; see the usage at the top of $0" >&2; exit 2 ;;
-    esac
-done
-
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
+bench_options "$@"
 target=${CARGO_TARGET_DIR:-$root/target}
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
@@ -53,53 +39,8 @@ echo "building (release) ..." >&2
 cargo build --release -q --locked -p cognito-jwt-cli --bin cognito-jwt
 cargo build --release -q --locked -p cognito-jwt-examples --bin axum-server --bin local-issuer
 
-if [ "$(nproc)" -ge 2 ]; then
-    server_cpu=(taskset -c 1)
-    load_cpu=(taskset -c 0)
-    pinning="servers and nginx pinned to CPU 1 (one worker each), wrk to CPU 0"
-else
-    server_cpu=()
-    load_cpu=()
-    pinning="one CPU: servers and wrk share it (no pinning)"
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_for() {
-    for _ in $(seq 200); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "timed out waiting for '$2' in $1:" >&2
-    cat "$1" "${1%.out}.log" >&2 2>/dev/null || true
-    exit 1
-}
-
-"${load_cpu[@]}" "$target/release/local-issuer" > "$work/pool.env" 2> "$work/issuer.log" &
-pids+=($!)
-wait_for "$work/pool.env" "^export ADMIN_TOKEN="
-# shellcheck disable=SC1091
-. "$work/pool.env"
-
-# Start server $1 with command "${@:2}"; its URL goes to $work/$1.url.
-start() {
-    local name=$1
-    shift
-    BIND_ADDR=127.0.0.1:0 RUST_LOG=warn TOKIO_WORKER_THREADS=1 \
-        COGNITO_USER_POOL_ID=$COGNITO_USER_POOL_ID COGNITO_CLIENT_ID=$COGNITO_CLIENT_ID \
-        COGNITO_TOKEN_USE=access COGNITO_JWKS_URI=$COGNITO_JWKS_URI \
-        "${server_cpu[@]}" "$@" > "$work/$name.out" 2> "$work/$name.log" &
-    pids+=($!)
-    wait_for "$work/$name.out" "^listening on "
-    sed -n 's/^listening on //p' "$work/$name.out" | head -n1 > "$work/$name.url"
-}
+bench_pinning "servers and nginx"
+start_issuer
 
 start axum-off env TOKEN_CACHE_MAX_BYTES=0 "$target/release/axum-server"
 start axum-on env TOKEN_CACHE_MAX_BYTES=67108864 "$target/release/axum-server"
@@ -161,10 +102,7 @@ for port in "$direct_port" "$checked_port"; do
 done
 
 # Every check must let the token through and refuse it with one signature
-# character changed (the tenth from the end); this also loads every key set.
-i=$(( ${#USER_TOKEN} - 10 ))
-c=${USER_TOKEN:$i:1}
-tampered=${USER_TOKEN:0:$i}$([ "$c" = A ] && echo B || echo A)${USER_TOKEN:$((i + 1))}
+# character changed (see start_issuer); this also loads every key set.
 check() { # check <url> <token> <expected status>
     local status
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" "$1")
@@ -182,20 +120,6 @@ check "http://127.0.0.1:$checked_port/health" "$USER_TOKEN" 200
 check "http://127.0.0.1:$checked_port/health" "$tampered" 401
 check "http://127.0.0.1:$direct_port/health" "$USER_TOKEN" 200
 
-# Percentile $2 (50%, 99%) from wrk's latency distribution, in ms.
-percentile_ms() {
-    awk -v p="$2" '$1 == p {
-        v = $2
-        if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-        else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 }
-        printf "%.3f\n", v
-    }' "$1"
-}
-median() {
-    sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
-}
-
 # name | url | connections | label
 cases=(
     "axum-off|$(cat "$work/axum-off.url")/api/me|$connections|axum example /api/me, token cache off"
@@ -208,37 +132,13 @@ cases=(
     "nginx-gw-n|http://127.0.0.1:$checked_port/health|$connections|nginx → gateway → upstream, $connections connections"
 )
 
-header="Authorization: Bearer $USER_TOKEN"
-echo "gateway: $rounds round(s) of ${#cases[@]} cases, wrk -t1, ${warmup}s warm-up + ${duration}s each" >&2
-for round in $(seq "$rounds"); do
-    for offset in $(seq 0 $((${#cases[@]} - 1))); do
-        index=$(((round - 1 + offset) % ${#cases[@]}))
-        IFS='|' read -r name url conns _ <<< "${cases[$index]}"
-        if [ "$warmup" != 0 ]; then
-            "${load_cpu[@]}" wrk -t1 -c"$conns" -d"${warmup}s" -H "$header" "$url" > /dev/null
-        fi
-        "${load_cpu[@]}" wrk -t1 -c"$conns" -d"${duration}s" --latency -H "$header" "$url" > "$work/wrk.txt"
-        if grep -q -e "Non-2xx" -e "Socket errors" "$work/wrk.txt"; then
-            cat "$work/wrk.txt" >&2
-            echo "error: $name: failed requests (see above)" >&2
-            exit 1
-        fi
-        awk '/^Requests\/sec/ {print $2}' "$work/wrk.txt" >> "$work/$name.rps"
-        percentile_ms "$work/wrk.txt" 50% >> "$work/$name.p50"
-        percentile_ms "$work/wrk.txt" 99% >> "$work/$name.p99"
-        printf '  round %s: %-12s %10s req/s, p50 %s ms, p99 %s ms\n' "$round" "$name" \
-            "$(tail -n1 "$work/$name.rps")" "$(tail -n1 "$work/$name.p50")" "$(tail -n1 "$work/$name.p99")" >&2
-    done
-done
+wrk_rounds "gateway"
 
 m() { median < "$work/$1.$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f", a - b }'; }
 {
-    echo "Gateway, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo "$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), load average $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
-    echo "$pinning; $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2), -t1, ${warmup}s warm-up + ${duration}s per case, median of $rounds round(s); $("$nginx_bin" -v 2>&1 | cut -d' ' -f3)"
-    echo "token: ${#USER_TOKEN} bytes, RS256 (RSA-2048), from local-issuer; key set on 127.0.0.1"
+    report_header "Gateway" "; $("$nginx_bin" -v 2>&1 | cut -d' ' -f3)"
     echo
     echo "| checks, -c$connections | req/s | × axum example /api/me | p99 ms |"
     echo "|---|---:|---:|---:|"
