@@ -53,9 +53,10 @@ impl<'a> Scan<'a> {
         self.json.as_bytes().get(self.at).copied()
     }
 
-    /// JSON's whitespace, as serde_json reads it.
+    /// JSON's whitespace: spaces only, as the other three (tab and line
+    /// breaks) send the payload to the serde pass.
     fn whitespace(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+        while self.peek() == Some(b' ') {
             self.at += 1;
         }
     }

@@ -226,10 +226,7 @@ impl<'t> Decoded<'t> {
     /// so only headers a trusted key signed are kept. A load balancer's
     /// header (its claims change with every token) is never kept.
     pub(crate) fn remember_header(&self) {
-        if self.header_known
-            || self.header_claims.is_some()
-            || self.rules.kind == Kind::LoadBalancer
-        {
+        if self.header_known || self.rules.kind == Kind::LoadBalancer {
             return;
         }
         KnownHeaders::remember(KnownHeader {
