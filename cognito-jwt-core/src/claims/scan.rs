@@ -154,8 +154,10 @@ impl<'a> Scan<'a> {
     fn digits(&mut self) -> Option<u64> {
         let bytes = self.json.as_bytes();
         let start = self.at;
-        let mut at = start;
-        let mut value = 0u64;
+        let (mut at, mut value) = match eight_digits(bytes.get(start..)?) {
+            Some(value) => (start + 8, value),
+            None => (start, 0u64),
+        };
         while let Some(digit) = bytes.get(at).map(|b| b.wrapping_sub(b'0')) {
             if digit > 9 {
                 break;
@@ -274,6 +276,26 @@ fn quote(haystack: &[u8]) -> Option<usize> {
     memchr::memchr(b'"', haystack)
 }
 
+/// The value of the first eight bytes of `rest` when all eight are ASCII
+/// digits, computed in one 64-bit word: digits to values, then pairs,
+/// fours and eights combined by multiplication (no lane can overflow:
+/// 99, 9999 and 99999999 fit their 8, 16 and 32 bits).
+fn eight_digits(rest: &[u8]) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let word = u64::from_le_bytes(*rest.first_chunk::<8>()?);
+    // Every byte is 0x30 to 0x3f, and still is with 6 added: '0' to '9'.
+    let high = 0xf0 * ONES;
+    if word & high != 0x30 * ONES || word.wrapping_add(6 * ONES) & high != 0x30 * ONES {
+        return None;
+    }
+    // The first digit (the most significant) is the lowest byte.
+    let mut value = word - 0x30 * ONES;
+    value = (value.wrapping_mul(10) + (value >> 8)) & 0x00ff_00ff_00ff_00ff;
+    value = (value.wrapping_mul(100) + (value >> 16)) & 0x0000_ffff_0000_ffff;
+    value = (value.wrapping_mul(10_000) + (value >> 32)) & 0xffff_ffff;
+    Some(value)
+}
+
 /// Fill `payload` from `json` by the fast path: `Some` when the scan read
 /// the whole payload, `None` where it stopped (and `payload` is to be
 /// discarded). Same arguments as [`Payload::parse_with`].
@@ -322,6 +344,22 @@ mod tests {
 
     fn names(names: &[&str]) -> Vec<Box<str>> {
         names.iter().map(|&n| n.into()).collect()
+    }
+
+    #[test]
+    fn eight_digits_reads_exactly_eight_ascii_digits() {
+        assert_eq!(eight_digits(b"12345678"), Some(12_345_678));
+        assert_eq!(eight_digits(b"99999999,"), Some(99_999_999));
+        assert_eq!(eight_digits(b"00000001"), Some(1));
+        // Too short, and each neighbour of '0' and '9' in eight places.
+        assert_eq!(eight_digits(b"1234567"), None);
+        for place in 0..8 {
+            for odd in [b'/', b':', b' ', b'a', 0xb0, 0x36 + 0x80] {
+                let mut word = *b"12345678";
+                word[place] = odd;
+                assert_eq!(eight_digits(&word), None, "{word:?}");
+            }
+        }
     }
 
     /// The scan's result: `None` where it stopped.
