@@ -592,30 +592,52 @@ impl Payload<'_> {
         capture: &[Box<str>],
     ) -> Result<Payload<'j>, Error> {
         let mut payload = Payload::default();
-        if scan(json, extra_lists, capture, &mut payload).is_some() {
-            return Ok(payload);
+        Payload::parse_into(json, extra_lists, capture, &mut payload).map(|()| payload)
+    }
+
+    /// [`parse_with`](Self::parse_with) into `out` (a default
+    /// [`Payload`]), which the verifier keeps in place: a payload is
+    /// several hundred bytes, not worth moving through results.
+    pub(crate) fn parse_into<'j>(
+        json: &'j str,
+        extra_lists: &[Box<str>],
+        capture: &[Box<str>],
+        out: &mut Payload<'j>,
+    ) -> Result<(), Error> {
+        if scan(json, extra_lists, capture, out).is_some() {
+            return Ok(());
         }
         // The serde pass decides, from the start.
-        Payload::parse_serde(json, extra_lists, capture)
+        *out = Payload::default();
+        Payload::serde_into(json, extra_lists, capture, out)
     }
 
     /// [`parse_with`](Self::parse_with) by the serde pass alone: what
     /// decides whenever the scan stops.
+    #[cfg(test)]
     pub(super) fn parse_serde<'j>(
         json: &'j str,
         extra_lists: &[Box<str>],
         capture: &[Box<str>],
     ) -> Result<Payload<'j>, Error> {
         let mut payload = Payload::default();
+        Payload::serde_into(json, extra_lists, capture, &mut payload).map(|()| payload)
+    }
+
+    fn serde_into<'j>(
+        json: &'j str,
+        extra_lists: &[Box<str>],
+        capture: &[Box<str>],
+        out: &mut Payload<'j>,
+    ) -> Result<(), Error> {
         let mut deserializer = serde_json::Deserializer::from_str(json);
         deserializer
             .deserialize_map(PayloadVisitor {
                 extra_lists,
                 capture,
-                out: &mut payload,
+                out,
             })
             .and_then(|()| deserializer.end())
-            .map(|()| payload)
             .map_err(|e| not_a_claims_object(&e))
     }
 }

@@ -362,8 +362,14 @@ impl Inner {
         presented: Presented<'_>,
         generation: u64,
     ) -> Result<T, Error> {
-        let payload =
-            Payload::parse_with(decoded.json(), &self.extra_lists, &self.captured_claims)?;
+        let mut payload = Payload::default();
+        Payload::parse_into(
+            decoded.json(),
+            &self.extra_lists,
+            &self.captured_claims,
+            &mut payload,
+        )?;
+        let payload = &payload;
         let header_claims = decoded.header_claims.as_deref();
         let pool = self.pool_for(match header_claims {
             Some(claims) => claims.signer.as_deref(),
