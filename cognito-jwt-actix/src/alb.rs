@@ -127,7 +127,7 @@ impl<T> DerefMut for OptionalAlbIdentity<T> {
 /// use cognito_jwt_actix::AlbWithAccessToken;
 ///
 /// async fn orders(user: AlbWithAccessToken) -> String {
-///     format!("orders of {} (client {})", user.identity.sub, user.access.client_id)
+///     format!("orders of {} (client {})", user.identity.sub, user.access.client_id())
 /// }
 /// ```
 #[derive(Debug, Clone)]

@@ -99,7 +99,7 @@
 //!
 //! /// Any signed-in user.
 //! async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
-//!     format!("{} groups", claims.groups.len())
+//!     format!("{} groups", claims.groups().len())
 //! }
 //!
 //! /// Everyone; signed-in users see more. A bad token is still a 401.

@@ -37,7 +37,7 @@ use crate::extract::{CognitoClaims, Installed, Verified};
 /// }
 ///
 /// async fn profile(user: CognitoClaims<IdTokenClaims>) -> String {
-///     user.email.as_deref().unwrap_or_default().to_owned()
+///     user.email().unwrap_or_default().to_owned()
 /// }
 ///
 /// fn app(verifier: CognitoJwtVerifier) {

@@ -147,7 +147,7 @@ where
 /// }
 ///
 /// async fn orders(user: AlbWithAccessToken) -> String {
-///     format!("orders of {} (client {})", user.identity.sub, user.access.client_id)
+///     format!("orders of {} (client {})", user.identity.sub, user.access.client_id())
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

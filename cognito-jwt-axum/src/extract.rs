@@ -38,12 +38,12 @@ use crate::verifier::Verifier;
 /// use cognito_jwt_core::AccessTokenClaims;
 ///
 /// async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> String {
-///     format!("hello {}", claims.sub)
+///     format!("hello {}", claims.sub())
 /// }
 ///
 /// async fn home(user: Option<CognitoClaims<AccessTokenClaims>>) -> String {
 ///     match user {
-///         Some(claims) => format!("your feed, {}", claims.sub),
+///         Some(claims) => format!("your feed, {}", claims.sub()),
 ///         None => "the public feed".to_owned(),
 ///     }
 /// }

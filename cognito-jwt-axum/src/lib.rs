@@ -23,7 +23,7 @@
 //!
 //! // 401 without a valid access token.
 //! async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> String {
-//!     format!("hello {}", claims.sub)
+//!     format!("hello {}", claims.sub())
 //! }
 //!
 //! // `None` without credentials; a bad token is still refused.
@@ -36,7 +36,7 @@
 //!
 //! // Only reached by members of "admins" (403 for everybody else).
 //! async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> String {
-//!     format!("welcome, admin {}", claims.sub)
+//!     format!("welcome, admin {}", claims.sub())
 //! }
 //!
 //! #[tokio::main]
@@ -87,7 +87,7 @@
 //! }
 //!
 //! async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> String {
-//!     claims.sub
+//!     claims.sub().to_owned()
 //! }
 //!
 //! fn app(verifier: CognitoJwtVerifier) -> Router {
@@ -128,7 +128,7 @@
 //! use cognito_jwt_core::{CognitoJwtVerifier, IdTokenClaims};
 //!
 //! async fn profile(CognitoClaims(claims): CognitoClaims<IdTokenClaims>) -> String {
-//!     claims.email.as_deref().unwrap_or_default().to_owned()
+//!     claims.email().unwrap_or_default().to_owned()
 //! }
 //!
 //! fn app(verifier: CognitoJwtVerifier) -> Router {

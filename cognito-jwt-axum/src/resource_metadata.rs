@@ -26,7 +26,7 @@ use tower_service::Service;
 /// use cognito_jwt_core::{AccessTokenClaims, CognitoJwtVerifier};
 ///
 /// async fn me(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> String {
-///     claims.sub
+///     claims.sub().to_owned()
 /// }
 ///
 /// fn app(verifier: CognitoJwtVerifier) -> Result<Router, cognito_jwt_core::ConfigError> {

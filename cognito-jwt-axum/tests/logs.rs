@@ -20,7 +20,7 @@ use cognito_jwt_test_support::{LogCapture, attacker_cases, cases, secrets_of, se
 use support::*;
 
 async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
-    claims.sub.to_owned()
+    claims.sub().to_owned()
 }
 
 async fn admin(CognitoClaims(claims): CognitoClaims<AccessTokenClaims>) -> &'static str {

@@ -49,7 +49,7 @@
 //!     .build()?; // or CognitoJwtVerifier::from_env()?
 //!
 //! match verifier.verify::<AccessTokenClaims>(token).await {
-//!     Ok(claims) => println!("{} may proceed", claims.sub),
+//!     Ok(claims) => println!("{} may proceed", claims.sub()),
 //!     Err(e) if e.kind() == ErrorKind::Expired => println!("ask the client to refresh"),
 //!     Err(e) => println!("refused: {e}"),
 //! }

@@ -65,7 +65,7 @@ pub fn home_feed(user: Option<&AccessTokenClaims>) -> HomeFeed {
 /// The name to show for a token: its `username`, or its `sub` for
 /// machine-to-machine tokens, which have no user.
 pub fn display_name(claims: &AccessTokenClaims) -> &str {
-    claims.username.as_deref().unwrap_or(&claims.sub)
+    claims.username().unwrap_or(claims.sub())
 }
 
 /// The body of `GET /api/me`.
@@ -85,14 +85,9 @@ pub struct Me {
 impl From<&AccessTokenClaims> for Me {
     fn from(claims: &AccessTokenClaims) -> Self {
         Self {
-            sub: claims.sub.to_owned(),
-            username: claims.username.as_deref().map(str::to_owned),
-            groups: claims
-                .groups
-                .iter()
-                .map(String::as_str)
-                .map(str::to_owned)
-                .collect(),
+            sub: claims.sub().to_owned(),
+            username: claims.username().map(str::to_owned),
+            groups: claims.groups().map(str::to_owned).collect(),
             scopes: claims.scopes().map(str::to_owned).collect(),
         }
     }

@@ -72,7 +72,7 @@ pub async fn sign_out_user(
     let Some(list) = verifier.revocation() else {
         return Err(SignOutUserError::Unavailable);
     };
-    match list.revoke_subject(&admin.iss, &request.sub).await {
+    match list.revoke_subject(admin.iss(), &request.sub).await {
         Ok(_) => {
             tracing::info!("a user was signed out everywhere by an administrator");
             if let Some(cognito) = cognito

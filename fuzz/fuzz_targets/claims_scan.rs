@@ -56,17 +56,17 @@ fn verify(fixture: &Fixture, payload: &str) -> Result<Fields, Error> {
     let token = sign_parts(fixture.issuer.key(), &fixture.header, payload);
     let claims = fixture.verifier.verify_sync::<AccessTokenClaims>(&token)?;
     Ok((
-        claims.sub,
-        claims.iss,
-        claims.client_id,
-        claims.exp,
-        claims.iat,
-        claims.auth_time,
-        claims.username,
-        claims.scope,
-        claims.groups,
-        claims.jti,
-        claims.version,
+        claims.sub().to_owned(),
+        claims.iss().to_owned(),
+        claims.client_id().to_owned(),
+        claims.exp(),
+        claims.iat(),
+        claims.auth_time(),
+        claims.username().map(str::to_owned),
+        claims.scope().map(str::to_owned),
+        claims.groups().map(str::to_owned).collect(),
+        claims.jti().map(str::to_owned),
+        claims.version(),
     ))
 }
 

@@ -30,7 +30,7 @@ async fn home(OptionalAlbIdentity(user): OptionalAlbIdentity<serde_json::Value>)
 }
 
 async fn orders(user: AlbWithAccessToken) -> String {
-    format!("{} via {}", user.identity.sub, user.access.client_id)
+    format!("{} via {}", user.identity.sub, user.access.client_id())
 }
 
 /// A verifier for `ALB` whose key endpoint is down.

@@ -429,7 +429,7 @@ async fn key_set_on_a_closed_port_answers_503() {
 
 async fn home(OptionalCognitoClaims(user): OptionalCognitoClaims<AccessTokenClaims>) -> String {
     match user {
-        Some(claims) => format!("signed in, expires {}", claims.exp),
+        Some(claims) => format!("signed in, expires {}", claims.exp()),
         None => "anonymous".to_owned(),
     }
 }
@@ -525,7 +525,7 @@ async fn middleware_guards_only_its_scope_and_shares_the_claims() {
 }
 
 async fn whoami(claims: CognitoClaims<AccessTokenClaims>) -> String {
-    claims.sub.to_owned()
+    claims.sub().to_owned()
 }
 
 /// Another middleware puts claims of its own making into the request

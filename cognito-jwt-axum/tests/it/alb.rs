@@ -28,7 +28,7 @@ async fn home(user: Option<AlbIdentity<serde_json::Value>>) -> String {
 }
 
 async fn orders(user: AlbWithAccessToken) -> String {
-    format!("{} via {}", user.identity.sub, user.access.client_id)
+    format!("{} via {}", user.identity.sub, user.access.client_id())
 }
 
 fn app(verifier: AlbJwtVerifier) -> Router {

@@ -106,7 +106,7 @@ async fn claims_planted_by_another_middleware_are_not_trusted() {
         request
     });
     let me = get(
-        |CognitoClaims(claims): CognitoClaims<AccessTokenClaims>| async move { claims.sub.to_owned() },
+        |CognitoClaims(claims): CognitoClaims<AccessTokenClaims>| async move { claims.sub().to_owned() },
     );
     let apps = [
         (

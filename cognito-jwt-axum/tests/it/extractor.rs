@@ -19,13 +19,13 @@ use crate::support::*;
 
 async fn home(user: Option<CognitoClaims<AccessTokenClaims>>) -> String {
     match user {
-        Some(CognitoClaims(claims)) => format!("feed of {}", claims.sub),
+        Some(CognitoClaims(claims)) => format!("feed of {}", claims.sub()),
         None => "public feed".to_owned(),
     }
 }
 
 async fn me(claims: CognitoClaims<AccessTokenClaims>) -> String {
-    claims.sub.to_owned()
+    claims.sub().to_owned()
 }
 
 #[tokio::test]
@@ -224,7 +224,7 @@ where
 #[tokio::test]
 async fn custom_rejection_through_a_wrapping_extractor() {
     async fn profile(User(claims): User) -> String {
-        claims.sub.to_owned()
+        claims.sub().to_owned()
     }
     let app = Router::new()
         .route("/profile", get(profile))

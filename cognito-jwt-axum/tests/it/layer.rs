@@ -29,7 +29,7 @@ async fn layer_on_a_tower_service_fn() {
                 let sub = request
                     .extensions()
                     .get::<AccessTokenClaims>()
-                    .map(|claims| claims.sub.to_owned())
+                    .map(|claims| claims.sub().to_owned())
                     .unwrap_or_default();
                 Ok::<_, Infallible>(Response::new(Full::<Bytes>::from(sub)))
             }
@@ -116,7 +116,7 @@ async fn scopes_and_groups_are_any_of_and_both_apply() {
 #[tokio::test]
 async fn cookie_token_source() {
     async fn email(Extension(claims): Extension<IdTokenClaims>) -> String {
-        claims.email.as_deref().unwrap_or_default().to_owned()
+        claims.email().unwrap_or_default().to_owned()
     }
     let app = Router::new().route("/profile", get(email)).layer(
         CognitoLayer::new(ISSUER.verifier(CLIENT, cognito_jwt_core::TokenUse::Id))
@@ -215,7 +215,7 @@ async fn custom_rejection_on_the_layer() {
 #[tokio::test]
 async fn optional_layer_on_a_stateless_router() {
     async fn whoami(claims: Option<Extension<AccessTokenClaims>>) -> Json<Option<String>> {
-        Json(claims.map(|Extension(claims)| claims.sub.to_owned()))
+        Json(claims.map(|Extension(claims)| claims.sub().to_owned()))
     }
     let app = Router::new()
         .route("/whoami", get(whoami))

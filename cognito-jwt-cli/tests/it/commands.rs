@@ -549,7 +549,7 @@ fn jwks_prints_the_served_key_set_with_fetched_at_and_it_verifies_tokens() {
     let verifier = offline_verifier();
     assert_eq!(verifier.cache_jwks(POOL_ID, &run.stdout), Ok(1));
     let claims: AccessTokenClaims = verifier.verify_sync(&TOKENS.user).expect("verifies");
-    assert_eq!(claims.username.as_deref(), Some("alice"));
+    assert_eq!(claims.username(), Some("alice"));
 }
 
 #[test]

@@ -29,7 +29,7 @@ use crate::requirements::Requirements;
 ///     .build()?;
 ///
 /// let claims: AccessTokenClaims = verifier.verify(token).await?;
-/// println!("hello {}", claims.sub);
+/// println!("hello {}", claims.sub());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -101,7 +101,7 @@ pub async fn authenticate_alb_with_access_token<'a>(
             }
         })?;
         let access_claims: AccessTokenClaims = access.verify_with(token, requirements).await?;
-        if access_claims.sub != claims.sub {
+        if access_claims.sub() != claims.sub {
             return Err(AuthRejection::from(Error::new(
                 ErrorKind::InvalidAudience,
                 "the access token belongs to another user than the load balancer's claims",

@@ -40,7 +40,7 @@ use crate::{Requirements, TokenClaims, Verify};
 /// )
 /// .await;
 /// match outcome {
-///     Ok(claims) => println!("{} may proceed", claims.sub),
+///     Ok(claims) => println!("{} may proceed", claims.sub()),
 ///     Err(rejection) => println!("{} {}", rejection.status(), rejection.body_json()),
 /// }
 /// # }
@@ -89,7 +89,7 @@ pub async fn authenticate<'a, T: TokenClaims>(
 /// )
 /// .await;
 /// match outcome {
-///     Ok(Some(claims)) => println!("welcome back, {}", claims.sub),
+///     Ok(Some(claims)) => println!("welcome back, {}", claims.sub()),
 ///     Ok(None) => println!("welcome, visitor"),
 ///     Err(rejection) => println!("{} {}", rejection.status(), rejection.body_json()),
 /// }

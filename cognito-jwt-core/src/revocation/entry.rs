@@ -152,36 +152,45 @@ pub trait Revocable {
     fn expires_at(&self) -> u64;
 }
 
-/// The built-in claims types carry the same fields under the same names;
-/// only `sub` is optional in `StandardClaims`.
-macro_rules! revocable {
-    ($type:ty, $sub:ident) => {
-        impl Revocable for $type {
-            fn issuer(&self) -> &str {
-                &self.iss
-            }
-            fn subject(&self) -> Option<&str> {
-                revocable!(@$sub self)
-            }
-            fn session_id(&self) -> Option<&str> {
-                self.origin_jti.as_deref()
-            }
-            fn token_id(&self) -> Option<&str> {
-                self.jti.as_deref()
-            }
-            fn expires_at(&self) -> u64 {
-                self.exp
-            }
-        }
-    };
-    (@required $claims:ident) => {
-        Some($claims.sub.as_str())
-    };
-    (@optional $claims:ident) => {
-        $claims.sub.as_deref()
-    };
+impl Revocable for StandardClaims {
+    fn issuer(&self) -> &str {
+        &self.iss
+    }
+    fn subject(&self) -> Option<&str> {
+        self.sub.as_deref()
+    }
+    fn session_id(&self) -> Option<&str> {
+        self.origin_jti.as_deref()
+    }
+    fn token_id(&self) -> Option<&str> {
+        self.jti.as_deref()
+    }
+    fn expires_at(&self) -> u64 {
+        self.exp
+    }
 }
 
-revocable!(AccessTokenClaims, required);
-revocable!(IdTokenClaims, required);
-revocable!(StandardClaims, optional);
+/// The Cognito claims types have the same accessors.
+macro_rules! revocable {
+    ($($type:ty),*) => {$(
+        impl Revocable for $type {
+            fn issuer(&self) -> &str {
+                self.iss()
+            }
+            fn subject(&self) -> Option<&str> {
+                Some(self.sub())
+            }
+            fn session_id(&self) -> Option<&str> {
+                self.origin_jti()
+            }
+            fn token_id(&self) -> Option<&str> {
+                self.jti()
+            }
+            fn expires_at(&self) -> u64 {
+                self.exp()
+            }
+        }
+    )*};
+}
+
+revocable!(AccessTokenClaims, IdTokenClaims);

@@ -258,7 +258,11 @@ fn claims_debug_output_shows_no_claim_values() {
         .sign();
 
     let claims: AccessTokenClaims = access.verify_sync(&token).unwrap();
-    assert_eq!(claims.sub, planted[0], "the claims are there to be hidden");
+    assert_eq!(
+        claims.sub(),
+        planted[0],
+        "the claims are there to be hidden"
+    );
     let mut texts = vec![format!("{claims:?}"), format!("{claims:#?}")];
     texts.extend(views.lock().unwrap().iter().cloned());
     assert_eq!(texts.len(), 3, "the custom check saw the token");

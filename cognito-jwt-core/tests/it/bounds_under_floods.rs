@@ -119,7 +119,7 @@ async fn ten_thousand_distinct_tokens_verify_with_a_bounded_token_cache() {
                 let claims = verify(&verifier, token)
                     .await
                     .expect("valid token verifies");
-                assert_eq!(claims.client_id, CLIENT);
+                assert_eq!(claims.client_id(), CLIENT);
             }
         });
     }
@@ -142,7 +142,7 @@ async fn ten_thousand_distinct_tokens_verify_with_a_bounded_token_cache() {
     }
     let first: AccessTokenClaims = verifier.verify(&tokens[0]).await.unwrap();
     let last: AccessTokenClaims = verifier.verify(&tokens[9_999]).await.unwrap();
-    assert_ne!(first.sub, last.sub);
+    assert_ne!(first.sub(), last.sub());
 }
 
 #[tokio::test]

@@ -67,7 +67,7 @@ async fn thousand_concurrent_verifications_on_a_cold_cache_fetch_once() {
     assert_eq!(results.len(), 1000);
     for result in results {
         let claims = result.expect("every concurrent caller gets the fetched key");
-        assert_eq!(claims.client_id, CLIENT);
+        assert_eq!(claims.client_id(), CLIENT);
     }
 }
 

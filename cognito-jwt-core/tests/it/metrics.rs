@@ -175,7 +175,7 @@ async fn verifications_are_counted_by_outcome_and_labels_carry_no_token_or_claim
     let mut subjects = Vec::new();
     for token in &good {
         let claims: AccessTokenClaims = verifier.verify(token).await.expect("a good token");
-        subjects.push(claims.sub);
+        subjects.push(claims.sub().to_owned());
     }
     for token in &bad {
         let refused = verifier.verify::<AccessTokenClaims>(token).await;

@@ -257,7 +257,7 @@ async fn a_resolved_cognito_pool_is_checked_by_cognito_rules() {
         .verify(&pools[1].access_token("web").sign())
         .await
         .unwrap();
-    assert_eq!(claims.client_id, "web");
+    assert_eq!(claims.client_id(), "web");
     let err = verifier
         .verify::<IdTokenClaims>(&pools[1].id_token("web").sign())
         .await

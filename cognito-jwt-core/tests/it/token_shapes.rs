@@ -80,27 +80,33 @@ fn real_cognito_id_token_with_every_documented_claim() {
     let token = builder.sign();
 
     let claims: IdTokenClaims = verifier(TokenUse::Id).verify_sync(&token).unwrap();
-    assert_eq!(claims.sub, "aaaaaaaa-bbbb-cccc-dddd-planted00001");
-    assert_eq!(claims.iss, POOL.issuer());
-    assert_eq!(claims.aud, CLIENT);
-    assert_eq!(claims.token_use.as_str(), "id");
-    assert_eq!(claims.auth_time, Some(u64::try_from(now - 60).unwrap()));
-    assert_eq!(claims.iat, Some(u64::try_from(now - 5).unwrap()));
-    assert_eq!(claims.username.as_deref(), Some("Google_110123456789"));
-    assert_eq!(claims.email.as_deref(), Some("planted.user@example.com"));
-    assert_eq!(claims.email_verified, Some(true));
-    assert_eq!(claims.phone_number.as_deref(), Some("+15555550100"));
-    assert_eq!(claims.phone_number_verified, Some(false));
-    assert_eq!(claims.jti.as_deref(), Some("jti-1"));
-    assert_eq!(claims.origin_jti.as_deref(), Some("origin-1"));
-    assert_eq!(claims.event_id.as_deref(), Some("event-1"));
-    assert_eq!(claims.at_hash.as_deref(), Some("x3RZa1c6qNvzmZVvN7AbCw"));
-    assert_eq!(claims.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
-    assert_eq!(claims.groups, ["admins", "eu-west-1_AbC123xyz_Google"]);
-    assert!(claims.in_group("admins") && !claims.in_group("Admins"));
-    assert_eq!(claims.roles, ["arn:aws:iam::111122223333:role/admins"]);
+    assert_eq!(claims.sub(), "aaaaaaaa-bbbb-cccc-dddd-planted00001");
+    assert_eq!(claims.iss(), POOL.issuer());
+    assert_eq!(claims.aud(), CLIENT);
+    assert_eq!(claims.token_use().as_str(), "id");
+    assert_eq!(claims.auth_time(), Some(u64::try_from(now - 60).unwrap()));
+    assert_eq!(claims.iat(), Some(u64::try_from(now - 5).unwrap()));
+    assert_eq!(claims.username(), Some("Google_110123456789"));
+    assert_eq!(claims.email(), Some("planted.user@example.com"));
+    assert_eq!(claims.email_verified(), Some(true));
+    assert_eq!(claims.phone_number(), Some("+15555550100"));
+    assert_eq!(claims.phone_number_verified(), Some(false));
+    assert_eq!(claims.jti(), Some("jti-1"));
+    assert_eq!(claims.origin_jti(), Some("origin-1"));
+    assert_eq!(claims.event_id(), Some("event-1"));
+    assert_eq!(claims.at_hash(), Some("x3RZa1c6qNvzmZVvN7AbCw"));
+    assert_eq!(claims.nonce(), Some("n-0S6_WzA2Mj"));
     assert_eq!(
-        claims.preferred_role.as_deref(),
+        claims.groups().collect::<Vec<_>>(),
+        ["admins", "eu-west-1_AbC123xyz_Google"]
+    );
+    assert!(claims.in_group("admins") && !claims.in_group("Admins"));
+    assert_eq!(
+        claims.roles().collect::<Vec<_>>(),
+        ["arn:aws:iam::111122223333:role/admins"]
+    );
+    assert_eq!(
+        claims.preferred_role(),
         Some("arn:aws:iam::111122223333:role/admins")
     );
     assert_eq!(claims.custom_attribute("tenant").as_deref(), Some("acme"));
@@ -199,12 +205,12 @@ async fn moto_tokens_verify_with_keys_from_the_moto_url() {
         .claim("phone_number_verified", "false")
         .sign();
     let claims: IdTokenClaims = verifier.verify(&id).await.unwrap();
-    assert_eq!(claims.email_verified, Some(true));
-    assert_eq!(claims.phone_number_verified, Some(false));
+    assert_eq!(claims.email_verified(), Some(true));
+    assert_eq!(claims.phone_number_verified(), Some(false));
 
     let access = moto.access_token(CLIENT).header("typ", "JWT").sign();
     let claims: AccessTokenClaims = verifier.verify(&access).await.unwrap();
-    assert_eq!(claims.client_id, CLIENT);
+    assert_eq!(claims.client_id(), CLIENT);
     server.verify().await;
 }
 
@@ -219,7 +225,7 @@ fn email_verified_accepts_only_booleans_and_their_string_forms() {
     ] {
         let token = POOL.id_token(CLIENT).claim("email_verified", value).sign();
         let claims: IdTokenClaims = verifier.verify_sync(&token).unwrap();
-        assert_eq!(claims.email_verified, Some(expected));
+        assert_eq!(claims.email_verified(), Some(expected));
     }
     for value in [json!("yes"), json!(1), json!("TRUE")] {
         let token = POOL.id_token(CLIENT).claim("email_verified", value).sign();
@@ -264,10 +270,10 @@ async fn cognito_local_tokens_verify_with_the_issuer_override() {
         .header("typ", "JWT")
         .sign();
     let claims: AccessTokenClaims = verifier.verify(&access).await.unwrap();
-    assert_eq!(claims.iss, issuer_url);
+    assert_eq!(claims.iss(), issuer_url);
     let id = cognito_local.id_token(CLIENT).header("typ", "JWT").sign();
     let claims: IdTokenClaims = verifier.verify(&id).await.unwrap();
-    assert_eq!(claims.aud, CLIENT);
+    assert_eq!(claims.aud(), CLIENT);
 
     // With the override, the AWS issuer for the same pool is not accepted.
     let aws_issuer = format!("https://cognito-idp.local.amazonaws.com/{pool_id}");
@@ -354,11 +360,11 @@ fn access_token_scopes_groups_username_and_v2_trigger_claims() {
         ]
     );
     assert!(claims.has_scope("orders/read") && !claims.has_scope("orders"));
-    assert_eq!(claims.groups, ["admins", "ops"]);
+    assert_eq!(claims.groups().collect::<Vec<_>>(), ["admins", "ops"]);
     assert!(claims.in_group("ops"));
-    assert_eq!(claims.username.as_deref(), Some("jdoe"));
+    assert_eq!(claims.username(), Some("jdoe"));
     assert!(!claims.is_machine_to_machine());
-    assert_eq!(claims.version, Some(2));
+    assert_eq!(claims.version(), Some(2));
     assert_eq!(
         claims
             .claim::<serde_json::Value>("tenant")
@@ -370,7 +376,35 @@ fn access_token_scopes_groups_username_and_v2_trigger_claims() {
         claims.claim::<serde_json::Value>("feature_flags").unwrap(),
         Some(json!(["beta"]))
     );
-    assert!(claims.origin_jti.as_deref().is_some() && claims.event_id.as_deref().is_some());
+    assert!(claims.origin_jti().is_some() && claims.event_id().is_some());
+}
+
+#[test]
+fn strings_written_with_escapes_read_the_same_as_plain_ones() {
+    // A quote, a backslash and a line break are written escaped: the
+    // verifier's serde pass reads this payload, and the claims keep the
+    // unescaped strings beside the payload text they are read from.
+    let token = POOL
+        .access_token(CLIENT)
+        .group("admins")
+        .group("ops \"north\"")
+        .claim("username", "jo\\doe\n")
+        .claim("jti", "j-1")
+        .sign();
+    let claims: AccessTokenClaims = verifier(TokenUse::Access).verify_sync(&token).unwrap();
+    assert_eq!(claims.username(), Some("jo\\doe\n"));
+    assert_eq!(
+        claims.groups().collect::<Vec<_>>(),
+        ["admins", "ops \"north\""]
+    );
+    assert!(claims.in_group("ops \"north\"") && !claims.in_group("ops"));
+    assert_eq!((claims.jti(), claims.client_id()), (Some("j-1"), CLIENT));
+    assert_eq!(claims.iss(), POOL.issuer());
+    let json: serde_json::Value = serde_json::from_str(claims.json()).unwrap();
+    assert_eq!(json["username"], "jo\\doe\n");
+    let again = claims.clone();
+    assert_eq!(again, claims);
+    assert_eq!(again.username(), Some("jo\\doe\n"));
 }
 
 #[test]
@@ -395,11 +429,11 @@ fn machine_to_machine_access_token() {
     }
 
     let claims: AccessTokenClaims = verifier.verify_sync(&token).unwrap();
-    assert_eq!(claims.sub, CLIENT);
+    assert_eq!(claims.sub(), CLIENT);
     assert!(claims.is_machine_to_machine());
-    assert!(claims.groups.is_empty());
-    assert_eq!(claims.origin_jti.as_deref(), None);
-    assert_eq!(claims.event_id.as_deref(), None);
+    assert!(claims.groups().len() == 0);
+    assert_eq!(claims.origin_jti(), None);
+    assert_eq!(claims.event_id(), None);
     assert!(claims.has_scope("orders/read") && claims.has_scope("orders/write"));
 
     let read_only = POOL.m2m_access_token(CLIENT, "orders/read").sign();
@@ -422,7 +456,7 @@ fn kids_with_base64_punctuation_are_matched_exactly() {
         .header("kid", key.kid())
         .sign_with(&key);
     let claims: AccessTokenClaims = verifier.verify_sync(&token).unwrap();
-    assert_eq!(claims.client_id, CLIENT);
+    assert_eq!(claims.client_id(), CLIENT);
 
     // Lookup is by exact bytes: the base64url spelling of the same kid, or
     // the kid without its padding, names no key.
@@ -459,7 +493,7 @@ fn both_issuer_hosts_by_default_and_either_alone_when_pinned() {
     // By default either host (the keys are the pool's own either way).
     let default = verifier(TokenUse::Access);
     let claims: AccessTokenClaims = default.verify_sync(&on_updated_host).unwrap();
-    assert_eq!(claims.iss, updated);
+    assert_eq!(claims.iss(), updated);
     default
         .verify_sync::<AccessTokenClaims>(&on_original_host)
         .unwrap();
@@ -514,7 +548,7 @@ fn replica_region_issuer_only_for_configured_replicas() {
         &POOL.jwks_json(),
     );
     let claims: AccessTokenClaims = with_replica.verify_sync(&token).unwrap();
-    assert_eq!(claims.iss, replica);
+    assert_eq!(claims.iss(), replica);
 
     let unconfigured = issuer_variant_token(&format!(
         "https://cognito-idp.us-east-1.amazonaws.com/{}",

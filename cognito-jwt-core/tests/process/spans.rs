@@ -110,7 +110,7 @@ async fn a_span_per_verification_and_per_key_fetch_naming_no_token_or_claim() {
     let expired = planted(issuer.access_token(CLIENT).expires_in(-600));
 
     let claims: AccessTokenClaims = working.verify(&valid).await.expect("valid, fetched");
-    assert_eq!(claims.client_id, CLIENT);
+    assert_eq!(claims.client_id(), CLIENT);
     // The first verification's entry predates the key set it fetched (see
     // `KeyCache::generation`): the second stores one the third is served.
     let _: AccessTokenClaims = working.verify(&valid).await.expect("valid, stored");

@@ -154,7 +154,7 @@ async fn no_token_signature_or_claim_value_is_ever_logged() {
     let valid = sent.add(planted_access(&issuer).sign());
     for verifier in [&verifier, &cached, &verifier, &cached] {
         let claims: AccessTokenClaims = verifier.verify(&valid).await.expect("valid");
-        assert_eq!(claims.client_id, CLIENT);
+        assert_eq!(claims.client_id(), CLIENT);
         verifier
             .verify_sync::<Value>(&valid)
             .expect("valid, synchronously");

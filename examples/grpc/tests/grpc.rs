@@ -189,7 +189,7 @@ async fn handlers_see_the_verified_claims_both_ways() {
         let server = GrpcServer::start(verification, verifier).await;
 
         let me = server.me(&bearer(&admin)).await.expect("Me");
-        assert_eq!(me.sub, claims.sub, "{verification:?}");
+        assert_eq!(me.sub, claims.sub(), "{verification:?}");
         assert_eq!(me.username.as_deref(), Some("root"));
         assert_eq!(me.groups, [ADMIN_GROUP]);
         assert!(me.scopes.iter().any(|s| s == "profile/read"), "{me:?}");

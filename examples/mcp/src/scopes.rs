@@ -74,9 +74,7 @@ impl ToolScopes {
                 continue;
             };
             let reason = match claims {
-                Some(claims) => match requirements
-                    .check(claims.groups.iter().map(String::as_str), claims.scopes())
-                {
+                Some(claims) => match requirements.check(claims.groups(), claims.scopes()) {
                     Ok(()) => continue,
                     Err(error) => AuthRejection::from(error),
                 },

@@ -35,11 +35,11 @@ pub struct Identity {
 impl From<&AccessTokenClaims> for Identity {
     fn from(claims: &AccessTokenClaims) -> Self {
         Self {
-            sub: claims.sub.clone(),
-            username: claims.username.clone(),
-            client_id: claims.client_id.clone(),
+            sub: claims.sub().to_owned(),
+            username: claims.username().map(str::to_owned),
+            client_id: claims.client_id().to_owned(),
             scopes: claims.scopes().map(str::to_owned).collect(),
-            groups: claims.groups.clone(),
+            groups: claims.groups().map(str::to_owned).collect(),
         }
     }
 }

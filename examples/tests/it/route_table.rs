@@ -186,7 +186,7 @@ async fn feed_and_profile_bodies() {
         assert_eq!(
             me.body,
             json!({
-                "sub": admin.sub,
+                "sub": admin.sub(),
                 "username": "ada",
                 "groups": ["admins"],
                 "scopes": ["aws.cognito.signin.user.admin"],
