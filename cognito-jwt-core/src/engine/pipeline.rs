@@ -392,26 +392,26 @@ impl Inner {
         }
         let now = unix_secs(SystemTime::now())?;
         let profile = pool.rules.check_claims(
-            &payload,
+            payload,
             (decoded.typ, header_claims),
             T::TOKEN_USE,
             now,
             self.leeway,
         )?;
-        self.check_presented(pool, &payload, token, presented, now)?;
+        self.check_presented(pool, payload, token, presented, now)?;
         if let Some(list) = &self.revocation {
             list.check(
-                &payload,
+                payload,
                 header_claims.and_then(|h| h.signer.as_deref()),
                 now,
             )?;
         }
-        let view = ClaimsView::new(&payload, decoded.json(), profile).with_header(header_claims);
+        let view = ClaimsView::new(payload, decoded.json(), profile).with_header(header_claims);
         self.check_requirements(pool, &view, requirements, now)?;
         let claims = claims_of::<T>(&view)?;
         #[cfg(feature = "reqwest")]
         if let Some(probe) = &self.probe {
-            probe.observe(token, &payload, now);
+            probe.observe(token, payload, now);
         }
         if let Some(cache) = &self.token_cache {
             cache.insert(
@@ -428,7 +428,7 @@ impl Inner {
                     pool: self.pool_index(pool),
                     generation,
                     engine: self.id,
-                    valid_until: self.valid_until(&payload, header_claims),
+                    valid_until: self.valid_until(payload, header_claims),
                 },
                 now,
             );
