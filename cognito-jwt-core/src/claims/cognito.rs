@@ -234,20 +234,22 @@ impl IdTokenClaims {
     pub(crate) fn build(view: &ClaimsView<'_>) -> Result<Self, serde_json::Error> {
         let p = view.payload;
         let mut t = TextBuilder::new(view.json());
+        // Checked in the order the fields had before.
+        let sub = t.required(&p.sub, "sub")?;
+        let iss = t.required(&p.iss, "iss")?;
         let aud = p
             .aud
             .as_ref()
             .and_then(|aud| aud.single())
             .ok_or_else(|| de::Error::missing_field("aud"))?;
+        let aud = t.span(aud);
+        token_use(p, TokenUse::Id)?;
         let groups = p.groups.as_ref().map_or(0, Vec::len);
         Ok(Self {
-            sub: t.required(&p.sub, "sub")?,
-            iss: t.required(&p.iss, "iss")?,
-            aud: t.span(aud),
-            exp: {
-                token_use(p, TokenUse::Id)?;
-                required(&p.exp, "exp")?
-            },
+            sub,
+            iss,
+            aud,
+            exp: required(&p.exp, "exp")?,
             iat: p.iat,
             nbf: p.nbf,
             auth_time: p.auth_time,
@@ -375,14 +377,16 @@ impl AccessTokenClaims {
     pub(crate) fn build(view: &ClaimsView<'_>) -> Result<Self, serde_json::Error> {
         let p = view.payload;
         let mut t = TextBuilder::new(view.json());
+        // Checked in the order the fields had before.
+        let sub = t.required(&p.sub, "sub")?;
+        let iss = t.required(&p.iss, "iss")?;
+        let client_id = t.required(&p.client_id, "client_id")?;
+        token_use(p, TokenUse::Access)?;
         Ok(Self {
-            sub: t.required(&p.sub, "sub")?,
-            iss: t.required(&p.iss, "iss")?,
-            client_id: t.required(&p.client_id, "client_id")?,
-            exp: {
-                token_use(p, TokenUse::Access)?;
-                required(&p.exp, "exp")?
-            },
+            sub,
+            iss,
+            client_id,
+            exp: required(&p.exp, "exp")?,
             iat: p.iat,
             nbf: p.nbf,
             auth_time: p.auth_time,
