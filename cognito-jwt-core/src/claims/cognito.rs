@@ -274,10 +274,6 @@ impl IdTokenClaims {
     pub fn sub(&self) -> &str {
         self.text.get(self.sub)
     }
-    /// `iss`: the user pool's issuer URL.
-    pub fn iss(&self) -> &str {
-        self.text.get(self.iss)
-    }
     /// `aud`: the app client id the token was issued to.
     pub fn aud(&self) -> &str {
         self.text.get(self.aud)
@@ -285,22 +281,6 @@ impl IdTokenClaims {
     /// `token_use`: always [`TokenUse::Id`].
     pub fn token_use(&self) -> TokenUse {
         TokenUse::Id
-    }
-    /// `exp`: expiry, seconds since the epoch.
-    pub fn exp(&self) -> u64 {
-        self.exp
-    }
-    /// `iat`: issue time, seconds since the epoch.
-    pub fn iat(&self) -> Option<u64> {
-        self.iat
-    }
-    /// `nbf`: not before, seconds since the epoch (Cognito omits it).
-    pub fn nbf(&self) -> Option<u64> {
-        self.nbf
-    }
-    /// `auth_time`: when the user signed in, seconds since the epoch.
-    pub fn auth_time(&self) -> Option<u64> {
-        self.auth_time
     }
     /// `cognito:username`.
     pub fn username(&self) -> Option<&str> {
@@ -336,18 +316,6 @@ impl IdTokenClaims {
     pub fn phone_number_verified(&self) -> Option<bool> {
         self.phone_number_verified
     }
-    /// `jti`: this token's id.
-    pub fn jti(&self) -> Option<&str> {
-        self.text.opt(self.jti)
-    }
-    /// `origin_jti`: the id shared by every token of one sign-in.
-    pub fn origin_jti(&self) -> Option<&str> {
-        self.text.opt(self.origin_jti)
-    }
-    /// `event_id`.
-    pub fn event_id(&self) -> Option<&str> {
-        self.text.opt(self.event_id)
-    }
     /// `nonce` (hosted UI / OAuth flows).
     pub fn nonce(&self) -> Option<&str> {
         self.text.opt(self.nonce)
@@ -364,11 +332,6 @@ impl IdTokenClaims {
             .ok()
             .flatten()
             .map(|PayloadText(t)| t.into_owned())
-    }
-
-    /// Whether the user is in `group`.
-    pub fn in_group(&self, group: &str) -> bool {
-        self.groups().any(|g| g == group)
     }
 }
 
@@ -405,10 +368,6 @@ impl AccessTokenClaims {
     pub fn sub(&self) -> &str {
         self.text.get(self.sub)
     }
-    /// `iss`: the user pool's issuer URL.
-    pub fn iss(&self) -> &str {
-        self.text.get(self.iss)
-    }
     /// `client_id`: the app client the token was issued to.
     pub fn client_id(&self) -> &str {
         self.text.get(self.client_id)
@@ -416,22 +375,6 @@ impl AccessTokenClaims {
     /// `token_use`: always [`TokenUse::Access`].
     pub fn token_use(&self) -> TokenUse {
         TokenUse::Access
-    }
-    /// `exp`: expiry, seconds since the epoch.
-    pub fn exp(&self) -> u64 {
-        self.exp
-    }
-    /// `iat`: issue time, seconds since the epoch.
-    pub fn iat(&self) -> Option<u64> {
-        self.iat
-    }
-    /// `nbf`: not before, seconds since the epoch (Cognito omits it).
-    pub fn nbf(&self) -> Option<u64> {
-        self.nbf
-    }
-    /// `auth_time`: when the user signed in, seconds since the epoch.
-    pub fn auth_time(&self) -> Option<u64> {
-        self.auth_time
     }
     /// `username` (absent for machine-to-machine tokens).
     pub fn username(&self) -> Option<&str> {
@@ -445,18 +388,6 @@ impl AccessTokenClaims {
     /// `cognito:groups`, in token order (none when the user is in no group).
     pub fn groups(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
         self.text.list(&self.groups)
-    }
-    /// `jti`: this token's id.
-    pub fn jti(&self) -> Option<&str> {
-        self.text.opt(self.jti)
-    }
-    /// `origin_jti`: the id shared by every token of one sign-in.
-    pub fn origin_jti(&self) -> Option<&str> {
-        self.text.opt(self.origin_jti)
-    }
-    /// `event_id`.
-    pub fn event_id(&self) -> Option<&str> {
-        self.text.opt(self.event_id)
     }
     /// `version`: 2 for tokens customized by a V2 pre-token-generation trigger.
     pub fn version(&self) -> Option<u64> {
@@ -474,11 +405,6 @@ impl AccessTokenClaims {
         self.scopes().any(|s| s == scope)
     }
 
-    /// Whether the user is in `group`.
-    pub fn in_group(&self, group: &str) -> bool {
-        self.groups().any(|g| g == group)
-    }
-
     /// Whether this is a machine-to-machine (client credentials) token: it
     /// has no `username`.
     pub fn is_machine_to_machine(&self) -> bool {
@@ -486,8 +412,8 @@ impl AccessTokenClaims {
     }
 }
 
-/// What both built-in types share: the payload they were built from, read
-/// on demand, and serde in and out of it.
+/// What both built-in types share: the claims they both have, the payload
+/// they were built from, read on demand, and serde in and out of it.
 macro_rules! payload_backed {
     ($($name:ident => $use:expr),*) => {$(
         impl $name {
@@ -507,6 +433,43 @@ macro_rules! payload_backed {
             /// The token's payload: the JSON object of all its claims.
             pub fn json(&self) -> &str {
                 self.text.json()
+            }
+
+            /// `iss`: the user pool's issuer URL.
+            pub fn iss(&self) -> &str {
+                self.text.get(self.iss)
+            }
+            /// `exp`: expiry, seconds since the epoch.
+            pub fn exp(&self) -> u64 {
+                self.exp
+            }
+            /// `iat`: issue time, seconds since the epoch.
+            pub fn iat(&self) -> Option<u64> {
+                self.iat
+            }
+            /// `nbf`: not before, seconds since the epoch (Cognito omits it).
+            pub fn nbf(&self) -> Option<u64> {
+                self.nbf
+            }
+            /// `auth_time`: when the user signed in, seconds since the epoch.
+            pub fn auth_time(&self) -> Option<u64> {
+                self.auth_time
+            }
+            /// `jti`: this token's id.
+            pub fn jti(&self) -> Option<&str> {
+                self.text.opt(self.jti)
+            }
+            /// `origin_jti`: the id shared by every token of one sign-in.
+            pub fn origin_jti(&self) -> Option<&str> {
+                self.text.opt(self.origin_jti)
+            }
+            /// `event_id`.
+            pub fn event_id(&self) -> Option<&str> {
+                self.text.opt(self.event_id)
+            }
+            /// Whether the user is in `group`.
+            pub fn in_group(&self, group: &str) -> bool {
+                self.groups().any(|g| g == group)
             }
         }
 
