@@ -278,10 +278,6 @@ impl IdTokenClaims {
     pub fn aud(&self) -> &str {
         self.text.get(self.aud)
     }
-    /// `token_use`: always [`TokenUse::Id`].
-    pub fn token_use(&self) -> TokenUse {
-        TokenUse::Id
-    }
     /// `cognito:username`.
     pub fn username(&self) -> Option<&str> {
         self.text.opt(self.username)
@@ -372,10 +368,6 @@ impl AccessTokenClaims {
     pub fn client_id(&self) -> &str {
         self.text.get(self.client_id)
     }
-    /// `token_use`: always [`TokenUse::Access`].
-    pub fn token_use(&self) -> TokenUse {
-        TokenUse::Access
-    }
     /// `username` (absent for machine-to-machine tokens).
     pub fn username(&self) -> Option<&str> {
         self.text.opt(self.username)
@@ -435,6 +427,11 @@ macro_rules! payload_backed {
                 self.text.json()
             }
 
+            /// `token_use`: always the type's own ([`TokenUse::Id`] or
+            /// [`TokenUse::Access`]).
+            pub fn token_use(&self) -> TokenUse {
+                $use
+            }
             /// `iss`: the user pool's issuer URL.
             pub fn iss(&self) -> &str {
                 self.text.get(self.iss)
