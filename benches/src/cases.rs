@@ -81,6 +81,9 @@ pub const ALL: &[Case] = &[
     ("parts/deserialize_peer_claims", |f| {
         serde_json::from_slice::<PeerAccessClaims>(f.payload()).is_ok()
     }),
+    ("parts/floor_then_peer_claims", |f| {
+        f.floor() && serde_json::from_slice::<PeerAccessClaims>(f.payload()).is_ok()
+    }),
     ("floor/es256_aws_lc_rs_parsed_key", |f| f.es256().floor()),
     ("verify/es256_cached_key", |f| f.es256().verify_cached()),
     ("floor/eddsa_aws_lc_rs_parsed_key", |f| f.eddsa().floor()),
