@@ -13,6 +13,18 @@
 //! same tokens and keys. Prints, as Markdown, each case's instructions per
 //! operation, its ratio to its floor and what it costs above that floor.
 //!
+//! It also prints the **code lines** of each case: the distinct 64-byte
+//! lines holding the instructions its batch ran (`--dump-instr=yes`), and
+//! how many of them its floor's batch did not touch. An operation that
+//! follows an RSA check in a loop finds those lines gone from the
+//! instruction cache, which the RSA check fills, and pays about a
+//! nanosecond for each on this project's host (benches/README.md,
+//! "Fifth sitting"), so the second figure is the steady counterpart of the
+//! time a verification adds beyond the instruction count. Under valgrind
+//! a library may pick another implementation than natively (aws-lc's
+//! SHA-256, for one, as valgrind does not report the SHA extensions), so
+//! the floor's own lines are indicative.
+//!
 //! Callgrind rather than `perf stat -e instructions:u`: perf counts the
 //! whole process, key generation (random, so never the same twice)
 //! included, and many virtual machines, the one these figures come from
@@ -27,6 +39,7 @@
 //! cargo run --release -p cognito-jwt-benches --bin instructions -- --cases verify/cached_key,verify/alb_cached_key --iterations 200,1200
 //! ```
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -145,10 +158,57 @@ fn inside(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// The instructions callgrind counted in each profile it wrote under
-/// `dir`, in the order written (profile 1, 2, …; the one written at exit
-/// is left out since nothing is counted after the last batch).
-fn dumps(dir: &Path) -> Result<Vec<u64>, String> {
+/// What one profile says of one batch.
+struct Dump {
+    /// Instructions counted.
+    instructions: u64,
+    /// The 64-byte code lines holding the instructions that ran.
+    lines: BTreeSet<u64>,
+}
+
+/// The distinct 64-byte code lines of the instructions a profile written
+/// with `--dump-instr=yes` counted. Each cost line starts with the
+/// instruction's address: absolute (`0x…` or decimal), relative to the
+/// previous cost line's (`+n`, `-n`) or the same (`*`), in callgrind's
+/// format.
+fn code_lines(profile: &str) -> Result<BTreeSet<u64>, String> {
+    let mut by_instruction = false;
+    let mut address: u64 = 0;
+    let mut lines = BTreeSet::new();
+    for line in profile.lines() {
+        if let Some(positions) = line.strip_prefix("positions:") {
+            by_instruction = positions.split_whitespace().next() == Some("instr");
+            continue;
+        }
+        let Some(first) = line.split_whitespace().next() else {
+            continue;
+        };
+        if !first.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '*')) {
+            continue;
+        }
+        if !by_instruction {
+            return Err("the profile has no instruction addresses (--dump-instr=yes)".to_owned());
+        }
+        let number = |text: &str| match text.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16).ok(),
+            None => text.parse().ok(),
+        };
+        address = match first.as_bytes()[0] {
+            b'*' => Some(address),
+            b'+' => number(&first[1..]).and_then(|n| address.checked_add(n)),
+            b'-' => number(&first[1..]).and_then(|n| address.checked_sub(n)),
+            _ => number(first),
+        }
+        .ok_or_else(|| format!("unreadable position {first:?} in a profile"))?;
+        lines.insert(address / 64);
+    }
+    Ok(lines)
+}
+
+/// Each profile callgrind wrote under `dir`, in the order written
+/// (profile 1, 2, …; the one written at exit is left out since nothing is
+/// counted after the last batch).
+fn dumps(dir: &Path) -> Result<Vec<Dump>, String> {
     let unreadable = |e: std::io::Error| format!("cannot read callgrind's profiles: {e}");
     let mut parts = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(unreadable)? {
@@ -176,15 +236,26 @@ fn dumps(dir: &Path) -> Result<Vec<u64>, String> {
             .and_then(|t| t.split_whitespace().next())
             .and_then(|t| t.parse().ok())
             .ok_or_else(|| format!("no instruction total in {}", path.display()))?;
-        parts.push((part, total));
+        let dump = Dump {
+            instructions: total,
+            lines: code_lines(&profile).map_err(|e| format!("{e}: {}", path.display()))?,
+        };
+        parts.push((part, dump));
     }
-    parts.sort_unstable();
-    Ok(parts.into_iter().map(|(_, total)| total).collect())
+    parts.sort_unstable_by_key(|(part, _)| *part);
+    Ok(parts.into_iter().map(|(_, dump)| dump).collect())
 }
 
-/// Run this binary under callgrind; instructions per operation of each
-/// case, in order.
-fn count(valgrind: &str, options: &Options, dir: &Path) -> Result<Vec<f64>, String> {
+/// One case as counted.
+struct Counted {
+    /// Instructions per operation.
+    per_op: f64,
+    /// The code lines of its larger batch.
+    lines: BTreeSet<u64>,
+}
+
+/// Run this binary under callgrind; each case as counted, in order.
+fn count(valgrind: &str, options: &Options, dir: &Path) -> Result<Vec<Counted>, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     let (n1, n2) = options.iterations;
     let output = Command::new(valgrind)
@@ -192,6 +263,7 @@ fn count(valgrind: &str, options: &Options, dir: &Path) -> Result<Vec<f64>, Stri
         .arg("--collect-atstart=no")
         .arg(format!("--toggle-collect={COUNTED}"))
         .arg(format!("--dump-after={COUNTED}"))
+        .arg("--dump-instr=yes")
         .arg(format!(
             "--callgrind-out-file={}",
             dir.join("callgrind.out").display()
@@ -213,25 +285,30 @@ fn count(valgrind: &str, options: &Options, dir: &Path) -> Result<Vec<f64>, Stri
         .lines()
         .map(str::to_owned)
         .collect();
-    let totals = dumps(dir)?;
+    let dumps = dumps(dir)?;
     let expected: Vec<String> = options
         .cases
         .iter()
         .flat_map(|name| [format!("{name} {n1}"), format!("{name} {n2}")])
         .collect();
-    if order != expected || totals.len() != expected.len() {
+    if order != expected || dumps.len() != expected.len() {
         return Err(format!(
             "expected {} profiles, one per batch, in the order of the cases; callgrind wrote {} \
              and the run printed {:?}",
             expected.len(),
-            totals.len(),
+            dumps.len(),
             order
         ));
     }
-    Ok(totals
-        .chunks_exact(2)
-        .map(|pair| (pair[1] as f64 - pair[0] as f64) / (n2 - n1) as f64)
-        .collect())
+    let mut counted = Vec::with_capacity(options.cases.len());
+    let mut dumps = dumps.into_iter();
+    while let (Some(small), Some(large)) = (dumps.next(), dumps.next()) {
+        counted.push(Counted {
+            per_op: (large.instructions as f64 - small.instructions as f64) / (n2 - n1) as f64,
+            lines: large.lines,
+        });
+    }
+    Ok(counted)
 }
 
 /// `1234567.4` as `1,234,567`.
@@ -251,28 +328,40 @@ fn thousands(value: f64) -> String {
     }
 }
 
-fn table(options: &Options, per_op: &[f64]) -> String {
+fn table(options: &Options, counted: &[Counted]) -> String {
     let mut table = String::from(
-        "| case | instructions/op | × floor | above floor | above floor (%) |\n\
-         |---|---:|---:|---:|---:|\n",
+        "| case | instructions/op | × floor | above floor | above floor (%) | code lines | \
+         code lines not the floor's |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
     );
-    for (name, &count) in options.cases.iter().zip(per_op) {
-        let floor = options
+    for (name, case) in options.cases.iter().zip(counted) {
+        let count = case.per_op;
+        let lines = case.lines.len();
+        let _ = match options
             .cases
             .iter()
             .position(|case| *case == cases::floor_of(name))
-            .map_or(f64::NAN, |i| per_op[i]);
-        let _ = if name.starts_with("floor/") {
-            writeln!(table, "| `{name}` | {} | 1.000 | – | – |", thousands(count))
-        } else {
-            writeln!(
+            .map(|i| &counted[i])
+        {
+            Some(_) if name.starts_with("floor/") => writeln!(
                 table,
-                "| `{name}` | {} | {:.3} | {} | {:.2} % |",
+                "| `{name}` | {} | 1.000 | – | – | {lines} | – |",
+                thousands(count)
+            ),
+            Some(floor) => writeln!(
+                table,
+                "| `{name}` | {} | {:.3} | {} | {:.2} % | {lines} | {} |",
                 thousands(count),
-                count / floor,
-                thousands(count - floor),
-                (count / floor - 1.0) * 100.0
-            )
+                count / floor.per_op,
+                thousands(count - floor.per_op),
+                (count / floor.per_op - 1.0) * 100.0,
+                case.lines.difference(&floor.lines).count()
+            ),
+            None => writeln!(
+                table,
+                "| `{name}` | {} | – | – | – | {lines} | – |",
+                thousands(count)
+            ),
         };
     }
     table
@@ -320,18 +409,51 @@ fn main() -> ExitCode {
         .and_then(|()| count(&valgrind, &options, &dir));
     let _ = std::fs::remove_dir_all(&dir);
     match counted {
-        Ok(per_op) => {
+        Ok(counted) => {
             let (n1, n2) = options.iterations;
             println!(
                 "instructions per operation: callgrind ({version}), (I({n2}) - I({n1})) / {}",
                 n2 - n1
             );
-            print!("{}", table(&options, &per_op));
+            print!("{}", table(&options, &counted));
             ExitCode::SUCCESS
         }
         Err(message) => {
             eprintln!("{message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_lines;
+
+    #[test]
+    fn code_lines_follow_absolute_relative_and_repeated_positions() {
+        let profile = "\
+positions: instr line
+events: Ir
+fn=(1) a
+0x1000 3 1
++4 * 2
+calls=1 0x2000 7
++2 4 9
+fn=(2) b
+0x2000 7 1
++0x40 8 1
+-0x43 9 1
+* * 1
+";
+        // 0x1000 and 0x1004 and 0x1006 (line 0x40), 0x2000 (0x80), 0x2040
+        // (0x81), 0x1ffd (0x7f).
+        let lines: Vec<u64> = code_lines(profile).unwrap().into_iter().collect();
+        assert_eq!(lines, [0x40, 0x7f, 0x80, 0x81]);
+    }
+
+    #[test]
+    fn a_profile_without_instruction_positions_is_refused() {
+        let profile = "positions: line\nevents: Ir\nfn=(1) a\n3 1\n";
+        assert!(code_lines(profile).is_err());
     }
 }
